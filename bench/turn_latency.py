@@ -1,0 +1,104 @@
+"""Turn latency of the offline pipeline, measured on the wire like a caller would.
+
+Starts ``python -m gateway serve`` on 127.0.0.1, places N simulated calls one after another (each:
+a full request, a date question answered, a barge-in), and prints p50/p95 of
+
+- end of caller speech → first bot audio on the wire (``media`` received by the caller),
+- caller onset → ``clear`` during barge-in,
+- the per-stage breakdown the gateway logs for each turn (STT, turn decision, brain, TTS first
+  audio, to wire).
+
+Usage: ``python bench/turn_latency.py [--calls 4] [--concurrency 1]``. With ``--concurrency 4`` the
+calls run at the same time (models are shared; figures then include CPU contention on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from gateway.caller import SimulatedCaller, Turn  # noqa: E402
+from tests.conftest import GatewayServer, fixture  # noqa: E402
+
+SCRIPT = [
+    Turn(fixture("en_greeting_request")),
+    Turn(fixture("en_route_only")),
+    Turn(fixture("en_date_only")),
+    Turn(fixture("en_barge_in"), barge_in_ms=1500),
+]
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    k = (len(values) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def line(name: str, values: list[float], unit: str = "ms") -> str:
+    if not values:
+        return f"{name:<44} n=0"
+    return (f"{name:<44} n={len(values):<3} p50={pct(values, .5):7.0f}{unit}  p95={pct(values, .95):7.0f}{unit}"
+            f"  max={max(values):7.0f}{unit}")
+
+
+async def one_call(url: str) -> tuple[list[float], list[float], int]:
+    result = await SimulatedCaller(url, SCRIPT, hangup_after_s=6).run()
+    waits, clears = [], []
+    for turn in result.turns:
+        if turn["barge_in_ms"] is None:
+            first = result.first_audio_after(turn["speech_end"])
+            if first is not None:
+                waits.append((first - turn["speech_end"]) * 1000)
+        else:
+            c = next((t for t in result.times("clear") if t > turn["speech_start"]), None)
+            if c is not None:
+                clears.append((c - turn["speech_start"]) * 1000)
+    self_clears = sum(1 for t in result.times("clear")
+                      if not any(x["speech_start"] <= t <= x["speech_end"] + 2 for x in result.turns))
+    return waits, clears, self_clears
+
+
+async def main(calls: int, concurrency: int) -> None:
+    server = GatewayServer(env={"LOG_LEVEL": "INFO"})
+    try:
+        waits, clears, self_clears = [], [], 0
+        remaining = calls
+        while remaining > 0:
+            batch = min(concurrency, remaining)
+            results = await asyncio.gather(*(one_call(server.ws_url) for _ in range(batch)))
+            for w, c, s in results:
+                waits += w
+                clears += c
+                self_clears += s
+            remaining -= batch
+        stages: dict[str, list[float]] = {}
+        for m in re.finditer(r"turn timing (.*)", server.log()):
+            for k, v in re.findall(r"(\w+)=([\d.]+)ms", m.group(1)):
+                stages.setdefault(k, []).append(float(v))
+    finally:
+        server.stop()
+    print(f"\nturn latency — {calls} calls, concurrency {concurrency}, 2-core CPU, local profile")
+    print(line("end of caller speech -> first bot audio", waits))
+    print(line("barge-in onset -> clear", clears))
+    print(f"{'clears not caused by caller speech':<44} {self_clears}")
+    print("per-stage (gateway side):")
+    for k in ("stt", "turn_decision", "brain", "tts_first_audio", "to_wire", "speech_end_to_wire"):
+        print("  " + line(k, stages.get(k, [])))
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--calls", type=int, default=4)
+    ap.add_argument("--concurrency", type=int, default=1)
+    a = ap.parse_args()
+    asyncio.run(main(a.calls, a.concurrency))

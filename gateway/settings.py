@@ -1,0 +1,121 @@
+"""Gateway configuration: the single source of settings.
+
+Every value comes from the environment (or a local ``.env`` file); ``.env.example``
+documents each one. Names are part of the operator interface: keep them.
+
+A profile that needs keys it does not have fails at start-up with
+:class:`MissingSettingError` naming the variable (see :meth:`Settings.check_profile`).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Profile = Literal["local", "realtime", "cascade"]
+
+
+class MissingSettingError(RuntimeError):
+    """A setting the chosen profile needs is missing; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """All gateway settings, read from environment variables (case-insensitive) and ``.env``.
+
+    Units are in the field names (``_ms``, ``_secs``, ``_hz``). Secrets are never logged.
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # --- gateway -----------------------------------------------------------------------
+    profile: Profile = Field("local", description="Pipeline profile: local | realtime | cascade")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_host: str = Field(
+        "localhost:8000",
+        description="Host (and port) Twilio reaches us at; used for wss://{PUBLIC_HOST}/twilio/stream",
+    )
+    stream_scheme: Literal["wss", "ws"] = Field(
+        "wss", description="Scheme of the Media Streams URL in TwiML (Twilio requires wss)"
+    )
+    default_language: str = Field("en", description="ISO 639-1 language the bot starts in")
+    log_level: str = "INFO"
+    call_idle_timeout_secs: float = Field(
+        300.0, description="End a call after this long with no caller or bot activity (s)"
+    )
+    max_concurrent_calls: int = Field(8, ge=1, description="Calls beyond this get a polite refusal")
+
+    # --- Twilio ------------------------------------------------------------------------
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from_number: str | None = None
+    twilio_api_base_url: str | None = Field(
+        None, description="Twilio REST root (scheme+host); default https://api.twilio.com"
+    )
+
+    # --- local profile models -----------------------------------------------------------
+    whisper_model: Literal["base", "tiny.en"] = Field(
+        "base", description="base = bundled multilingual Whisper base; tiny.en = fast English-only"
+    )
+    whisper_compute_type: str = "int8"
+    whisper_beam_size: int = Field(1, ge=1, le=10, description="1 = greedy (fastest)")
+    whisper_no_speech_prob: float = Field(
+        0.65, description="Segments with no_speech_prob at or above this are dropped"
+    )
+    whisper_cpu_threads: int = Field(2, ge=1)
+    model_cache_dir: str = Field(
+        ".cache/models", description="Where the split Whisper base model is joined once"
+    )
+    piper_length_scale: float = Field(1.0, description="Piper speaking-rate factor (>1 slower)")
+
+    # --- turn taking ---------------------------------------------------------------------
+    vad_start_secs: float = Field(0.15, description="Speech needed before a turn starts (s)")
+    vad_stop_secs: float = Field(0.2, description="Silence before VAD reports a stop (s)")
+    vad_confidence: float = 0.7
+    hold_short_turn_secs: float = Field(
+        0.9,
+        description="Extra silence (s) required before ending a turn that is only a greeting/filler",
+    )
+
+    # --- flights -------------------------------------------------------------------------
+    timetable_path: str | None = Field(None, description="Operator timetable CSV; default: shipped sample")
+
+    @field_validator("default_language")
+    @classmethod
+    def _lower_language(cls, value: str) -> str:
+        return value.strip().lower()[:2]
+
+    @property
+    def twilio_rest_configured(self) -> bool:
+        """True when REST calls (hang-up, outbound) can be made: account SID and auth token set."""
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_auth_token.get_secret_value())
+
+    def stream_url(self) -> str:
+        """Media Streams URL placed in TwiML, e.g. ``wss://gw.example.com/twilio/stream``."""
+        return f"{self.stream_scheme}://{self.public_host}/twilio/stream"
+
+    def check_profile(self) -> None:
+        """Fail fast when the chosen profile lacks a key.
+
+        Raises:
+            MissingSettingError: naming the first missing environment variable.
+        """
+        import os
+
+        needed: dict[str, list[str]] = {
+            "local": [],
+            "realtime": ["OPENAI_API_KEY"],
+            "cascade": ["DEEPGRAM_API_KEY", "OPENAI_API_KEY", "CARTESIA_API_KEY"],
+        }
+        for var in needed[self.profile]:
+            if not os.environ.get(var):
+                raise MissingSettingError(f"profile {self.profile!r} needs {var} to be set")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,191 @@
+"""The ``local`` profile: offline, no keys — Silero VAD · Smart Turn v3 · faster-whisper · rule brain ·
+``search_flights`` · Piper/espeak-ng, over Twilio Media Streams.
+
+Models are loaded once per process by :func:`load_resources` (at gateway start-up) and shared by every
+call; :func:`build` only wires cheap per-call objects, so starting a call never stalls other calls.
+
+Audio rates: Twilio sends 8 kHz μ-law; the serializer upsamples to the pipeline input rate of
+16 000 Hz (Whisper and Smart Turn need 16 kHz); TTS output is resampled to 8 000 Hz for the wire.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from loguru import logger
+from pipecat.adapters.llm.schemas.tools_schema import ToolsSchema
+from pipecat.audio.turn.smart_turn.base_smart_turn import SmartTurnParams
+from pipecat.audio.vad.vad_analyzer import VADParams
+from pipecat.frames.frames import TTSSpeakFrame
+from pipecat.pipeline.pipeline import Pipeline
+from pipecat.pipeline.worker import PipelineParams, PipelineWorker
+from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.processors.aggregators.llm_response_universal import (
+    LLMContextAggregatorPair,
+    LLMUserAggregatorParams,
+)
+from pipecat.serializers.twilio import TwilioFrameSerializer
+from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPIWebsocketTransport
+from pipecat.turns.user_start import TranscriptionUserTurnStartStrategy, VADUserTurnStartStrategy
+from pipecat.turns.user_turn_strategies import UserTurnStrategies
+
+from flights.search import FlightSearch
+from flights.timetable import TimetableProvider
+from gateway.metrics import TURN_STAGE_SECONDS
+from gateway.settings import Settings
+from pipelines.base import BuiltCall, CallInfo
+from pipelines.models import LocalModels, load_local_models
+from processors.call_marks import CallMarksProcessor
+from processors.dialogue import FlightDialogue, is_substantive
+from processors.flight_tool import SEARCH_FLIGHTS, FlightToolProcessor
+from processors.local_brain import LocalBrainService
+from processors.local_tts import LocalTTSService
+from processors.shared_audio_models import SharedSileroVADAnalyzer, SharedSmartTurnAnalyzerV3
+from processors.turn_hold import HoldShortTurnStopStrategy
+from processors.turn_timing import TurnTimingObserver
+from processors.twilio_serializer import GatewayTwilioSerializer
+from processors.whisper_stt import SharedWhisperSTTService
+
+PIPELINE_IN_HZ = 16000
+PIPELINE_OUT_HZ = 8000
+SUPPORTED_LANGUAGES = ["en", "es", "fr", "de", "it", "pt"]
+
+
+@dataclass
+class LocalResources:
+    """Process-wide resources of the local profile."""
+
+    models: LocalModels
+    flight_search: FlightSearch
+
+    def describe(self) -> dict[str, Any]:
+        """Readiness summary for ``/health``."""
+        return {
+            "whisper": self.models.whisper_name,
+            "tts": "piper en_US-joe-medium + espeak-ng",
+            "vad": "silero", "turn": "smart-turn-v3",
+            "flight_data": "sample timetable (not live fares)",
+            "load_secs": {k: round(v, 2) for k, v in self.models.load_secs.items()},
+        }
+
+
+def load_resources(settings: Settings) -> LocalResources:
+    """Load models and warm them up (first inference is slow), plus the flight search (blocking)."""
+    models = load_local_models(
+        settings.whisper_model, settings.model_cache_dir, settings.whisper_compute_type,
+        settings.whisper_cpu_threads,
+    )
+    import numpy as np
+
+    # Warm-up so the first caller does not pay for lazy initialisation.
+    segments, _ = models.whisper.transcribe(np.zeros(8000, dtype=np.float32), beam_size=1, language="en")
+    list(segments)
+    list(models.piper_voice.synthesize("Hello."))
+    provider = TimetableProvider(Path(settings.timetable_path) if settings.timetable_path else None)
+    provider.timetable()  # parse and index the timetable now, not during the first caller's search
+    search = FlightSearch([provider])
+    logger.info("local profile ready")
+    return LocalResources(models=models, flight_search=search)
+
+
+def build(call: CallInfo, websocket, settings: Settings, resources: LocalResources, on_event) -> BuiltCall:
+    """Wire one call's pipeline (cheap: no model loading). Returns a :class:`BuiltCall`."""
+    models = resources.models
+    rest = settings.twilio_rest_configured and bool(call.call_sid)
+    serializer = GatewayTwilioSerializer(
+        call.stream_sid,
+        call.call_sid,
+        on_event=on_event,
+        account_sid=settings.twilio_account_sid if rest else None,
+        auth_token=settings.twilio_auth_token.get_secret_value() if rest else None,
+        base_url=settings.twilio_api_base_url,
+        params=TwilioFrameSerializer.InputParams(auto_hang_up=rest),
+    )
+    transport = FastAPIWebsocketTransport(
+        websocket,
+        FastAPIWebsocketParams(
+            audio_in_enabled=True,
+            audio_out_enabled=True,
+            add_wav_header=False,
+            serializer=serializer,
+            allowed_origins=[],
+        ),
+    )
+    language = call.language if call.language in SUPPORTED_LANGUAGES else "en"
+    stt = SharedWhisperSTTService(
+        model=models.whisper,
+        model_name=models.whisper_name,
+        language="en" if models.whisper_name.endswith(".en") else None,
+        allowed_languages=SUPPORTED_LANGUAGES,
+        beam_size=settings.whisper_beam_size,
+        no_speech_prob=settings.whisper_no_speech_prob,
+    )
+    dialogue = FlightDialogue(language=language)
+    brain = LocalBrainService(dialogue=dialogue)
+    flight_tool = FlightToolProcessor(resources.flight_search, language=language)
+    flight_tool.register(brain)
+    tts = LocalTTSService(
+        piper_voice=models.piper_voice, language=language, length_scale=settings.piper_length_scale
+    )
+    marks = CallMarksProcessor(call.stream_sid)
+
+    vad = SharedSileroVADAnalyzer(
+        session=models.silero_session,
+        params=VADParams(
+            confidence=settings.vad_confidence,
+            start_secs=settings.vad_start_secs,
+            stop_secs=settings.vad_stop_secs,
+        ),
+    )
+    stop_strategy = HoldShortTurnStopStrategy(
+        turn_analyzer=SharedSmartTurnAnalyzerV3(session=models.smart_turn_session, params=SmartTurnParams()),
+        is_substantive=lambda text: is_substantive(text, dialogue.language),
+        hold_secs=settings.hold_short_turn_secs,
+    )
+    context = LLMContext(messages=[], tools=ToolsSchema(standard_tools=[SEARCH_FLIGHTS]))
+    user_aggregator, assistant_aggregator = LLMContextAggregatorPair(
+        context,
+        user_params=LLMUserAggregatorParams(
+            vad_analyzer=vad,
+            user_turn_strategies=UserTurnStrategies(
+                start=[VADUserTurnStartStrategy(), TranscriptionUserTurnStartStrategy()],
+                stop=[stop_strategy],
+            ),
+        ),
+    )
+    pipeline = Pipeline([
+        transport.input(),
+        stt,
+        user_aggregator,
+        brain,
+        flight_tool,
+        tts,
+        marks,
+        transport.output(),
+        assistant_aggregator,
+    ])
+    worker = PipelineWorker(
+        pipeline,
+        params=PipelineParams(
+            audio_in_sample_rate=PIPELINE_IN_HZ,
+            audio_out_sample_rate=PIPELINE_OUT_HZ,
+            enable_metrics=True,
+        ),
+        idle_timeout_secs=settings.call_idle_timeout_secs,
+        observers=[TurnTimingObserver(histogram=TURN_STAGE_SECONDS, call_sid=call.call_sid)],
+        enable_rtvi=False,
+        conversation_id=call.call_sid,
+        name=f"call-{call.call_sid}",
+    )
+    return BuiltCall(
+        worker=worker,
+        serializer=serializer,
+        greeting=[TTSSpeakFrame(brain.greeting())],
+        parts={
+            "transport": transport, "stt": stt, "brain": brain, "dialogue": dialogue,
+            "flight_tool": flight_tool, "tts": tts, "marks": marks, "turn_stop": stop_strategy,
+            "context": context,
+        },
+    )

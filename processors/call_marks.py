@@ -1,0 +1,69 @@
+"""Twilio ``mark`` bookkeeping: know when the caller has *heard* a reply, and hang up only after that.
+
+Twilio plays outbound ``media`` from a buffer and echoes each outbound ``mark`` once every byte
+sent before it has been played (or at once after a ``clear``)
+(https://www.twilio.com/docs/voice/media-streams/websocket-messages#send-a-mark-message).
+:class:`CallMarksProcessor` sits just before ``transport.output()``:
+
+- after each TTS reply (on ``TTSStoppedFrame``) it queues a ``mark`` named ``reply-<n>``;
+- on :class:`HangupRequestFrame` (pushed by a brain after its goodbye, behind the goodbye's text so
+  the TTS keeps it in order) it queues a ``mark`` named :data:`HANGUP_MARK`. The gateway ends the
+  call when Twilio echoes that mark, i.e. after the caller heard the goodbye.
+
+Outbound marks travel as ``OutputTransportMessageFrame`` so they stay ordered with the audio.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipecat.frames.frames import DataFrame, Frame, OutputTransportMessageFrame, TTSStoppedFrame
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+
+HANGUP_MARK = "hangup"
+
+
+@dataclass
+class HangupRequestFrame(DataFrame):
+    """Ask for the call to end once everything queued before this frame has been played.
+
+    Parameters:
+        reason: why the call ends (``goodbye``, ``error``…), for logs and the call registry.
+    """
+
+    reason: str = "goodbye"
+
+
+class CallMarksProcessor(FrameProcessor):
+    """Queues Twilio ``mark`` messages behind bot audio; see the module docstring.
+
+    Args:
+        stream_sid: the StreamSid every outbound message must carry.
+    """
+
+    def __init__(self, stream_sid: str, **kwargs):
+        super().__init__(**kwargs)
+        self._stream_sid = stream_sid
+        self._replies = 0
+        self.hangup_requested: str | None = None
+        #: ``async (reason) -> None`` called when a hang-up is requested (e.g. to arm a fallback timer).
+        self.on_hangup_requested = None
+
+    def _mark(self, name: str) -> OutputTransportMessageFrame:
+        return OutputTransportMessageFrame(
+            message={"event": "mark", "streamSid": self._stream_sid, "mark": {"name": name}}
+        )
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection):
+        """Push every frame on; add a ``mark`` after each reply and for a hang-up request."""
+        await super().process_frame(frame, direction)
+        if isinstance(frame, HangupRequestFrame) and direction == FrameDirection.DOWNSTREAM:
+            self.hangup_requested = frame.reason
+            await self.push_frame(self._mark(HANGUP_MARK))
+            if self.on_hangup_requested is not None:
+                await self.on_hangup_requested(frame.reason)
+            return
+        await self.push_frame(frame, direction)
+        if isinstance(frame, TTSStoppedFrame) and direction == FrameDirection.DOWNSTREAM:
+            self._replies += 1
+            await self.push_frame(self._mark(f"reply-{self._replies}"))

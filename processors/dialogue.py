@@ -1,0 +1,991 @@
+"""Rule-based flight dialogue: the local profile's "brain" (no Pipecat in here).
+
+:class:`FlightDialogue` is a small state machine driven one complete user turn at a time
+(the transcript of what the caller said) and answering with a :class:`BrainTurn`: text to
+speak, and/or the arguments of a ``search_flights`` tool call, and whether the call should
+end. The Pipecat wrapper (``processors/local_brain.py``) speaks ``say``, runs ``tool_call``
+and feeds the tool's result back through :meth:`FlightDialogue.handle_tool_result`.
+
+It fills origin, destination and departure date (required) plus return date, passengers,
+cabin and nonstop (optional) from free speech ("from Boston to Paris next Friday, two adults
+in business"), asks only for what is missing, and copes with what Whisper makes of a phone
+line (punctuation, "J.F.K.", misspelled cities: resolution is fuzzy in ``flights.places``).
+
+Every spoken word comes from :mod:`processors.phrases`; the language-specific keyword lists
+live there too, so ``language`` can change mid-call and the state carries over.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
+
+from loguru import logger
+
+from flights.dates import find_date_in_text
+from flights.places import Place, resolve_place
+from processors.phrases import DEFAULT_LANGUAGE, keywords, phrase
+
+try:  # spoken city names ("NYC" -> "New York"); optional, Place.name is the fallback
+    from flights.speech import place_name as _place_name
+except Exception:  # pragma: no cover - depends on the flights package's progress
+    _place_name = None
+
+ACCEPT_CONFIDENCE = 0.75
+"""Take the resolver's best place without asking at or above this score (when not ambiguous)."""
+
+CONFIRM_CONFIDENCE = 0.7
+"""Between this and ACCEPT_CONFIDENCE ask "Did you mean X?"; below it the place is unknown."""
+
+MAX_HEARD_WORDS = 5
+"""A longer unresolvable phrase is not read back as a place name ("didn't understand" instead)."""
+
+CABINS = ("PREMIUM_ECONOMY", "BUSINESS", "FIRST", "ECONOMY")  # keyword-matching order
+
+# ---------------------------------------------------------------------------------------------
+# data
+
+
+@dataclass
+class Slots:
+    """What the caller asked for so far."""
+
+    origin: Place | None = None
+    destination: Place | None = None
+    departure_date: date | None = None
+    return_date: date | None = None
+    adults: int = 1
+    children: int = 0
+    travel_class: str = "ECONOMY"
+    nonstop: bool = False
+
+
+@dataclass
+class BrainTurn:
+    """The dialogue's answer to one event."""
+
+    say: str | None
+    """Text to speak now (None when the turn is only a tool call)."""
+    tool_call: dict | None = None
+    """Arguments for ``search_flights`` (the tool schema exactly), or None."""
+    end_call: bool = False
+    """True once the goodbye is in ``say``: hang up after speaking it."""
+
+
+@dataclass
+class _Parsed:
+    """Everything found in one utterance (independent of the dialogue state)."""
+
+    origin_text: str | None = None
+    destination_text: str | None = None
+    lone_text: str | None = None
+    departure: Any = None  # DateResult | None
+    ret: Any = None  # DateResult | None
+    wants_return: bool = False
+    adults: int | None = None
+    children: int | None = None
+    travel_class: str | None = None
+    nonstop: bool | None = None
+
+    @property
+    def has_route(self) -> bool:
+        return bool(self.origin_text or self.destination_text)
+
+    @property
+    def has_options(self) -> bool:
+        return any(
+            x is not None
+            for x in (self.departure, self.ret, self.adults, self.children, self.travel_class, self.nonstop)
+        ) or self.wants_return
+
+    @property
+    def has_anything(self) -> bool:
+        return self.has_route or self.has_options or bool(self.lone_text)
+
+
+@dataclass
+class _PastDate:
+    """A date phrase the date parser does not handle but which is surely past ("yesterday")."""
+
+    value: date | None = None
+    reason: str = "past"
+    text: str = ""
+
+
+@dataclass
+class _Pending:
+    """The question the caller is answering."""
+
+    kind: str  # "both" | "origin" | "destination" | "date" | "return_date" | "ambiguous" | "confirm" | "which_end"
+    role: str | None = None  # "origin" | "destination" for place questions
+    candidates: list[Place] = field(default_factory=list)
+    heard: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# text helpers
+
+_BRACKETS = re.compile(r"\[[^\]]*\]|\([^)]*\)|\*[^*]*\*|<[^>]*>")
+_DOTTED_ACRONYM = re.compile(r"\b((?:[A-Za-z]\.\s?){2,})")
+_SINGLE_INITIAL = re.compile(r"\b([A-Z])\.\s+(?=[A-Z])")
+_ABBREV = re.compile(r"\b(st|mt|ft|ste)\.", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.?!;]+")
+_NON_WORD = re.compile(r"[^\w'/:\-|]+")
+_LONE_DASH = re.compile(r"(?<!\w)-+|-+(?!\w)")
+_SPACES = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
+
+_MARK_FROM, _MARK_TO, _MARK_RET = "__from__", "__to__", "__ret__"
+_MARKS = {_MARK_FROM, _MARK_TO, _MARK_RET, "|"}
+
+
+def _normalize(text: str) -> str:
+    """Lower-case transcript with sentence ends as ' | ' and other punctuation dropped."""
+    text = _BRACKETS.sub(" ", text or "")
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    text = _DOTTED_ACRONYM.sub(lambda m: re.sub(r"[.\s]", "", m.group(1)) + " ", text)
+    text = _SINGLE_INITIAL.sub(r"\1 ", text)
+    text = _ABBREV.sub(r"\1", text)
+    text = _SENTENCE_END.sub(" | ", text)
+    text = _NON_WORD.sub(" ", text.lower())
+    text = _LONE_DASH.sub(" ", text)
+    text = text.replace("_", " ")
+    return _SPACES.sub(" ", text).strip(" ")
+
+
+def _words(text: str) -> list[str]:
+    return [t for t in text.split() if t != "|"]
+
+
+@lru_cache(maxsize=512)
+def _kw_regex(language: str, *keys: str) -> re.Pattern[str] | None:
+    alts: list[str] = []
+    for key in keys:
+        alts.extend(keywords(language, key))
+    if not alts:
+        return None
+    alts = sorted(set(alts), key=lambda w: (-len(w), w))
+    body = "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in alts)
+    return re.compile(rf"(?<![\w']){'(?:' + body + ')'}(?![\w'])")
+
+
+def _has(language: str, text: str, *keys: str) -> bool:
+    rx = _kw_regex(language, *keys)
+    return bool(rx and rx.search(text))
+
+
+def _remove(language: str, text: str, *keys: str) -> str:
+    rx = _kw_regex(language, *keys)
+    out = rx.sub(" ", text) if rx else text
+    return _SPACES.sub(" ", out.replace("|", " ")).strip()
+
+
+@lru_cache(maxsize=64)
+def _word_set(language: str, *keys: str) -> frozenset[str]:
+    out: set[str] = set()
+    for key in keys:
+        for w in keywords(language, key):
+            out.add(w)
+    return frozenset(out)
+
+
+def _only(language: str, text: str, keys: tuple[str, ...], extra: tuple[str, ...] = ()) -> bool:
+    """True when ``text`` holds at least one ``keys`` phrase and nothing but ``keys``/``extra``."""
+    return _has(language, text, *keys) and not _remove(language, text, *keys, *extra)
+
+
+def is_substantive(text: str, language: str = DEFAULT_LANGUAGE) -> bool:
+    """False for turns that are only greetings, hesitations or acknowledgements.
+
+    "Hi there.", "Hello?", "um", "okay so" -> False; "Hi, I need a flight" -> True. The
+    pipeline waits a little longer before ending such a turn: the caller usually goes on.
+    """
+    try:
+        norm = _normalize(text)
+        return bool(_remove(language, norm, "greeting", "hesitation", "ack"))
+    except Exception:  # never break the pipeline over a transcript
+        logger.exception("is_substantive failed")
+        return bool((text or "").strip())
+
+
+# ---------------------------------------------------------------------------------------------
+# the dialogue
+
+
+class FlightDialogue:
+    """Slot-filling dialogue for one call.
+
+    Phases: ``collecting`` (asking for what is missing) -> ``searching`` (a tool call was
+    returned; waiting for :meth:`handle_tool_result`) -> ``results`` (offers spoken, "another
+    flight?" asked) -> back to ``collecting`` or ``ended``. ``retry`` follows a failed search.
+    """
+
+    def __init__(self, language: str = DEFAULT_LANGUAGE, today: date | None = None):
+        self.language = language or DEFAULT_LANGUAGE
+        self.today = today
+        self.slots = Slots()
+        self.phase = "collecting"
+        self._pending: _Pending | None = None
+        self._wants_return = False
+        self._last_answer: str | None = None
+        self._last_search: dict | None = None
+
+    # ---- public API ----------------------------------------------------------------------
+
+    def greeting(self) -> str:
+        text = self._p("greeting")
+        self._pending = _Pending("both")
+        self._last_answer = text
+        return text
+
+    def last_answer(self) -> str | None:
+        """What to say for "repeat that" (the last question or the last results)."""
+        return self._last_answer
+
+    def searching_text(self) -> str | None:
+        """The filler for the search about to run ("Let me check flights from A to B.")."""
+        if self.slots.origin is None or self.slots.destination is None:
+            return None
+        return self._p("searching")
+
+    def apology(self) -> str:
+        """Something broke outside the rules (the wrapper's last resort); asks to say it again."""
+        return self._p("apology")
+
+    def cancel_search(self) -> None:
+        """Forget an outstanding tool call (e.g. the wrapper cancelled it on barge-in)."""
+        if self.phase == "searching":
+            self.phase = "collecting"
+
+    def handle_user(self, text: str) -> BrainTurn:
+        """One complete user turn (final transcript) -> what to do."""
+        try:
+            return self._handle_user(text if isinstance(text, str) else str(text or ""))
+        except Exception:
+            logger.exception("dialogue: unexpected failure on a user turn")
+            return self._reply(self._join(self._p("didnt_understand"), self._question_text()))
+
+    def handle_tool_result(self, result: dict) -> BrainTurn:
+        """Result of ``search_flights`` -> the spoken answer (remembered for "repeat")."""
+        try:
+            return self._handle_tool_result(result)
+        except Exception:
+            logger.exception("dialogue: unexpected failure on a tool result")
+            self.phase = "retry"
+            return self._reply(self._p("search_failed"))
+
+    # ---- turn handling -------------------------------------------------------------------
+
+    def _handle_user(self, text: str) -> BrainTurn:
+        lang = self.language
+        norm = _normalize(text)
+        words = _words(norm)
+
+        if self.phase == "ended":
+            return BrainTurn(say=self._p("goodbye"), end_call=True)
+
+        if not words or not any(ch.isalnum() for ch in norm):
+            logger.debug("dialogue: empty or noise turn")
+            return self._not_understood()
+
+        if _has(lang, norm, "repeat") or _only(lang, norm, ("repeat_alone",), ("hesitation", "greeting")):
+            return self._repeat()
+
+        parsed = self._parse(norm)
+
+        if _has(lang, norm, "goodbye") and not parsed.has_route:
+            return self._goodbye()
+
+        if _has(lang, norm, "start_over"):
+            logger.info("dialogue: caller starts over")
+            self._reset()
+            if not parsed.has_anything:
+                return self._ask(prefix=self._p("confirm_new_search"))
+
+        chatter = ("greeting", "hesitation", "ack")
+        if self.phase in ("results", "retry"):
+            return self._after_results(norm, parsed)
+
+        if self.phase == "searching":
+            # The wrapper registers search_flights with cancel_on_interruption: a caller turn
+            # during the search has most likely cancelled it, so search again (with any change).
+            self.phase = "collecting"
+            if not (parsed.has_route or parsed.has_options) and self._question_key() is None:
+                logger.info("dialogue: caller spoke during the search; searching again")
+                return self._search()
+
+        pending = self._pending
+        if pending and pending.kind in ("ambiguous", "confirm", "which_end"):
+            turn = self._answer_pending(norm, parsed, pending)
+            if turn is not None:
+                return turn
+
+        if not parsed.has_anything:
+            if _only(lang, norm, ("no",), chatter):
+                return self._ask()
+            if _has(lang, norm, "greeting", "ack", "yes") and not _remove(lang, norm, "greeting", "hesitation", "ack", "yes", "filler"):
+                return self._ask()  # "hi there", "okay", "yes please": the question again
+            if not _remove(lang, norm, *chatter, "filler"):
+                # only hesitation / request filler ("um", "I need a flight")
+                if _remove(lang, norm, "hesitation"):
+                    return self._ask()
+                return self._not_understood()
+            return self._not_understood()
+        return self._apply(parsed)
+
+    def _after_results(self, norm: str, parsed: _Parsed) -> BrainTurn:
+        lang = self.language
+        chatter = ("greeting", "hesitation", "ack")
+        new_search = _has(lang, norm, "new_search")
+        if parsed.has_route or (new_search and not parsed.has_options):
+            logger.info("dialogue: new search in the same call")
+            self._reset()
+            if not parsed.has_anything:
+                return self._ask(prefix=self._p("confirm_new_search"))
+            return self._apply(parsed)
+        if parsed.has_options and self._last_search is not None:
+            # "what about Saturday?", "and in business?": same route, changed options
+            logger.info("dialogue: refining the previous search")
+            self.phase = "collecting"
+            self._pending = None
+            return self._apply(parsed)
+        if _only(lang, norm, ("yes",), chatter + ("filler",)):
+            if self.phase == "retry" and self._last_search is not None:
+                return self._search()
+            self._reset()
+            return self._ask(prefix=self._p("confirm_new_search"))
+        if _only(lang, norm, ("no",), chatter + ("filler",)):
+            if self.phase == "retry":
+                self.phase = "results"
+                return self._reply(self._p("anything_else"))
+            return self._goodbye()
+        if parsed.lone_text:
+            # a lone city after results: take it as the start of a new search
+            self._reset()
+            return self._apply(parsed)
+        question = self._p("search_failed") if self.phase == "retry" else self._p("anything_else")
+        if not _remove(lang, norm, *chatter):
+            return self._reply(question)
+        return self._reply(self._join(self._p("didnt_understand"), question), remember=False)
+
+    def _answer_pending(self, norm: str, parsed: _Parsed, pending: _Pending) -> BrainTurn | None:
+        """Answers to "Did you mean A or B?", "Did you mean A?", "from or to?"."""
+        lang = self.language
+        chatter = ("greeting", "hesitation", "ack", "filler")
+        role = pending.role or "destination"
+        if pending.kind == "ambiguous":
+            choice = self._pick_candidate(norm, pending.candidates)
+            if choice is not None:
+                self._pending = None
+                return self._set_place(role, choice) or self._next()
+            if _only(lang, norm, ("no",), chatter):
+                self._pending = _Pending(role, role=role)
+                return self._ask_place(role)
+        elif pending.kind == "confirm":
+            if _only(lang, norm, ("yes",), chatter) and pending.candidates:
+                self._pending = None
+                return self._set_place(role, pending.candidates[0]) or self._next()
+            if _only(lang, norm, ("no",), chatter):
+                self._pending = _Pending(role, role=role)
+                return self._ask_place(role)
+        elif pending.kind == "which_end" and pending.candidates and not parsed.has_route:
+            place = pending.candidates[0]
+            if _has(lang, norm, "origin_words"):
+                self._pending = None
+                return self._set_place("origin", place) or self._apply(replace(parsed, lone_text=None))
+            if _has(lang, norm, "destination_words"):
+                self._pending = None
+                return self._set_place("destination", place) or self._apply(replace(parsed, lone_text=None))
+        # anything else: parse normally; a lone place answers the role we asked about
+        if pending.kind in ("ambiguous", "confirm"):
+            self._pending = _Pending(role, role=role)
+        else:
+            self._pending = _Pending("both")
+        return None
+
+    # ---- parsing ---------------------------------------------------------------------------
+
+    def _parse(self, norm: str) -> _Parsed:
+        lang = self.language
+        p = _Parsed()
+
+        # return leg: everything after "returning"/"coming back" is about the return date
+        dep_text, ret_text = norm, None
+        rx_ret = _kw_regex(lang, "return")
+        m = rx_ret.search(norm) if rx_ret else None
+        if m:
+            p.wants_return = True
+            dep_text, ret_text = norm[: m.start()], norm[m.end():]
+        if _has(lang, norm, "round_trip"):
+            p.wants_return = True
+
+        p.departure = self._find_date(dep_text)
+        if ret_text is not None:
+            p.ret = self._find_date(ret_text)
+        if p.departure is not None and self._pending and self._pending.kind == "return_date" and p.ret is None:
+            p.ret, p.departure = p.departure, None
+        p.ret = self._roll_weekday(p.ret, p.departure)
+        date_found = p.departure is not None or p.ret is not None
+
+        self._parse_places(dep_text, p, date_found)
+        self._parse_options(norm, p)
+        return p
+
+    def _roll_weekday(self, ret, dep):
+        """ "leaving Friday, coming back Sunday": the Sunday after the Friday, not before it."""
+        start = dep.value if dep is not None and dep.reason == "ok" and dep.value else self.slots.departure_date
+        if ret is None or ret.reason != "ok" or ret.value is None or start is None or ret.value >= start:
+            return ret
+        if not _has(self.language, _normalize(getattr(ret, "text", "") or ""), "weekdays"):
+            return ret
+        value = ret.value
+        while value < start:
+            value += timedelta(days=7)
+        try:
+            return replace(ret, value=value)
+        except Exception:
+            return _PastDate(value=value, reason="ok", text=getattr(ret, "text", ""))
+
+    def _find_date(self, text: str):
+        lang = self.language
+        # cabin and passenger phrases confuse date spotting ("Monday, first class" -> the 1st)
+        text = _remove(lang, text, "cabin_premium_economy", "cabin_business", "cabin_first", "cabin_economy")
+        pax = "|".join(
+            re.escape(w).replace(r"\ ", r"\s+") for w in keywords(lang, "adults") + keywords(lang, "children") + keywords(lang, "passengers")
+        )
+        nums = "|".join(re.escape(w) for w in keywords(lang, "numbers") + keywords(lang, "one"))
+        if pax:
+            text = re.sub(rf"\b(?:\d{{1,2}}|{nums})\s+(?:{pax})\b", " ", text)
+        text = _SPACES.sub(" ", text.replace("|", " ")).strip()
+        if not text:
+            return None
+        try:
+            res = find_date_in_text(text, language=self.language, today=self.today)
+            if res is None and self.language != DEFAULT_LANGUAGE:  # "tomorrow" in a Spanish call
+                res = find_date_in_text(text, language=DEFAULT_LANGUAGE, today=self.today)
+        except Exception:
+            logger.exception("dialogue: find_date_in_text failed")
+            return None
+        if res is None or getattr(res, "reason", None) is None:
+            if _has(lang, text, "past_words"):
+                return _PastDate()
+            return None
+        return res
+
+    def _parse_places(self, text: str, p: _Parsed, date_found: bool) -> None:
+        lang = self.language
+        marked = text
+        for key, mark in (("from", _MARK_FROM), ("to", _MARK_TO)):
+            rx = _kw_regex(lang, key)
+            if rx:
+                marked = rx.sub(f" {mark} ", marked)
+        tokens = marked.split()
+
+        stop = set(_word_set(lang, "stop", "weekdays", "months", "numbers", "cabin_words"))
+        if date_found:
+            stop |= _word_set(lang, "date_words")
+        edge = _word_set(lang, "filler", "greeting", "hesitation", "ack", "yes", "no")
+
+        def is_stop(tok: str) -> bool:
+            return tok in _MARKS or tok in stop or bool(_DIGIT.search(tok))
+
+        def trim(chunk: list[str]) -> str | None:
+            while chunk and chunk[0] in edge:
+                chunk = chunk[1:]
+            while chunk and chunk[-1] in edge:
+                chunk = chunk[:-1]
+            return " ".join(chunk) or None
+
+        def chunk_after(i: int) -> str | None:
+            out: list[str] = []
+            for tok in tokens[i + 1:]:
+                if is_stop(tok):
+                    break
+                out.append(tok)
+            return trim(out)
+
+        def chunk_before(i: int) -> str | None:
+            out: list[str] = []
+            for tok in reversed(tokens[:i]):
+                if is_stop(tok):
+                    break
+                out.insert(0, tok)
+            return trim(out)
+
+        first_to = None
+        for i, tok in enumerate(tokens):
+            if tok == _MARK_FROM:
+                p.origin_text = chunk_after(i) or p.origin_text
+            elif tok == _MARK_TO:
+                dest = chunk_after(i)
+                if dest:
+                    p.destination_text = dest
+                    if first_to is None:
+                        first_to = i
+        if p.origin_text is None and first_to is not None:
+            p.origin_text = chunk_before(first_to)  # "Boston to Paris"
+        if p.has_route:
+            return
+
+        # no markers: a lone place ("Chicago.", "um, Heathrow please")
+        chunks: list[str] = []
+        cur: list[str] = []
+        for tok in tokens + ["|"]:
+            if is_stop(tok):
+                c = trim(cur)
+                if c:
+                    chunks.append(c)
+                cur = []
+            else:
+                cur.append(tok)
+        if chunks:
+            p.lone_text = max(chunks, key=len) if len(chunks) > 1 else chunks[0]
+            if len(chunks) > 1:
+                logger.debug("dialogue: several unmarked chunks, trying the longest")
+
+    def _parse_options(self, norm: str, p: _Parsed) -> None:
+        lang = self.language
+        for cabin in CABINS:
+            if _has(lang, norm, f"cabin_{cabin.lower()}"):
+                p.travel_class = cabin
+                break
+        if _has(lang, norm, "nonstop"):
+            p.nonstop = True
+
+        try:
+            from text_to_num import alpha2digit
+
+            digits = alpha2digit(norm.replace("|", " "), lang, threshold=0)
+        except Exception:
+            digits = norm
+        one = "|".join(re.escape(w) for w in keywords(lang, "one"))
+
+        def count(key: str) -> int | None:
+            nouns = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in keywords(lang, key))
+            if not nouns:
+                return None
+            m = re.search(rf"\b(\d{{1,2}})\s+(?:\w+\s+)?(?:{nouns})\b", digits)
+            if m:
+                return int(m.group(1))
+            if one and re.search(rf"\b(?:{one})\s+(?:{nouns})\b", digits):
+                return 1
+            return None
+
+        adults, children, total = count("adults"), count("children"), count("passengers")
+        if total is None and adults is None:
+            months = "|".join(re.escape(w) for w in keywords(lang, "months"))
+            m = re.search(
+                rf"\b(?:{'|'.join(re.escape(w) for w in keywords(lang, 'for_count'))})\s+(\d)\b"
+                rf"(?!\s*(?:st|nd|rd|th|days?|nights?|weeks?|months?|am|pm|o'clock|{months})\b)(?!\s*[:/])",
+                digits,
+            )
+            if m:
+                total = int(m.group(1))
+        if total is not None:
+            if children is not None and total > children and adults is None:
+                adults = total - children
+            elif adults is None:
+                adults = total
+        if adults is not None:
+            p.adults = max(1, min(9, adults))
+        if children is not None:
+            p.children = max(0, min(9, children))
+
+    # ---- applying ------------------------------------------------------------------------
+
+    def _apply(self, parsed: _Parsed) -> BrainTurn:
+        """Put what was parsed into the slots; answer with the first problem or the next step."""
+        s = self.slots
+        pending = self._pending
+        if parsed.travel_class:
+            s.travel_class = parsed.travel_class
+        if parsed.nonstop is not None:
+            s.nonstop = parsed.nonstop
+        if parsed.adults is not None:
+            s.adults = parsed.adults
+        if parsed.children is not None:
+            s.children = parsed.children
+        if parsed.wants_return:
+            self._wants_return = True
+
+        problem: BrainTurn | None = None
+
+        # places
+        origin_text, dest_text = parsed.origin_text, parsed.destination_text
+        if parsed.lone_text and not parsed.has_route:
+            role = self._lone_role(pending)
+            if role == "origin":
+                origin_text = parsed.lone_text
+            elif role == "destination":
+                dest_text = parsed.lone_text
+            elif role == "which_end":
+                problem = self._which_end(parsed.lone_text)
+            else:
+                logger.debug("dialogue: lone place text ignored (route already complete)")
+                if not parsed.has_options:
+                    problem = self._not_understood()
+        for role, heard in (("origin", origin_text), ("destination", dest_text)):
+            if not heard:
+                continue
+            if problem is None:
+                problem = self._resolve_into(role, heard)
+            else:  # one question at a time: keep a sure place silently, ask about the rest later
+                self._resolve_quietly(role, heard)
+        if problem is None and s.origin and s.destination and _same_place(s.origin, s.destination):
+            same = s.origin
+            s.destination = None
+            self._pending = _Pending("destination", role="destination")
+            problem = self._reply(self._p("same_place", origin=self._name(same)))
+
+        # dates
+        dep, ret = parsed.departure, parsed.ret
+        if dep is not None:
+            if dep.reason == "ok" and dep.value is not None:
+                s.departure_date = dep.value
+                if s.return_date and s.return_date < dep.value and ret is None:
+                    s.return_date = None
+            elif problem is None:
+                problem = self._date_problem(dep.reason, "date")
+        if ret is not None:
+            if ret.reason == "ok" and ret.value is not None:
+                if s.departure_date and ret.value < s.departure_date:
+                    if problem is None:
+                        self._pending = _Pending("return_date")
+                        problem = self._reply(self._p("return_before_departure"))
+                else:
+                    s.return_date = ret.value
+            elif problem is None:
+                problem = self._date_problem(ret.reason, "return_date")
+
+        if problem is not None:
+            return problem
+        return self._next()
+
+    def _lone_role(self, pending: _Pending | None) -> str | None:
+        s = self.slots
+        if pending and pending.kind in ("origin", "destination"):
+            return pending.kind
+        if s.origin is None and s.destination is None:
+            return "which_end"
+        if s.origin is None:
+            return "origin"
+        if s.destination is None:
+            return "destination"
+        return None
+
+    def _resolve_into(self, role: str, heard: str) -> BrainTurn | None:
+        """Resolve ``heard`` into slot ``role``; a BrainTurn when we must ask about it."""
+        try:
+            res = resolve_place(heard, language=self.language)
+        except Exception:
+            logger.exception("dialogue: resolve_place failed")
+            res = None
+        best = res.best if res is not None else None
+        if best is not None and res.confidence < CONFIRM_CONFIDENCE:
+            best = None
+        if best is not None and res.ambiguous and len(res.candidates) >= 2:
+            cands = self._distinct_candidates(res)
+            if len(cands) >= 2:
+                self._pending = _Pending("ambiguous", role=role, candidates=cands[:2], heard=heard)
+                a, b = self._distinct_names(cands[0], cands[1])
+                return self._reply(self._p("ambiguous_place", a=a, b=b, heard=heard))
+        if best is not None and res.confidence >= ACCEPT_CONFIDENCE:
+            return self._set_place(role, best, ask=False)
+        if best is not None and res.confidence >= CONFIRM_CONFIDENCE:
+            self._pending = _Pending("confirm", role=role, candidates=[best], heard=heard)
+            return self._reply(self._p("confirm_place", a=self._name(best), heard=heard))
+        logger.info("dialogue: unknown place ({} words) for {}", len(heard.split()), role)
+        self._pending = _Pending(role, role=role, heard=heard)
+        if len(heard.split()) > MAX_HEARD_WORDS:
+            return self._not_understood()
+        return self._reply(self._p("unknown_place", heard=heard))
+
+    def _resolve_quietly(self, role: str, heard: str) -> None:
+        try:
+            res = resolve_place(heard, language=self.language)
+        except Exception:
+            logger.exception("dialogue: resolve_place failed")
+            return
+        other = self.slots.destination if role == "origin" else self.slots.origin
+        if res.best is not None and res.confidence >= ACCEPT_CONFIDENCE and not res.ambiguous:
+            if other is None or not _same_place(res.best, other):
+                setattr(self.slots, role, res.best)
+
+    def _set_place(self, role: str, place: Place, ask: bool = True) -> BrainTurn | None:
+        s = self.slots
+        other = s.destination if role == "origin" else s.origin
+        if other is not None and _same_place(place, other):
+            if role == "origin":
+                s.origin = place
+            s.destination = None
+            self._pending = _Pending("destination", role="destination")
+            return self._reply(self._p("same_place", origin=self._name(place)))
+        setattr(s, role, place)
+        if self._pending and self._pending.kind in (role, "both"):
+            self._pending = None
+        return None
+
+    def _which_end(self, heard: str) -> BrainTurn:
+        try:
+            res = resolve_place(heard, language=self.language)
+        except Exception:
+            logger.exception("dialogue: resolve_place failed")
+            res = None
+        if res is None or res.best is None or res.confidence < ACCEPT_CONFIDENCE or res.ambiguous:
+            # ask about the place itself first; it will be the origin if it resolves
+            return self._resolve_into("origin", heard) or self._next()
+        self._pending = _Pending("which_end", candidates=[res.best], heard=heard)
+        return self._reply(self._p("ask_which_end", heard=self._name(res.best)))
+
+    def _date_problem(self, reason: str, which: str) -> BrainTurn:
+        self._pending = _Pending(which)
+        if reason == "past":
+            return self._reply(self._p("past_return_date" if which == "return_date" else "past_date"))
+        if reason == "too_far":
+            return self._reply(self._p("too_far"))
+        return self._reply(self._p("unclear_date") if which == "date" else self._p("ask_return_date"))
+
+    def _pick_candidate(self, norm: str, candidates: list[Place]) -> Place | None:
+        lang = self.language
+        ords = [("first", "former", "one", "1st"), ("second", "latter", "other", "two", "2nd")]
+        words = set(_words(norm))
+        for idx, names in enumerate(ords[: len(candidates)]):
+            if words & set(names) and not any(w in words for w in ("not", "no")):
+                return candidates[idx]
+        scored: list[tuple[int, Place]] = []
+        for place in candidates:
+            score = 0
+            sub = self._subdivision(place)
+            for label in (place.name, place.city, place.code, sub, self._country_name(place.country)):
+                if label and re.search(rf"(?<!\w){re.escape(_normalize(label))}(?!\w)", norm):
+                    score += 1
+            # distinguishing labels matter most
+            if sub and re.search(rf"(?<!\w){re.escape(_normalize(sub))}(?!\w)", norm):
+                score += 2
+            scored.append((score, place))
+        scored.sort(key=lambda x: -x[0])
+        if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
+            return scored[0][1]
+        try:  # the caller may have named a specific airport of one candidate
+            res = resolve_place(_remove(lang, norm, "filler", "greeting", "hesitation", "ack", "yes"), language=lang)
+            if res.best is not None and res.confidence >= ACCEPT_CONFIDENCE:
+                for place in candidates:
+                    if res.best.code == place.code or res.best.code in place.airports or place.code in res.best.airports:
+                        return place
+        except Exception:
+            logger.exception("dialogue: resolve_place failed")
+        return None
+
+    # ---- answers -------------------------------------------------------------------------
+
+    def _next(self) -> BrainTurn:
+        question = self._question_key()
+        if question is None:
+            return self._search()
+        return self._ask()
+
+    def _question_key(self) -> str | None:
+        s = self.slots
+        if s.origin is None and s.destination is None:
+            return "ask_origin_and_destination"
+        if s.origin is None:
+            return "ask_origin"
+        if s.destination is None:
+            return "ask_destination"
+        if s.departure_date is None:
+            return "ask_date"
+        if self._wants_return and s.return_date is None:
+            return "ask_return_date"
+        return None
+
+    def _question_text(self) -> str:
+        if self.phase in ("results",):
+            return self._p("anything_else")
+        if self.phase == "retry":
+            return self._p("search_failed")
+        key = self._question_key()
+        if key is None:
+            return self._p("still_searching") if self.phase == "searching" else self._p("ask_origin_and_destination")
+        return self._p(key)
+
+    def _ask(self, prefix: str | None = None) -> BrainTurn:
+        key = self._question_key()
+        if key is None:
+            return self._search() if prefix is None else self._reply(self._join(prefix, self._question_text()))
+        pending = {
+            "ask_origin_and_destination": _Pending("both"),
+            "ask_origin": _Pending("origin", role="origin"),
+            "ask_destination": _Pending("destination", role="destination"),
+            "ask_date": _Pending("date"),
+            "ask_return_date": _Pending("return_date"),
+        }[key]
+        if not (self._pending and self._pending.kind == pending.kind):
+            self._pending = pending
+        return self._reply(self._join(prefix, self._p(key)))
+
+    def _ask_place(self, role: str) -> BrainTurn:
+        key = "ask_origin" if role == "origin" else "ask_destination"
+        if role == "destination" and self.slots.origin is None:
+            key = "ask_origin_and_destination"
+        if role == "origin" and self.slots.destination is None:
+            key = "ask_origin_and_destination"
+        return self._reply(self._p(key))
+
+    def _search(self) -> BrainTurn:
+        s = self.slots
+        args: dict[str, Any] = {
+            "origin": s.origin.code,
+            "destination": s.destination.code,
+            "departure_date": s.departure_date.isoformat(),
+        }
+        if s.return_date is not None:
+            args["return_date"] = s.return_date.isoformat()
+        args["adults"] = max(1, min(9, int(s.adults)))
+        args["children"] = max(0, min(9, int(s.children)))
+        args["travel_class"] = s.travel_class if s.travel_class in CABINS else "ECONOMY"
+        args["nonstop"] = bool(s.nonstop)
+        self.phase = "searching"
+        self._pending = None
+        self._last_search = dict(args)
+        self._last_answer = self._p("searching")  # "repeat" while searching: the filler
+        logger.info("dialogue: search_flights {}->{} on {}", args["origin"], args["destination"], args["departure_date"])
+        return BrainTurn(say=None, tool_call=args)
+
+    def _handle_tool_result(self, result: dict) -> BrainTurn:
+        if not isinstance(result, dict):
+            logger.warning("dialogue: tool result is not a dict: {}", type(result).__name__)
+            result = {"status": "error"}
+        status = result.get("status")
+        if status in ("ok", "no_flights"):
+            speech = (result.get("speech") or "").strip()
+            if not speech:
+                speech = self._p("no_flights") if status == "no_flights" else ""
+            notice = (result.get("notice") or "").strip() if status == "ok" else ""
+            if notice and notice not in speech:
+                speech = self._join(speech, notice)
+            self.phase = "results"
+            self._pending = None
+            return self._reply(self._join(speech, self._p("anything_else")))
+        if status != "error":
+            logger.warning("dialogue: unknown tool result status {!r}", status)
+        else:
+            logger.info("dialogue: search failed: {}", result.get("message"))
+        self.phase = "retry"
+        self._pending = None
+        return self._reply(self._p("search_failed"))
+
+    def _repeat(self) -> BrainTurn:
+        if self._last_answer:
+            return BrainTurn(say=self._last_answer)
+        return self._reply(self._p("nothing_to_repeat"))
+
+    def _goodbye(self) -> BrainTurn:
+        self.phase = "ended"
+        self._pending = None
+        return BrainTurn(say=self._p("goodbye"), end_call=True)
+
+    def _not_understood(self) -> BrainTurn:
+        return self._reply(self._join(self._p("didnt_understand"), self._question_text()), remember=False)
+
+    def _reply(self, text: str, remember: bool = True) -> BrainTurn:
+        if remember and text:
+            self._last_answer = text
+        return BrainTurn(say=text or None)
+
+    def _reset(self) -> None:
+        self.slots = Slots()
+        self.phase = "collecting"
+        self._pending = None
+        self._wants_return = False
+
+    # ---- wording -------------------------------------------------------------------------
+
+    def _p(self, key: str, **fields: Any) -> str:
+        s = self.slots
+        base = {
+            "origin": self._name(s.origin) if s.origin else "",
+            "destination": self._name(s.destination) if s.destination else "",
+            "date": self._spoken_date(s.departure_date) if s.departure_date else "",
+            "heard": "",
+            "a": "",
+            "b": "",
+        }
+        base.update(fields)
+        return phrase(self.language, key, **base)
+
+    def _name(self, place: Place | None) -> str:
+        if place is None:
+            return ""
+        if _place_name is not None and place.kind == "city":
+            try:
+                name = _place_name(place.code, self.language)
+                if name:
+                    return name
+            except Exception:
+                logger.debug("dialogue: place_name failed for {}", place.code)
+        return place.name or place.city or place.code
+
+    def _spoken_date(self, d: date) -> str:
+        try:
+            from babel.dates import format_date
+
+            return format_date(d, "EEEE d MMMM" if self.language != "en" else "EEEE, MMMM d", locale=self.language)
+        except Exception:
+            return d.isoformat()
+
+    def _distinct_candidates(self, res) -> list[Place]:
+        out: list[Place] = []
+        for place, _score in res.candidates:
+            if all(place.code != o.code and not (set(place.airports) & set(o.airports)) for o in out):
+                out.append(place)
+        return out
+
+    def _distinct_names(self, a: Place, b: Place) -> tuple[str, str]:
+        na, nb = self._name(a), self._name(b)
+        if na.lower() != nb.lower():
+            return na, nb
+        sa, sb = self._subdivision(a), self._subdivision(b)
+        if sa and sb and sa != sb and a.country == b.country:
+            return f"{na}, {sa}", f"{nb}, {sb}"
+        ca, cb = self._country_name(a.country), self._country_name(b.country)
+        if ca and cb and ca != cb:
+            return f"{na}, {ca}", f"{nb}, {cb}"
+        return f"{na} {' '.join(a.code)}", f"{nb} {' '.join(b.code)}"
+
+    @staticmethod
+    def _subdivision(place: Place) -> str | None:
+        try:
+            from flights.airports import airport
+
+            info = airport(place.airports[0] if place.airports else place.code)
+            return (info or {}).get("subd") or None
+        except Exception:
+            return None
+
+    def _country_name(self, country: str | None) -> str | None:
+        if not country:
+            return None
+        try:
+            from babel import Locale
+
+            return Locale.parse(self.language).territories.get(country.upper()) or country
+        except Exception:
+            return country
+
+    @staticmethod
+    def _join(*parts: str | None) -> str:
+        return " ".join(p.strip() for p in parts if p and p.strip())
+
+
+def _same_place(a: Place, b: Place) -> bool:
+    if a.code == b.code:
+        return True
+    if set(a.airports) & set(b.airports):
+        return True
+    return bool(a.city and b.city and a.city.lower() == b.city.lower() and a.country == b.country)
+
+
+__all__ = ["BrainTurn", "FlightDialogue", "Slots", "is_substantive"]

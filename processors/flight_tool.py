@@ -1,0 +1,169 @@
+"""``search_flights``: the one tool every brain (local rules, OpenAI Realtime, a cascade LLM) calls.
+
+:class:`FlightToolProcessor` owns the three parts of the tool:
+
+- **schema** — :data:`SEARCH_FLIGHTS` (a Pipecat ``FunctionSchema``) for an LLM context's tools;
+- **handler** — :meth:`FlightToolProcessor.handle_search`, registered on the brain/LLM service with
+  :meth:`FlightToolProcessor.register`. It validates the arguments into a
+  :class:`flights.models.FlightQuery`, runs :class:`flights.search.FlightSearch` and returns
+  ``{"status": "ok"|"no_flights"|"invalid"|"error", "speech": str, ...}``;
+- **feedback** — as a processor placed after the brain, it speaks a short filler ("Let me check
+  flights from Boston to Chicago.") as soon as the brain's ``FunctionCallInProgressFrame`` for
+  ``search_flights`` passes, so the caller never hears silence while a search runs.
+
+One search runs at a time per call: a second call while one is running waits for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import date
+from typing import Any
+
+from loguru import logger
+from pipecat.adapters.llm.schemas.function_schema import FunctionSchema
+from pipecat.frames.frames import Frame, FunctionCallInProgressFrame, TTSSpeakFrame, TTSUpdateSettingsFrame
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.services.llm_service import FunctionCallParams
+from pydantic import ValidationError
+
+from flights.models import FlightQuery
+from flights.search import FlightSearch
+from flights.speech import place_name, speak_offers
+from processors.phrases import phrase
+
+TOOL_NAME = "search_flights"
+
+SEARCH_FLIGHTS = FunctionSchema(
+    name=TOOL_NAME,
+    description=(
+        "Search flights between two airports or cities. Call it once origin, destination and "
+        "departure date are known. Returns a ready-to-speak summary in 'speech'."
+    ),
+    properties={
+        "origin": {"type": "string", "description": "IATA airport or city code, e.g. BOS, NYC"},
+        "destination": {"type": "string", "description": "IATA airport or city code, e.g. ORD, LON"},
+        "departure_date": {"type": "string", "description": "YYYY-MM-DD"},
+        "return_date": {"type": "string", "description": "YYYY-MM-DD, for a round trip"},
+        "adults": {"type": "integer", "minimum": 1, "maximum": 9},
+        "children": {"type": "integer", "minimum": 0, "maximum": 9},
+        "travel_class": {
+            "type": "string",
+            "enum": ["ECONOMY", "PREMIUM_ECONOMY", "BUSINESS", "FIRST"],
+        },
+        "nonstop": {"type": "boolean"},
+    },
+    required=["origin", "destination", "departure_date"],
+)
+
+
+class FlightToolProcessor(FrameProcessor):
+    """Schema, handler and spoken feedback of ``search_flights``; see the module docstring.
+
+    Args:
+        search: the flight search to run (shared by calls; it is stateless per query).
+        language: ISO 639-1 code for the filler and result speech; follows
+            ``TTSUpdateSettingsFrame`` language changes that pass through.
+    """
+
+    def __init__(self, search: FlightSearch, *, language: str = "en", **kwargs):
+        super().__init__(**kwargs)
+        self._search = search
+        self._language = language
+        self._lock = asyncio.Lock()
+        self.searches = 0
+        self.last_search_secs: float | None = None
+
+    @property
+    def language(self) -> str:
+        """Current language (ISO 639-1)."""
+        return self._language
+
+    def register(self, llm) -> None:
+        """Register :meth:`handle_search` as the ``search_flights`` handler on ``llm``."""
+        llm.register_function(TOOL_NAME, self.handle_search, cancel_on_interruption=True)
+
+    def filler(self, arguments: dict[str, Any]) -> str:
+        """What the caller hears while the search runs."""
+        return phrase(
+            self._language, "searching",
+            origin=place_name(str(arguments.get("origin", "")).upper(), self._language),
+            destination=place_name(str(arguments.get("destination", "")).upper(), self._language),
+        )
+
+    async def run(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        """Validate ``arguments`` and search; never raises.
+
+        Returns:
+            ``{"status": "ok", "speech", "count", "live", "notice", "provider"}``,
+            ``{"status": "no_flights", "speech"}``, ``{"status": "invalid", "message"}`` or
+            ``{"status": "error", "message"}``.
+        """
+        try:
+            args = dict(arguments)
+            for key in ("departure_date", "return_date"):
+                if isinstance(args.get(key), str) and args[key]:
+                    args[key] = date.fromisoformat(args[key])
+            for key in ("origin", "destination"):
+                if isinstance(args.get(key), str):
+                    args[key] = args[key].strip().upper()
+            query = FlightQuery(**{k: v for k, v in args.items() if v is not None})
+        except (ValidationError, ValueError, TypeError) as e:
+            logger.info(f"search_flights: invalid arguments: {e}")
+            return {"status": "invalid", "message": str(e)}
+        async with self._lock:
+            started = time.perf_counter()
+            try:
+                result = await self._search.search(query)
+            except Exception as e:  # a provider bug must become a spoken apology, not a dead call
+                logger.exception(f"search_flights failed: {e}")
+                return {"status": "error", "message": str(e)}
+            finally:
+                self.searches += 1
+                self.last_search_secs = time.perf_counter() - started
+        speech = speak_offers(result.offers, query, self._language)
+        logger.info(
+            f"search_flights {query.origin}->{query.destination} {query.departure_date}: "
+            f"{len(result.offers)} offers from {result.provider} in {self.last_search_secs:.3f}s"
+        )
+        if not result.offers:
+            return {"status": "no_flights", "speech": speech, "provider": result.provider}
+        return {
+            "status": "ok",
+            "speech": speech,
+            "count": len(result.offers),
+            "live": result.live,
+            "notice": result.notice,
+            "provider": result.provider,
+            "offers": [
+                {
+                    "carrier": o.carrier_name,
+                    "departure": o.segments[0].departure.isoformat(),
+                    "arrival": o.segments[-1].arrival.isoformat(),
+                    "stops": o.stops,
+                    "price": str(o.price),
+                    "currency": o.currency,
+                }
+                for o in result.offers[:3]
+            ],
+        }
+
+    async def handle_search(self, params: FunctionCallParams) -> None:
+        """Pipecat function-call handler: runs :meth:`run` and reports through ``result_callback``."""
+        await params.result_callback(await self.run(dict(params.arguments)))
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection):
+        """Speak the filler when a ``search_flights`` call starts; track language; pass everything on."""
+        await super().process_frame(frame, direction)
+        if isinstance(frame, TTSUpdateSettingsFrame) and frame.delta is not None:
+            lang = getattr(frame.delta, "language", None)
+            if isinstance(lang, str) and lang:
+                self._language = lang.split("-")[0].lower()
+        await self.push_frame(frame, direction)
+        if (
+            isinstance(frame, FunctionCallInProgressFrame)
+            and frame.function_name == TOOL_NAME
+            and direction == FrameDirection.DOWNSTREAM
+        ):
+            await self.push_frame(TTSSpeakFrame(self.filler(dict(frame.arguments or {}))))

@@ -1,0 +1,156 @@
+"""The offline dialogue brain as a Pipecat LLM service, so it drives tools exactly like an LLM.
+
+:class:`LocalBrainService` is an ``LLMService``: it sits where an LLM sits (after the user context
+aggregator), reads the ``LLMContext`` it is given, and answers with ``LLMFullResponseStartFrame`` →
+``LLMTextFrame``s (words with their spaces) → ``LLMFullResponseEndFrame``. When the dialogue has all
+the slots it calls ``search_flights`` through Pipecat's function-calling path
+(``run_function_calls``), so the assistant aggregator records the call and its result in the context
+and hands the context back — the same loop an OpenAI or Realtime LLM goes through. The rules live in
+:class:`processors.dialogue.FlightDialogue` (no Pipecat); this class only translates frames.
+
+After the goodbye it pushes :class:`~processors.call_marks.HangupRequestFrame` behind the text; the
+gateway ends the call once Twilio reports the goodbye played.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from loguru import logger
+from pipecat.frames.frames import (
+    Frame,
+    LLMContextFrame,
+    LLMFullResponseEndFrame,
+    LLMFullResponseStartFrame,
+    LLMTextFrame,
+)
+from pipecat.processors.frame_processor import FrameDirection
+from pipecat.services.llm_service import FunctionCallFromLLM, LLMService
+from pipecat.services.settings import LLMSettings
+from pipecat.utils.types import NOT_GIVEN, NotGiven, is_given
+
+from processors.call_marks import HangupRequestFrame
+from processors.dialogue import BrainTurn, FlightDialogue
+from processors.flight_tool import TOOL_NAME
+
+
+@dataclass
+class LocalBrainSettings(LLMSettings):
+    """Runtime settings of the local brain.
+
+    Parameters:
+        language: ISO 639-1 code the brain speaks and parses (a language switch updates it with
+            ``LLMUpdateSettingsFrame(delta=LocalBrainSettings(language="es"))``).
+    """
+
+    language: str | None | NotGiven = field(default_factory=lambda: NOT_GIVEN)
+
+
+def _message_text(message: dict[str, Any]) -> str:
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # multi-part content
+        return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return ""
+
+
+class LocalBrainService(LLMService):
+    """Rule-based flight dialogue speaking through the LLM frame protocol; see the module docstring.
+
+    Args:
+        dialogue: the per-call :class:`FlightDialogue` (its state is the call's booking state).
+        **kwargs: passed to ``LLMService``.
+    """
+
+    Settings = LocalBrainSettings
+
+    def __init__(self, *, dialogue: FlightDialogue, **kwargs):
+        super().__init__(
+            settings=LocalBrainSettings(
+                model="local-rules", system_instruction=None, temperature=None, max_tokens=None,
+                top_p=None, top_k=None, frequency_penalty=None, presence_penalty=None, seed=None,
+                filter_incomplete_user_turns=False, user_turn_completion_config=None,
+                language=dialogue.language,
+            ),
+            run_in_parallel=False,
+            **kwargs,
+        )
+        self.dialogue = dialogue
+        self._handled_messages = 0
+        self.turns = 0
+
+    async def _update_settings(self, delta) -> dict[str, Any]:
+        changed = await super()._update_settings(delta)
+        if "language" in changed and is_given(self._settings.language) and self._settings.language:
+            self.dialogue.language = str(self._settings.language)
+        return changed
+
+    def greeting(self) -> str:
+        """The opening line (the bot speaks first)."""
+        return self.dialogue.greeting()
+
+    async def speak(self, text: str) -> None:
+        """Emit ``text`` as one LLM response, word by word with inter-word spaces."""
+        await self.push_frame(LLMFullResponseStartFrame())
+        words = text.split(" ")
+        for i, word in enumerate(words):
+            await self.push_frame(LLMTextFrame(word if i == len(words) - 1 else word + " "))
+        await self.push_frame(LLMFullResponseEndFrame())
+
+    async def _act(self, turn: BrainTurn, context) -> None:
+        if turn.say:
+            await self.speak(turn.say)
+        if turn.tool_call is not None:
+            await self.run_function_calls([
+                FunctionCallFromLLM(
+                    function_name=TOOL_NAME,
+                    tool_call_id=f"call_{uuid.uuid4().hex[:12]}",
+                    arguments=turn.tool_call,
+                    context=context,
+                )
+            ])
+        if turn.end_call:
+            await self.push_frame(HangupRequestFrame(reason="goodbye"))
+
+    async def _respond(self, frame: LLMContextFrame) -> None:
+        messages = frame.context.get_messages()
+        new = messages[self._handled_messages:]
+        self._handled_messages = len(messages)
+        last = next((m for m in reversed(new) if isinstance(m, dict) and m.get("role") in ("user", "tool")), None)
+        if last is None:
+            return
+        self.turns += 1
+        if last["role"] == "tool":
+            content = _message_text(last)
+            if content == "IN_PROGRESS":
+                return
+            try:
+                result = json.loads(content)
+            except json.JSONDecodeError:
+                result = {"status": "error", "message": content}
+            turn = self.dialogue.handle_tool_result(result if isinstance(result, dict) else {})
+        else:
+            # The aggregator joins a turn's transcripts; every user message since our last answer
+            # belongs to this turn.
+            text = " ".join(_message_text(m) for m in new if isinstance(m, dict) and m.get("role") == "user")
+            turn = self.dialogue.handle_user(text)
+        await self._act(turn, frame.context)
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection):
+        """Answer each ``LLMContextFrame``; everything else behaves as in ``LLMService``."""
+        await super().process_frame(frame, direction)
+        if isinstance(frame, LLMContextFrame):
+            try:
+                await self.start_processing_metrics()
+                await self._respond(frame)
+            except Exception as e:  # never let a rule bug kill the call: apologise instead
+                logger.exception(f"{self}: dialogue error: {e}")
+                await self.speak(self.dialogue.apology())
+            finally:
+                await self.stop_processing_metrics()
+        else:
+            await self.push_frame(frame, direction)

@@ -1,0 +1,140 @@
+"""Offline TTS: Piper for English, espeak-ng for the other languages, switchable mid-call.
+
+The voice follows the TTS ``language`` setting, so a language switch is an ordinary
+``TTSUpdateSettingsFrame(delta=TTSSettings(language="es"))``. English uses a Piper voice shared by
+every call (ONNX Runtime sessions are thread-safe; see :mod:`pipelines.models`); other languages run
+``espeak-ng --stdout`` (Debian package ``espeak-ng``) as a subprocess per sentence.
+
+Output: 16-bit mono PCM ``TTSAudioRawFrame``s at the pipeline output rate (Piper 22 050 Hz and
+espeak-ng 22 050 Hz sources are resampled by the base class).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any
+
+from loguru import logger
+from pipecat.frames.frames import ErrorFrame, Frame
+from pipecat.services.settings import TTSSettings
+from pipecat.services.tts_service import TTSService
+from pipecat.transcriptions.language import Language
+
+#: espeak-ng voice per ISO 639-1 code (``espeak-ng --voices`` lists them).
+ESPEAK_VOICES: dict[str, str] = {
+    "es": "es",
+    "fr": "fr-fr",
+    "de": "de",
+    "it": "it",
+    "pt": "pt",
+    "en": "en-us",
+}
+
+
+class LocalTTSService(TTSService):
+    """Piper (English) / espeak-ng (other languages) TTS; see the module docstring.
+
+    Args:
+        piper_voice: a loaded ``piper.PiperVoice`` (shared).
+        language: ISO 639-1 code to start in.
+        length_scale: Piper speaking rate (>1 slower).
+        espeak_rate_wpm: espeak-ng speed in words per minute.
+        **kwargs: passed to :class:`TTSService`.
+
+    Raises:
+        FileNotFoundError: at synthesis time only, if espeak-ng is missing (reported as ErrorFrame).
+    """
+
+    def __init__(self, *, piper_voice: Any, language: str = "en", length_scale: float = 1.0,
+                 espeak_rate_wpm: int = 165, **kwargs):
+        super().__init__(
+            push_start_frame=True,
+            push_stop_frames=True,
+            settings=TTSSettings(model=None, voice="piper-joe", language=language),
+            **kwargs,
+        )
+        self._piper = piper_voice
+        self._length_scale = length_scale
+        self._espeak_rate = espeak_rate_wpm
+
+    def can_generate_metrics(self) -> bool:
+        """TTFB and usage metrics are reported."""
+        return True
+
+    def language_to_service_language(self, language: Language) -> str | None:
+        """ISO 639-1 base code (``es-ES`` → ``es``)."""
+        return str(language.value if isinstance(language, Language) else language).split("-")[0].lower()
+
+    async def _update_settings(self, delta) -> dict[str, Any]:
+        """Apply a settings delta; ``language`` picks the voice for the next sentence."""
+        changed = await super()._update_settings(delta)
+        if "language" in changed:
+            logger.info(f"{self}: voice language now {self.current_language}")
+        return changed
+
+    @property
+    def current_language(self) -> str:
+        """The language the next sentence is spoken in (ISO 639-1)."""
+        lang = self._settings.language
+        return str(lang.value if isinstance(lang, Language) else (lang or "en")).split("-")[0]
+
+    async def _piper_chunks(self, text: str) -> AsyncIterator[bytes]:
+        from piper import SynthesisConfig
+
+        config = SynthesisConfig(length_scale=self._length_scale)
+        iterator = iter(self._piper.synthesize(text, syn_config=config))
+
+        def next_chunk():
+            try:
+                return next(iterator).audio_int16_bytes
+            except StopIteration:
+                return None
+
+        while (chunk := await asyncio.to_thread(next_chunk)) is not None:
+            yield chunk
+
+    async def _espeak_chunks(self, text: str, language: str) -> AsyncIterator[bytes]:
+        exe = shutil.which("espeak-ng")
+        if not exe:
+            raise FileNotFoundError("espeak-ng is not installed (apt-get install espeak-ng)")
+        voice = ESPEAK_VOICES.get(language, language)
+        proc = await asyncio.create_subprocess_exec(
+            exe, "-v", voice, "-s", str(self._espeak_rate), "--stdout", text,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            assert proc.stdout is not None
+            while chunk := await proc.stdout.read(8192):
+                yield chunk
+        finally:
+            if proc.returncode is None:
+                try:
+                    proc.kill()
+                except ProcessLookupError:
+                    pass
+            await proc.wait()
+
+    async def run_tts(self, text: str, context_id: str) -> AsyncGenerator[Frame, None]:
+        """Synthesize one sentence; yields ``TTSAudioRawFrame``s (or an ``ErrorFrame``)."""
+        language = self.current_language
+        try:
+            await self.start_tts_usage_metrics(text)
+            if language == "en":
+                frames = self._stream_audio_frames_from_iterator(
+                    self._piper_chunks(text), in_sample_rate=self._piper.config.sample_rate,
+                    context_id=context_id,
+                )
+            else:
+                frames = self._stream_audio_frames_from_iterator(
+                    self._espeak_chunks(text, language), strip_wav_header=True, context_id=context_id
+                )
+            async for frame in frames:
+                await self.stop_ttfb_metrics()
+                yield frame
+        except Exception as e:
+            logger.error(f"{self}: synthesis failed ({language}): {e}")
+            yield ErrorFrame(error=f"TTS failed: {e}")
+        finally:
+            await self.stop_ttfb_metrics()

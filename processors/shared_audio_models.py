@@ -1,0 +1,50 @@
+"""Silero VAD and Smart Turn v3 analyzers over ONNX sessions shared by every call.
+
+Pipecat's ``SileroVADAnalyzer`` and ``LocalSmartTurnAnalyzerV3`` each open their own ONNX Runtime
+session in ``__init__`` (blocking, per call). These subclasses take an already-open session (see
+:mod:`pipelines.models`) and keep only the per-call state: Silero's LSTM state and context, the turn
+analyzer's audio buffer. ``InferenceSession.run`` is thread-safe, so sharing is safe.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipecat.audio.turn.smart_turn.base_smart_turn import BaseSmartTurn, SmartTurnParams
+from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3
+from pipecat.audio.vad.silero import SileroOnnxModel, SileroVADAnalyzer
+from pipecat.audio.vad.vad_analyzer import VADAnalyzer, VADParams
+
+
+class SharedSileroVADAnalyzer(SileroVADAnalyzer):
+    """Silero VAD (8 or 16 kHz input) using a shared ``silero_vad.onnx`` session.
+
+    Args:
+        session: ``onnxruntime.InferenceSession`` of pipecat's bundled ``silero_vad.onnx``.
+        sample_rate: input rate in Hz (8000 or 16000), or None to take the pipeline's.
+        params: thresholds (``confidence``, ``start_secs``, ``stop_secs``, ``min_volume``).
+    """
+
+    def __init__(self, *, session: Any, sample_rate: int | None = None, params: VADParams | None = None):
+        VADAnalyzer.__init__(self, sample_rate=sample_rate, params=params)
+        model = SileroOnnxModel.__new__(SileroOnnxModel)
+        model.session = session
+        model.sample_rates = [8000, 16000]
+        model.reset_states()
+        self._model = model
+        self._windows_since_reset = 0
+        self._low_confidence_windows = 0
+
+
+class SharedSmartTurnAnalyzerV3(LocalSmartTurnAnalyzerV3):
+    """Smart Turn v3 end-of-turn model using a shared ``smart-turn-v3.2-cpu.onnx`` session.
+
+    Args:
+        session: the shared ``onnxruntime.InferenceSession``.
+        params: ``SmartTurnParams`` (``stop_secs`` fallback silence, pre-speech ms…).
+    """
+
+    def __init__(self, *, session: Any, sample_rate: int | None = None, params: SmartTurnParams | None = None):
+        BaseSmartTurn.__init__(self, sample_rate=sample_rate, params=params)
+        self._log_data = False
+        self._session = session

@@ -1,0 +1,144 @@
+"""faster-whisper STT on a model shared by every call, keeping Whisper's detected language.
+
+Pipecat's ``WhisperSTTService`` loads its model inside ``__init__`` (per call, blocking the event
+loop) and discards the language Whisper detects (DESIGN.md). :class:`SharedWhisperSTTService`
+borrows a process-wide ``faster_whisper.WhisperModel`` (see :mod:`pipelines.models`) and emits each
+``TranscriptionFrame`` with ``language`` set to the detected ISO 639-1 code and
+``result={"language": code, "language_probability": p, "no_speech_prob": max_p}``.
+
+Input: one VAD segment of 16-bit mono PCM at the pipeline input rate (16 000 Hz; Whisper needs 16 kHz).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import numpy as np
+from loguru import logger
+from pipecat.frames.frames import ErrorFrame, Frame, TranscriptionFrame
+from pipecat.services.whisper.stt import WhisperSTTService
+from pipecat.transcriptions.language import Language
+from pipecat.utils.time import time_now_iso8601
+
+
+class SharedWhisperSTTService(WhisperSTTService):
+    """WhisperSTTService over a preloaded model; see the module docstring.
+
+    Args:
+        model: a loaded ``faster_whisper.WhisperModel`` (shared, thread-safe).
+        model_name: its name for metrics/logs (``base`` or ``tiny.en``).
+        language: ISO 639-1 code to force, or ``None`` to let Whisper detect it per segment.
+        allowed_languages: when detecting, restrict the choice to these codes (others fall back to
+            the most probable allowed one); ``None`` allows every Whisper language.
+        beam_size: 1 = greedy decoding (fastest on CPU).
+        no_speech_prob: segments whose no-speech probability is at or above this are dropped
+            (0.6–0.7 keeps Spanish/German utterances that 0.4 drops).
+        **kwargs: passed to ``SegmentedSTTService`` (e.g. ``ttfs_p99_latency``).
+    """
+
+    def __init__(
+        self,
+        *,
+        model: Any,
+        model_name: str = "base",
+        language: str | None = None,
+        allowed_languages: list[str] | None = None,
+        beam_size: int = 1,
+        no_speech_prob: float = 0.65,
+        **kwargs,
+    ):
+        self._shared_model = model
+        self._beam_size = beam_size
+        self._allowed = list(allowed_languages) if allowed_languages else None
+        super().__init__(
+            settings=WhisperSTTService.Settings(
+                model=model_name,
+                language=Language(language) if language else None,
+                no_speech_prob=no_speech_prob,
+            ),
+            device="cpu",
+            **kwargs,
+        )
+        self.last_latency_secs: float | None = None
+
+    def _load(self):
+        """Borrow the shared model instead of loading one (the parent loads per instance)."""
+        self._model = self._shared_model
+
+    def _detect(self, audio: np.ndarray) -> tuple[str | None, float]:
+        """Most probable allowed language and its probability.
+
+        Detection runs on the same padded features ``transcribe`` will encode (all frames but the
+        last, as faster-whisper's segment loop takes them), so an encoder-caching model
+        (:mod:`pipelines.models`) encodes the window once for both steps.
+        """
+        model = self._model
+        if not getattr(model, "model", None) or not model.model.is_multilingual:
+            return "en", 1.0
+        features = model.feature_extractor(audio)
+        _, _, all_probs = model.detect_language(features=features[..., :-1])
+        for code, prob in all_probs:
+            if self._allowed is None or code in self._allowed:
+                return code, float(prob)
+        return None, 0.0
+
+    async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame, None]:
+        """Transcribe one segment; yields a ``TranscriptionFrame`` (or nothing for non-speech)."""
+        if not self._model:
+            yield ErrorFrame("Whisper model not available")
+            return
+        await self.start_processing_metrics()
+        audio_float = np.frombuffer(audio, dtype=np.int16).astype(np.float32) / 32768.0
+        forced = self._settings.language
+        forced_code = str(forced.value if isinstance(forced, Language) else forced) if forced else None
+        threshold = self._settings.no_speech_prob
+        model = self._model
+
+        def transcribe() -> tuple[str, str | None, float, float]:
+            lang, prob = (forced_code, 1.0)
+            if lang is None:
+                lang, prob = self._detect(audio_float)
+            segments, info = model.transcribe(
+                audio_float,
+                language=lang,
+                beam_size=self._beam_size,
+                condition_on_previous_text=False,
+                vad_filter=False,
+            )
+            kept, worst = [], 0.0
+            for seg in segments:
+                worst = max(worst, seg.no_speech_prob)
+                if threshold is None or seg.no_speech_prob < threshold:
+                    kept.append(seg.text.strip())
+            return " ".join(t for t in kept if t), lang or info.language, prob, worst
+
+        started = time.perf_counter()
+        try:
+            text, lang, prob, no_speech = await asyncio.to_thread(transcribe)
+        except Exception as e:  # a model failure is one lost utterance, not a dead call
+            logger.exception(f"{self}: transcription failed: {e}")
+            await self.stop_processing_metrics()
+            yield ErrorFrame(f"transcription failed: {e}")
+            return
+        self.last_latency_secs = time.perf_counter() - started
+        await self.stop_processing_metrics()
+        if not text:
+            logger.debug(f"{self}: no speech in segment (no_speech_prob {no_speech:.2f})")
+            return
+        logger.debug(f"{self}: transcribed {len(text)} chars, {lang} p={prob:.2f} in {self.last_latency_secs:.2f}s")
+        language = None
+        if lang:
+            try:
+                language = Language(lang)
+            except ValueError:
+                language = None
+        yield TranscriptionFrame(
+            text,
+            self._user_id,
+            time_now_iso8601(),
+            language,
+            result={"language": lang, "language_probability": prob, "no_speech_prob": no_speech},
+        )

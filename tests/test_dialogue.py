@@ -1,0 +1,336 @@
+"""FlightDialogue: the local profile's rule-based brain, with the real flights/ resolver and dates."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run without an installed package
+
+from processors.dialogue import BrainTurn, FlightDialogue, is_substantive  # noqa: E402
+from processors.phrases import PHRASES, keywords, phrase  # noqa: E402
+
+TODAY = date(2026, 11, 21)  # a Saturday
+EN = PHRASES["en"]
+
+
+@pytest.fixture
+def d() -> FlightDialogue:
+    dlg = FlightDialogue(language="en", today=TODAY)
+    dlg.greeting()
+    return dlg
+
+
+def ok_result(speech: str = "The cheapest flight is 420 dollars with Delta.") -> dict:
+    return {"status": "ok", "speech": speech, "count": 3, "live": False, "notice": None}
+
+
+# ---- one-turn requests --------------------------------------------------------------------------
+
+
+def test_full_request_in_one_turn(d):
+    turn = d.handle_user("Hi, I need a flight from Boston to Paris next Friday, please.")
+    assert turn.say is None and not turn.end_call
+    assert turn.tool_call == {
+        "origin": "BOS",
+        "destination": "PAR",
+        "departure_date": "2026-11-27",
+        "adults": 1,
+        "children": 0,
+        "travel_class": "ECONOMY",
+        "nonstop": False,
+    }
+
+
+@pytest.mark.parametrize(
+    "text, origin, destination, day",
+    [
+        ("To Paris from Boston tomorrow.", "BOS", "PAR", "2026-11-22"),
+        ("Boston to Miami on December 24th", "BOS", "MIA", "2026-12-24"),
+        ("Um, yeah, I need to get to Atlanta from Miami, uh, tomorrow morning.", "MIA", "ATL", "2026-11-22"),
+        ("Flying out of O'Hare tomorrow to LaGuardia.", "ORD", "LGA", "2026-11-22"),
+        ("I'd like to fly out of Chicago to Seattle on Monday, first class", "CHI", "SEA", "2026-11-23"),
+    ],
+)
+def test_route_phrasings(d, text, origin, destination, day):
+    call = d.handle_user(text).tool_call
+    assert call is not None, text
+    assert (call["origin"], call["destination"], call["departure_date"]) == (origin, destination, day)
+
+
+def test_iata_codes_with_whisper_punctuation(d):
+    call = d.handle_user("J.F.K. to L.A.X. on the fifth of March.").tool_call
+    assert call["origin"] == "JFK" and call["destination"] == "LAX"
+    assert call["departure_date"] == "2027-03-05"
+
+
+def test_airport_names(d):
+    call = d.handle_user("Heathrow to Charles de Gaulle tomorrow.").tool_call
+    assert (call["origin"], call["destination"]) == ("LHR", "CDG")
+
+
+def test_misheard_city_names(d):
+    turn = d.handle_user("I want to fly to Chicaco")
+    assert turn.tool_call is None
+    assert d.slots.destination.code == "CHI"
+    assert turn.say == phrase("en", "ask_origin", destination="Chicago")
+
+
+# ---- step by step -------------------------------------------------------------------------------
+
+
+def test_step_by_step_route_then_date(d):
+    turn = d.handle_user("From New York to London")
+    assert turn.tool_call is None
+    assert turn.say == phrase("en", "ask_date", origin="New York", destination="London")
+    call = d.handle_user("tomorrow").tool_call
+    assert (call["origin"], call["destination"], call["departure_date"]) == ("NYC", "LON", "2026-11-22")
+
+
+def test_asks_only_for_what_is_missing(d):
+    assert d.handle_user("to Dallas").say == phrase("en", "ask_origin", destination="Dallas")
+    assert d.handle_user("Atlanta").say == phrase("en", "ask_date", origin="Atlanta", destination="Dallas")
+    call = d.handle_user("in two weeks").tool_call
+    assert (call["origin"], call["destination"], call["departure_date"]) == ("ATL", "DFW", "2026-12-05")
+
+
+def test_lone_city_with_both_ends_missing_asks_which_end(d):
+    turn = d.handle_user("Miami.")
+    assert "Miami" in turn.say and turn.tool_call is None
+    assert d.handle_user("That's where I'm going").say == phrase("en", "ask_origin", destination="Miami")
+    assert d.slots.destination.code == "MIA"
+
+
+def test_greeting_only_turn_asks_the_question(d):
+    turn = d.handle_user("Hi there.")
+    assert turn.say == EN["ask_origin_and_destination"]
+    d.handle_user("From Boston to Denver")
+    assert d.handle_user("Hello?").say == phrase("en", "ask_date", origin="Boston", destination="Denver")
+
+
+@pytest.mark.parametrize("noise", ["", "   ", ".", "[BLANK_AUDIO]", "um"])
+def test_noise_is_not_understood(d, noise):
+    turn = d.handle_user(noise)
+    assert turn.say.startswith(EN["didnt_understand"]) and turn.tool_call is None and not turn.end_call
+
+
+# ---- problems -----------------------------------------------------------------------------------
+
+
+def test_unknown_place_asks_again_naming_it(d):
+    turn = d.handle_user("From Zzyzx to Paris")
+    assert turn.say == phrase("en", "unknown_place", heard="zzyzx")
+    assert d.slots.destination.code == "PAR"  # the sure half is kept
+    assert d.handle_user("Boston").say == phrase("en", "ask_date", origin="Boston", destination="Paris")
+
+
+def test_ambiguous_place(d):
+    turn = d.handle_user("to Portland")
+    assert turn.say == phrase("en", "ambiguous_place", a="Portland, Oregon", b="Portland, Maine")
+    d.handle_user("Portland, Maine")
+    assert d.slots.destination.code == "PWM"
+
+
+def test_ambiguous_place_answered_by_ordinal(d):
+    d.handle_user("from Portland to Boston")
+    d.handle_user("the first one")
+    assert d.slots.origin.code == "PDX" and d.slots.destination.code == "BOS"
+    assert d.slots.departure_date is None  # "the first" is not a date here
+
+
+def test_same_place(d):
+    turn = d.handle_user("from Boston to Boston")
+    assert turn.say == phrase("en", "same_place", origin="Boston")
+    assert d.slots.origin.code == "BOS" and d.slots.destination is None
+    d.handle_user("Chicago")
+    assert d.slots.destination.code == "CHI"
+
+
+def test_same_city_different_codes(d):
+    turn = d.handle_user("I need a flight to new york from JFK")
+    assert turn.say == phrase("en", "same_place", origin="New York")
+    assert d.slots.origin.code == "JFK" and d.slots.destination is None
+
+
+@pytest.mark.parametrize("when", ["November 3rd 2026", "yesterday", "last friday"])
+def test_past_date(d, when):
+    d.handle_user("Boston to Paris")
+    turn = d.handle_user(when)
+    assert turn.say == EN["past_date"] and turn.tool_call is None
+    assert d.slots.departure_date is None
+
+
+def test_too_far(d):
+    d.handle_user("Boston to Paris")
+    assert d.handle_user("January 2028").say == EN["too_far"]
+
+
+# ---- options ------------------------------------------------------------------------------------
+
+
+def test_two_adults_business(d):
+    call = d.handle_user("Two adults in business class from Boston to Paris on Friday").tool_call
+    assert call["adults"] == 2 and call["children"] == 0 and call["travel_class"] == "BUSINESS"
+
+
+def test_passengers_children_nonstop(d):
+    d.handle_user("Leaving Boston tomorrow")
+    call = d.handle_user("Going to Denver, non-stop, for three passengers with one child").tool_call
+    assert (call["origin"], call["destination"], call["departure_date"]) == ("BOS", "DEN", "2026-11-22")
+    assert call["adults"] == 2 and call["children"] == 1 and call["nonstop"] is True
+
+
+@pytest.mark.parametrize(
+    "text, cabin",
+    [("premium economy", "PREMIUM_ECONOMY"), ("first class", "FIRST"), ("economy", "ECONOMY"), ("business", "BUSINESS")],
+)
+def test_cabins(d, text, cabin):
+    assert d.handle_user(f"from Boston to Paris tomorrow in {text}").tool_call["travel_class"] == cabin
+
+
+def test_return_date(d):
+    call = d.handle_user("From Boston to Paris on Friday returning on the 4th of December").tool_call
+    assert call["departure_date"] == "2026-11-27" and call["return_date"] == "2026-12-04"
+
+
+def test_return_weekday_after_departure(d):
+    call = d.handle_user("A round trip from Denver to Las Vegas leaving Friday and coming back Sunday.").tool_call
+    assert (call["departure_date"], call["return_date"]) == ("2026-11-27", "2026-11-29")
+
+
+def test_round_trip_asks_for_return_date(d):
+    assert d.handle_user("Boston to Paris on Friday, round trip").say == EN["ask_return_date"]
+    call = d.handle_user("December 10th").tool_call
+    assert call["return_date"] == "2026-12-10" and call["departure_date"] == "2026-11-27"
+
+
+def test_one_way_omits_return_date(d):
+    assert "return_date" not in d.handle_user("Boston to Paris tomorrow").tool_call
+
+
+# ---- repeat, results, new search, goodbye -------------------------------------------------------
+
+
+def test_repeat(d):
+    assert d.handle_user("repeat that").say == EN["greeting"]
+    d.handle_user("from Boston to Miami tomorrow")
+    said = d.handle_tool_result(ok_result()).say
+    assert said == ok_result()["speech"] + " " + EN["anything_else"]
+    assert d.last_answer() == said
+    assert d.handle_user("Sorry, can you say that again?").say == said
+    assert d.handle_user("What?").say == said
+
+
+def test_nothing_to_repeat():
+    dlg = FlightDialogue(today=TODAY)
+    assert dlg.last_answer() is None
+    assert dlg.handle_user("repeat that").say == EN["nothing_to_repeat"]
+
+
+@pytest.mark.parametrize("bye", ["Goodbye.", "That's all, thanks!", "No thanks", "bye", "hang up"])
+def test_goodbye_ends_call(d, bye):
+    turn = d.handle_user(bye)
+    assert turn == BrainTurn(say=EN["goodbye"], tool_call=None, end_call=True)
+
+
+def test_no_after_results_ends_call(d):
+    d.handle_user("from Boston to Miami tomorrow")
+    d.handle_tool_result({"status": "no_flights", "speech": "I found no flights."})
+    assert d.handle_user("No.") == BrainTurn(say=EN["goodbye"], tool_call=None, end_call=True)
+
+
+def test_new_search_after_results(d):
+    d.handle_user("Two adults from Boston to Miami tomorrow in business")
+    d.handle_tool_result(ok_result())
+    call = d.handle_user("Now from Miami to Atlanta on Friday").tool_call
+    assert call == {
+        "origin": "MIA",
+        "destination": "ATL",
+        "departure_date": "2026-11-27",
+        "adults": 1,
+        "children": 0,
+        "travel_class": "ECONOMY",
+        "nonstop": False,
+    }
+
+
+def test_yes_after_results_starts_over(d):
+    d.handle_user("from Boston to Miami tomorrow")
+    d.handle_tool_result(ok_result())
+    turn = d.handle_user("Yes, please.")
+    assert turn.say.endswith(EN["ask_origin_and_destination"])
+    assert d.slots.origin is None and d.slots.destination is None
+    call = d.handle_user("Denver to Boston on Monday").tool_call
+    assert (call["origin"], call["destination"]) == ("DEN", "BOS")
+
+
+def test_another_flight_without_details(d):
+    d.handle_user("from Boston to Miami tomorrow")
+    d.handle_tool_result(ok_result())
+    assert d.handle_user("another flight please").say.endswith(EN["ask_origin_and_destination"])
+
+
+def test_refinement_after_results_keeps_route(d):
+    d.handle_user("from Boston to Miami tomorrow")
+    d.handle_tool_result(ok_result())
+    call = d.handle_user("What about Saturday?").tool_call
+    assert (call["origin"], call["destination"], call["departure_date"]) == ("BOS", "MIA", "2026-11-28")
+
+
+def test_search_error_then_retry(d):
+    first = d.handle_user("from Boston to Miami tomorrow").tool_call
+    turn = d.handle_tool_result({"status": "error", "message": "provider down"})
+    assert turn.say == EN["search_failed"] and not turn.end_call
+    assert d.handle_user("yes").tool_call == first
+
+
+def test_notice_is_spoken(d):
+    d.handle_user("from Boston to Miami tomorrow")
+    res = ok_result("One flight.") | {"notice": "These are sample fares."}
+    assert d.handle_tool_result(res).say == "One flight. These are sample fares. " + EN["anything_else"]
+
+
+def test_language_can_change_mid_call(d):
+    d.handle_user("from Boston to Miami")
+    d.language = "es"  # no Spanish row yet: English phrases; the slots carry over
+    call = d.handle_user("mañana").tool_call
+    assert (call["origin"], call["destination"], call["departure_date"]) == ("BOS", "MIA", "2026-11-22")
+    d.language = "xx"  # unknown language never breaks a turn
+    assert d.handle_user("tomorrow").tool_call["departure_date"] == "2026-11-22"
+
+
+@pytest.mark.parametrize("odd", [None, 42, "🙂🙂", "to to to from from", "from", "to", "and and", "x" * 5000])
+def test_never_raises(d, odd):
+    assert isinstance(d.handle_user(odd), BrainTurn)
+    assert isinstance(d.handle_tool_result(odd), BrainTurn)
+
+
+# ---- is_substantive, phrase table ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["Hi there.", "hello", "Hello?", "um", "okay so", "Uh, hi.", "", "[BLANK_AUDIO]"])
+def test_not_substantive(text):
+    assert is_substantive(text) is False
+
+
+@pytest.mark.parametrize("text", ["Hi there, I need a flight", "Boston", "to Paris", "tomorrow", "no"])
+def test_substantive(text):
+    assert is_substantive(text) is True
+
+
+def test_phrase_table_complete_and_formattable():
+    needed = {
+        "greeting", "ask_origin", "ask_destination", "ask_date", "ask_origin_and_destination",
+        "unknown_place", "ambiguous_place", "same_place", "past_date", "too_far", "searching",
+        "no_flights", "goodbye", "anything_else", "nothing_to_repeat", "didnt_understand",
+        "search_failed", "confirm_new_search", "apology",
+    }
+    assert needed <= set(EN)
+    for key in EN:
+        if not key.startswith("kw_"):
+            assert phrase("en", key, origin="A", destination="B", date="D", heard="H", a="A", b="B")
+    assert "goodbye" in keywords("en", "goodbye") and "bye" in keywords("en", "goodbye")
+    assert phrase("es", "goodbye") == EN["goodbye"]  # missing rows fall back to English

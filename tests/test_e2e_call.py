@@ -1,0 +1,120 @@
+"""End to end: a real uvicorn gateway on 127.0.0.1, simulated Twilio calls with the WAV fixtures, and
+the bot's audio transcribed back with Whisper to assert on what the caller actually heard."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+
+import httpx
+import pytest
+
+from gateway.caller import SimulatedCaller, Turn, format_transcript, transcribe_bot
+from tests.conftest import fixture
+
+pytestmark = pytest.mark.e2e
+
+TIME_SPOKEN = re.compile(r"\b\d{1,2}(:\d{2})?\s*(a\.?m\.?|p\.?m\.?)|\b\d{1,2}:\d{2}\b", re.I)
+
+
+def call(gateway, listener, *turns: Turn, **kwargs):
+    result = asyncio.run(SimulatedCaller(gateway.ws_url, list(turns), **kwargs).run())
+    transcribe_bot(result, listener, ["en"])
+    print(format_transcript(result))
+    return result
+
+
+def bot_text(result) -> str:
+    return " ".join(u.text for u in result.bot).lower()
+
+
+def test_full_call_speaks_a_flight_and_goodbye_ends_the_call(gateway, listener):
+    result = call(gateway, listener, Turn(fixture("en_greeting_request")), Turn(fixture("en_goodbye")))
+    said = bot_text(result)
+    assert "chicago" in said
+    assert TIME_SPOKEN.search(said), said
+    assert "goodbye" in said or "bye" in said
+    # The gateway ended the call itself, after Twilio reported the goodbye played (mark echo).
+    assert result.closed_by_gateway
+    played = [d["name"] for _, k, d in result.events if k == "mark_played"]
+    assert "hangup" in played
+    assert result.times("mark_played")[-1] <= result.times("closed")[0]
+    assert not result.times("clear")
+
+
+def test_missing_date_is_asked_for(gateway, listener):
+    result = call(gateway, listener, Turn(fixture("en_route_only")), Turn(fixture("en_date_only")))
+    first_reply = " ".join(u.text for u in result.bot if u.start > result.turns[0]["speech_end"]
+                           and u.start < result.turns[1]["sent_at"]).lower()
+    assert re.search(r"\b(when|date|day)\b", first_reply), first_reply
+    assert "london" in bot_text(result)
+    assert TIME_SPOKEN.search(bot_text(result))
+
+
+def test_pause_mid_request_is_one_turn_answered_once(gateway, listener):
+    result = call(gateway, listener, Turn(fixture("en_pause_mid_request")))
+    assert not result.times("clear"), "the bot interrupted itself"
+    replies = [u for u in result.bot if u.start > result.turns[0]["sent_at"]]
+    said = " ".join(u.text for u in replies).lower()
+    assert "chicago" in said
+    # Answered once: one filler for the search, no separate answer to "Hi there."
+    assert said.count("let me check") <= 1
+    assert not re.search(r"where would you like|where are you flying", said), said
+
+
+def test_barge_in_sends_clear_and_stops_the_reply(gateway, listener):
+    result = call(gateway, listener, Turn(fixture("en_greeting_request")),
+                  Turn(fixture("en_barge_in"), barge_in_ms=1200))
+    barge = result.turns[1]
+    clears = [t for t in result.times("clear") if t > barge["speech_start"]]
+    assert clears, "no clear after the caller barged in"
+    onset_to_clear = clears[0] - barge["speech_start"]
+    assert onset_to_clear < 1.5
+    # No more audio of the interrupted reply: nothing arrives between the clear and the end of the
+    # caller's barge-in speech (a new reply can only start after the caller's turn ends).
+    late = [t for t in result.times("media_in") if clears[0] < t < barge["speech_end"]]
+    assert not late, f"{len(late)} media messages after clear"
+
+
+def test_malformed_websocket_input_never_crashes_the_server(gateway):
+    from websockets.asyncio.client import connect
+
+    async def abuse():
+        async with connect(gateway.ws_url) as ws:
+            await ws.send("not json")
+            await ws.send(json.dumps({"event": "media", "media": {"payload": "AAAA"}}))  # media before start
+            await ws.send(json.dumps({"event": "connected", "protocol": "Call"}))
+            await ws.send(json.dumps({"event": "start", "start": {
+                "streamSid": "MZ" + "1" * 32, "callSid": "CA" + "1" * 32, "accountSid": "AC" + "1" * 32,
+                "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+                "customParameters": {}}}))
+            for bad in ["{{{", "[]", json.dumps({"event": "media", "media": {"payload": "%%%bad%%%"}}),
+                        json.dumps({"event": "bogus"}), json.dumps({"event": "media", "media": 5}),
+                        b"\x00\xff binary"]:
+                await ws.send(bad)
+            # The call is alive: the bot's greeting audio still arrives.
+            got_media = False
+            for _ in range(200):
+                msg = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                if msg.get("event") == "media":
+                    got_media = True
+                    break
+            await ws.send(json.dumps({"event": "stop", "stop": {"callSid": "CA" + "1" * 32}}))
+            return got_media
+
+    async def no_start():
+        async with connect(gateway.ws_url) as ws:
+            await ws.send(json.dumps({"event": "start", "start": {"streamSid": "MZ1"}}))  # no callSid
+            try:
+                await asyncio.wait_for(ws.recv(), 5)
+            except Exception as e:  # closed by the gateway with a policy-violation code
+                return getattr(e, "rcvd", None) and e.rcvd.code
+        return None
+
+    assert asyncio.run(abuse())
+    assert asyncio.run(no_start()) == 1008
+    assert gateway.alive()
+    health = httpx.get(f"{gateway.base}/health").json()
+    assert health["status"] == "ok"
+    assert "dropped message" in gateway.log()

@@ -1,0 +1,78 @@
+"""HTTP edges: TwiML from the voice webhook, health and metrics (FastAPI app in-process)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.settings import MissingSettingError, Settings
+from gateway.twilio import HandshakeError, parse_start
+
+
+@pytest.fixture(scope="module")
+def resources():
+    from pipelines import load_resources
+
+    return load_resources(Settings(_env_file=None))
+
+
+@pytest.fixture
+def client(resources):
+    settings = Settings(_env_file=None, public_host="gw.example.com", default_language="en")
+    with TestClient(create_app(settings, resources)) as c:
+        yield c
+
+
+def test_voice_webhook_returns_connect_stream_twiml(client):
+    r = client.post("/twilio/voice", data={"CallSid": "CA123", "From": "+34911234567", "To": "+15550001111",
+                                           "Direction": "inbound"})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/xml")
+    root = ET.fromstring(r.text)
+    stream = root.find("./Connect/Stream")
+    assert stream is not None and stream.get("url") == "wss://gw.example.com/twilio/stream"
+    params = {p.get("name"): p.get("value") for p in stream.findall("Parameter")}
+    assert params["From"] == "+34911234567" and params["To"] == "+15550001111"
+    assert params["language"] == "en"
+
+
+def test_voice_webhook_language_hint(client):
+    r = client.post("/twilio/voice?language=es", data={"CallSid": "CA1", "From": "+1", "To": "+2"})
+    params = {p.get("name"): p.get("value") for p in ET.fromstring(r.text).iter("Parameter")}
+    assert params["language"] == "es"
+
+
+def test_health_reports_profile_calls_and_sample_data(client):
+    body = client.get("/health").json()
+    assert body["status"] == "ok" and body["profile"] == "local"
+    assert body["active_calls"] == 0 and body["models_ready"] is True
+    assert "sample" in body["flights"]["data"]
+
+
+def test_metrics_exposition(client):
+    r = client.get("/metrics")
+    assert r.status_code == 200 and "gateway_active_calls" in r.text
+
+
+def test_missing_profile_key_fails_at_start_naming_the_variable(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(MissingSettingError, match="OPENAI_API_KEY"):
+        create_app(Settings(_env_file=None, profile="realtime"))
+
+
+def test_parse_start_reads_twilio_start_message():
+    msg = {"event": "start", "sequenceNumber": "1", "streamSid": "MZ1", "start": {
+        "accountSid": "AC1", "streamSid": "MZ1", "callSid": "CA1", "tracks": ["inbound"],
+        "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+        "customParameters": {"From": "+15551234567", "To": "+15557654321", "language": "fr"}}}
+    start = parse_start(msg, "en")
+    assert (start.call.call_sid, start.call.stream_sid, start.call.language) == ("CA1", "MZ1", "fr")
+    assert start.call.from_number == "+15551234567"
+    with pytest.raises(HandshakeError):
+        parse_start({"event": "start", "start": {"streamSid": "MZ1"}}, "en")
+    with pytest.raises(HandshakeError):
+        parse_start({"event": "start", "start": {"streamSid": "MZ1", "callSid": "CA1",
+                                                 "mediaFormat": {"encoding": "audio/l16", "sampleRate": 16000}}}, "en")
