@@ -28,7 +28,7 @@ from pipecat.processors.aggregators.llm_response_universal import (
 )
 from pipecat.serializers.twilio import TwilioFrameSerializer
 from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPIWebsocketTransport
-from pipecat.turns.user_start import TranscriptionUserTurnStartStrategy, VADUserTurnStartStrategy
+from pipecat.turns.user_start import VADUserTurnStartStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
 from flights.search import FlightSearch
@@ -84,7 +84,7 @@ def load_resources(settings: Settings) -> LocalResources:
     list(segments)
     list(models.piper_voice.synthesize("Hello."))
     provider = TimetableProvider(Path(settings.timetable_path) if settings.timetable_path else None)
-    provider.timetable()  # parse and index the timetable now, not during the first caller's search
+    provider.timetable  # parse and index the timetable now, not during the first caller's search
     search = FlightSearch([provider])
     logger.info("local profile ready")
     return LocalResources(models=models, flight_search=search)
@@ -150,7 +150,9 @@ def build(call: CallInfo, websocket, settings: Settings, resources: LocalResourc
         user_params=LLMUserAggregatorParams(
             vad_analyzer=vad,
             user_turn_strategies=UserTurnStrategies(
-                start=[VADUserTurnStartStrategy(), TranscriptionUserTurnStartStrategy()],
+                # VAD alone starts turns: a transcript arriving after its turn ended must not start
+                # a new one (that is how a bot interrupts itself).
+                start=[VADUserTurnStartStrategy()],
                 stop=[stop_strategy],
             ),
         ),

@@ -223,6 +223,8 @@ class FlightDialogue:
     flight?" asked) -> back to ``collecting`` or ``ended``. ``retry`` follows a failed search.
     """
 
+    _told_not_live = False
+
     def __init__(self, language: str = DEFAULT_LANGUAGE, today: date | None = None):
         self.language = language or DEFAULT_LANGUAGE
         self.today = today
@@ -863,9 +865,11 @@ class FlightDialogue:
             speech = (result.get("speech") or "").strip()
             if not speech:
                 speech = self._p("no_flights") if status == "no_flights" else ""
-            notice = (result.get("notice") or "").strip() if status == "ok" else ""
-            if notice and notice not in speech:
-                speech = self._join(speech, notice)
+            # The provider's notice is a machine string; what the caller hears is a phrase, said
+            # once per call for sample (not live) fares.
+            if status == "ok" and result.get("live") is False and not self._told_not_live:
+                self._told_not_live = True
+                speech = self._join(speech, self._p("sample_fares"))
             self.phase = "results"
             self._pending = None
             return self._reply(self._join(speech, self._p("anything_else")))

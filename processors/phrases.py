@@ -44,6 +44,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "no_flights": "Sorry, I couldn't find any flights from {origin} to {destination} on {date}.",
         "search_failed": "I'm sorry, I couldn't reach the flight search just now. Shall I try again?",
         "anything_else": "Would you like to search for another flight?",
+        "sample_fares": "These are sample timetable fares, not live prices.",
         "confirm_new_search": "Sure, a new search.",
         "goodbye": "Thank you for calling. Goodbye!",
         "nothing_to_repeat": "I haven't said anything yet. Where would you like to fly from, and where to?",

@@ -91,7 +91,8 @@ class TurnTimingObserver(BaseObserver):
         elif isinstance(frame, TranscriptionFrame) and self._current is not None:
             self._seen.add(frame.id)
             self._current.transcript = now
-        elif isinstance(frame, UserStoppedSpeakingFrame) and self._current is not None:
+        elif isinstance(frame, UserStoppedSpeakingFrame) and self._current is not None \
+                and self._current.turn_end is None:
             self._seen.add(frame.id)
             self._current.turn_end = now
         elif isinstance(frame, (LLMTextFrame, FunctionCallInProgressFrame)) and self._current is not None \

@@ -25,7 +25,7 @@ def d() -> FlightDialogue:
 
 
 def ok_result(speech: str = "The cheapest flight is 420 dollars with Delta.") -> dict:
-    return {"status": "ok", "speech": speech, "count": 3, "live": False, "notice": None}
+    return {"status": "ok", "speech": speech, "count": 3, "live": True, "notice": None}
 
 
 # ---- one-turn requests --------------------------------------------------------------------------
@@ -287,10 +287,16 @@ def test_search_error_then_retry(d):
     assert d.handle_user("yes").tool_call == first
 
 
-def test_notice_is_spoken(d):
+def test_sample_fares_are_announced_once_per_call(d):
     d.handle_user("from Boston to Miami tomorrow")
-    res = ok_result("One flight.") | {"notice": "These are sample fares."}
-    assert d.handle_tool_result(res).say == "One flight. These are sample fares. " + EN["anything_else"]
+    res = ok_result("One flight.") | {"live": False, "notice": "sample timetable data"}
+    assert d.handle_tool_result(res).say == "One flight. " + EN["sample_fares"] + " " + EN["anything_else"]
+    d.handle_user("now from Miami to Atlanta tomorrow")
+    again = ok_result("Two flights.") | {"live": False}
+    assert d.handle_tool_result(again).say == "Two flights. " + EN["anything_else"]
+    live = ok_result("Three flights.")
+    d.handle_user("now from Atlanta to Denver tomorrow")
+    assert EN["sample_fares"] not in d.handle_tool_result(live).say
 
 
 def test_language_can_change_mid_call(d):
