@@ -31,6 +31,7 @@ from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPI
 from pipecat.turns.user_start import VADUserTurnStartStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
+import flights
 from flights.search import FlightSearch
 from flights.timetable import TimetableProvider
 from gateway.metrics import TURN_STAGE_SECONDS
@@ -84,7 +85,9 @@ def load_resources(settings: Settings) -> LocalResources:
     list(segments)
     list(models.piper_voice.synthesize("Hello."))
     provider = TimetableProvider(Path(settings.timetable_path) if settings.timetable_path else None)
-    provider.timetable  # parse and index the timetable now, not during the first caller's search
+    # Parse the timetable, build the place index and prime dateparser now, not in the first call.
+    _ = provider.timetable
+    flights.warm_up(timetable=False)
     search = FlightSearch([provider])
     logger.info("local profile ready")
     return LocalResources(models=models, flight_search=search)

@@ -90,30 +90,52 @@ def whisper_model_dir(name: str, cache_dir: Path) -> Path:
     return whisper_base_dir(cache_dir)
 
 
-def _encoder_caching_whisper():
-    """``faster_whisper.WhisperModel`` that reuses the encoder output for identical features.
+#: Frames (10 ms each) of padding kept after the speech when encoding; see _fast_whisper().
+ENCODER_PAD_FRAMES = 300
 
-    Detecting the language (restricted to our languages) and then transcribing would run Whisper's
-    encoder twice over the same 30 s window: the costliest step on a CPU. The last encoder output is
-    kept per thread, keyed by a hash of the padded features, so the second pass is free.
+
+def _fast_whisper():
+    """``faster_whisper.WhisperModel`` with a trimmed encoder window and an encoder-output cache.
+
+    Whisper pads every input to a 30 s window (3000 mel frames), so the encoder costs the same for
+    "Wait, stop." as for a 30 s monologue; on 2 CPU cores that is most of a turn's STT time.
+    CTranslate2 accepts shorter inputs, so the padding after the speech is cut to
+    :data:`ENCODER_PAD_FRAMES` (3 s). On the 22 WAV fixtures this kept accuracy (mean word overlap
+    0.76 vs 0.76, language right 22/22 vs 22/22) and cut STT from 1.17 s to 0.80 s per utterance;
+    keeping only 1 s of padding was faster still but mis-detected one language.
+
+    Detecting the language and then transcribing would also encode the same window twice; the
+    last encoder output is kept per thread, keyed by a hash of the features, so the second pass is free.
     """
     import numpy as np
     from faster_whisper import WhisperModel
+    from faster_whisper.transcribe import get_ctranslate2_storage
 
-    class EncoderCachingWhisperModel(WhisperModel):
+    class FastWhisperModel(WhisperModel):
         _local = threading.local()
 
+        @staticmethod
+        def _trim(features: np.ndarray) -> np.ndarray:
+            frames = features[0]
+            pad = frames[:, -1:]
+            content = np.flatnonzero(np.abs(frames - pad).max(axis=0) > 1e-6)
+            used = int(content[-1]) + 1 if len(content) else frames.shape[1]
+            keep = min(frames.shape[1], -(-(used + ENCODER_PAD_FRAMES) // 100) * 100)
+            return np.ascontiguousarray(features[..., :keep])
+
         def encode(self, features: np.ndarray):
-            key = hashlib.blake2b(np.ascontiguousarray(features).tobytes(), digest_size=16).digest()
+            if features.ndim == 2:
+                features = np.expand_dims(features, 0)
+            features = self._trim(features)
+            key = hashlib.blake2b(features.tobytes(), digest_size=16).digest()
             cached = getattr(self._local, "entry", None)
             if cached is not None and cached[0] == key and cached[1] is self:
-                self._local.hits = getattr(self._local, "hits", 0) + 1
                 return cached[2]
-            output = super().encode(features)
+            output = self.model.encode(get_ctranslate2_storage(features), to_cpu=False)
             self._local.entry = (key, self, output)
             return output
 
-    return EncoderCachingWhisperModel
+    return FastWhisperModel
 
 
 @dataclass
@@ -157,7 +179,7 @@ def load_local_models(
         secs: dict[str, float] = {}
         t = time.perf_counter()
         wdir = whisper_model_dir(whisper_name, Path(cache_dir))
-        whisper = _encoder_caching_whisper()(
+        whisper = _fast_whisper()(
             str(wdir), device="cpu", compute_type=compute_type, cpu_threads=cpu_threads
         )
         secs["whisper"] = time.perf_counter() - t

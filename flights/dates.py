@@ -1,0 +1,353 @@
+"""Spoken travel dates: "tomorrow", "next Friday", "the fifth of March", "in two weeks".
+
+Public API::
+
+    parse_travel_date(text, language="en", today=None, horizon_days=330) -> DateResult
+    find_date_in_text(text, language="en", today=None) -> DateResult | None
+    DateResult(value: date | None, reason: "ok"|"past"|"too_far"|"unparsed", text: str)
+
+Parsing is dateparser (``PREFER_DATES_FROM="future"``, ``RELATIVE_BASE=today``,
+``languages=[language]``) after a small pre-normalization: number words to digits via
+text2num ("the fifth of March" -> "the 5th of March"), weekday phrases handled directly
+("Friday", "this/next Friday" = the next Friday after today; "Friday after next" /
+"a week from Friday" = one week later), "next <weekday>" in es/fr/de/it/pt stripped to the
+weekday. A date without a year that dateparser places before today rolls forward (a bare day
+"the 20th" to next month, "March 5" to next year). Bare numbers ("two", "2") are never dates.
+Nothing here raises on user input.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Literal
+
+import dateparser
+from babel.dates import get_day_names, get_month_names
+from loguru import logger
+
+Reason = Literal["ok", "past", "too_far", "unparsed"]
+
+
+@dataclass
+class DateResult:
+    """A parsed travel date. ``value`` is None only when ``reason == "unparsed"``."""
+
+    value: date | None
+    reason: Reason
+    text: str
+
+
+_EN_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_EN_ORDINALS = {
+    "first": "1st", "second": "2nd", "third": "3rd", "fourth": "4th", "fifth": "5th",
+    "sixth": "6th", "seventh": "7th", "eighth": "8th", "ninth": "9th", "tenth": "10th",
+    "eleventh": "11th", "twelfth": "12th", "thirteenth": "13th", "fourteenth": "14th",
+    "fifteenth": "15th", "sixteenth": "16th", "seventeenth": "17th", "eighteenth": "18th",
+    "nineteenth": "19th", "twentieth": "20th", "thirtieth": "30th",
+}
+_EN_NUMBERS = {
+    "a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple of": 2,
+    "couple of": 2, "a few": 3,
+}
+# words meaning "next" before/after a weekday, per language (stripped; weekday = next one)
+_NEXT_WORDS = {
+    "en": ("next", "this", "coming", "this coming", "on"),
+    "es": ("el proximo", "proximo", "el", "este", "el que viene", "que viene"),
+    "fr": ("prochain", "ce", "le"),
+    "de": ("nachsten", "nachster", "kommenden", "kommender", "diesen", "am"),
+    "it": ("prossimo", "questo", "il"),
+    "pt": ("proxima", "proximo", "na", "no", "esta", "este"),
+}
+_RELATIVE_WORDS = {
+    "en": ("today", "tomorrow", "tonight", "next", "this", "coming", "in", "week", "weeks", "day", "days", "after"),
+    "es": ("hoy", "manana", "pasado", "proximo", "proxima", "semana", "semanas", "dias"),
+    "fr": ("aujourd hui", "demain", "prochain", "prochaine", "semaine", "semaines", "jours"),
+    "de": ("heute", "morgen", "ubermorgen", "nachsten", "nachste", "woche", "wochen", "tagen"),
+    "it": ("oggi", "domani", "dopodomani", "prossimo", "prossima", "settimana", "settimane", "giorni"),
+    "pt": ("hoje", "amanha", "proximo", "proxima", "semana", "semanas", "dias"),
+}
+_PAST_WORDS = ("yesterday", "ago", "last", "ayer", "hier", "gestern", "ieri", "ontem", "pasado")
+
+
+def _fold(text: str) -> str:
+    """Lowercase without accents (for comparing with word lists)."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = re.sub(r"[^\w/.\-]+", " ", text.replace("'", " "))
+    return " ".join(text.split())
+
+
+def _clean(text: str) -> str:
+    """Lowercase, punctuation to spaces, accents kept (dateparser needs "märz", "mañana")."""
+    text = unicodedata.normalize("NFC", text).lower()
+    text = re.sub(r"[^\w/.\-]+", " ", text.replace("'", " "))
+    return " ".join(text.split())
+
+
+_NUMBER_WORDS = {
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "a", "an",
+    "uno", "una", "dos", "tres", "cuatro", "cinco", "un", "une", "deux", "trois", "quatre",
+    "eins", "ein", "eine", "zwei", "drei", "vier", "fünf", "due", "tre", "quattro", "cinque",
+    "um", "uma", "dois", "duas", "três", "quatro", "adults", "adult", "people", "persons",
+    "passengers", "tickets", "children", "kids", "and", "y", "et", "und", "e",
+}
+_DAY_AFTER_TOMORROW = ("day after tomorrow", "pasado manana", "apres demain", "ubermorgen",
+                       "dopodomani", "depois de amanha")
+
+
+@lru_cache(maxsize=16)
+def _names(language: str) -> tuple[dict[str, int], dict[str, int]]:
+    """(weekday name -> 0..6, month name -> 1..12), folded, wide + abbreviated, for babel locale."""
+    days: dict[str, int] = {}
+    months: dict[str, int] = {}
+    for loc in {language, "en"}:
+        try:
+            for width in ("wide", "abbreviated"):
+                for i, n in get_day_names(width, locale=loc).items():
+                    days.setdefault(_fold(n).rstrip("."), i)
+                for i, n in get_month_names(width, locale=loc).items():
+                    months.setdefault(_fold(n).rstrip("."), i)
+        except Exception:  # unknown locale: English only
+            continue
+    if language == "pt":
+        for i, n in enumerate(["segunda", "terca", "quarta", "quinta", "sexta", "sabado", "domingo"]):
+            days.setdefault(n, i)
+    # too-short abbreviations collide with words ("mar", "sat" are fine; "may" is fine)
+    return days, months
+
+
+def _normalize(text: str, language: str) -> str:
+    out = _clean(text)
+    if language == "en":
+        for word, digit in _EN_ORDINALS.items():
+            out = re.sub(rf"\b{word}\b", digit, out)
+        out = re.sub(r"\btwenty[\s-]?(1st|2nd|3rd|[4-9]th)\b", lambda m: f"2{m.group(1)}", out)
+        out = re.sub(r"\bthirty[\s-]?1st\b", "31st", out)
+        out = re.sub(r"\b(a week|one week) from\b", "week from", out)
+        # spoken years: "twenty twenty-five" -> 2025, "twenty thirty" -> 2030
+        units = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+        out = re.sub(
+            r"\btwenty[\s-](twenty|thirty)(?:[\s-](one|two|three|four|five|six|seven|eight|nine))?\b",
+            lambda m: str(2000 + (20 if m.group(1) == "twenty" else 30) + units.get(m.group(2) or "", 0)),
+            out,
+        )
+    try:
+        from text_to_num import alpha2digit
+
+        out = alpha2digit(out, language, threshold=0)
+    except Exception:  # language not supported by text2num
+        pass
+    return out
+
+
+def _weekday_phrase(norm: str, language: str, today: date) -> date | None:
+    """Weekday phrases: '[this|next|coming] friday', 'friday after next', 'week from friday'."""
+    days, _ = _names(language)
+    norm = _fold(norm)
+    if not norm:
+        return None
+    if norm.removeprefix("the ").removeprefix("el ") in _DAY_AFTER_TOMORROW:
+        return today + timedelta(days=2)
+    extra_week = False
+    s = " " + norm + " "
+    for marker in (" after next ", " week from ", " in a week ", " week after "):
+        if marker in s:
+            extra_week = True
+            s = s.replace(marker, " ")
+    words = s.split()
+    next_words = set()
+    for lang in {language, "en"}:
+        for w in _NEXT_WORDS.get(lang, ()):
+            next_words.update(w.split())
+    day_idx = [days[w] for w in words if w in days]
+    rest = [w for w in words if w not in days and w not in next_words]
+    if len(day_idx) != 1 or rest:
+        return None
+    delta = (day_idx[0] - today.weekday()) % 7 or 7
+    return today + timedelta(days=delta + (7 if extra_week else 0))
+
+
+def _day_of_month(norm: str, today: date) -> date | None:
+    """'the 5th' / 'on the 20th' / '5th': the next such day of a month, today included."""
+    m = re.fullmatch(r"(?:on\s+)?(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)", _fold(norm).strip(" .,!?"))
+    if not m:
+        return None
+    day = int(m.group(1))
+    y, mo = today.year, today.month
+    for _ in range(3):
+        try:
+            candidate = date(y, mo, day)
+        except ValueError:
+            candidate = None
+        if candidate is not None and candidate >= today:
+            return candidate
+        y, mo = (y + 1, 1) if mo == 12 else (y, mo + 1)
+    return None
+
+
+def _has_year(norm: str) -> bool:
+    return re.search(r"\b(19|20)\d\d\b", norm) is not None
+
+
+def parse_travel_date(
+    text: str, language: str = "en", today: date | None = None, horizon_days: int = 330
+) -> DateResult:
+    """Parse one spoken date fragment into a :class:`DateResult`.
+
+    ``today`` defaults to ``date.today()``; dates before it give reason "past", dates more than
+    ``horizon_days`` after it "too_far" (``value`` is still set in both cases), anything that is
+    not a date (including bare numbers) "unparsed" with ``value=None``.
+    """
+    today = today or date.today()
+    raw = text or ""
+    norm = _normalize(raw, language)
+    if (
+        not norm
+        or len(norm) < 3
+        or all(re.fullmatch(r"[\d.,]+", t) or t in _NUMBER_WORDS for t in norm.split())
+    ):
+        return DateResult(None, "unparsed", raw)
+    value = _weekday_phrase(norm, language, today)
+    if value is None:
+        value = _day_of_month(norm, today)
+    if value is None:
+        value = _dateparse(norm, language, today)
+    if value is None:
+        return DateResult(None, "unparsed", raw)
+    folded = _fold(norm).split()
+    if value < today and not _has_year(norm) and not any(w in folded for w in _PAST_WORDS):
+        _, months = _names(language)
+        if any(w.rstrip(".") in months for w in folded) or "/" in norm:
+            value = _add_years(value, 1)
+        else:
+            value = _add_month(value)
+    if value < today:
+        return DateResult(value, "past", raw)
+    if (value - today).days > horizon_days:
+        return DateResult(value, "too_far", raw)
+    return DateResult(value, "ok", raw)
+
+
+def _dateparse(norm: str, language: str, today: date) -> date | None:
+    settings = {
+        "PREFER_DATES_FROM": "future",
+        "RELATIVE_BASE": datetime(today.year, today.month, today.day),
+        "PREFER_DAY_OF_MONTH": "first",
+        "REQUIRE_PARTS": [],
+    }
+    candidates = [norm]
+    # "vendredi prochain" / "nächsten Freitag": try without the next-words as well
+    strip = set(" ".join(_NEXT_WORDS.get(language, ())).split())
+    words = [w for w in norm.split() if _fold(w) not in strip]
+    if words and words != norm.split():
+        candidates.append(" ".join(words))
+    for cand in candidates:
+        try:
+            dt = dateparser.parse(cand, languages=[language], settings=settings)
+        except Exception as exc:  # dateparser raises on some odd inputs
+            logger.debug("dateparser failed on {!r}: {}", cand, exc)
+            dt = None
+        if dt is not None:
+            return dt.date()
+    return None
+
+
+def _add_month(d: date) -> date:
+    y, m = (d.year + 1, 1) if d.month == 12 else (d.year, d.month + 1)
+    for day in (d.day, 30, 29, 28):
+        try:
+            return date(y, m, day)
+        except ValueError:
+            continue
+    return d
+
+
+def _add_years(d: date, n: int) -> date:
+    try:
+        return d.replace(year=d.year + n)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + n, day=28)
+
+
+# --- finding a date inside a sentence -----------------------------------------------------
+
+_SPAN_MAX = 6
+
+
+def _anchor_words(language: str) -> set[str]:
+    days, months = _names(language)
+    words = set(days) | set(months)
+    for lang in {language, "en"}:
+        words.update(_RELATIVE_WORDS.get(lang, ()))
+        for w in _NEXT_WORDS.get(lang, ()):
+            words.update(w.split())
+    words -= {"a", "on", "el", "le", "il", "am", "na", "no", "in", "this", "este", "esta", "ce"}
+    words.update({"today", "tomorrow", "tonight"})
+    return words
+
+
+def find_date_in_text(text: str, language: str = "en", today: date | None = None) -> DateResult | None:
+    """Find a date phrase inside a longer utterance; ``None`` when there is none.
+
+    Candidate spans (up to 6 words, starting with an anchor or a lead word such as "the"/"on"/
+    "in", ending with an anchor) are built around anchor words (weekday and month names in
+    ``language`` and English, today/tomorrow, next/this, "in N days/weeks", ordinals like
+    "5th", numeric dates like 12/24) and parsed longest first with :func:`parse_travel_date`.
+    The returned ``text`` is the matched span (folded, lowercase).
+    """
+    today = today or date.today()
+    norm = _normalize(text or "", language)
+    tokens = norm.split()
+    if not tokens:
+        return None
+    folded = [_fold(t) or t for t in tokens]
+    anchors = _anchor_words(language)
+    hits = [
+        i
+        for i, t in enumerate(folded)
+        if t in anchors or t.rstrip(".,!?") in anchors
+        or re.fullmatch(r"\d{1,2}(st|nd|rd|th|\.)?|\d{1,2}/\d{1,2}(/\d{2,4})?|(19|20)\d\d", t.rstrip(".,!?"))
+    ]
+    # drop bare small numbers that are not next to another anchor (passenger counts)
+    strong = [
+        i for i in hits
+        if not re.fullmatch(r"\d{1,2}", tokens[i].rstrip(".,!?"))
+        or any(j in hits and j != i for j in (i - 2, i - 1, i + 1, i + 2))
+    ]
+    if not strong:
+        return None
+    def dateish(k: int) -> bool:
+        return k in strong or folded[k] in _SPAN_LEAD or folded[k] in anchors
+
+    tried: set[tuple[int, int]] = set()
+    for i in strong:
+        best: DateResult | None = None
+        best_len = 0
+        for start in range(max(0, i - 3), i + 1):
+            if not dateish(start) or folded[start] in _SPAN_STOP:
+                continue
+            for end in range(min(len(tokens), start + _SPAN_MAX), i, -1):
+                if (start, end) in tried or not (end - 1 in strong or folded[end - 1] in anchors):
+                    continue
+                tried.add((start, end))
+                res = parse_travel_date(" ".join(tokens[start:end]), language, today)
+                if res.reason != "unparsed" and (end - start) > best_len:
+                    best, best_len = DateResult(res.value, res.reason, " ".join(tokens[start:end])), end - start
+        if best is not None:  # the first date phrase in the sentence wins (departure first)
+            return best
+    return None
+
+
+_SPAN_LEAD = {"the", "on", "of", "in", "de", "del", "el", "le", "am", "il", "a", "after", "dans",
+              "en", "dentro", "tra", "fra", "em", "daqui", "in", "this", "esta", "este", "ce",
+              "diesen", "um", "na", "no", "pasado", "apres", "day", "week", "last"}
+_SPAN_STOP = {"to", "from", "and", "i", "want", "fly", "please", "back", "return", "leaving",
+              "a", "para", "à", "nach", "y", "et", "und", "e"}
+
+
+__all__ = ["DateResult", "parse_travel_date", "find_date_in_text"]

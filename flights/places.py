@@ -1,0 +1,394 @@
+"""Resolve a spoken or typed place ("JFK", "j f k", "Heathrow", "Londres", "Chicaco") to airports.
+
+Public API::
+
+    resolve_place(text: str, language: str = "en") -> Resolution
+    Place, Resolution   (dataclasses)
+
+The searchable index holds only curated commercial airports (``flights.airports``: the ~300
+busiest plus a few notable smaller ones) and metro codes, so "Boston" never lands on a grass
+strip. Any other IATA code from airportsdata is accepted only when typed/spoken exactly
+(three letters). Indexes are built once per process (lazy) and a call costs well under 1 ms on
+a warm cache (fuzzy matching via rapidfuzz over a few thousand aliases).
+
+Scores are 0..1: 1.0 for an exact code or name, the rapidfuzz ratio (slightly weighted towards
+busier airports) for near misses; candidates under ``MIN_SCORE`` are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from flights.airports import (
+    AIRPORT_SPOKEN_NAMES,
+    BUSIEST_AIRPORTS,
+    EXTRA_AIRPORTS,
+    METROS,
+    airport,
+    city_of,
+    distance_km,
+    metro_of_airport,
+)
+
+MIN_SCORE = 0.6
+"""Candidates below this score are not returned."""
+
+AMBIGUITY_MARGIN = 0.08
+"""Two distinct cities whose scores differ by less than this are ambiguous."""
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place a flight can leave from or go to.
+
+    ``code`` is an IATA airport code (kind "airport") or a metro/city code (kind "city");
+    ``name`` is spoken ("London Heathrow", or "London" for a city); ``country`` is ISO 3166
+    alpha-2; ``airports`` lists the airport codes to search (``(code,)`` for an airport).
+    """
+
+    code: str
+    name: str
+    city: str
+    country: str
+    kind: Literal["airport", "city"]
+    airports: tuple[str, ...]
+
+
+@dataclass
+class Resolution:
+    """Result of :func:`resolve_place`: ``candidates`` sorted best first, score 0..1."""
+
+    text: str
+    candidates: list[tuple[Place, float]] = field(default_factory=list)
+
+    @property
+    def best(self) -> Place | None:
+        """Best candidate or ``None`` when nothing plausible matched."""
+        return self.candidates[0][0] if self.candidates else None
+
+    @property
+    def confidence(self) -> float:
+        """Score of the best candidate (0.0 when there is none)."""
+        return self.candidates[0][1] if self.candidates else 0.0
+
+    @property
+    def ambiguous(self) -> bool:
+        """True when two or more distinct cities score within ``AMBIGUITY_MARGIN`` of the best."""
+        if len(self.candidates) < 2:
+            return False
+        best, top = self.candidates[0]
+        for place, score in self.candidates[1:]:
+            if top - score > AMBIGUITY_MARGIN:
+                break
+            if _distinct(best, place):
+                return True
+        return False
+
+
+def _distinct(a: Place, b: Place) -> bool:
+    """Different cities: no shared airport and first airports more than 150 km apart."""
+    if set(a.airports) & set(b.airports):
+        return False
+    try:
+        return distance_km(a.airports[0], b.airports[0]) > 150.0
+    except KeyError:
+        return a.city != b.city
+
+
+# --- multilingual city names (es, fr, de, it, pt + common spellings) -> code ---------------
+_ALIASES: dict[str, str] = {
+    # London
+    "londres": "LON", "londra": "LON", "london": "LON", "londen": "LON",
+    # New York
+    "nueva york": "NYC", "nova iorque": "NYC", "nova york": "NYC", "new york city": "NYC",
+    "big apple": "NYC", "manhattan": "NYC",
+    # Munich
+    "munchen": "MUC", "muenchen": "MUC", "monaco di baviera": "MUC", "munique": "MUC",
+    "munich": "MUC",
+    # Beijing
+    "pekin": "BJS", "pechino": "BJS", "peking": "BJS", "pequim": "BJS",
+    # Rome
+    "roma": "ROM", "rom": "ROM",
+    # Lisbon
+    "lisboa": "LIS", "lisbonne": "LIS", "lissabon": "LIS", "lisbona": "LIS",
+    # Cologne
+    "colonia": "CGN", "koln": "CGN", "koeln": "CGN", "cologne": "CGN",
+    # Geneva
+    "ginebra": "GVA", "geneve": "GVA", "genf": "GVA", "ginevra": "GVA", "genebra": "GVA",
+    # Paris / Milan / Venice / Florence / Naples / Turin
+    "parigi": "PAR", "milano": "MIL", "milao": "MIL", "milan": "MIL", "mailand": "MIL",
+    "venezia": "VCE", "venedig": "VCE", "venecia": "VCE", "veneza": "VCE", "venise": "VCE",
+    "firenze": "FLR", "florenz": "FLR", "florencia": "FLR", "florence": "FLR",
+    "napoli": "NAP", "neapel": "NAP", "napoles": "NAP", "naples": "NAP", "torino": "TRN",
+    "turin": "TRN",
+    # Germany / Austria / Switzerland
+    "berlino": "BER", "berlim": "BER", "francfort": "FRA", "francoforte": "FRA",
+    "frankfurt am main": "FRA", "frankfurt": "FRA", "francfort sur le main": "FRA",
+    "hamburgo": "HAM", "hambourg": "HAM", "amburgo": "HAM", "viena": "VIE", "wien": "VIE",
+    "vienne": "VIE", "vienna": "VIE", "zurich": "ZRH", "zurigo": "ZRH", "zurique": "ZRH",
+    "dusseldorf": "DUS", "duesseldorf": "DUS", "basilea": "BSL", "bale": "BSL",
+    # Spain / Portugal
+    "sevilla": "SVQ", "seville": "SVQ", "siviglia": "SVQ", "barcelone": "BCN",
+    "barcellona": "BCN", "madrid": "MAD", "oporto": "OPO", "porto": "OPO",
+    "malaga": "AGP", "valence": "VLC", "palma": "PMI", "mallorca": "PMI", "majorque": "PMI",
+    "maiorca": "PMI",
+    # Benelux / Nordics / East
+    "bruselas": "BRU", "bruxelles": "BRU", "bruxelas": "BRU", "brussel": "BRU",
+    "bruxelles": "BRU", "brussels": "BRU", "amsterdao": "AMS", "copenhague": "CPH",
+    "kopenhagen": "CPH", "copenaghen": "CPH", "copenhaga": "CPH", "estocolmo": "STO",
+    "stoccolma": "STO", "stockholm": "STO", "helsinki": "HEL", "helsingfors": "HEL",
+    "varsovia": "WAW", "varsovie": "WAW", "warschau": "WAW", "varsavia": "WAW",
+    "praga": "PRG", "prag": "PRG", "prague": "PRG", "budapeste": "BUD", "atenas": "ATH",
+    "athenes": "ATH", "atene": "ATH", "athen": "ATH", "moscu": "MOW", "moscou": "MOW",
+    "mosca": "MOW", "moskau": "MOW", "moscovo": "MOW", "san petersburgo": "LED",
+    "saint petersbourg": "LED", "sankt petersburg": "LED", "estambul": "IST",
+    "istanbul": "IST", "istambul": "IST", "dublino": "DUB", "edimburgo": "EDI",
+    "edimbourg": "EDI", "bucarest": "BUH", "bukarest": "BUH", "belgrado": "BEG",
+    # Americas
+    "nueva orleans": "MSY", "la nouvelle orleans": "MSY", "nova orleans": "MSY",
+    "los angeles": "LAX", "l a": "LAX", "la": "LAX", "san francisco": "SFO",
+    "sao paulo": "SAO", "san pablo": "SAO", "rio": "RIO", "rio de janeiro": "RIO",
+    "ciudad de mexico": "MEX", "mexico": "MEX", "cidade do mexico": "MEX",
+    "mexico city": "MEX", "mexico df": "MEX", "df": "MEX", "montreal": "YMQ",
+    "toronto": "YTO", "filadelfia": "PHL", "philadelphie": "PHL", "washington dc": "WAS",
+    "washington d c": "WAS", "chicago": "CHI", "houston": "HOU", "dallas": "DFW",
+    "dallas fort worth": "DFW", "buenos aires": "BUE",
+    "bogota": "BOG", "la habana": "HAV", "habana": "HAV", "havane": "HAV",
+    "vegas": "LAS", "las vegas": "LAS", "miami": "MIA", "detroit": "DTT",
+    # Asia / Middle East / Africa / Oceania
+    "tokio": "TYO", "toquio": "TYO", "tokyo": "TYO", "seul": "SEL", "seoul": "SEL",
+    "xangai": "SHA", "shanghai": "SHA", "xanghai": "SHA", "cantao": "CAN", "canton": "CAN",
+    "guangzhou": "CAN", "hong kong": "HKG", "hongkong": "HKG", "singapur": "SIN",
+    "singapour": "SIN", "cingapura": "SIN", "singapura": "SIN", "bangkok": "BKK",
+    "banguecoque": "BKK", "dubai": "DXB", "doubai": "DXB", "el cairo": "CAI",
+    "le caire": "CAI", "kairo": "CAI", "il cairo": "CAI", "cairo": "CAI",
+    "nueva delhi": "DEL", "new delhi": "DEL", "nova deli": "DEL", "delhi": "DEL",
+    "bombay": "BOM", "mumbai": "BOM", "bangalore": "BLR", "bengaluru": "BLR",
+    "madras": "MAA", "calcutta": "CCU", "saigon": "SGN", "ciudad del cabo": "CPT",
+    "le cap": "CPT", "kapstadt": "CPT", "citta del capo": "CPT", "cidade do cabo": "CPT",
+    "sidney": "SYD", "sydney": "SYD", "taipei": "TPE", "osaka": "OSA", "teheran": "THR",
+    "jerusalem": "TLV", "tel aviv": "TLV", "marrakech": "RAK", "yakarta": "JKT",
+    "jakarta": "JKT", "manila": "MNL", "pekin capital": "PEK", "beijing": "BJS",
+    "moscow": "MOW", "rome": "ROM", "paris": "PAR", "new york": "NYC",
+}
+
+_STRIP_LEADING = {
+    "to", "from", "the", "fly", "flying", "going", "in", "into", "at", "for", "via",
+    "a", "al", "au", "aux", "à", "de", "del", "des", "du", "di", "da", "do", "desde",
+    "hacia", "para", "vers", "per", "nach", "von", "vom", "zum", "zur", "nel", "na", "no",
+    "of", "airport", "aeropuerto", "aeroport", "aeroporto", "flughafen", "um", "uh",
+}
+_STRIP_TRAILING = {
+    "airport", "airports", "international", "intl", "aeropuerto", "aeroport", "aeroporto",
+    "flughafen", "please", "metro", "internacional", "international airport",
+}
+_LETTER_NAMES = {
+    "ay": "a", "eh": "a", "bee": "b", "be": "b", "see": "c", "cee": "c", "sea": "c",
+    "dee": "d", "ee": "e", "eff": "f", "ef": "f", "gee": "g", "aitch": "h", "eye": "i",
+    "jay": "j", "kay": "k", "el": "l", "ell": "l", "em": "m", "en": "n", "oh": "o",
+    "pee": "p", "cue": "q", "queue": "q", "ar": "r", "are": "r", "ess": "s", "es": "s",
+    "tee": "t", "tea": "t", "you": "u", "vee": "v", "double you": "w", "ex": "x",
+    "why": "y", "zee": "z", "zed": "z",
+}
+
+
+def _fold(text: str) -> str:
+    """Lowercase, strip accents and punctuation; apostrophes vanish ("O'Hare" -> "ohare")."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = text.replace("ß", "ss").replace("'", "").replace("’", "")
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    tokens = ["st" if t == "saint" else t for t in text.split()]
+    return " ".join(tokens)
+
+
+def _strip_words(norm: str) -> str:
+    tokens = norm.split()
+    while tokens and tokens[0] in _STRIP_LEADING and len(tokens) > 1:
+        tokens.pop(0)
+    while tokens and tokens[-1] in _STRIP_TRAILING and len(tokens) > 1:
+        tokens.pop()
+    if len(tokens) == 1 and tokens[0] in _STRIP_LEADING | _STRIP_TRAILING:
+        return ""
+    return " ".join(tokens)
+
+
+def _spelled_code(norm: str) -> str | None:
+    """'j f k' / 'jay eff kay' / 'l a x' -> 'JFK'/'LAX' (None unless 3 spelled letters)."""
+    tokens = norm.split()
+    letters: list[str] = []
+    for t in tokens:
+        if len(t) == 1 and t.isalpha():
+            letters.append(t)
+        elif t in _LETTER_NAMES:
+            letters.append(_LETTER_NAMES[t])
+        else:
+            return None
+    return "".join(letters).upper() if len(letters) == 3 else None
+
+
+# --- index -------------------------------------------------------------------------------
+
+
+def _rank_weight(code: str) -> float:
+    """Prior in (0.9, 1.0]: busier airports and metros win close calls."""
+    if code.startswith("@"):
+        return 1.0
+    try:
+        rank = BUSIEST_AIRPORTS.index(code)
+    except ValueError:
+        return 0.93
+    return 1.0 - 0.05 * rank / len(BUSIEST_AIRPORTS)
+
+
+def _airport_place(code: str) -> Place:
+    rec = airport(code)
+    city = city_of(code)
+    spoken = AIRPORT_SPOKEN_NAMES.get(code, ())
+    in_metro = code in metro_of_airport()
+    short = spoken[0] if spoken and in_metro else ""
+    if short and city.lower() not in short.lower():
+        name = f"{city} {short}"
+    elif short:
+        name = short
+    else:
+        name = city
+    return Place(
+        code=code,
+        name=name,
+        city=city,
+        country=rec["country"] if rec else "",
+        kind="airport",
+        airports=(code,),
+    )
+
+
+def _metro_place(code: str) -> Place:
+    name, country, airports = METROS[code]
+    if len(airports) == 1:
+        return _airport_place(airports[0])
+    return Place(code=code, name=name, city=name, country=country, kind="city", airports=airports)
+
+
+@lru_cache(maxsize=4096)
+def place_for_code(code: str, prefer: Literal["airport", "city"] = "airport") -> Place | None:
+    """Place for an exact IATA airport or metro code (any airportsdata airport), else None.
+
+    When a code is both an airport and a metro code (IST, BKK, HOU...), ``prefer`` decides.
+    """
+    code = code.upper()
+    if code in METROS and (prefer == "city" or airport(code) is None):
+        return _metro_place(code)
+    if airport(code) is not None:
+        return _airport_place(code)
+    return None
+
+
+class _Index:
+    """alias (folded) -> {code: weight}; plus the choices list for rapidfuzz."""
+
+    def __init__(self) -> None:
+        self.alias: dict[str, dict[str, float]] = {}
+        self.codes: set[str] = set()
+        searchable = list(BUSIEST_AIRPORTS) + list(EXTRA_AIRPORTS)
+        metro_of = metro_of_airport()
+        for code in searchable:
+            self.codes.add(code)
+            city = city_of(code)
+            # the city name: point to the metro when the airport belongs to one
+            metro = metro_of.get(code)
+            target = "@" + metro if metro and _fold(METROS[metro][0]) == _fold(city) else code
+            self._add(city, target, 1.0)
+            for spoken in AIRPORT_SPOKEN_NAMES.get(code, ()):
+                self._add(spoken, code, 1.0)
+                self._add(f"{city} {spoken}", code, 1.0)
+            rec = airport(code)
+            if rec:
+                full = re.sub(r"\b(international|intl|airport|regional|ntl)\b", " ", rec["name"], flags=re.I)
+                self._add(full, code, 0.97)
+                if _fold(rec["city"]) != _fold(city):
+                    self._add(rec["city"], code, 0.9)
+        for code, (name, _, _) in METROS.items():
+            self.codes.add(code)
+            self._add(name, "@" + code, 1.0)
+        for alias, code in _ALIASES.items():
+            self._add(alias, "@" + code if code in METROS else code, 1.0)
+        self.choices = list(self.alias)
+
+    def _add(self, text: str, code: str, weight: float) -> None:
+        key = _fold(text)
+        if not key:
+            return
+        slot = self.alias.setdefault(key, {})
+        slot[code] = max(slot.get(code, 0.0), weight)
+
+
+@lru_cache(maxsize=1)
+def _index() -> _Index:
+    return _Index()
+
+
+def _merge(scores: dict[str, float], code: str, score: float) -> None:
+    if score > scores.get(code, 0.0):
+        scores[code] = score
+
+
+def resolve_place(text: str, language: str = "en") -> Resolution:
+    """Resolve ``text`` (a spoken/typed place) to ranked :class:`Place` candidates.
+
+    Handles IATA airport codes ("JFK", "j f k", "L.A.X."), metro codes ("NYC", "LON"), city
+    and airport names in several languages ("Londres", "Heathrow", "O'Hare") and near misses
+    from speech recognition ("Chicaco" -> Chicago, confidence < 1). Words such as "to", "from",
+    "the airport" are ignored. ``language`` is accepted for future per-language tuning; the
+    alias table is multilingual already. Never raises; returns empty candidates when nothing
+    scores at least ``MIN_SCORE``.
+    """
+    idx = _index()
+    norm = _strip_words(_fold(text or ""))
+    res = Resolution(text=text)
+    if not norm:
+        return res
+    scores: dict[str, float] = {}
+
+    compact = norm.replace(" ", "")
+    spelled = _spelled_code(norm)
+    code_guess = spelled or (compact.upper() if len(compact) == 3 and " " not in norm else None)
+    if code_guess and code_guess.isalpha():
+        if code_guess in idx.codes:
+            _merge(scores, code_guess, 1.0)
+        elif place_for_code(code_guess) is not None:
+            _merge(scores, code_guess, 0.9)  # real airport, not in the curated index
+
+    exact = idx.alias.get(norm) or (idx.alias.get(compact) if len(compact) > 3 else None)
+    if exact:
+        for code, w in exact.items():
+            _merge(scores, code, w * _rank_weight(code))
+    if not scores or max(scores.values()) < 0.95:
+        # fuzzy: rapidfuzz ratio over aliases (avoid partial scorers: too noisy on short text)
+        for alias, sc, _ in process.extract(norm, idx.choices, scorer=fuzz.ratio, limit=8, score_cutoff=MIN_SCORE * 100 - 5):
+            s = sc / 100.0
+            if alias in (norm, compact):
+                continue
+            for code, w in idx.alias[alias].items():
+                _merge(scores, code, min(0.95, s * w) * _rank_weight(code))
+
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    seen: set[str] = set()
+    for code, score in ranked:
+        if score < MIN_SCORE:
+            continue
+        place = place_for_code(code[1:], "city") if code.startswith("@") else place_for_code(code)
+        if place is None or place.code in seen:
+            continue
+        seen.add(place.code)
+        res.candidates.append((place, round(score, 4)))
+    return res
+
+
+__all__ = ["Place", "Resolution", "resolve_place", "place_for_code", "MIN_SCORE"]

@@ -1,0 +1,89 @@
+"""parse_travel_date / find_date_in_text with a fixed today (Saturday 2026-11-21)."""
+
+from datetime import date
+
+import pytest
+
+from flights.dates import find_date_in_text, parse_travel_date
+
+TODAY = date(2026, 11, 21)  # a Saturday
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("tomorrow", date(2026, 11, 22)),
+        ("day after tomorrow", date(2026, 11, 23)),
+        ("next Friday", date(2026, 11, 27)),
+        ("Friday", date(2026, 11, 27)),
+        ("Friday after next", date(2026, 12, 4)),
+        ("the fifth of March", date(2027, 3, 5)),
+        ("March 5th", date(2027, 3, 5)),
+        ("December 12", date(2026, 12, 12)),
+        ("in two weeks", date(2026, 12, 5)),
+        ("the 20th", date(2026, 12, 20)),
+        ("the twenty first of December", date(2026, 12, 21)),
+    ],
+)
+def test_english_phrases(text: str, expected: date) -> None:
+    res = parse_travel_date(text, today=TODAY)
+    assert (res.value, res.reason) == (expected, "ok"), res
+
+
+@pytest.mark.parametrize(
+    "text, language, expected",
+    [
+        ("mañana", "es", date(2026, 11, 22)),
+        ("el cinco de marzo", "es", date(2027, 3, 5)),
+        ("vendredi prochain", "fr", date(2026, 11, 27)),
+        ("nächsten Freitag", "de", date(2026, 11, 27)),
+        ("il cinque marzo", "it", date(2027, 3, 5)),
+        ("próxima sexta-feira", "pt", date(2026, 11, 27)),
+    ],
+)
+def test_other_languages(text: str, language: str, expected: date) -> None:
+    assert parse_travel_date(text, language, today=TODAY).value == expected
+
+
+def test_past_and_too_far() -> None:
+    past = parse_travel_date("March 5th 2026", today=TODAY)
+    assert past.reason == "past" and past.value == date(2026, 3, 5)
+    assert parse_travel_date("yesterday", today=TODAY).reason == "past"
+    far = parse_travel_date("March 5th 2028", today=TODAY)
+    assert far.reason == "too_far" and far.value == date(2028, 3, 5)
+    assert parse_travel_date("December 1", today=TODAY, horizon_days=5).reason == "too_far"
+
+
+@pytest.mark.parametrize("text", ["", "blah", "two", "2", "two adults", "Boston"])
+def test_unparsed(text: str) -> None:
+    res = parse_travel_date(text, today=TODAY)
+    assert res.value is None and res.reason == "unparsed"
+
+
+def test_find_date_in_sentence() -> None:
+    res = find_date_in_text("I want to fly from Boston to Chicago next Friday please", today=TODAY)
+    assert res is not None and res.value == date(2026, 11, 27) and res.reason == "ok"
+    res = find_date_in_text("two adults from Boston to Chicago on the fifth of March", today=TODAY)
+    assert res is not None and res.value == date(2027, 3, 5)
+    res = find_date_in_text("leaving December 12 and back on the 20th", today=TODAY)
+    assert res is not None and res.value == date(2026, 12, 12)  # the first date is the departure
+    res = find_date_in_text("quiero volar a Madrid el cinco de marzo", "es", today=TODAY)
+    assert res is not None and res.value == date(2027, 3, 5)
+
+
+@pytest.mark.parametrize("text", ["I need a flight to London", "book two tickets to Rome", "3 adults to Paris", ""])
+def test_find_date_none(text: str) -> None:
+    assert find_date_in_text(text, today=TODAY) is None
+
+
+@pytest.mark.parametrize("sentence, expected, reason", [
+    ("I want to fly from Boston to Denver on January 3rd, 2025.", date(2025, 1, 3), "past"),
+    ("I want to fly on January third, twenty twenty-five.", date(2025, 1, 3), "past"),
+    ("Boston to Paris in January 2028", date(2028, 1, 1), "too_far"),
+    ("leaving on the 5th please", date(2026, 12, 5), "ok"),
+    ("on the 30th.", date(2026, 11, 30), "ok"),
+    ("I wanted to go last friday", date(2026, 11, 20), "past"),
+])
+def test_years_and_day_of_month_inside_sentences(sentence, expected, reason):
+    found = find_date_in_text(sentence, today=date(2026, 11, 21))
+    assert found is not None and (found.value, found.reason) == (expected, reason)

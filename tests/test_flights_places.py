@@ -1,0 +1,95 @@
+"""resolve_place on labelled phrases: codes, cities, airport names, ASR slips, other languages."""
+
+import time
+
+import pytest
+
+from flights.places import resolve_place
+
+# (phrase, acceptable best codes)
+LABELLED: list[tuple[str, set[str]]] = [
+    ("JFK", {"JFK"}), ("j f k", {"JFK"}), ("L.A.X.", {"LAX"}), ("jay eff kay", {"JFK"}),
+    ("NYC", {"NYC"}), ("LON", {"LON"}), ("PAR", {"PAR"}), ("TYO", {"TYO"}), ("CHI", {"CHI"}),
+    ("WAS", {"WAS"}), ("MIL", {"MIL"}), ("ROM", {"ROM"}), ("SAO", {"SAO"}), ("BJS", {"BJS"}),
+    ("SEL", {"SEL"}), ("OSA", {"OSA"}), ("MOW", {"MOW"}), ("STO", {"STO"}), ("BUE", {"BUE"}),
+    ("RIO", {"RIO"}), ("YTO", {"YTO"}), ("YMQ", {"YMQ", "YUL"}),
+    ("New York", {"NYC"}), ("Paris", {"PAR"}), ("Chicago", {"CHI"}), ("Boston", {"BOS"}),
+    ("San Francisco", {"SFO"}), ("to Boston", {"BOS"}), ("from London Heathrow airport", {"LHR"}),
+    ("Heathrow", {"LHR"}), ("Charles de Gaulle", {"CDG"}), ("O'Hare", {"ORD"}), ("Chicago O Hare", {"ORD"}),
+    ("Logan", {"BOS"}), ("the airport Logan", {"BOS"}), ("Narita", {"NRT"}), ("Newark", {"EWR"}),
+    ("Londres", {"LON"}), ("Londra", {"LON"}), ("München", {"MUC"}), ("Munich", {"MUC"}),
+    ("Nueva York", {"NYC"}), ("Nova Iorque", {"NYC"}), ("Pékin", {"BJS"}), ("Roma", {"ROM"}),
+    ("Lisboa", {"LIS"}), ("Lisbonne", {"LIS"}), ("Colonia", {"CGN"}), ("Ginebra", {"GVA"}),
+    ("Chicaco", {"CHI"}), ("Bostin", {"BOS"}), ("Frankfort", {"FRA"}), ("Vancuver", {"YVR"}),
+    ("Filadelfia", {"PHL"}), ("Istanbul", {"IST"}), ("Dallas", {"DFW"}), ("Tokyo", {"TYO"}),
+    ("Portland", {"PDX", "PWM"}), ("San Jose", {"SJC", "SJO"}),
+]
+
+
+def test_labelled_accuracy() -> None:
+    wrong = []
+    for phrase, expected in LABELLED:
+        best = resolve_place(phrase).best
+        if best is None or best.code not in expected:
+            wrong.append((phrase, best.code if best else None, expected))
+    accuracy = 1 - len(wrong) / len(LABELLED)
+    print(f"places accuracy {accuracy:.1%} on {len(LABELLED)} phrases; wrong: {wrong}")
+    assert len(LABELLED) >= 30
+    assert accuracy >= 0.9, wrong
+
+
+def test_city_with_several_airports() -> None:
+    place = resolve_place("New York").best
+    assert place is not None and place.kind == "city"
+    assert {"JFK", "EWR", "LGA"} <= set(place.airports)
+    lon = resolve_place("LON").best
+    assert lon.kind == "city" and "LHR" in lon.airports and lon.country == "GB"
+
+
+def test_airport_place_shape() -> None:
+    place = resolve_place("Heathrow").best
+    assert (place.code, place.kind, place.city, place.country, place.airports) == ("LHR", "airport", "London", "GB", ("LHR",))
+    assert "Heathrow" in place.name
+
+
+def test_misheard_names_have_lower_confidence() -> None:
+    for phrase in ("Chicaco", "Bostin", "Frankfort"):
+        res = resolve_place(phrase)
+        assert res.best is not None and 0.6 <= res.confidence < 1.0, (phrase, res.candidates)
+    assert resolve_place("JFK").confidence == 1.0
+
+
+@pytest.mark.parametrize("phrase", ["Portland", "San Jose"])
+def test_ambiguous_cities(phrase: str) -> None:
+    res = resolve_place(phrase)
+    assert res.ambiguous, res.candidates
+    assert len({p.country + p.code for p, _ in res.candidates[:2]}) == 2
+
+
+def test_not_ambiguous_for_metro_and_its_airport() -> None:
+    assert not resolve_place("Istanbul").ambiguous
+    assert not resolve_place("Tokyo").ambiguous
+    assert not resolve_place("Boston").ambiguous
+
+
+@pytest.mark.parametrize("phrase", ["", "to the airport", "blah blah blah", "two", "please"])
+def test_nothing_plausible(phrase: str) -> None:
+    res = resolve_place(phrase)
+    assert res.candidates == [] and res.best is None and res.confidence == 0.0
+
+
+def test_exact_code_outside_curated_index() -> None:
+    res = resolve_place("BTS")  # Bratislava: in airportsdata, not in the curated list
+    assert res.best is not None and res.best.code == "BTS"
+
+
+def test_resolution_is_fast() -> None:
+    resolve_place("warm up")
+    phrases = [p for p, _ in LABELLED]
+    start = time.perf_counter()
+    for _ in range(5):
+        for p in phrases:
+            resolve_place(p)
+    per_call_ms = (time.perf_counter() - start) / (5 * len(phrases)) * 1000
+    print(f"resolve_place {per_call_ms:.3f} ms per call")
+    assert per_call_ms < 5
