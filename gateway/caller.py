@@ -253,13 +253,20 @@ class SimulatedCaller:
         return bool(self._playback or self._play_buf)
 
     async def _wait_bot_done(self) -> bool:
-        """Wait until the bot has spoken since the last turn and then been quiet for ``quiet_ms``."""
-        deadline = time.monotonic() + self.turn_timeout_s
-        while time.monotonic() < deadline and not self._closed.is_set():
+        """Wait until the bot has spoken since the last turn and then been quiet for ``quiet_ms``.
+
+        ``turn_timeout_s`` bounds the wait for the bot to say anything; a long reply that keeps
+        playing never times out.
+        """
+        while not self._closed.is_set():
             spoke = len(self.result.bot) > self._bot_count_at_turn
-            quiet_ms = (self._now() - self._last_bot_audio) * 1000
+            now = self._now()
+            quiet_ms = (now - self._last_bot_audio) * 1000
             if spoke and not self.bot_playing and quiet_ms >= self.quiet_ms:
                 return True
+            waited_from = max(self._turn_sent_at, self._last_bot_audio)
+            if now - waited_from > self.turn_timeout_s:
+                return False
             await asyncio.sleep(0.02)
         return False
 
@@ -283,6 +290,7 @@ class SimulatedCaller:
         self._event("caller_speech", **info)
         while self._mic and not self._closed.is_set():
             await asyncio.sleep(0.02)
+        self._turn_sent_at = self._now()
 
     async def run(self) -> CallResult:
         """Place the call, speak every turn, then wait for the gateway to end it (or hang up)."""
@@ -290,6 +298,7 @@ class SimulatedCaller:
 
         self._t0 = time.monotonic()
         self._bot_count_at_turn = 0
+        self._turn_sent_at = 0.0
         async with connect(self.url, additional_headers=self.headers, max_size=2**22) as ws:
             self._ws = ws
             self._event("connected")
