@@ -32,8 +32,8 @@ test-fast: setup
 	$(BIN)/python -m pytest -q -ra -m "not e2e"
 
 bench: setup
-	$(BIN)/python bench/turn_latency.py
-	$(BIN)/python bench/concurrent_calls.py
+	$(BIN)/python bench/turn_latency.py --calls 4
+	$(BIN)/python bench/turn_latency.py --calls 4 --concurrency 4
 
 fixtures: setup
 	$(BIN)/python tests/fixtures/make_fixtures.py

@@ -31,7 +31,7 @@ SCRIPT = [
     Turn(fixture("en_greeting_request")),
     Turn(fixture("en_route_only")),
     Turn(fixture("en_date_only")),
-    Turn(fixture("en_barge_in"), barge_in_ms=1500),
+    Turn(fixture("en_barge_in"), barge_in_ms=700),
 ]
 
 
@@ -51,9 +51,11 @@ def line(name: str, values: list[float], unit: str = "ms") -> str:
             f"  max={max(values):7.0f}{unit}")
 
 
-async def one_call(url: str) -> tuple[list[float], list[float], int]:
+async def one_call(url: str) -> tuple[list[float], list[float], int, bool]:
     result = await SimulatedCaller(url, SCRIPT, hangup_after_s=6).run()
     waits, clears = [], []
+    answered = all(result.first_audio_after(t["speech_end"]) is not None
+                   for t in result.turns if t["barge_in_ms"] is None)
     for turn in result.turns:
         if turn["barge_in_ms"] is None:
             first = result.first_audio_after(turn["speech_end"])
@@ -65,21 +67,22 @@ async def one_call(url: str) -> tuple[list[float], list[float], int]:
                 clears.append((c - turn["speech_start"]) * 1000)
     self_clears = sum(1 for t in result.times("clear")
                       if not any(x["speech_start"] <= t <= x["speech_end"] + 2 for x in result.turns))
-    return waits, clears, self_clears
+    return waits, clears, self_clears, answered
 
 
 async def main(calls: int, concurrency: int) -> None:
     server = GatewayServer(env={"LOG_LEVEL": "INFO"})
     try:
-        waits, clears, self_clears = [], [], 0
+        waits, clears, self_clears, answered = [], [], 0, 0
         remaining = calls
         while remaining > 0:
             batch = min(concurrency, remaining)
             results = await asyncio.gather(*(one_call(server.ws_url) for _ in range(batch)))
-            for w, c, s in results:
+            for w, c, s, a in results:
                 waits += w
                 clears += c
                 self_clears += s
+                answered += a
             remaining -= batch
         stages: dict[str, list[float]] = {}
         for m in re.finditer(r"turn timing (.*)", server.log()):
@@ -88,6 +91,7 @@ async def main(calls: int, concurrency: int) -> None:
     finally:
         server.stop()
     print(f"\nturn latency — {calls} calls, concurrency {concurrency}, 2-core CPU, local profile")
+    print(f"{'calls answered at every turn':<44} {answered}/{calls}")
     print(line("end of caller speech -> first bot audio", waits))
     print(line("barge-in onset -> clear", clears))
     print(f"{'clears not caused by caller speech':<44} {self_clears}")
