@@ -2,24 +2,47 @@
 
 ``create_app(settings, resources=None)`` returns the app. Shared resources (models, flight search)
 are loaded in the lifespan, off the event loop, unless passed in (tests share one set).
+
+Security (https://www.twilio.com/docs/usage/webhooks/webhooks-security): with ``TWILIO_AUTH_TOKEN``
+set, ``/twilio/voice``, ``/twilio/status`` and the ``/twilio/stream`` upgrade need a valid
+``X-Twilio-Signature`` (403 otherwise), and each stream must present the per-call token its TwiML
+carried. Only ``INSECURE_SKIP_TWILIO_SIGNATURE=true`` turns this off (reported by ``/health`` and
+logged at start-up). ``POST /call`` and ``GET /calls`` need a ``GATEWAY_API_KEYS`` bearer key.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import secrets
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, FastAPI, Request, WebSocket
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, WebSocket
 from fastapi.responses import JSONResponse, Response
 from loguru import logger
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import ValidationError
+from starlette.middleware.base import BaseHTTPMiddleware
 
 from gateway import metrics
 from gateway.calls import CallRegistry, handle_stream
+from gateway.outbound import CallRequest, KeyRateLimiter, OutboundRefused, check_api_key, check_destination
 from gateway.settings import Settings
-from gateway.twilio import refusal_twiml, stream_twiml
+from gateway.twilio import (
+    SIGNATURE_HEADER,
+    StreamTokenLedger,
+    TwilioRest,
+    public_request_url,
+    refusal_twiml,
+    signature_valid,
+    stream_twiml,
+)
 from pipelines import load_resources
+
+MACHINE_MESSAGE = "Hello, this is the flight desk returning your call. Please call us back. Goodbye."
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -30,17 +53,50 @@ def get_registry(request: Request) -> CallRegistry:
     return request.app.state.registry
 
 
+async def twilio_form(request: Request, settings: Settings = Depends(get_settings_dep)) -> dict[str, str]:
+    """The webhook's form parameters, after checking ``X-Twilio-Signature`` (403 if invalid)."""
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    if settings.signatures_enforced:
+        path_qs = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        url = public_request_url(settings, path_qs, request.headers)
+        if not signature_valid(settings.twilio_auth_token.get_secret_value(), url, form,
+                               request.headers.get(SIGNATURE_HEADER)):
+            logger.bind(call_sid=form.get("CallSid", "-")).warning(f"refused unsigned/invalid webhook {request.url.path}")
+            metrics.CALLS_REFUSED.labels("signature").inc()
+            raise HTTPException(403, "invalid Twilio signature")
+    return form
+
+
+def require_api_key(request: Request, settings: Settings = Depends(get_settings_dep)) -> str:
+    """The caller's API key (401 without a valid bearer key)."""
+    try:
+        return check_api_key(request.headers.get("authorization"), settings.api_keys())
+    except OutboundRefused as e:
+        raise HTTPException(e.status, e.message, headers={"WWW-Authenticate": "Bearer"}) from None
+
+
 twilio_router = APIRouter(prefix="/twilio", tags=["twilio"])
+calls_router = APIRouter(tags=["calls"])
 ops_router = APIRouter(tags=["ops"])
 
 
 @twilio_router.post("/voice")
-async def voice_webhook(request: Request, settings: Settings = Depends(get_settings_dep),
+async def voice_webhook(request: Request, form: dict[str, str] = Depends(twilio_form),
+                        settings: Settings = Depends(get_settings_dep),
                         registry: CallRegistry = Depends(get_registry)) -> Response:
-    """Inbound-call webhook → TwiML ``<Connect><Stream>`` with From/To/language ``<Parameter>``s."""
-    form = await request.form()
-    language = (request.query_params.get("language") or str(form.get("language") or "")
-                or settings.default_language)
+    """Call webhook → TwiML ``<Connect><Stream>`` with From/To/language/token ``<Parameter>``s.
+
+    Outbound calls we placed carry ``direction=outbound``, ``language`` and ``ctx`` in the URL; when
+    answering-machine detection says a machine answered (``AnsweredBy=machine_*``), a short message
+    is said and the call hangs up.
+    """
+    q = request.query_params
+    language = (q.get("language") or form.get("language") or settings.default_language).lower()[:2]
+    call_sid = form.get("CallSid", "")
+    direction = "outbound" if q.get("direction") == "outbound" else "inbound"
+    if form.get("AnsweredBy", "").startswith("machine") or form.get("AnsweredBy") == "fax":
+        logger.bind(call_sid=call_sid).info("answering machine: leaving a message")
+        return Response(refusal_twiml(MACHINE_MESSAGE), media_type="application/xml")
     if request.app.state.resources is None:
         return Response(refusal_twiml("Sorry, the service is starting. Please call again shortly."),
                         media_type="application/xml")
@@ -48,24 +104,121 @@ async def voice_webhook(request: Request, settings: Settings = Depends(get_setti
         metrics.CALLS_REFUSED.labels("capacity").inc()
         return Response(refusal_twiml("Sorry, all our lines are busy. Please call again later."),
                         media_type="application/xml")
-    twiml = stream_twiml(settings.stream_url(), {
-        "From": str(form.get("From") or ""),
-        "To": str(form.get("To") or ""),
-        "language": language.lower()[:2],
-        "direction": str(form.get("Direction") or "inbound").split("-")[0],
-    })
-    logger.bind(call_sid=str(form.get("CallSid") or "")).info("voice webhook: connecting media stream")
-    return Response(twiml, media_type="application/xml")
+    params = {
+        "From": form.get("From", ""),
+        "To": form.get("To", ""),
+        "language": language,
+        "direction": direction,
+    }
+    context = request.app.state.outbound_context.pop(q.get("ctx", ""), None)
+    if context:
+        params["context"] = context[:500]
+    if request.app.state.tokens is not None and call_sid:
+        params["token"] = request.app.state.tokens.issue(call_sid, settings.stream_token_ttl_secs)
+    registry.get_or_create(call_sid, direction=direction, language=language,
+                           to_number=params["To"], from_number=params["From"])
+    logger.bind(call_sid=call_sid).info(f"voice webhook ({direction}): connecting media stream")
+    return Response(stream_twiml(settings.stream_url(), params), media_type="application/xml")
+
+
+@twilio_router.post("/status")
+async def status_callback(form: dict[str, str] = Depends(twilio_form),
+                          registry: CallRegistry = Depends(get_registry)) -> Response:
+    """Call status callback (initiated, ringing, answered/in-progress, completed…) → registry."""
+    call_sid = form.get("CallSid", "")
+    status = form.get("CallStatus", "")
+    if not call_sid or not status:
+        raise HTTPException(422, "CallSid and CallStatus are required")
+    registry.update_status(call_sid, status, duration=form.get("CallDuration"),
+                           direction=form.get("Direction"), to_number=form.get("To", ""),
+                           from_number=form.get("From", ""))
+    logger.bind(call_sid=call_sid).info(f"call status: {status}")
+    return Response(status_code=204)
 
 
 @twilio_router.websocket("/stream")
 async def media_stream(websocket: WebSocket) -> None:
-    """Twilio Media Streams: one call per connection."""
+    """Twilio Media Streams: one call per connection (signature checked before accepting)."""
     app = websocket.app
+    settings: Settings = app.state.settings
+    if settings.signatures_enforced:
+        path_qs = websocket.url.path + (f"?{websocket.url.query}" if websocket.url.query else "")
+        url = public_request_url(settings, path_qs, websocket.headers, websocket=True)
+        if not signature_valid(settings.twilio_auth_token.get_secret_value(), url, {},
+                               websocket.headers.get(SIGNATURE_HEADER)):
+            logger.warning("refused media stream upgrade: invalid or missing X-Twilio-Signature")
+            metrics.CALLS_REFUSED.labels("signature").inc()
+            await websocket.close(code=1008)  # before accept: the client gets HTTP 403
+            return
     if app.state.resources is None:
         await websocket.close(code=1013, reason="starting")
         return
-    await handle_stream(websocket, app.state.settings, app.state.resources, app.state.registry)
+    await handle_stream(websocket, settings, app.state.resources, app.state.registry, app.state.tokens)
+
+
+@calls_router.post("/call", status_code=201)
+async def place_call(request: Request, key: str = Depends(require_api_key),
+                     settings: Settings = Depends(get_settings_dep),
+                     registry: CallRegistry = Depends(get_registry)) -> JSONResponse:
+    """Place an outbound call: ``{to, from?, language?, context?}`` → 201 ``{call_sid, status}``.
+
+    Errors: 401 key, 413 body size, 422 body/number, 403 destination, 429 rate limit, 503 Twilio not
+    configured; Twilio's own refusals keep their status class and carry ``twilio_code``/``message``.
+    """
+    body = await request.body()
+    if len(body) > settings.max_request_bytes:
+        raise HTTPException(413, "request body too large")
+    try:
+        req = CallRequest.model_validate_json(body)
+    except ValidationError as e:
+        raise HTTPException(422, [{"loc": err["loc"], "msg": err["msg"]} for err in e.errors()]) from None
+    from_raw = req.from_ or settings.twilio_from_number or ""
+    try:
+        to, from_ = check_destination(req.to, from_raw, settings.allowed_countries())
+        request.app.state.rate_limiter.hit(key)
+    except OutboundRefused as e:
+        metrics.CALLS_REFUSED.labels(f"outbound_{e.status}").inc()
+        raise HTTPException(e.status, e.message) from None
+    rest: TwilioRest | None = request.app.state.twilio_rest
+    if rest is None:
+        raise HTTPException(503, "Twilio credentials are not configured")
+    ctx_id = ""
+    if req.context:
+        ctx_id = secrets.token_urlsafe(12)
+        request.app.state.outbound_context[ctx_id] = req.context
+    query = {"direction": "outbound", "language": (req.language or settings.default_language).lower()}
+    if ctx_id:
+        query["ctx"] = ctx_id
+    from twilio.base.exceptions import TwilioException, TwilioRestException
+
+    try:
+        call_sid, status = await rest.create_call(
+            to=to, from_=from_, url=settings.public_url("/twilio/voice") + "?" + urlencode(query),
+            status_callback=settings.public_url("/twilio/status"),
+            machine_detection=settings.outbound_machine_detection,
+        )
+    except TwilioRestException as e:
+        code = e.status if 400 <= e.status < 500 and e.status not in (401, 403) else 502
+        logger.warning(f"Twilio refused the call: {e.status} {e.code} {e.msg}")
+        return JSONResponse({"detail": "Twilio refused the call", "twilio_status": e.status,
+                             "twilio_code": e.code, "message": e.msg}, status_code=code)
+    except (TwilioException, OSError, asyncio.TimeoutError) as e:
+        logger.warning(f"Twilio unreachable: {e}")
+        return JSONResponse({"detail": "Twilio unreachable", "message": str(e)[:200]}, status_code=503)
+    record = registry.get_or_create(call_sid, direction="outbound", language=query["language"],
+                                    to_number=to, from_number=from_)
+    record.status = status
+    key_id = hashlib.sha256(key.encode()).hexdigest()[:8]
+    logger.bind(call_sid=call_sid).info(f"outbound call placed (key {key_id}, region allowed)")
+    metrics.CALLS.labels(settings.profile, "outbound_placed").inc()
+    return JSONResponse({"call_sid": call_sid, "status": status}, status_code=201)
+
+
+@calls_router.get("/calls")
+async def list_calls(_key: str = Depends(require_api_key),
+                     registry: CallRegistry = Depends(get_registry)) -> JSONResponse:
+    """Active and recent calls (status, timestamps, duration, language, direction)."""
+    return JSONResponse(registry.listing())
 
 
 @ops_router.get("/health")
@@ -81,6 +234,10 @@ async def health(request: Request, settings: Settings = Depends(get_settings_dep
         "max_concurrent_calls": settings.max_concurrent_calls,
         "models_ready": ready,
         "twilio_rest": settings.twilio_rest_configured,
+        "twilio_signatures": "enforced" if settings.signatures_enforced else (
+            "DISABLED (insecure dev setting)" if settings.insecure_skip_twilio_signature else
+            "off (no TWILIO_AUTH_TOKEN)"),
+        "outbound_calls": bool(settings.api_keys()) and settings.twilio_rest_configured,
     }
     if ready and hasattr(resources, "describe"):
         body["resources"] = resources.describe()
@@ -95,6 +252,20 @@ async def health(request: Request, settings: Settings = Depends(get_settings_dep
 async def prometheus_metrics() -> Response:
     """Prometheus exposition format."""
     return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+class BodyLimitMiddleware(BaseHTTPMiddleware):
+    """413 for request bodies over ``max_bytes`` (declared Content-Length)."""
+
+    def __init__(self, app, max_bytes: int):
+        super().__init__(app)
+        self._max = max_bytes
+
+    async def dispatch(self, request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > self._max:
+            return JSONResponse({"detail": "request body too large"}, status_code=413)
+        return await call_next(request)
 
 
 def create_app(settings: Settings, resources: Any = None) -> FastAPI:
@@ -112,6 +283,14 @@ def create_app(settings: Settings, resources: Any = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        if settings.twilio_rest_configured:  # its aiohttp session needs the running loop
+            app.state.twilio_rest = TwilioRest(settings.twilio_account_sid,
+                                               settings.twilio_auth_token.get_secret_value(),
+                                               settings.twilio_api_base_url)
+        if settings.insecure_skip_twilio_signature:
+            logger.warning("INSECURE: Twilio signature validation is DISABLED (INSECURE_SKIP_TWILIO_SIGNATURE)")
+        elif not settings.signatures_enforced:
+            logger.warning("Twilio signatures not checked: TWILIO_AUTH_TOKEN is not set")
         if app.state.resources is None:
             try:
                 app.state.resources = await asyncio.to_thread(load_resources, settings)
@@ -120,12 +299,24 @@ def create_app(settings: Settings, resources: Any = None) -> FastAPI:
                 logger.exception(f"could not load {settings.profile} resources: {e}")
                 raise
         yield
+        if app.state.twilio_rest is not None:
+            await app.state.twilio_rest.close()
 
     app = FastAPI(title="Polyglot voice gateway", lifespan=lifespan)
     app.state.settings = settings
     app.state.resources = resources
     app.state.registry = CallRegistry()
     app.state.load_error = None
+    app.state.outbound_context = {}
+    app.state.rate_limiter = KeyRateLimiter(settings.outbound_rate_limit)
+    app.state.twilio_rest = None
+    app.state.tokens = None
+    if settings.signatures_enforced:
+        secret = hmac.new(settings.twilio_auth_token.get_secret_value().encode(), b"stream-token",
+                          hashlib.sha256).digest()
+        app.state.tokens = StreamTokenLedger(secret)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.include_router(twilio_router)
+    app.include_router(calls_router)
     app.include_router(ops_router)
     return app

@@ -102,6 +102,7 @@ class CallResult:
     turns: list[dict[str, Any]] = field(default_factory=list)
     closed_by_gateway: bool = False
     duration: float = 0.0
+    wall_t0: float = 0.0  # time.time() at connect; event times are seconds after it
 
     def times(self, kind: str) -> list[float]:
         return [t for t, k, _ in self.events if k == kind]
@@ -123,11 +124,12 @@ class SimulatedCaller:
         hangup_after_s: after the last turn, wait this long for the gateway to end the call, then
             hang up (send ``stop`` and close) like a caller would.
         headers: extra HTTP headers for the WebSocket upgrade (e.g. ``X-Twilio-Signature``).
+        call_sid: the CallSid to announce in ``start`` (default: a random ``CA…``).
     """
 
     def __init__(self, url: str, turns: list[Turn], *, parameters: dict[str, str] | None = None,
                  quiet_ms: int = 1200, turn_timeout_s: float = 25.0, hangup_after_s: float = 12.0,
-                 headers: dict[str, str] | None = None):
+                 headers: dict[str, str] | None = None, call_sid: str | None = None):
         self.url = url
         self.turns = turns
         self.parameters = parameters or {"From": "+15551230000", "To": "+15559870000"}
@@ -135,7 +137,8 @@ class SimulatedCaller:
         self.turn_timeout_s = turn_timeout_s
         self.hangup_after_s = hangup_after_s
         self.headers = headers or {}
-        self.result = CallResult(stream_sid="MZ" + secrets.token_hex(16), call_sid="CA" + secrets.token_hex(16))
+        self.result = CallResult(stream_sid="MZ" + secrets.token_hex(16),
+                                 call_sid=call_sid or "CA" + secrets.token_hex(16))
         self._t0 = 0.0
         self._playback: list[tuple[str, Any]] = []  # ("audio", bytes) | ("mark", name)
         self._play_buf = bytearray()
@@ -297,6 +300,7 @@ class SimulatedCaller:
         from websockets.asyncio.client import connect
 
         self._t0 = time.monotonic()
+        self.result.wall_t0 = time.time()
         self._bot_count_at_turn = 0
         self._turn_sent_at = 0.0
         async with connect(self.url, additional_headers=self.headers, max_size=2**22) as ws:

@@ -28,7 +28,7 @@ from pipecat.workers.runner import WorkerRunner
 
 from gateway import metrics
 from gateway.settings import Settings
-from gateway.twilio import HandshakeError, decode_message, parse_start
+from gateway.twilio import HandshakeError, StreamTokenLedger, decode_message, parse_start
 from pipelines import build_call
 from pipelines.base import BuiltCall, CallInfo
 from processors.call_marks import HANGUP_MARK
@@ -40,27 +40,93 @@ HANGUP_MARK_TIMEOUT_SECS = 15.0
 
 @dataclass
 class CallRecord:
-    """What the registry knows about a call."""
+    """What the registry knows about a call (media stream and/or Twilio status callbacks)."""
 
     call_sid: str
-    stream_sid: str
-    direction: str
-    language: str
+    stream_sid: str = ""
+    direction: str = "inbound"
+    language: str = ""
+    to_number: str = ""
+    from_number: str = ""
+    status: str = "in-progress"
+    status_times: dict[str, float] = field(default_factory=dict)
+    duration_secs: int | None = None
     started_at: float = field(default_factory=time.time)
     ended_at: float | None = None
     end_reason: str | None = None
     marks_played: list[str] = field(default_factory=list)
 
+    def public(self) -> dict[str, Any]:
+        """JSON view for ``GET /calls`` (numbers included: the endpoint is authenticated)."""
+        return {
+            "call_sid": self.call_sid, "direction": self.direction, "status": self.status,
+            "language": self.language, "to": self.to_number, "from": self.from_number,
+            "started_at": self.started_at, "ended_at": self.ended_at, "end_reason": self.end_reason,
+            "duration_secs": self.duration_secs, "status_times": self.status_times,
+        }
+
+
+#: Twilio call statuses after which a call is over
+#: (https://www.twilio.com/docs/voice/api/call-resource#call-status-values).
+FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+
 
 class CallRegistry:
-    """Active and recent calls of this process (in memory)."""
+    """Active and recent calls of this process (in memory).
+
+    ``active`` holds calls with a live media stream; ``calls`` holds every call known from streams,
+    ``POST /call`` or status callbacks (the newest ``keep_recent``).
+    """
 
     def __init__(self, keep_recent: int = 200):
         self.active: dict[str, CallRecord] = {}
-        self.recent: list[CallRecord] = []
+        self.calls: dict[str, CallRecord] = {}
         self._keep = keep_recent
 
+    def _remember(self, record: CallRecord) -> CallRecord:
+        self.calls[record.call_sid] = record
+        while len(self.calls) > self._keep:
+            self.calls.pop(next(iter(self.calls)))
+        return record
+
+    def get_or_create(self, call_sid: str, **fields) -> CallRecord:
+        record = self.calls.get(call_sid)
+        if record is None:
+            record = self._remember(CallRecord(call_sid=call_sid, **fields))
+        return record
+
+    def update_status(self, call_sid: str, status: str, *, duration: str | None = None,
+                      direction: str | None = None, to_number: str = "", from_number: str = "") -> CallRecord:
+        """Apply a Twilio status callback (``CallStatus``, ``CallDuration``, ``Direction``…)."""
+        record = self.get_or_create(call_sid)
+        record.status = status
+        record.status_times[status] = time.time()
+        if direction:
+            record.direction = "outbound" if direction.startswith("outbound") else "inbound"
+        record.to_number = record.to_number or to_number
+        record.from_number = record.from_number or from_number
+        if duration and duration.isdigit():
+            record.duration_secs = int(duration)
+        if status in FINAL_STATUSES and record.ended_at is None:
+            record.ended_at = time.time()
+        return record
+
+    def listing(self) -> dict[str, list[dict[str, Any]]]:
+        """``{"active": [...], "recent": [...]}`` newest first."""
+        active = [r.public() for r in self.calls.values()
+                  if r.call_sid in self.active or (r.status not in FINAL_STATUSES and r.ended_at is None)]
+        recent = [r.public() for r in self.calls.values() if r.ended_at is not None]
+        return {"active": active[::-1], "recent": recent[::-1]}
+
     def start(self, record: CallRecord) -> None:
+        known = self.calls.get(record.call_sid)
+        if known is not None:  # outbound call placed by us, or status seen first: keep what we knew
+            record.direction = known.direction if known.direction == "outbound" else record.direction
+            record.to_number = record.to_number or known.to_number
+            record.from_number = record.from_number or known.from_number
+            record.status_times = known.status_times
+            record.status = known.status if known.status != "queued" else record.status
+        self._remember(record)
         self.active[record.call_sid] = record
         metrics.ACTIVE_CALLS.set(len(self.active))
 
@@ -72,9 +138,7 @@ class CallRegistry:
         record.ended_at = time.time()
         record.end_reason = reason
         metrics.CALL_SECONDS.observe(record.ended_at - record.started_at)
-        metrics.CALL_ENDINGS.labels(reason).inc()
-        self.recent.append(record)
-        del self.recent[: -self._keep]
+        metrics.CALL_ENDINGS.labels(reason.split(" (")[0].split(":")[0][:40]).inc()
 
 
 class CallSession:
@@ -85,7 +149,8 @@ class CallSession:
         self.call = call
         self.settings = settings
         self.registry = registry
-        self.record = CallRecord(call.call_sid, call.stream_sid, call.direction, call.language)
+        self.record = CallRecord(call.call_sid, call.stream_sid, call.direction, call.language,
+                                 to_number=call.to_number, from_number=call.from_number)
         self.built: BuiltCall = build_call(call, websocket, settings, resources, self.on_stream_event)
         self.worker = self.built.worker
         self.end_reason: str | None = None
@@ -185,8 +250,13 @@ async def read_start(websocket: WebSocket, default_language: str) -> CallInfo:
                 logger.warning(f"twilio stream: {event or 'malformed'} message before start dropped")
 
 
-async def handle_stream(websocket: WebSocket, settings: Settings, resources: Any, registry: CallRegistry) -> None:
-    """Serve one ``/twilio/stream`` WebSocket from accept to close; never raises."""
+async def handle_stream(websocket: WebSocket, settings: Settings, resources: Any, registry: CallRegistry,
+                        tokens: StreamTokenLedger | None = None) -> None:
+    """Serve one ``/twilio/stream`` WebSocket from accept to close; never raises.
+
+    With ``tokens``, the ``start`` message must carry (as customParameter ``token``) an unused token
+    issued for its CallSid in the TwiML; otherwise the socket is closed with 1008.
+    """
     await websocket.accept()
     try:
         call = await asyncio.wait_for(read_start(websocket, settings.default_language), START_TIMEOUT_SECS)
@@ -199,6 +269,13 @@ async def handle_stream(websocket: WebSocket, settings: Settings, resources: Any
     except WebSocketDisconnect:
         logger.info("twilio stream closed before start")
         return
+    if tokens is not None:
+        refused = tokens.redeem(call.call_sid, call.parameters.get("token"))
+        if refused:
+            logger.bind(call_sid=call.call_sid).warning(f"twilio stream refused: {refused}")
+            metrics.CALLS_REFUSED.labels("stream_token").inc()
+            await websocket.close(code=1008, reason=refused[:100])
+            return
     if len(registry.active) >= settings.max_concurrent_calls:
         logger.warning(f"call {call.call_sid} refused: {len(registry.active)} calls in progress")
         metrics.CALLS_REFUSED.labels("capacity").inc()

@@ -55,6 +55,27 @@ class Settings(BaseSettings):
     twilio_api_base_url: str | None = Field(
         None, description="Twilio REST root (scheme+host); default https://api.twilio.com"
     )
+    insecure_skip_twilio_signature: bool = Field(
+        False,
+        description="DEV ONLY: accept webhooks/streams without a valid X-Twilio-Signature "
+        "(reported by /health and the start-up log)",
+    )
+    stream_token_ttl_secs: int = Field(
+        120, ge=5, description="Lifetime of the per-call token in the stream TwiML (s)"
+    )
+
+    # --- outbound calls ----------------------------------------------------------------
+    gateway_api_keys: SecretStr | None = Field(
+        None, description="Comma-separated bearer keys for POST /call and GET /calls (rotation: list both)"
+    )
+    outbound_allowed_countries: str | None = Field(
+        None, description="Comma-separated ISO 3166 regions callable outbound; default: the from-number's"
+    )
+    outbound_rate_limit: str = Field("10/minute", description="Per API key (limits syntax)")
+    outbound_machine_detection: bool = Field(
+        True, description="Answering-machine detection: a machine hears a short message, then hang-up"
+    )
+    max_request_bytes: int = Field(16384, description="Larger request bodies are refused with 413")
 
     # --- local profile models -----------------------------------------------------------
     whisper_model: Literal["base", "tiny.en"] = Field(
@@ -87,6 +108,28 @@ class Settings(BaseSettings):
     @classmethod
     def _lower_language(cls, value: str) -> str:
         return value.strip().lower()[:2]
+
+    @property
+    def signatures_enforced(self) -> bool:
+        """Twilio signatures are checked whenever the auth token is set, unless explicitly disabled."""
+        return self.twilio_auth_token is not None and bool(self.twilio_auth_token.get_secret_value()) \
+            and not self.insecure_skip_twilio_signature
+
+    def api_keys(self) -> list[str]:
+        """The accepted bearer keys (empty list: POST /call is closed)."""
+        raw = self.gateway_api_keys.get_secret_value() if self.gateway_api_keys else ""
+        return [k.strip() for k in raw.split(",") if k.strip()]
+
+    def allowed_countries(self) -> set[str] | None:
+        """Allowed destination regions, or None for "the from-number's region only"."""
+        if not self.outbound_allowed_countries:
+            return None
+        return {c.strip().upper() for c in self.outbound_allowed_countries.split(",") if c.strip()}
+
+    def public_url(self, path: str) -> str:
+        """``https://{PUBLIC_HOST}{path}`` (``http`` when streams are plain ``ws``, i.e. local tests)."""
+        scheme = "https" if self.stream_scheme == "wss" else "http"
+        return f"{scheme}://{self.public_host}{path}"
 
     @property
     def twilio_rest_configured(self) -> bool:

@@ -101,3 +101,135 @@ def decode_message(raw: str | bytes) -> dict[str, Any] | None:
     except (json.JSONDecodeError, UnicodeDecodeError, TypeError):
         return None
     return message if isinstance(message, dict) else None
+
+
+# --- request signatures ---------------------------------------------------------------------
+# https://www.twilio.com/docs/usage/webhooks/webhooks-security — Twilio signs every webhook and the
+# Media Streams WebSocket upgrade with X-Twilio-Signature: HMAC-SHA1 (base64) of the full URL it
+# requested plus, for form POSTs, the sorted POST parameters, keyed with the account's auth token.
+
+SIGNATURE_HEADER = "x-twilio-signature"
+
+
+def public_request_url(settings, path_qs: str, headers, websocket: bool = False) -> str:
+    """The URL Twilio requested, rebuilt from ``PUBLIC_HOST`` (or ``X-Forwarded-Host``/``-Proto``).
+
+    Behind a proxy the app sees its own address; Twilio signed the public one.
+    """
+    host = headers.get("x-forwarded-host") or settings.public_host
+    if websocket:
+        scheme = settings.stream_scheme
+    else:
+        scheme = headers.get("x-forwarded-proto") or ("https" if settings.stream_scheme == "wss" else "http")
+    return f"{scheme}://{host}{path_qs}"
+
+
+def signature_valid(auth_token: str, url: str, params: dict[str, str], signature: str | None) -> bool:
+    """Check ``signature`` with twilio's ``RequestValidator`` (False when missing)."""
+    if not signature:
+        return False
+    from twilio.request_validator import RequestValidator
+
+    return RequestValidator(auth_token).validate(url, params, signature)
+
+
+# --- per-call stream tokens (defence in depth) -------------------------------------------------
+# The TwiML for a call carries a short-lived token bound to its CallSid as a <Parameter> (Twilio's
+# <Stream url> may not carry a query string); the stream's `start` must present it for that CallSid,
+# once. A token copied from one call's TwiML is useless for another call or a second connection.
+
+
+def _token_mac(secret: bytes, call_sid: str, expires: int) -> str:
+    import base64
+    import hashlib
+    import hmac
+
+    mac = hmac.new(secret, f"{call_sid}|{expires}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:18]).decode()
+
+
+def make_stream_token(secret: bytes, call_sid: str, ttl_secs: int, now: float | None = None) -> str:
+    """``"<expiry unix s>.<mac>"`` for ``call_sid``."""
+    import time
+
+    expires = int((now if now is not None else time.time()) + ttl_secs)
+    return f"{expires}.{_token_mac(secret, call_sid, expires)}"
+
+
+class StreamTokenLedger:
+    """Checks stream tokens and remembers used ones until they expire (in memory, per process)."""
+
+    def __init__(self, secret: bytes):
+        self._secret = secret
+        self._used: dict[str, int] = {}
+
+    def issue(self, call_sid: str, ttl_secs: int) -> str:
+        return make_stream_token(self._secret, call_sid, ttl_secs)
+
+    def redeem(self, call_sid: str, token: str | None, now: float | None = None) -> str | None:
+        """Accept ``token`` for ``call_sid`` once. Returns ``None`` if accepted, else the reason."""
+        import hmac
+        import time
+
+        now = now if now is not None else time.time()
+        for key, exp in list(self._used.items()):
+            if exp < now:
+                del self._used[key]
+        if not token or "." not in token:
+            return "missing stream token"
+        expires_s, _, mac = token.partition(".")
+        if not expires_s.isdigit():
+            return "malformed stream token"
+        expires = int(expires_s)
+        if not hmac.compare_digest(mac, _token_mac(self._secret, call_sid, expires)):
+            return "stream token not issued for this call"
+        if expires < now:
+            return "stream token expired"
+        if token in self._used:
+            return "stream token already used"
+        self._used[token] = expires
+        return None
+
+
+# --- REST -----------------------------------------------------------------------------------
+
+
+class TwilioRest:
+    """Thin async wrapper over the ``twilio`` REST client (Calls resource).
+
+    Args:
+        account_sid / auth_token: credentials (Basic auth).
+        base_url: REST root for a Twilio-compatible server (default https://api.twilio.com).
+
+    API: https://www.twilio.com/docs/voice/api/call-resource
+    """
+
+    def __init__(self, account_sid: str, auth_token: str, base_url: str | None = None):
+        from twilio.http.async_http_client import AsyncTwilioHttpClient
+        from twilio.rest import Client
+
+        self._client = Client(account_sid, auth_token, http_client=AsyncTwilioHttpClient(timeout=10))
+        if base_url:
+            self._client.api.base_url = base_url.rstrip("/")
+
+    async def create_call(self, *, to: str, from_: str, url: str, status_callback: str,
+                          machine_detection: bool) -> tuple[str, str]:
+        """Place a call; returns ``(CallSid, status)``.
+
+        Raises:
+            twilio.base.exceptions.TwilioRestException: Twilio refused (``.status``, ``.code``, ``.msg``).
+        """
+        kwargs = {}
+        if machine_detection:
+            kwargs["machine_detection"] = "Enable"
+        call = await self._client.calls.create_async(
+            to=to, from_=from_, url=url, method="POST", status_callback=status_callback,
+            status_callback_method="POST",
+            status_callback_event=["initiated", "ringing", "answered", "completed"], **kwargs,
+        )
+        return call.sid, call.status
+
+    async def close(self) -> None:
+        http = self._client.http_client
+        if hasattr(http, "close"):
+            await http.close()
