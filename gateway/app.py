@@ -24,7 +24,6 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, WebSock
 from fastapi.responses import JSONResponse, Response
 from loguru import logger
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import ValidationError
 from starlette.middleware.base import BaseHTTPMiddleware
 
 from gateway import metrics
@@ -157,7 +156,7 @@ async def media_stream(websocket: WebSocket) -> None:
 
 
 @calls_router.post("/call", status_code=201)
-async def place_call(request: Request, key: str = Depends(require_api_key),
+async def place_call(req: CallRequest, request: Request, key: str = Depends(require_api_key),
                      settings: Settings = Depends(get_settings_dep),
                      registry: CallRegistry = Depends(get_registry)) -> JSONResponse:
     """Place an outbound call: ``{to, from?, language?, context?}`` → 201 ``{call_sid, status}``.
@@ -165,13 +164,6 @@ async def place_call(request: Request, key: str = Depends(require_api_key),
     Errors: 401 key, 413 body size, 422 body/number, 403 destination, 429 rate limit, 503 Twilio not
     configured; Twilio's own refusals keep their status class and carry ``twilio_code``/``message``.
     """
-    body = await request.body()
-    if len(body) > settings.max_request_bytes:
-        raise HTTPException(413, "request body too large")
-    try:
-        req = CallRequest.model_validate_json(body)
-    except ValidationError as e:
-        raise HTTPException(422, [{"loc": err["loc"], "msg": err["msg"]} for err in e.errors()]) from None
     from_raw = req.from_ or settings.twilio_from_number or ""
     try:
         to, from_ = check_destination(req.to, from_raw, settings.allowed_countries())

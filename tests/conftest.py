@@ -74,6 +74,15 @@ def gateway():
 
 
 @pytest.fixture(scope="session")
+def local_resources():
+    """The local profile's shared resources (models, flight search), loaded once per test session."""
+    from gateway.settings import Settings
+    from pipelines import load_resources
+
+    return load_resources(Settings(_env_file=None))
+
+
+@pytest.fixture(scope="session")
 def listener():
     """The offline Whisper base model, to transcribe what the bot said."""
     from pipelines.models import load_local_models

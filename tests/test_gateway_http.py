@@ -12,15 +12,9 @@ from gateway.settings import MissingSettingError, Settings
 from gateway.twilio import HandshakeError, parse_start
 
 
-@pytest.fixture(scope="module")
-def resources():
-    from pipelines import load_resources
-
-    return load_resources(Settings(_env_file=None))
-
-
 @pytest.fixture
-def client(resources):
+def client(local_resources):
+    resources = local_resources
     settings = Settings(_env_file=None, public_host="gw.example.com", default_language="en")
     with TestClient(create_app(settings, resources)) as c:
         yield c
