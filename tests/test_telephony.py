@@ -238,3 +238,15 @@ def test_answering_machine_gets_a_message_and_hangup(secured):
 def test_health_reports_signature_mode(secured):
     body = httpx.get(f"{secured.base}/health").json()
     assert body["twilio_signatures"] == "enforced" and body["outbound_calls"] is True
+
+
+def test_caller_hangup_releases_the_call_at_once(secured):
+    sid = "CA" + "c" * 32
+    _, params = _twiml(secured, sid)
+    stopped_at = time.time()
+    assert _start_stream(secured, sid, params) == "accepted"  # sends `stop` after the first media
+    while httpx.get(f"{secured.base}/health").json()["active_calls"] and time.time() - stopped_at < 5:
+        time.sleep(0.05)
+    assert httpx.get(f"{secured.base}/health").json()["active_calls"] == 0
+    assert time.time() - stopped_at < 5
+    assert "cancelling call: twilio stop" in secured.log()
