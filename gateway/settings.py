@@ -101,8 +101,27 @@ class Settings(BaseSettings):
         description="Extra silence (s) required before ending a turn that is only a greeting/filler",
     )
 
+    # --- languages -----------------------------------------------------------------------
+    number_languages: str | None = Field(
+        None, description="Per-number starting language: '+34911234567=es,+33123456789=fr'"
+    )
+
     # --- flights -------------------------------------------------------------------------
     timetable_path: str | None = Field(None, description="Operator timetable CSV; default: shipped sample")
+    flight_providers: str = Field(
+        "amadeus,serpapi,timetable",
+        description="Provider order; providers without credentials are skipped (logged at start-up)",
+    )
+    amadeus_client_id: str | None = None
+    amadeus_client_secret: SecretStr | None = None
+    amadeus_hostname: Literal["test", "production"] = "test"
+    amadeus_host: str | None = Field(None, description="Amadeus-compatible server host (tests, proxies)")
+    amadeus_port: int | None = None
+    amadeus_ssl: bool = Field(True, description='"false" is false (the SDK\'s own env reading gets this wrong)')
+    serpapi_api_key: SecretStr | None = None
+    serpapi_base_url: str = "https://serpapi.com"
+    flight_provider_timeout_secs: float = Field(4.0, gt=0, description="Per provider (s)")
+    flight_search_deadline_secs: float = Field(6.0, gt=0, description="Whole search, fallbacks included (s)")
 
     @field_validator("default_language")
     @classmethod
