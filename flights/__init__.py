@@ -7,6 +7,8 @@ Nothing heavy happens at import: indexes and the timetable CSV load lazily on fi
 from flights.dates import DateResult, find_date_in_text, parse_travel_date
 from flights.models import FlightQuery, Offer, SearchResult, Segment, TravelClass
 from flights.places import Place, Resolution, resolve_place
+from flights.chain import ProviderChain, build_chain
+from flights.errors import AuthError, BadRequestError, ProviderError, RateLimitedError, UpstreamError
 from flights.search import FlightSearch
 from flights.speech import place_name, speak_offers
 from flights.timetable import TimetableProvider
@@ -39,6 +41,13 @@ __all__ = [
     "Resolution",
     "resolve_place",
     "FlightSearch",
+    "ProviderChain",
+    "build_chain",
+    "ProviderError",
+    "BadRequestError",
+    "AuthError",
+    "RateLimitedError",
+    "UpstreamError",
     "TimetableProvider",
     "place_name",
     "speak_offers",

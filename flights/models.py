@@ -134,12 +134,23 @@ class Offer(BaseModel):
 
 class SearchResult(BaseModel):
     """What a search returns: offers best first, the provider that answered, and whether the
-    data is live (False for the shipped sample timetable) with an optional notice to speak/log."""
+    data is live (False for the shipped sample timetable) with an optional notice to speak/log.
+
+    ``fallback_reason`` is set (e.g. "live fares unavailable") when live providers were tried
+    or skipped and a non-live provider answered instead. ``error`` is ``"bad_request"`` when a
+    provider refused the query itself (ask the caller to rephrase; ``detail`` says why, for
+    logs, not for speech) or ``"unavailable"`` when every provider failed. ``cached`` is True
+    when the answer came from the chain's TTL cache (``live`` still tells where it came from).
+    """
 
     offers: list[Offer]
     provider: str
     live: bool
     notice: str | None = None
+    fallback_reason: str | None = None
+    error: Literal["bad_request", "unavailable"] | None = None
+    detail: str | None = None
+    cached: bool = False
 
 
 __all__ = ["TravelClass", "FlightQuery", "Segment", "Offer", "SearchResult"]

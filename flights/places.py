@@ -11,8 +11,10 @@ strip. Any other IATA code from airportsdata is accepted only when typed/spoken 
 (three letters). Indexes are built once per process (lazy) and a call costs well under 1 ms on
 a warm cache (fuzzy matching via rapidfuzz over a few thousand aliases).
 
-Scores are 0..1: 1.0 for an exact code or name, the rapidfuzz ratio (slightly weighted towards
-busier airports) for near misses; candidates under ``MIN_SCORE`` are dropped.
+Scores are 0..1: 1.0 for an exact code or name; for near misses the rapidfuzz ratio, raised when
+the consonant skeleton matches (a likely mishearing: "Bostin", "Chicaco", "Frankfort" >= 0.75)
+and cut when it does not (a different word: "Atlantis", "Narnia" < 0.7), slightly weighted
+towards busier airports; candidates under ``MIN_SCORE`` are dropped.
 """
 
 from __future__ import annotations
@@ -233,6 +235,46 @@ def _spelled_code(norm: str) -> str | None:
     return "".join(letters).upper() if len(letters) == 3 else None
 
 
+# --- sound skeleton: tells a mishearing ("Bostin") from an invention ("Atlantis") ----------
+
+_SOUND_RULES: tuple[tuple[str, str], ...] = (
+    ("sch", "x"), ("ph", "f"), ("gh", ""), ("ch", "k"), ("sh", "x"), ("th", "t"), ("ck", "k"),
+    ("qu", "k"), ("x", "ks"), ("ce", "se"), ("ci", "si"), ("cy", "sy"),
+)
+_SOUND_MAP = str.maketrans({
+    "c": "k", "q": "k", "g": "k", "z": "s", "d": "t", "b": "p", "v": "f", "w": "f", "m": "n",
+    "a": None, "e": None, "i": None, "o": None, "u": None, "y": None, "h": None, " ": None,
+})
+
+
+@lru_cache(maxsize=8192)
+def _skeleton(norm: str) -> str:
+    """Consonant skeleton of a folded phrase with sound-alike letters merged (c/k/g/q, d/t,
+    b/p, v/f/w, m/n, s/z, soft c -> s) and repeats collapsed: "chicago" and "chicaco" -> "kkk"
+    ... "kk"; "boston"/"bostin" -> "pstn"; "atlanta" "tlnt" vs "atlantis" "tlnts".
+
+    Speech recognisers mostly slip on vowels and on voiced/unvoiced pairs, so a near miss that
+    keeps the skeleton is a likely mishearing, one that changes it is likely another word.
+    """
+    text = norm
+    for a, b in _SOUND_RULES:
+        text = text.replace(a, b)
+    text = text.translate(_SOUND_MAP)
+    return re.sub(r"(.)\1+", r"\1", text)
+
+
+def _sound_score(norm: str, alias: str, ratio: float) -> float:
+    """Fuzzy score of ``norm`` against ``alias`` (ratio 0..1) adjusted by their skeletons:
+    same skeleton -> up to 40 % of the gap to 1 added; different -> ratio x skeleton_ratio²."""
+    a, b = _skeleton(norm), _skeleton(alias)
+    if not a or not b:
+        return ratio
+    if a == b:
+        return ratio + (1.0 - ratio) * 0.4 if ratio >= 0.7 else ratio
+    sk = fuzz.ratio(a, b) / 100.0
+    return ratio * sk * sk
+
+
 # --- index -------------------------------------------------------------------------------
 
 
@@ -375,6 +417,7 @@ def resolve_place(text: str, language: str = "en") -> Resolution:
             s = sc / 100.0
             if alias in (norm, compact):
                 continue
+            s = _sound_score(norm, alias, s)
             for code, w in idx.alias[alias].items():
                 _merge(scores, code, min(0.95, s * w) * _rank_weight(code))
 

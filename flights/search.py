@@ -1,53 +1,38 @@
-"""Flight search front door: tries providers in order and returns the first answer.
+"""Flight search front door, kept for existing callers: a :class:`flights.chain.ProviderChain`.
 
-    FlightSearch(providers=None).search(query) -> SearchResult
+    FlightSearch(providers=None, **chain_kwargs).search(query) -> SearchResult
 
-A provider is any object with a ``name: str`` and ``async def search(query) -> list[Offer]``.
-The default chain is ``[TimetableProvider()]`` (sample data: ``live=False``, notice
-"sample timetable data"). A provider that raises is logged and skipped; when every provider
-fails the result is empty with provider "none" and a notice saying so. An empty answer from a
-working provider is an answer (no fall-through). Breakers and caching come later.
+A provider is any object with a ``name: str`` and ``async def search(query) -> list[Offer]``
+(``live = False`` for offline data). The default chain is ``[TimetableProvider()]`` (sample
+data: ``live=False``, notice "sample timetable data"). Failures fall through to the next
+provider; when every provider fails the result is empty with provider "none", a notice and
+``error="unavailable"``. An empty answer from a working provider is an answer. Timeouts,
+deadline, breakers, cache and single-flight are :class:`ProviderChain`'s; use
+:func:`flights.chain.build_chain` to build the live chain from settings.
 """
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-from loguru import logger
-
-from flights.models import FlightQuery, Offer, SearchResult
+from flights.chain import SAMPLE_NOTICE, ProviderChain
+from flights.models import FlightQuery, Offer
 from flights.timetable import TimetableProvider
-
-SAMPLE_NOTICE = "sample timetable data"
 
 
 class FlightProvider(Protocol):
-    """What :class:`FlightSearch` needs from a provider."""
+    """What the chain needs from a provider."""
 
     name: str
 
     async def search(self, query: FlightQuery) -> list[Offer]: ...
 
 
-class FlightSearch:
-    """Ordered provider chain (see module docstring)."""
+class FlightSearch(ProviderChain):
+    """A :class:`ProviderChain` whose providers default to ``[TimetableProvider()]``."""
 
-    def __init__(self, providers: list[Any] | None = None) -> None:
-        self.providers: list[Any] = list(providers) if providers else [TimetableProvider()]
-
-    async def search(self, query: FlightQuery) -> SearchResult:
-        """Search ``query``; never raises for provider errors (see module docstring)."""
-        for provider in self.providers:
-            name = getattr(provider, "name", type(provider).__name__)
-            try:
-                offers = await provider.search(query)
-            except Exception as exc:  # provider failure: fall through to the next one
-                logger.warning("flight provider {} failed: {}: {}", name, type(exc).__name__, exc)
-                continue
-            live = name != TimetableProvider.name
-            logger.info("flight search {} via {}: {} offers", query.cache_key(), name, len(offers))
-            return SearchResult(offers=offers, provider=name, live=live, notice=None if live else SAMPLE_NOTICE)
-        return SearchResult(offers=[], provider="none", live=False, notice="all flight providers failed")
+    def __init__(self, providers: list[Any] | None = None, **chain_kwargs: Any) -> None:
+        super().__init__(list(providers) if providers else [TimetableProvider()], **chain_kwargs)
 
 
 __all__ = ["FlightSearch", "FlightProvider", "SAMPLE_NOTICE"]

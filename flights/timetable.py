@@ -183,6 +183,7 @@ class TimetableProvider:
     """
 
     name = "timetable"
+    live = False
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path is not None else DEFAULT_PATH
