@@ -233,7 +233,13 @@ async def health(request: Request, settings: Settings = Depends(get_settings_dep
     }
     if ready and hasattr(resources, "describe"):
         body["resources"] = resources.describe()
-        body["flights"] = {"providers": ["timetable"], "data": "sample timetable, not live fares"}
+        search = getattr(resources, "flight_search", None)
+        flights: dict[str, Any] = {"order": settings.flight_providers}
+        if search is not None and hasattr(search, "stats"):
+            flights.update(search.stats())
+        live = [n for n, p in flights.get("providers", {}).items() if p.get("live") and p.get("configured")]
+        flights["data"] = ("live fares: " + ", ".join(live)) if live else "sample timetable, not live fares"
+        body["flights"] = flights
     if request.app.state.load_error:
         body["status"] = "error"
         body["error"] = request.app.state.load_error
