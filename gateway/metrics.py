@@ -22,3 +22,8 @@ TURN_STAGE_SECONDS = Histogram(
     "gateway_turn_stage_seconds", "Per-turn latency by stage (s); speech_end_to_wire is the caller's wait",
     ["stage"], buckets=(0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0), registry=REGISTRY,
 )
+
+from processors.language_metrics import LanguageMetrics  # noqa: E402
+
+#: language per call (and where it came from) and switches per call
+LANGUAGE_METRICS = LanguageMetrics.create(REGISTRY)

@@ -32,16 +32,18 @@ from pipecat.turns.user_start import VADUserTurnStartStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
 import flights
-from flights.search import FlightSearch
+from flights.chain import ProviderChain, build_chain
 from flights.timetable import TimetableProvider
-from gateway.metrics import TURN_STAGE_SECONDS
+from gateway.metrics import LANGUAGE_METRICS, TURN_STAGE_SECONDS
 from gateway.settings import Settings
 from pipelines.base import BuiltCall, CallInfo
 from pipelines.models import LocalModels, load_local_models
 from processors.call_marks import CallMarksProcessor
 from processors.dialogue import FlightDialogue, is_substantive
+from processors.dtmf_commands import DTMFCommandsProcessor
 from processors.flight_tool import SEARCH_FLIGHTS, FlightToolProcessor
-from processors.local_brain import LocalBrainService
+from processors.language_switch import LanguageSwitchProcessor, parse_number_languages, starting_language
+from processors.local_brain import LocalBrainService, LocalBrainSettings
 from processors.local_tts import LocalTTSService
 from processors.shared_audio_models import SharedSileroVADAnalyzer, SharedSmartTurnAnalyzerV3
 from processors.turn_hold import HoldShortTurnStopStrategy
@@ -59,7 +61,7 @@ class LocalResources:
     """Process-wide resources of the local profile."""
 
     models: LocalModels
-    flight_search: FlightSearch
+    flight_search: ProviderChain
 
     def describe(self) -> dict[str, Any]:
         """Readiness summary for ``/health``."""
@@ -67,7 +69,6 @@ class LocalResources:
             "whisper": self.models.whisper_name,
             "tts": "piper en_US-joe-medium + espeak-ng",
             "vad": "silero", "turn": "smart-turn-v3",
-            "flight_data": "sample timetable (not live fares)",
             "load_secs": {k: round(v, 2) for k, v in self.models.load_secs.items()},
         }
 
@@ -84,13 +85,25 @@ def load_resources(settings: Settings) -> LocalResources:
     segments, _ = models.whisper.transcribe(np.zeros(8000, dtype=np.float32), beam_size=1, language="en")
     list(segments)
     list(models.piper_voice.synthesize("Hello."))
-    provider = TimetableProvider(Path(settings.timetable_path) if settings.timetable_path else None)
+    # Provider chain from FLIGHT_PROVIDERS (providers without credentials are skipped and logged).
+    search = build_chain(settings)
     # Parse the timetable, build the place index and prime dateparser now, not in the first call.
-    _ = provider.timetable
+    if settings.timetable_path or "timetable" in settings.flight_providers:
+        _ = TimetableProvider(Path(settings.timetable_path) if settings.timetable_path else None).timetable
     flights.warm_up(timetable=False)
-    search = FlightSearch([provider])
     logger.info("local profile ready")
     return LocalResources(models=models, flight_search=search)
+
+
+def _number_languages(raw: Any) -> dict[str, str]:
+    """NUMBER_LANGUAGES as a dict (the setting may already be parsed); a bad value is logged, not fatal."""
+    if isinstance(raw, dict):
+        return {str(k): str(v) for k, v in raw.items()}
+    try:
+        return parse_number_languages(raw)
+    except ValueError as e:
+        logger.warning(f"ignoring NUMBER_LANGUAGES: {e}")
+        return {}
 
 
 def build(call: CallInfo, websocket, settings: Settings, resources: LocalResources, on_event) -> BuiltCall:
@@ -116,7 +129,13 @@ def build(call: CallInfo, websocket, settings: Settings, resources: LocalResourc
             allowed_origins=[],
         ),
     )
-    language = call.language if call.language in SUPPORTED_LANGUAGES else "en"
+    # Starting language: the call's `language` parameter, else the called number's language
+    # (NUMBER_LANGUAGES), else a weak prior from the caller's country code, else DEFAULT_LANGUAGE.
+    language, language_source = starting_language(
+        call.parameters.get("language"), call.to_number, call.from_number,
+        _number_languages(settings.number_languages),
+        default=settings.default_language,
+    )
     stt = SharedWhisperSTTService(
         model=models.whisper,
         model_name=models.whisper_name,
@@ -127,6 +146,14 @@ def build(call: CallInfo, websocket, settings: Settings, resources: LocalResourc
         # Safety net of the turn strategy when a transcript is late; measured STT p95 here ~1.1 s.
         ttfs_p99_latency=1.2,
     )
+    # Between STT and the user aggregator: decides the language per turn and pushes the brain's and
+    # the TTS's settings frames ahead of the turn's transcript (the STT keeps auto-detecting).
+    language_switch = LanguageSwitchProcessor(
+        language=language, source=language_source,
+        llm_settings=lambda code: LocalBrainSettings(language=code),
+        call_sid=call.call_sid, metrics=LANGUAGE_METRICS,
+    )
+    dtmf_commands = DTMFCommandsProcessor()
     dialogue = FlightDialogue(language=language)
     brain = LocalBrainService(dialogue=dialogue)
     flight_tool = FlightToolProcessor(resources.flight_search, language=language)
@@ -165,6 +192,8 @@ def build(call: CallInfo, websocket, settings: Settings, resources: LocalResourc
     pipeline = Pipeline([
         transport.input(),
         stt,
+        language_switch,
+        dtmf_commands,
         user_aggregator,
         brain,
         flight_tool,
@@ -193,6 +222,6 @@ def build(call: CallInfo, websocket, settings: Settings, resources: LocalResourc
         parts={
             "transport": transport, "stt": stt, "brain": brain, "dialogue": dialogue,
             "flight_tool": flight_tool, "tts": tts, "marks": marks, "turn_stop": stop_strategy,
-            "context": context,
+            "context": context, "language_switch": language_switch,
         },
     )

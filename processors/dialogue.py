@@ -234,6 +234,9 @@ class FlightDialogue:
         self._wants_return = False
         self._last_answer: str | None = None
         self._last_search: dict | None = None
+        self._announce_switch = False
+        self._answer_stale = False
+        self._switch_turn = False
 
     # ---- public API ----------------------------------------------------------------------
 
@@ -262,13 +265,36 @@ class FlightDialogue:
         if self.phase == "searching":
             self.phase = "collecting"
 
+    def switch_language(self, language: str) -> bool:
+        """Speak and parse ``language`` from now on; slots, results and the pending question stay.
+
+        The next user turn's answer starts with the ``language_switched`` acknowledgement (once);
+        "repeat" re-asks the pending question, or re-runs the last search, in the new language.
+        Returns False when ``language`` is already the current one.
+        """
+        code = (language or DEFAULT_LANGUAGE).split("-")[0].lower()
+        if code == self.language:
+            return False
+        self.language = code
+        self._announce_switch = True
+        self._answer_stale = True
+        return True
+
     def handle_user(self, text: str) -> BrainTurn:
         """One complete user turn (final transcript) -> what to do."""
+        logger.debug("dialogue [{}] heard: {!r}", self.language, text)  # transcripts only at DEBUG
+        announce, self._announce_switch = self._announce_switch, False
+        self._switch_turn = announce
         try:
-            return self._handle_user(text if isinstance(text, str) else str(text or ""))
+            turn = self._handle_user(text if isinstance(text, str) else str(text or ""))
         except Exception:
             logger.exception("dialogue: unexpected failure on a user turn")
-            return self._reply(self._join(self._p("didnt_understand"), self._question_text()))
+            turn = self._reply(self._join(self._p("didnt_understand"), self._question_text()))
+        finally:
+            self._switch_turn = False
+        if announce:
+            turn = replace(turn, say=self._join(self._p("language_switched"), turn.say))
+        return turn
 
     def handle_tool_result(self, result: dict) -> BrainTurn:
         """Result of ``search_flights`` -> the spoken answer (remembered for "repeat")."""
@@ -632,6 +658,13 @@ class FlightDialogue:
         for role, heard in (("origin", origin_text), ("destination", dest_text)):
             if not heard:
                 continue
+            if getattr(s, role) is not None:
+                # A place already agreed is only replaced by a sure one: a stray chunk of a noisy
+                # transcript (often after a language switch) must not overwrite it.
+                res = resolve_place(heard, self.language)
+                if res.best is None or res.ambiguous or res.confidence < 0.9:
+                    logger.debug("dialogue: kept {} (weak replacement, confidence {:.2f})", role, res.confidence)
+                    continue
             if problem is None:
                 problem = self._resolve_into(role, heard)
             else:  # one question at a time: keep a sure place silently, ask about the rest later
@@ -867,12 +900,23 @@ class FlightDialogue:
                 speech = self._p("no_flights") if status == "no_flights" else ""
             # The provider's notice is a machine string; what the caller hears is a phrase, said
             # once per call for sample (not live) fares.
-            if status == "ok" and result.get("live") is False and not self._told_not_live:
+            if status == "ok" and result.get("fallback"):
+                # live providers failed and the timetable answered: say so plainly, every time
+                self._told_not_live = True
+                speech = self._join(self._p("live_unavailable"), speech)
+            elif status == "ok" and result.get("live") is False and not self._told_not_live:
                 self._told_not_live = True
                 speech = self._join(speech, self._p("sample_fares"))
             self.phase = "results"
             self._pending = None
+            self._answer_stale = False
             return self._reply(self._join(speech, self._p("anything_else")))
+        if status == "invalid":  # the search rejected the query: start over on what was asked
+            logger.info("dialogue: search rejected: {}", result.get("message"))
+            self.slots = Slots()
+            self.phase = "collecting"
+            self._pending = None
+            return self._reply(self._p("rephrase"))
         if status != "error":
             logger.warning("dialogue: unknown tool result status {!r}", status)
         else:
@@ -881,7 +925,20 @@ class FlightDialogue:
         self._pending = None
         return self._reply(self._p("search_failed"))
 
+    def repeat(self) -> BrainTurn:
+        """Say the last answer again (in the current language), e.g. for keypad 0."""
+        try:
+            return self._repeat()
+        except Exception:
+            logger.exception("dialogue: repeat failed")
+            return BrainTurn(say=self.apology())
+
     def _repeat(self) -> BrainTurn:
+        if self._answer_stale:  # the last answer was in another language: say it again in this one
+            if self.phase == "results" and self._last_search is not None:
+                return self._search_again()
+            if self.phase in ("collecting", "retry"):
+                return self._reply(self._question_text())
         if self._last_answer:
             return BrainTurn(say=self._last_answer)
         return self._reply(self._p("nothing_to_repeat"))
@@ -891,12 +948,22 @@ class FlightDialogue:
         self._pending = None
         return BrainTurn(say=self._p("goodbye"), end_call=True)
 
+    def _search_again(self) -> BrainTurn:
+        s, args = self.slots, dict(self._last_search or {})
+        self.phase = "searching"
+        self._pending = None
+        self._last_answer = self._p("searching") if s.origin and s.destination else None
+        return BrainTurn(say=None, tool_call=args)
+
     def _not_understood(self) -> BrainTurn:
+        if self._switch_turn:  # "can we speak Spanish?": no apology, just the question in Spanish
+            return self._reply(self._question_text())
         return self._reply(self._join(self._p("didnt_understand"), self._question_text()), remember=False)
 
     def _reply(self, text: str, remember: bool = True) -> BrainTurn:
         if remember and text:
             self._last_answer = text
+            self._answer_stale = False
         return BrainTurn(say=text or None)
 
     def _reset(self) -> None:

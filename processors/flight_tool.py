@@ -96,9 +96,10 @@ class FlightToolProcessor(FrameProcessor):
         """Validate ``arguments`` and search; never raises.
 
         Returns:
-            ``{"status": "ok", "speech", "count", "live", "notice", "provider"}``,
-            ``{"status": "no_flights", "speech"}``, ``{"status": "invalid", "message"}`` or
-            ``{"status": "error", "message"}``.
+            ``{"status": "ok", "speech", "count", "live", "notice", "fallback", "provider"}``,
+            ``{"status": "no_flights", "speech"}``, ``{"status": "invalid", "message"}`` (bad
+            arguments, or a provider rejected the query: rephrase) or ``{"status": "error",
+            "message"}`` (no provider answered).
         """
         try:
             args = dict(arguments)
@@ -127,6 +128,10 @@ class FlightToolProcessor(FrameProcessor):
             f"search_flights {query.origin}->{query.destination} {query.departure_date}: "
             f"{len(result.offers)} offers from {result.provider} in {self.last_search_secs:.3f}s"
         )
+        if result.error == "bad_request":  # the provider rejected the query: ask the caller to rephrase
+            return {"status": "invalid", "message": result.detail or "rejected by the flight provider"}
+        if result.error == "unavailable":  # every provider failed
+            return {"status": "error", "message": result.detail or "no flight provider answered"}
         if not result.offers:
             return {"status": "no_flights", "speech": speech, "provider": result.provider}
         return {
@@ -135,6 +140,8 @@ class FlightToolProcessor(FrameProcessor):
             "count": len(result.offers),
             "live": result.live,
             "notice": result.notice,
+            # live providers failed and the timetable answered: the caller must be told
+            "fallback": bool(result.fallback_reason),
             "provider": result.provider,
             "offers": [
                 {

@@ -34,6 +34,7 @@ from pipecat.utils.types import NOT_GIVEN, NotGiven, is_given
 
 from processors.call_marks import HangupRequestFrame
 from processors.dialogue import BrainTurn, FlightDialogue
+from processors.dtmf_commands import KEYPAD_PREFIX
 from processors.flight_tool import TOOL_NAME
 
 
@@ -86,7 +87,10 @@ class LocalBrainService(LLMService):
     async def _update_settings(self, delta) -> dict[str, Any]:
         changed = await super()._update_settings(delta)
         if "language" in changed and is_given(self._settings.language) and self._settings.language:
-            self.dialogue.language = str(self._settings.language)
+            # Slots, results and the pending question carry over; the next answer starts with the
+            # acknowledgement in the new language (FlightDialogue.switch_language).
+            if self.dialogue.switch_language(str(self._settings.language)):
+                logger.info(f"{self}: dialogue language now {self.dialogue.language}")
         return changed
 
     def greeting(self) -> str:
@@ -137,7 +141,10 @@ class LocalBrainService(LLMService):
             # The aggregator joins a turn's transcripts; every user message since our last answer
             # belongs to this turn.
             text = " ".join(_message_text(m) for m in new if isinstance(m, dict) and m.get("role") == "user")
-            turn = self.dialogue.handle_user(text)
+            if KEYPAD_PREFIX in text and "0 on the keypad" in text:
+                turn = self.dialogue.repeat()  # DTMF 0 (processors.dtmf_commands)
+            else:
+                turn = self.dialogue.handle_user(text)
         await self._act(turn, frame.context)
 
     async def process_frame(self, frame: Frame, direction: FrameDirection):

@@ -339,4 +339,14 @@ def test_phrase_table_complete_and_formattable():
         if not key.startswith("kw_"):
             assert phrase("en", key, origin="A", destination="B", date="D", heard="H", a="A", b="B")
     assert "goodbye" in keywords("en", "goodbye") and "bye" in keywords("en", "goodbye")
-    assert phrase("es", "goodbye") == EN["goodbye"]  # missing rows fall back to English
+    assert phrase("xx", "goodbye") == EN["goodbye"]  # an unknown language falls back to English
+
+
+def test_weak_place_does_not_overwrite_an_agreed_one(d):
+    d.handle_user("I want to fly from Boston.")
+    call = d.handle_user("from Blorptown to Chicago tomorrow").tool_call
+    assert call is not None and (call["origin"], call["destination"]) == ("BOS", "CHI")
+    d2 = FlightDialogue(today=TODAY)
+    d2.handle_user("I want to fly from Boston.")
+    assert d2.handle_user("actually from Denver").say is not None
+    assert d2.slots.origin.code == "DEN"  # a sure place still corrects the origin

@@ -83,3 +83,37 @@ async def test_tool_follows_language_settings_and_rejects_bad_arguments():
     assert bad["status"] == "invalid"
     worse = await tool.run({"origin": "BOS", "destination": "ORD", "departure_date": "not a date"})
     assert worse["status"] == "invalid"
+
+
+async def test_keypad_zero_repeats_the_last_answer():
+    from pipecat.audio.dtmf.types import KeypadEntry
+    from pipecat.frames.frames import InputDTMFFrame, LLMMessagesAppendFrame
+
+    from processors.dtmf_commands import DTMFCommandsProcessor
+
+    down, _ = await run_test(DTMFCommandsProcessor(), frames_to_send=[InputDTMFFrame(KeypadEntry("0")),
+                                                                     InputDTMFFrame(KeypadEntry("5"))])
+    appended = [f for f in down if isinstance(f, LLMMessagesAppendFrame)]
+    assert len(appended) == 1 and appended[0].run_llm
+    assert sum(isinstance(f, InputDTMFFrame) for f in down) == 2
+    # The brain answers the keypad message with its last answer, word for word.
+    dialogue = FlightDialogue()
+    brain = LocalBrainService(dialogue=dialogue)
+    greeting = dialogue.greeting()
+    context = LLMContext(messages=[{"role": "assistant", "content": greeting}] + appended[0].messages)
+    out, _ = await run_test(brain, frames_to_send=[LLMContextFrame(context=context)])
+    spoken = "".join(f.text for f in out if isinstance(f, LLMTextFrame))
+    assert spoken == greeting
+
+
+async def test_fallback_and_rejected_searches_are_spoken_plainly():
+    from processors.phrases import phrase
+
+    d = FlightDialogue()
+    d.handle_user("from Boston to Chicago tomorrow")
+    said = d.handle_tool_result({"status": "ok", "speech": "I found 3 flights.", "live": False,
+                                 "fallback": True}).say
+    assert said.startswith(phrase("en", "live_unavailable"))
+    d.handle_user("now from Miami to Atlanta tomorrow")
+    rejected = d.handle_tool_result({"status": "invalid", "message": "INVALID FORMAT"}).say
+    assert rejected == phrase("en", "rephrase") and d.slots.origin is None

@@ -1,0 +1,108 @@
+"""The local dialogue in es/fr/de/it/pt: route + date -> search_flights with the right codes; and a
+mid-call language switch keeps slots, pending question and results (spoken in the new language)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from processors.dialogue import FlightDialogue
+from processors.phrases import PHRASES, phrase
+
+TODAY = date(2026, 11, 18)  # a Wednesday
+
+
+@pytest.mark.parametrize(
+    "language, text, origin, destination, departure",
+    [
+        ("es", "Quiero volar de Madrid a Barcelona el próximo viernes.", "MAD", "BCN", "2026-11-20"),
+        ("es", "Hola, quiero ir de Boston a Roma el 15 de abril, por favor.", "BOS", "ROM", "2027-04-15"),
+        ("fr", "Je voudrais un vol de Paris à Londres vendredi prochain.", "PAR", "LON", "2026-11-20"),
+        ("de", "Ich möchte von Berlin nach München am nächsten Freitag fliegen.", "BER", "MUC", "2026-11-20"),
+        ("it", "Vorrei un volo da Roma a Milano venerdì prossimo.", "ROM", "MIL", "2026-11-20"),
+        ("pt", "Quero voar de Lisboa para Madrid na próxima sexta-feira.", "LIS", "MAD", "2026-11-20"),
+        ("fr", "De Nice à Rome le 5 mars.", "NCE", "ROM", "2027-03-05"),
+        ("de", "Von Hamburg nach Wien morgen, bitte.", "HAM", "VIE", "2026-11-19"),
+        ("it", "Da Milano a Parigi domani.", "MIL", "PAR", "2026-11-19"),
+        ("pt", "De Lisboa para Londres amanhã.", "LIS", "LON", "2026-11-19"),
+    ],
+)
+def test_route_and_date_give_a_tool_call(language, text, origin, destination, departure):
+    d = FlightDialogue(language=language, today=TODAY)
+    d.greeting()
+    turn = d.handle_user(text)
+    assert turn.tool_call is not None, turn.say
+    args = turn.tool_call
+    assert (args["origin"], args["destination"], args["departure_date"]) == (origin, destination, departure)
+
+
+@pytest.mark.parametrize("language", ["es", "fr", "de", "it", "pt"])
+def test_route_without_date_asks_for_the_date_in_the_language(language):
+    texts = {
+        "es": "Quiero volar de Madrid a Londres.",
+        "fr": "Je voudrais aller de Paris à Londres.",
+        "de": "Ich möchte von Berlin nach London fliegen.",
+        "it": "Vorrei andare da Roma a Londra.",
+        "pt": "Quero voar de Lisboa para Londres.",
+    }
+    d = FlightDialogue(language=language, today=TODAY)
+    d.greeting()
+    turn = d.handle_user(texts[language])
+    assert turn.tool_call is None
+    london = {"es": "Londres", "fr": "Londres", "de": "London", "it": "Londra", "pt": "Londres"}[language]
+    assert london in turn.say
+    question = PHRASES[language]["ask_date"].split(". ")[-1]
+    assert question in turn.say
+
+
+@pytest.mark.parametrize("language", ["es", "fr", "de", "it", "pt"])
+def test_goodbye_in_the_language(language):
+    words = {"es": "Adiós, gracias.", "fr": "Au revoir, merci.", "de": "Nein danke, auf Wiederhören.",
+             "it": "No grazie, arrivederci.", "pt": "Não obrigado, adeus."}
+    d = FlightDialogue(language=language, today=TODAY)
+    d.greeting()
+    turn = d.handle_user(words[language])
+    assert turn.end_call
+    assert turn.say == phrase(language, "goodbye")
+
+
+def test_switch_keeps_the_origin_and_acknowledges_once():
+    d = FlightDialogue(language="en", today=TODAY)
+    d.greeting()
+    first = d.handle_user("I want to fly from Boston.")
+    assert "Boston" in first.say and first.tool_call is None
+    assert d.switch_language("es")
+    turn = d.handle_user("Hola, quiero ir a Roma el 15 de abril, por favor.")
+    assert turn.say == phrase("es", "language_switched")
+    assert turn.tool_call == {
+        "origin": "BOS", "destination": "ROM", "departure_date": "2027-04-15", "adults": 1, "children": 0,
+        "travel_class": "ECONOMY", "nonstop": False,
+    }
+    # the acknowledgement is said once
+    result = d.handle_tool_result({"status": "ok", "speech": "He encontrado 3 vuelos.", "live": True})
+    assert phrase("es", "language_switched") not in result.say
+    assert phrase("es", "anything_else") in result.say
+
+
+def test_switch_with_nothing_new_re_asks_the_pending_question_in_the_new_language():
+    d = FlightDialogue(language="en", today=TODAY)
+    d.greeting()
+    d.handle_user("From Boston to Chicago.")
+    assert not d.switch_language("en")
+    assert d.switch_language("fr")
+    turn = d.handle_user("Vous parlez français ?")
+    assert turn.say.startswith(phrase("fr", "language_switched"))
+    assert "Quel jour voulez-vous partir" in turn.say
+    assert "Pardon" not in turn.say
+
+
+def test_repeat_after_a_switch_re_runs_the_last_search_in_the_new_language():
+    d = FlightDialogue(language="en", today=TODAY)
+    d.greeting()
+    call = d.handle_user("From Boston to Chicago tomorrow.").tool_call
+    d.handle_tool_result({"status": "ok", "speech": "I found 3 flights.", "live": True})
+    d.switch_language("de")
+    turn = d.handle_user("Können Sie das wiederholen?")
+    assert turn.tool_call == call
+    assert turn.say == phrase("de", "language_switched")
