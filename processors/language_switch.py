@@ -349,7 +349,7 @@ class LanguageSwitchProcessor(FrameProcessor):
         self.source = source
         self._llm_settings = llm_settings
         self._call_sid = call_sid
-        self._metrics = metrics
+        self._language_metrics = metrics
         self._on_switch = on_switch
         self._text_detection = text_detection
         self._segments: list[TurnEvidence] = []
@@ -388,8 +388,8 @@ class LanguageSwitchProcessor(FrameProcessor):
             f"language switch {old} -> {language} ({reason}, p={ev.probability:.2f}, {ev.words} words) "
             f"call_sid={self._call_sid}"
         )
-        if self._metrics is not None:
-            self._metrics.switched(old, language)
+        if self._language_metrics is not None:
+            self._language_metrics.switched(old, language)
         if self._on_switch is not None:
             self._on_switch(old, language, reason)
         if self._llm_settings is not None:
@@ -399,9 +399,9 @@ class LanguageSwitchProcessor(FrameProcessor):
     async def process_frame(self, frame: Frame, direction: FrameDirection):
         """Decide on transcripts (switch frames go out before the transcript); pass everything on."""
         await super().process_frame(frame, direction)
-        if isinstance(frame, (EndFrame, CancelFrame)) and self._metrics is not None and not self._ended:
+        if isinstance(frame, (EndFrame, CancelFrame)) and self._language_metrics is not None and not self._ended:
             self._ended = True
-            self._metrics.call_ended(len(self.switches))
+            self._language_metrics.call_ended(len(self.switches))
         if isinstance(frame, UserStartedSpeakingFrame):
             self._turn_frames_seen = True
             self._end_turn()  # defensive: a turn that never reported its end
