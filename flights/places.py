@@ -402,10 +402,14 @@ def resolve_place(text: str, language: str = "en") -> Resolution:
     spelled = _spelled_code(norm)
     code_guess = spelled or (compact.upper() if len(compact) == 3 and " " not in norm else None)
     if code_guess and code_guess.isalpha():
+        # A code spelled out ("J F K", "L.A.X.") or written in capitals ("JFK") is a code; a plain
+        # lower-case word that happens to be one ("dir" in "quiero dir a Roma") is much less sure.
+        as_code = bool(spelled) or any(t.isupper() and len(t) == 3 for t in re.findall(r"[A-Za-z]+", text or ""))
         if code_guess in idx.codes:
-            _merge(scores, code_guess, 1.0)
+            _merge(scores, code_guess, 1.0 if as_code else 0.85)
         elif place_for_code(code_guess) is not None:
-            _merge(scores, code_guess, 0.9)  # real airport, not in the curated index
+            # real airport, not in the curated index
+            _merge(scores, code_guess, 0.9 if as_code else 0.6)
 
     exact = idx.alias.get(norm) or (idx.alias.get(compact) if len(compact) > 3 else None)
     if exact:

@@ -350,3 +350,15 @@ def test_weak_place_does_not_overwrite_an_agreed_one(d):
     d2.handle_user("I want to fly from Boston.")
     assert d2.handle_user("actually from Denver").say is not None
     assert d2.slots.origin.code == "DEN"  # a sure place still corrects the origin
+
+
+def test_a_lowercase_word_that_is_an_airport_code_does_not_replace_the_origin():
+    # Seen in CI: Whisper heard "quiero ir a Roma" as "quiero dir a Roma"; DIR is Dire Dawa.
+    from flights.places import resolve_place
+
+    assert resolve_place("dir").confidence < 0.75 and resolve_place("DIR").best.code == "DIR"
+    d = FlightDialogue(today=TODAY)
+    d.handle_user("I want to fly from Boston.")
+    d.language = "es"
+    call = d.handle_user("Hola, quiero dir a Roma el 15 de abril por favor.").tool_call
+    assert (call["origin"], call["destination"], call["departure_date"]) == ("BOS", "ROM", "2027-04-15")
