@@ -544,15 +544,29 @@ class FlightDialogue:
             return trim(out)
 
         first_to = None
+        origins: list[str] = []
+        destinations: list[str] = []
         for i, tok in enumerate(tokens):
             if tok == _MARK_FROM:
-                p.origin_text = chunk_after(i) or p.origin_text
+                if chunk := chunk_after(i):
+                    origins.append(chunk)
             elif tok == _MARK_TO:
                 dest = chunk_after(i)
                 if dest:
-                    p.destination_text = dest
+                    destinations.append(dest)
                     if first_to is None:
                         first_to = i
+
+        def best(chunks: list[str]) -> str | None:
+            # Several chunks after the same marker: the last one that is a place wins (a correction,
+            # "to Chicago, no, to Denver"), so noise after it ("a Roma el 15 de a Will") is ignored.
+            if len(chunks) < 2:
+                return chunks[0] if chunks else None
+            places = [c for c in chunks if resolve_place(c, self.language).confidence >= 0.75]
+            return (places or chunks)[-1]
+
+        p.origin_text = best(origins) or p.origin_text
+        p.destination_text = best(destinations) or p.destination_text
         if p.origin_text is None and first_to is not None:
             p.origin_text = chunk_before(first_to)  # "Boston to Paris"
         if p.has_route:

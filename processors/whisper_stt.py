@@ -40,6 +40,12 @@ class SegmentTranscribedFrame(DataFrame):
     text: str = ""
 
 
+#: Segments shorter than this (s of audio) do not decide their own language unless confident.
+SHORT_SEGMENT_SECS = 1.5
+#: How long a confident segment's language is remembered for short ones (s).
+RECENT_LANGUAGE_SECS = 15.0
+
+
 class SharedWhisperSTTService(WhisperSTTService):
     """WhisperSTTService over a preloaded model; see the module docstring.
 
@@ -79,6 +85,7 @@ class SharedWhisperSTTService(WhisperSTTService):
             **kwargs,
         )
         self.last_latency_secs: float | None = None
+        self._recent_language: tuple[str, float] | None = None
 
     def _load(self):
         """Borrow the shared model instead of loading one (the parent loads per instance)."""
@@ -86,6 +93,12 @@ class SharedWhisperSTTService(WhisperSTTService):
 
     def _detect(self, audio: np.ndarray) -> tuple[str | None, float]:
         """Most probable allowed language and its probability.
+
+        Language identification on a short segment (under :data:`SHORT_SEGMENT_SECS` of audio) is
+        unreliable — a lone "abril," came out as English p≈0.74 — so when such a segment is not
+        confidently (≥ 0.8) in another language, it is transcribed in the language this call's
+        last fairly confident (≥ 0.7) segment had (within :data:`RECENT_LANGUAGE_SECS`); the probability reported
+        is the detector's for that language, which stays low, so a language switch never rests on it.
 
         Detection runs on the same padded features ``transcribe`` will encode (all frames but the
         last, as faster-whisper's segment loop takes them), so an encoder-caching model
@@ -96,10 +109,20 @@ class SharedWhisperSTTService(WhisperSTTService):
             return "en", 1.0
         features = model.feature_extractor(audio)
         _, _, all_probs = model.detect_language(features=features[..., :-1])
-        for code, prob in all_probs:
-            if self._allowed is None or code in self._allowed:
-                return code, float(prob)
-        return None, 0.0
+        probs = {code: float(prob) for code, prob in all_probs
+                 if self._allowed is None or code in self._allowed}
+        if not probs:
+            return None, 0.0
+        code, prob = max(probs.items(), key=lambda kv: kv[1])
+        now = time.monotonic()
+        speech_secs = len(audio) / 16000 - self._trailing_silence_secs
+        recent = self._recent_language
+        if (prob < 0.8 and recent and recent[0] != code and speech_secs < SHORT_SEGMENT_SECS
+                and now - recent[1] < RECENT_LANGUAGE_SECS):
+            return recent[0], probs.get(recent[0], 0.0)
+        if prob >= 0.7:
+            self._recent_language = (code, now)
+        return code, prob
 
     async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame, None]:
         """Transcribe one segment; yields a ``TranscriptionFrame`` (or nothing for non-speech)."""

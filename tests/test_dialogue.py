@@ -362,3 +362,15 @@ def test_a_lowercase_word_that_is_an_airport_code_does_not_replace_the_origin():
     d.language = "es"
     call = d.handle_user("Hola, quiero dir a Roma el 15 de abril por favor.").tool_call
     assert (call["origin"], call["destination"], call["departure_date"]) == ("BOS", "ROM", "2027-04-15")
+
+
+def test_the_last_chunk_that_is_a_place_wins():
+    d = FlightDialogue(today=TODAY)
+    call = d.handle_user("from Boston to Chicago, no, to Denver tomorrow").tool_call
+    assert call["destination"] == "DEN"  # a correction
+    d = FlightDialogue(today=TODAY)
+    d.handle_user("I want to fly from Boston.")
+    d.language = "es"
+    # Seen in CI: "abril" heard as "a Will"; the marker "a" must not make "Will" the destination.
+    d.handle_user("Hola, quiero ir a Roma el 15 de a Will, por favor.")
+    assert d.slots.destination.code == "ROM" and d.slots.origin.code == "BOS"
