@@ -725,10 +725,28 @@ class FlightDialogue:
             return "destination"
         return None
 
+    def _resolve_span(self, heard: str):
+        """``resolve_place`` on ``heard``; if that finds no sure place, on its sub-spans.
+
+        Speech recognition glues words onto a place ("qué dirá Roma" for "quiero ir a Roma"), so a
+        chunk that does not resolve is retried on its shorter word spans, keeping a span only when
+        it is a sure (≥ 0.9), unambiguous place.
+        """
+        res = resolve_place(heard, language=self.language)
+        words = heard.split()
+        if (res.best is not None and res.confidence >= ACCEPT_CONFIDENCE) or len(words) < 2:
+            return res
+        for size in range(len(words) - 1, 0, -1):
+            for start in range(len(words) - size, -1, -1):  # later spans first
+                sub = resolve_place(" ".join(words[start:start + size]), language=self.language)
+                if sub.best is not None and sub.confidence >= 0.9 and not sub.ambiguous:
+                    return sub
+        return res
+
     def _resolve_into(self, role: str, heard: str) -> BrainTurn | None:
         """Resolve ``heard`` into slot ``role``; a BrainTurn when we must ask about it."""
         try:
-            res = resolve_place(heard, language=self.language)
+            res = self._resolve_span(heard)
         except Exception:
             logger.exception("dialogue: resolve_place failed")
             res = None

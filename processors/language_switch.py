@@ -213,7 +213,9 @@ class TurnEvidence:
         if not mass:
             return cls(None, 0.0, words)
         lang = max(mass, key=mass.get)
-        weight = sum(max(1, s.words) for s in segments if s.language == lang or s.words >= MIN_WORDS) or 1
+        # segments without a language of their own (see transcription_evidence) add no weight
+        weight = sum(max(1, s.words) for s in segments
+                     if s.language is not None and (s.language == lang or s.words >= MIN_WORDS)) or 1
         return cls(lang, mass[lang] / weight, words)
 
 
@@ -314,6 +316,10 @@ def transcription_evidence(frame: TranscriptionFrame) -> tuple[TurnEvidence, boo
     """Evidence of one segment from the STT's own detection; ``(evidence, needs_text_detection)``."""
     result = frame.result if isinstance(frame.result, dict) else {}
     words = count_words(frame.text)
+    if result.get("language_source") == "recent":
+        # The STT did not detect this (short, unsure) segment's language; it reused the call's
+        # recent one. That is no evidence either way.
+        return TurnEvidence(None, 0.0, words), False
     lang = normalize_language(result.get("language")) or normalize_language(frame.language)
     prob = result.get("language_probability")
     if isinstance(prob, (int, float)) and lang:

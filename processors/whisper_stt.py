@@ -4,7 +4,8 @@ Pipecat's ``WhisperSTTService`` loads its model inside ``__init__`` (per call, b
 loop) and discards the language Whisper detects (DESIGN.md). :class:`SharedWhisperSTTService`
 borrows a process-wide ``faster_whisper.WhisperModel`` (see :mod:`pipelines.models`) and emits each
 ``TranscriptionFrame`` with ``language`` set to the detected ISO 639-1 code and
-``result={"language": code, "language_probability": p, "no_speech_prob": max_p}``.
+``result={"language": code, "language_probability": p, "no_speech_prob": max_p, "language_source": s}``
+where ``s`` is ``detected``, ``forced``, ``model`` (English-only model) or ``recent`` (see ``_detect``).
 
 After every segment — speech or not, success or failure — it pushes a :class:`SegmentTranscribedFrame`,
 so an end-of-turn strategy can wait until *all* of a turn's segments are transcribed (see
@@ -92,6 +93,10 @@ class SharedWhisperSTTService(WhisperSTTService):
         self._model = self._shared_model
 
     def _detect(self, audio: np.ndarray) -> tuple[str | None, float]:
+        lang, prob, _ = self._detect_with_source(audio)
+        return lang, prob
+
+    def _detect_with_source(self, audio: np.ndarray) -> tuple[str | None, float, str]:
         """Most probable allowed language and its probability.
 
         Language identification on a short segment (under :data:`SHORT_SEGMENT_SECS` of audio) is
@@ -106,23 +111,23 @@ class SharedWhisperSTTService(WhisperSTTService):
         """
         model = self._model
         if not getattr(model, "model", None) or not model.model.is_multilingual:
-            return "en", 1.0
+            return "en", 1.0, "model"
         features = model.feature_extractor(audio)
         _, _, all_probs = model.detect_language(features=features[..., :-1])
         probs = {code: float(prob) for code, prob in all_probs
                  if self._allowed is None or code in self._allowed}
         if not probs:
-            return None, 0.0
+            return None, 0.0, "detected"
         code, prob = max(probs.items(), key=lambda kv: kv[1])
         now = time.monotonic()
         speech_secs = len(audio) / 16000 - self._trailing_silence_secs
         recent = self._recent_language
         if (prob < 0.8 and recent and recent[0] != code and speech_secs < SHORT_SEGMENT_SECS
                 and now - recent[1] < RECENT_LANGUAGE_SECS):
-            return recent[0], probs.get(recent[0], 0.0)
+            return recent[0], probs.get(recent[0], 0.0), "recent"
         if prob >= 0.7:
             self._recent_language = (code, now)
-        return code, prob
+        return code, prob, "detected"
 
     async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame, None]:
         """Transcribe one segment; yields a ``TranscriptionFrame`` (or nothing for non-speech)."""
@@ -136,10 +141,10 @@ class SharedWhisperSTTService(WhisperSTTService):
         threshold = self._settings.no_speech_prob
         model = self._model
 
-        def transcribe() -> tuple[str, str | None, float, float]:
-            lang, prob = (forced_code, 1.0)
+        def transcribe() -> tuple[str, str | None, float, float, str]:
+            lang, prob, source = (forced_code, 1.0, "forced")
             if lang is None:
-                lang, prob = self._detect(audio_float)
+                lang, prob, source = self._detect_with_source(audio_float)
             segments, info = model.transcribe(
                 audio_float,
                 language=lang,
@@ -152,11 +157,11 @@ class SharedWhisperSTTService(WhisperSTTService):
                 worst = max(worst, seg.no_speech_prob)
                 if threshold is None or seg.no_speech_prob < threshold:
                     kept.append(seg.text.strip())
-            return " ".join(t for t in kept if t), lang or info.language, prob, worst
+            return " ".join(t for t in kept if t), lang or info.language, prob, worst, source
 
         started = time.perf_counter()
         try:
-            text, lang, prob, no_speech = await asyncio.to_thread(transcribe)
+            text, lang, prob, no_speech, source = await asyncio.to_thread(transcribe)
         except Exception as e:  # a model failure is one lost utterance, not a dead call
             logger.exception(f"{self}: transcription failed: {e}")
             await self.stop_processing_metrics()
@@ -181,6 +186,7 @@ class SharedWhisperSTTService(WhisperSTTService):
             self._user_id,
             time_now_iso8601(),
             language,
-            result={"language": lang, "language_probability": prob, "no_speech_prob": no_speech},
+            result={"language": lang, "language_probability": prob, "no_speech_prob": no_speech,
+                    "language_source": source},
         )
         yield SegmentTranscribedFrame(text=text)

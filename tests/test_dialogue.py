@@ -374,3 +374,12 @@ def test_the_last_chunk_that_is_a_place_wins():
     # Seen in CI: "abril" heard as "a Will"; the marker "a" must not make "Will" the destination.
     d.handle_user("Hola, quiero ir a Roma el 15 de a Will, por favor.")
     assert d.slots.destination.code == "ROM" and d.slots.origin.code == "BOS"
+
+
+def test_a_place_glued_to_other_words_is_still_found():
+    d = FlightDialogue(today=TODAY)
+    d.handle_user("I want to fly from Boston.")
+    d.language = "es"
+    # Seen on the phone path: "quiero ir a Roma" heard as "qué dirá Roma" (no "a" marker left).
+    call = d.handle_user("Hola, ¿qué dirá Roma el 15 de mayo? Por favor.").tool_call
+    assert (call["origin"], call["destination"], call["departure_date"]) == ("BOS", "ROM", "2027-05-15")

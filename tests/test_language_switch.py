@@ -210,3 +210,16 @@ def test_parse_number_languages():
         parse_number_languages("+34911234567")
     with pytest.raises(ValueError, match="language must be one of"):
         parse_number_languages("+34911234567=zz")
+
+
+def test_a_segment_whose_language_was_carried_over_is_no_evidence():
+    from pipecat.frames.frames import TranscriptionFrame
+
+    from processors.language_switch import TurnEvidence, transcription_evidence
+
+    carried = TranscriptionFrame("y a la gente y a la gente", "", "", None,
+                                 result={"language": "es", "language_probability": 0.0, "language_source": "recent"})
+    ev, _ = transcription_evidence(carried)
+    assert ev.language is None
+    detected = TurnEvidence("es", 0.77, 9)
+    assert TurnEvidence.combine([detected, ev]).probability == pytest.approx(0.77)
