@@ -52,14 +52,18 @@ def get_registry(request: Request) -> CallRegistry:
     return request.app.state.registry
 
 
+def signed_by_twilio(settings: Settings, connection: Request | WebSocket, params: dict[str, str]) -> bool:
+    """Whether ``X-Twilio-Signature`` matches the public URL of this request or WebSocket upgrade."""
+    path_qs = connection.url.path + (f"?{connection.url.query}" if connection.url.query else "")
+    url = public_request_url(settings, path_qs, connection.headers, websocket=isinstance(connection, WebSocket))
+    return signature_valid(settings.auth_token, url, params, connection.headers.get(SIGNATURE_HEADER))
+
+
 async def twilio_form(request: Request, settings: Settings = Depends(get_settings_dep)) -> dict[str, str]:
     """The webhook's form parameters, after checking ``X-Twilio-Signature`` (403 if invalid)."""
     form = {k: str(v) for k, v in (await request.form()).items()}
     if settings.signatures_enforced:
-        path_qs = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        url = public_request_url(settings, path_qs, request.headers)
-        if not signature_valid(settings.twilio_auth_token.get_secret_value(), url, form,
-                               request.headers.get(SIGNATURE_HEADER)):
+        if not signed_by_twilio(settings, request, form):
             logger.bind(call_sid=form.get("CallSid", "-")).warning(f"refused unsigned/invalid webhook {request.url.path}")
             metrics.CALLS_REFUSED.labels("signature").inc()
             raise HTTPException(403, "invalid Twilio signature")
@@ -141,10 +145,7 @@ async def media_stream(websocket: WebSocket) -> None:
     app = websocket.app
     settings: Settings = app.state.settings
     if settings.signatures_enforced:
-        path_qs = websocket.url.path + (f"?{websocket.url.query}" if websocket.url.query else "")
-        url = public_request_url(settings, path_qs, websocket.headers, websocket=True)
-        if not signature_valid(settings.twilio_auth_token.get_secret_value(), url, {},
-                               websocket.headers.get(SIGNATURE_HEADER)):
+        if not signed_by_twilio(settings, websocket, {}):
             logger.warning("refused media stream upgrade: invalid or missing X-Twilio-Signature")
             metrics.CALLS_REFUSED.labels("signature").inc()
             await websocket.close(code=1008)  # before accept: the client gets HTTP 403
@@ -282,8 +283,7 @@ def create_app(settings: Settings, resources: Any = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if settings.twilio_rest_configured:  # its aiohttp session needs the running loop
-            app.state.twilio_rest = TwilioRest(settings.twilio_account_sid,
-                                               settings.twilio_auth_token.get_secret_value(),
+            app.state.twilio_rest = TwilioRest(settings.twilio_account_sid, settings.auth_token,
                                                settings.twilio_api_base_url)
         if settings.insecure_skip_twilio_signature:
             logger.warning("INSECURE: Twilio signature validation is DISABLED (INSECURE_SKIP_TWILIO_SIGNATURE)")
@@ -310,7 +310,7 @@ def create_app(settings: Settings, resources: Any = None) -> FastAPI:
     app.state.twilio_rest = None
     app.state.tokens = None
     if settings.signatures_enforced:
-        secret = hmac.new(settings.twilio_auth_token.get_secret_value().encode(), b"stream-token",
+        secret = hmac.new(settings.auth_token.encode(), b"stream-token",
                           hashlib.sha256).digest()
         app.state.tokens = StreamTokenLedger(secret)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)

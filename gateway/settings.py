@@ -129,10 +129,14 @@ class Settings(BaseSettings):
         return value.strip().lower()[:2]
 
     @property
+    def auth_token(self) -> str:
+        """The Twilio auth token, ``""`` when unset."""
+        return self.twilio_auth_token.get_secret_value() if self.twilio_auth_token else ""
+
+    @property
     def signatures_enforced(self) -> bool:
         """Twilio signatures are checked whenever the auth token is set, unless explicitly disabled."""
-        return self.twilio_auth_token is not None and bool(self.twilio_auth_token.get_secret_value()) \
-            and not self.insecure_skip_twilio_signature
+        return bool(self.auth_token) and not self.insecure_skip_twilio_signature
 
     def api_keys(self) -> list[str]:
         """The accepted bearer keys (empty list: POST /call is closed)."""
@@ -145,15 +149,19 @@ class Settings(BaseSettings):
             return None
         return {c.strip().upper() for c in self.outbound_allowed_countries.split(",") if c.strip()}
 
+    @property
+    def http_scheme(self) -> str:
+        """``https``, or ``http`` when streams are plain ``ws`` (local tests)."""
+        return "https" if self.stream_scheme == "wss" else "http"
+
     def public_url(self, path: str) -> str:
-        """``https://{PUBLIC_HOST}{path}`` (``http`` when streams are plain ``ws``, i.e. local tests)."""
-        scheme = "https" if self.stream_scheme == "wss" else "http"
-        return f"{scheme}://{self.public_host}{path}"
+        """``{http_scheme}://{PUBLIC_HOST}{path}``."""
+        return f"{self.http_scheme}://{self.public_host}{path}"
 
     @property
     def twilio_rest_configured(self) -> bool:
         """True when REST calls (hang-up, outbound) can be made: account SID and auth token set."""
-        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_auth_token.get_secret_value())
+        return bool(self.twilio_account_sid and self.auth_token)
 
     def stream_url(self) -> str:
         """Media Streams URL placed in TwiML, e.g. ``wss://gw.example.com/twilio/stream``."""

@@ -120,7 +120,7 @@ def public_request_url(settings, path_qs: str, headers, websocket: bool = False)
     if websocket:
         scheme = settings.stream_scheme
     else:
-        scheme = headers.get("x-forwarded-proto") or ("https" if settings.stream_scheme == "wss" else "http")
+        scheme = headers.get("x-forwarded-proto") or settings.http_scheme
     return f"{scheme}://{host}{path_qs}"
 
 

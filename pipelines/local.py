@@ -10,7 +10,7 @@ Audio rates: Twilio sends 8 kHz μ-law; the serializer upsamples to the pipeline
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,7 @@ class LocalResources:
 
     models: LocalModels
     flight_search: ProviderChain
+    number_languages: dict[str, str] = field(default_factory=dict)  # NUMBER_LANGUAGES, parsed once
 
     def describe(self) -> dict[str, Any]:
         """Readiness summary for ``/health``."""
@@ -92,13 +93,12 @@ def load_resources(settings: Settings) -> LocalResources:
         _ = TimetableProvider(Path(settings.timetable_path) if settings.timetable_path else None).timetable
     flights.warm_up(timetable=False)
     logger.info("local profile ready")
-    return LocalResources(models=models, flight_search=search)
+    return LocalResources(models=models, flight_search=search,
+                          number_languages=_number_languages(settings.number_languages))
 
 
-def _number_languages(raw: Any) -> dict[str, str]:
-    """NUMBER_LANGUAGES as a dict (the setting may already be parsed); a bad value is logged, not fatal."""
-    if isinstance(raw, dict):
-        return {str(k): str(v) for k, v in raw.items()}
+def _number_languages(raw: str | None) -> dict[str, str]:
+    """NUMBER_LANGUAGES as a dict; a bad value is logged (at start-up), not fatal."""
     try:
         return parse_number_languages(raw)
     except ValueError as e:
@@ -115,7 +115,7 @@ def build(call: CallInfo, websocket, settings: Settings, resources: LocalResourc
         call.call_sid,
         on_event=on_event,
         account_sid=settings.twilio_account_sid if rest else None,
-        auth_token=settings.twilio_auth_token.get_secret_value() if rest else None,
+        auth_token=settings.auth_token if rest else None,
         base_url=settings.twilio_api_base_url,
         params=TwilioFrameSerializer.InputParams(auto_hang_up=rest),
     )
@@ -133,7 +133,7 @@ def build(call: CallInfo, websocket, settings: Settings, resources: LocalResourc
     # (NUMBER_LANGUAGES), else a weak prior from the caller's country code, else DEFAULT_LANGUAGE.
     language, language_source = starting_language(
         call.parameters.get("language"), call.to_number, call.from_number,
-        _number_languages(settings.number_languages),
+        resources.number_languages,
         default=settings.default_language,
     )
     stt = SharedWhisperSTTService(

@@ -34,6 +34,11 @@ class HangupRequestFrame(DataFrame):
     reason: str = "goodbye"
 
 
+def mark_message(stream_sid: str, name: str) -> dict:
+    """The outbound Twilio ``mark`` message ``{"event": "mark", "streamSid", "mark": {"name"}}``."""
+    return {"event": "mark", "streamSid": stream_sid, "mark": {"name": name}}
+
+
 class CallMarksProcessor(FrameProcessor):
     """Queues Twilio ``mark`` messages behind bot audio; see the module docstring.
 
@@ -50,9 +55,7 @@ class CallMarksProcessor(FrameProcessor):
         self.on_hangup_requested = None
 
     def _mark(self, name: str) -> OutputTransportMessageFrame:
-        return OutputTransportMessageFrame(
-            message={"event": "mark", "streamSid": self._stream_sid, "mark": {"name": name}}
-        )
+        return OutputTransportMessageFrame(message=mark_message(self._stream_sid, name))
 
     async def process_frame(self, frame: Frame, direction: FrameDirection):
         """Push every frame on; add a ``mark`` after each reply and for a hang-up request."""

@@ -137,7 +137,3 @@ class GatewayTwilioSerializer(TwilioFrameSerializer):
             self._last_mark = (frame.message.get("mark") or {}).get("name")
             self._audio_after_mark = False
         return payload
-
-    def mark_message(self, name: str) -> dict[str, Any]:
-        """The outbound ``mark`` message for ``name``; Twilio echoes it once the audio before it played."""
-        return {"event": "mark", "streamSid": self._stream_sid, "mark": {"name": name}}

@@ -15,6 +15,7 @@ from pipecat.frames.frames import (
 )
 from pipecat.serializers.twilio import TwilioFrameSerializer
 
+from processors.call_marks import mark_message
 from processors.twilio_serializer import GatewayTwilioSerializer
 
 STREAM = "MZ" + "a" * 32
@@ -94,7 +95,7 @@ async def test_outbound_clear_and_mark_shapes():
     await s.serialize(OutputAudioRawFrame(audio=b"\x10\x00" * 320, sample_rate=8000, num_channels=1))
     clear = json.loads(await s.serialize(InterruptionFrame()))
     assert clear == {"event": "clear", "streamSid": STREAM}
-    mark = json.loads(await s.serialize(OutputTransportMessageFrame(message=s.mark_message("reply-1"))))
+    mark = json.loads(await s.serialize(OutputTransportMessageFrame(message=mark_message(STREAM, "reply-1"))))
     assert mark == {"event": "mark", "streamSid": STREAM, "mark": {"name": "reply-1"}}
     assert await s.serialize(EndFrame()) is None  # no REST hang-up without credentials
 
@@ -105,7 +106,7 @@ async def test_clear_only_while_twilio_holds_unplayed_audio():
     assert await s.serialize(InterruptionFrame()) is None
     media = await s.serialize(OutputAudioRawFrame(audio=b"\x10\x00" * 320, sample_rate=8000, num_channels=1))
     assert json.loads(media)["event"] == "media"
-    await s.serialize(OutputTransportMessageFrame(message=s.mark_message("reply-1")))
+    await s.serialize(OutputTransportMessageFrame(message=mark_message(STREAM, "reply-1")))
     # Twilio echoes the mark: everything before it has been played.
     await s.deserialize(json.dumps({"event": "mark", "streamSid": STREAM, "mark": {"name": "reply-1"}}))
     assert await s.serialize(InterruptionFrame()) is None
