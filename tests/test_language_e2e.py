@@ -1,7 +1,7 @@
 """End to end: a call that starts in English, goes on in Spanish mid-booking and comes back to English.
 
 The origin is given in English ("I want to fly from Boston."), destination and date in Spanish
-("Hola, quiero ir a Roma el quince de mayo, por favor."): the bot acknowledges the switch in Spanish
+("Hola, quiero ir a Roma el quince de abril, por favor."): the bot acknowledges the switch in Spanish
 and searches Boston -> Rome in Spanish. Then "Now search from Miami to Atlanta tomorrow." switches back
 to English. Every bot reply is transcribed with the listener Whisper model and its language detected
 (en or es) from the bot's audio.
