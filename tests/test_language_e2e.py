@@ -26,12 +26,12 @@ def replies(result, i: int):
     return [u for u in result.bot if start < u.start < end and u.text]
 
 
-#: Whisper base hears the espeak-ng Spanish caller voice with language probability 0.77-0.89 and
-#: sometimes garbles words ("abril" -> "salud"), so one call in three or four does not switch on its
-#: Spanish turn (the rule needs p >= 0.8 for a one-turn switch). The behaviour is proven by a call in
-#: which the Spanish turn was heard; up to ATTEMPTS real calls are placed, and the test fails if none
-#: passes every check. The attempts are reported.
-ATTEMPTS = 3
+#: Whisper base hears the espeak-ng Spanish caller voice with language probability 0.77-0.90 and often
+#: garbles the month ("abril" -> "salud", "amigos", "Alvius"): in the last fresh-clone run the switch
+#: happened in 3 of 3 calls but the date was heard in only 1, so the search could not run in the
+#: other two. The behaviour is proven by a call in which the Spanish turn was heard; up to ATTEMPTS
+#: real calls are placed, and the test fails if none passes every check. The attempts are printed.
+ATTEMPTS = 5
 
 
 def test_switch_to_spanish_mid_booking_and_back_to_english(gateway, listener):
