@@ -29,7 +29,7 @@ import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
 import soxr  # noqa: E402
 
-from pipelines.local import SUPPORTED_LANGUAGES  # noqa: E402
+from flights.languages import SUPPORTED_LANGUAGES  # noqa: E402
 from pipelines.models import load_local_models  # noqa: E402
 from processors.language_switch import CONFIDENT_PROBABILITY, MIN_WORDS, count_words  # noqa: E402
 from tests.fixtures.make_fixtures import overlap  # noqa: E402

@@ -32,6 +32,7 @@ from pipecat.turns.user_start import VADUserTurnStartStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
 import flights
+from flights.languages import SUPPORTED_LANGUAGES
 from flights.chain import ProviderChain, build_chain
 from flights.timetable import TimetableProvider
 from gateway.metrics import LANGUAGE_METRICS, TURN_STAGE_SECONDS
@@ -53,7 +54,6 @@ from processors.whisper_stt import SharedWhisperSTTService
 
 PIPELINE_IN_HZ = 16000
 PIPELINE_OUT_HZ = 8000
-SUPPORTED_LANGUAGES = ["en", "es", "fr", "de", "it", "pt"]
 
 
 @dataclass
@@ -140,7 +140,7 @@ def build(call: CallInfo, websocket, settings: Settings, resources: LocalResourc
         model=models.whisper,
         model_name=models.whisper_name,
         language="en" if models.whisper_name.endswith(".en") else None,
-        allowed_languages=SUPPORTED_LANGUAGES,
+        allowed_languages=list(SUPPORTED_LANGUAGES),
         beam_size=settings.whisper_beam_size,
         no_speech_prob=settings.whisper_no_speech_prob,
         # Safety net of the turn strategy when a transcript is late; measured STT p95 here ~1.1 s.

@@ -73,7 +73,8 @@ from pipecat.frames.frames import (
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.services.settings import LLMSettings, TTSSettings
 
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "es", "fr", "de", "it", "pt")
+from flights.languages import SUPPORTED_LANGUAGES, normalize_language
+
 CONFIDENT_PROBABILITY = 0.8
 """One turn at or above this probability switches alone."""
 AMBIGUOUS_PROBABILITY = 0.5
@@ -100,14 +101,6 @@ _WORD = re.compile(r"\w+(?:['’]\w+)*")
 def count_words(text: str) -> int:
     """Words in a transcript ("Sí." → 1, "New York" → 2)."""
     return len(_WORD.findall(text or ""))
-
-
-def normalize_language(code: Any) -> str | None:
-    """ISO 639-1 base code of ``code`` (``"es-ES"``, ``Language.ES``) if supported, else ``None``."""
-    if code is None:
-        return None
-    value = str(getattr(code, "value", code)).strip().lower().replace("_", "-").split("-")[0]
-    return value if value in SUPPORTED_LANGUAGES else None
 
 
 def _normalize_number(number: str) -> str:
