@@ -39,7 +39,8 @@ from gateway.twilio import (
     signature_valid,
     stream_twiml,
 )
-from pipelines import load_resources
+from pipelines.registry import load_resources
+from pipelines.shell import Resources
 
 MACHINE_MESSAGE = "Hello, this is the flight desk returning your call. Please call us back. Goodbye."
 
@@ -232,12 +233,9 @@ async def health(request: Request, settings: Settings = Depends(get_settings_dep
             "off (no TWILIO_AUTH_TOKEN)"),
         "outbound_calls": bool(settings.api_keys()) and settings.twilio_rest_configured,
     }
-    if ready and hasattr(resources, "describe"):
+    if ready:
         body["resources"] = resources.describe()
-        search = getattr(resources, "flight_search", None)
-        flights: dict[str, Any] = {"order": settings.flight_providers}
-        if search is not None and hasattr(search, "stats"):
-            flights.update(search.stats())
+        flights: dict[str, Any] = {"order": settings.flight_providers, **resources.flights()}
         live = [n for n, p in flights.get("providers", {}).items() if p.get("live") and p.get("configured")]
         flights["data"] = ("live fares: " + ", ".join(live)) if live else "sample timetable, not live fares"
         body["flights"] = flights
@@ -267,7 +265,7 @@ class BodyLimitMiddleware(BaseHTTPMiddleware):
         return await call_next(request)
 
 
-def create_app(settings: Settings, resources: Any = None) -> FastAPI:
+def create_app(settings: Settings, resources: Resources | None = None) -> FastAPI:
     """Build the gateway app.
 
     Args:

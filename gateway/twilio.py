@@ -13,7 +13,7 @@ from typing import Any
 
 from twilio.twiml.voice_response import Connect, VoiceResponse
 
-from pipelines.base import CallInfo
+from pipelines.contract import CallInfo
 
 
 def stream_twiml(stream_url: str, parameters: dict[str, str]) -> str:
