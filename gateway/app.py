@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlencode
 
+from cachetools import TTLCache
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, WebSocket
 from fastapi.responses import JSONResponse, Response
 from loguru import logger
@@ -43,6 +44,11 @@ from pipelines.registry import load_resources
 from pipelines.shell import Resources
 
 MACHINE_MESSAGE = "Hello, this is the flight desk returning your call. Please call us back. Goodbye."
+#: How long a POST /call context waits for its call's voice webhook (s): Twilio rings for up to 60 s
+#: (https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource, ``Timeout``).
+OUTBOUND_CONTEXT_TTL_SECS = 600
+#: At most this many contexts are kept (the oldest go first).
+OUTBOUND_CONTEXT_MAX = 10_000
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -303,7 +309,7 @@ def create_app(settings: Settings, resources: Resources | None = None) -> FastAP
     app.state.resources = resources
     app.state.registry = CallRegistry()
     app.state.load_error = None
-    app.state.outbound_context = {}
+    app.state.outbound_context = TTLCache(maxsize=OUTBOUND_CONTEXT_MAX, ttl=OUTBOUND_CONTEXT_TTL_SECS)
     app.state.rate_limiter = KeyRateLimiter(settings.outbound_rate_limit)
     app.state.twilio_rest = None
     app.state.tokens = None
