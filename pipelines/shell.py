@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from loguru import logger
 from pipecat.adapters.llm.schemas.tools_schema import ToolsSchema
@@ -58,6 +58,26 @@ from processors.turn_timing import TurnTimingObserver
 from processors.twilio_serializer import EventCallback, GatewayTwilioSerializer
 
 R = TypeVar("R", bound=ProfileResources)
+
+
+class CallShellSettings(Protocol):
+    """What the shell reads from the gateway's composed ``Settings`` (see ``gateway/settings.py``):
+    :class:`~pipelines.settings.ShellSettings`, the Twilio REST credentials (for the serializer's
+    hang-up) and, at load time, :class:`flights.settings.FlightSettings`."""
+
+    default_language: str
+    number_languages: str | None
+    call_idle_timeout_secs: float
+    twilio_account_sid: str | None
+    twilio_api_base_url: str | None
+    timetable_path: str | None
+    flight_providers: str
+
+    @property
+    def auth_token(self) -> str: ...
+
+    @property
+    def twilio_rest_configured(self) -> bool: ...
 
 
 @dataclass
@@ -101,6 +121,7 @@ class BuiltCall:
         context: the ``LLMContext`` (messages and tools).
         user_aggregator / assistant_aggregator: the context's aggregators.
         timing: per-turn latency observer (``timing.turns``).
+        pipeline: the call's processors, in order (``pipeline.processors``).
         core: the profile's processors.
         greeting: frames to queue once the worker runs (the bot speaks first).
     """
@@ -117,11 +138,12 @@ class BuiltCall:
     user_aggregator: LLMUserAggregator
     assistant_aggregator: LLMAssistantAggregator
     timing: TurnTimingObserver
+    pipeline: Pipeline
     core: ProfileCore
     greeting: list[Frame]
 
 
-def load_flight_search(settings: Any) -> ProviderChain:
+def load_flight_search(settings: CallShellSettings) -> ProviderChain:
     """The provider chain from ``FLIGHT_PROVIDERS``, with the timetable and place index warmed (blocking)."""
     search = build_chain(settings)  # providers without credentials are skipped and logged
     # Parse the timetable, build the place index and prime dateparser now, not in the first call.
@@ -140,7 +162,7 @@ def number_languages(raw: str | None) -> dict[str, str]:
         return {}
 
 
-def load_resources(profile: Profile, settings: Any) -> Resources:
+def load_resources(profile: Profile, settings: CallShellSettings) -> Resources:
     """Check and load ``profile`` and the shared flight search (blocking; call once, at start-up).
 
     Raises:
@@ -154,14 +176,14 @@ def load_resources(profile: Profile, settings: Any) -> Resources:
                      number_languages=number_languages(settings.number_languages))
 
 
-def build_call(call: CallInfo, websocket, settings: Any, resources: Resources,
+def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources: Resources,
                on_event: EventCallback | None) -> BuiltCall:
     """Wire one call's pipeline around the profile's core (cheap: no model loading).
 
     Args:
         call: the call, from Twilio's ``start`` message.
         websocket: the accepted Media Streams WebSocket.
-        settings: the gateway's composed settings.
+        settings: the gateway's composed settings (it also is the profile's ``settings_class``).
         resources: what :func:`load_resources` returned.
         on_event: ``async (event, message)`` for inbound ``mark``/``stop``/``dtmf`` messages.
     """
@@ -224,8 +246,9 @@ def build_call(call: CallInfo, websocket, settings: Any, resources: Resources,
         assistant_aggregator,
     ]
     timing = TurnTimingObserver(histogram=TURN_STAGE_SECONDS, call_sid=call.call_sid)
+    pipeline = Pipeline(processors)
     worker = PipelineWorker(
-        Pipeline(processors),
+        pipeline,
         params=PipelineParams(
             audio_in_sample_rate=profile.audio_in_hz,
             audio_out_sample_rate=profile.audio_out_hz,
@@ -241,5 +264,5 @@ def build_call(call: CallInfo, websocket, settings: Any, resources: Resources,
         worker=worker, transport=transport, serializer=serializer, marks=marks, language=language,
         language_switch=language_switch, flight_tool=flight_tool, call_tools=call_tools,
         context=context, user_aggregator=user_aggregator, assistant_aggregator=assistant_aggregator,
-        timing=timing, core=core, greeting=list(core.greeting),
+        timing=timing, pipeline=pipeline, core=core, greeting=list(core.greeting),
     )
