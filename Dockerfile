@@ -66,12 +66,13 @@ ENV PATH=/opt/venv/bin:$PATH \
     PROFILE=${PROFILE_EXTRAS} \
     MODEL_CACHE_DIR=/opt/models \
     HOST=0.0.0.0 \
-    PORT=8000
+    PORT=8000 \
+    DRAIN_TIMEOUT_SECS=600
 WORKDIR /app
 USER 10001:10001
 EXPOSE 8000
 STOPSIGNAL SIGTERM
-# Readiness: 503 while models load and while draining; urlopen raises on any non-2xx status.
+# Readiness (/health/ready): 503 while models load and while draining; urlopen raises on non-2xx.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=120s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('PORT', '8000')}/health\", timeout=4)"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('PORT', '8000')}/health/ready\", timeout=4)"]
 ENTRYPOINT ["python", "-m", "gateway", "serve", "--host", "0.0.0.0"]

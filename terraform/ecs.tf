@@ -16,7 +16,7 @@
 # window so a call still open then hears the goodbye before the kill.
 
 locals {
-  readiness_path = "/health"
+  readiness_path = "/health/ready"
   image          = "${aws_ecr_repository.gateway.repository_url}:${var.image_tag}"
   metrics_ns     = "VoiceGateway"
 
@@ -149,6 +149,14 @@ resource "aws_ecs_task_definition" "gateway" {
       secrets                = local.gateway_secrets
       mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
       linuxParameters        = { initProcessEnabled = true }
+      # Liveness only (/health/live): readiness turns 503 while draining, and ECS replaces unhealthy tasks.
+      healthCheck = {
+        command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${local.container_port}/health/live', timeout=4)"]
+        interval    = 30
+        timeout     = 5
+        retries     = 3
+        startPeriod = 120
+      }
       logConfiguration = {
         logDriver = "awslogs"
         options = {
@@ -189,7 +197,7 @@ resource "aws_ecs_service" "gateway" {
   desired_count                      = var.min_tasks
   deployment_minimum_healthy_percent = 100
   deployment_maximum_percent         = 200
-  health_check_grace_period_seconds  = 180 # models load at start-up; /health is 503 until then
+  health_check_grace_period_seconds  = 180 # models load at start-up; /health/ready is 503 until then
   enable_execute_command             = false
   propagate_tags                     = "SERVICE"
 
