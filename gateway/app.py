@@ -337,7 +337,7 @@ def create_app(settings: Settings, resources: Any = None, drain: Drain | None = 
     app.state.resources = resources
     app.state.registry = CallRegistry()
     app.state.load_error = None
-    app.state.drain = drain or Drain(settings.drain_timeout_secs)
+    app.state.drain = drain if drain is not None else Drain(settings.drain_timeout_secs)
     app.state.outbound_context = {}
     app.state.rate_limiter = KeyRateLimiter(settings.outbound_rate_limit)
     app.state.twilio_rest = None
