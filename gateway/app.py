@@ -29,6 +29,7 @@ from starlette.middleware.base import BaseHTTPMiddleware
 
 from gateway import metrics
 from gateway.calls import CallRegistry, handle_stream
+from gateway.drain import Drain
 from gateway.outbound import CallRequest, KeyRateLimiter, OutboundRefused, check_api_key, check_destination
 from gateway.settings import Settings
 from gateway.twilio import (
@@ -111,6 +112,10 @@ async def voice_webhook(request: Request, form: dict[str, str] = Depends(twilio_
     if request.app.state.resources is None:
         return Response(refusal_twiml("Sorry, the service is starting. Please call again shortly."),
                         media_type="application/xml")
+    if request.app.state.drain.draining:
+        metrics.CALLS_REFUSED.labels("draining").inc()
+        return Response(refusal_twiml("Sorry, we can't take your call right now. Please call again in a moment."),
+                        media_type="application/xml")
     if len(registry.active) >= settings.max_concurrent_calls:
         metrics.CALLS_REFUSED.labels("capacity").inc()
         return Response(refusal_twiml("Sorry, all our lines are busy. Please call again later."),
@@ -161,7 +166,8 @@ async def media_stream(websocket: WebSocket) -> None:
     if app.state.resources is None:
         await websocket.close(code=1013, reason="starting")
         return
-    await handle_stream(websocket, settings, app.state.resources, app.state.registry, app.state.tokens)
+    await handle_stream(websocket, settings, app.state.resources, app.state.registry, app.state.tokens,
+                        app.state.drain)
 
 
 @calls_router.post("/call", status_code=201)
@@ -239,6 +245,7 @@ async def health(request: Request, settings: Settings = Depends(get_settings_dep
             "DISABLED (insecure dev setting)" if settings.insecure_skip_twilio_signature else
             "off (no TWILIO_AUTH_TOKEN)"),
         "outbound_calls": bool(settings.api_keys()) and settings.twilio_rest_configured,
+        "draining": request.app.state.drain.draining,
     }
     if ready:
         body["resources"] = resources.describe()
@@ -250,6 +257,29 @@ async def health(request: Request, settings: Settings = Depends(get_settings_dep
         body["status"] = "error"
         body["error"] = request.app.state.load_error
     return JSONResponse(body, status_code=200 if ready else 503)
+
+
+@ops_router.get("/health/live")
+async def health_live() -> JSONResponse:
+    """Liveness: 200 while the process serves HTTP, also while models load and while draining."""
+    return JSONResponse({"status": "alive"})
+
+
+@ops_router.get("/health/ready")
+async def health_ready(request: Request) -> JSONResponse:
+    """Readiness for a load balancer: 200 ``ready`` only when calls are taken; 503 with ``status``
+    ``starting`` (models loading), ``error`` (they failed) or ``draining`` (SIGTERM received)."""
+    state = request.app.state
+    if state.load_error:
+        status = "error"
+    elif state.resources is None:
+        status = "starting"
+    elif state.drain.draining:
+        status = "draining"
+    else:
+        status = "ready"
+    return JSONResponse({"status": status, "active_calls": len(state.registry.active)},
+                        status_code=200 if status == "ready" else 503)
 
 
 @ops_router.get("/metrics")
@@ -272,13 +302,15 @@ class BodyLimitMiddleware(BaseHTTPMiddleware):
         return await call_next(request)
 
 
-def create_app(settings: Settings, resources: Resources | None = None) -> FastAPI:
+def create_app(settings: Settings, resources: Resources | None = None, drain: Drain | None = None) -> FastAPI:
     """Build the gateway app.
 
     Args:
         settings: configuration (see :mod:`gateway.settings`).
         resources: preloaded profile resources; when ``None`` they load at start-up in a thread
             (``/health`` answers 503 ``starting`` until then).
+        drain: the process's drain state, shared with :class:`gateway.drain.DrainingServer`
+            (default: a fresh one, never started).
 
     Raises:
         MissingSettingError: the profile lacks a required key.
@@ -310,6 +342,7 @@ def create_app(settings: Settings, resources: Resources | None = None) -> FastAP
     app.state.resources = resources
     app.state.registry = CallRegistry()
     app.state.load_error = None
+    app.state.drain = drain if drain is not None else Drain(settings.drain_timeout_secs)
     app.state.outbound_context = TTLCache(maxsize=OUTBOUND_CONTEXT_MAX, ttl=OUTBOUND_CONTEXT_TTL_SECS)
     app.state.rate_limiter = KeyRateLimiter(settings.outbound_rate_limit)
     app.state.twilio_rest = None

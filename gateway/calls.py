@@ -23,7 +23,7 @@ from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
 from loguru import logger
-from pipecat.frames.frames import EndFrame
+from pipecat.frames.frames import EndFrame, TTSSpeakFrame
 from pipecat.workers.runner import WorkerRunner
 
 from gateway import metrics
@@ -32,7 +32,8 @@ from gateway.twilio import HandshakeError, StreamTokenLedger, decode_message, pa
 from pipelines.contract import CallInfo
 from pipelines.registry import build_call
 from pipelines.shell import BuiltCall, Resources
-from processors.call_marks import HANGUP_MARK
+from processors.call_marks import HANGUP_MARK, HangupRequestFrame
+from processors.phrases import phrase
 
 START_TIMEOUT_SECS = 10.0
 #: After a goodbye, end the call anyway if Twilio never echoes the hangup mark.
@@ -196,6 +197,15 @@ class CallSession:
         self._log.info(f"ending call: {reason}")
         await self.worker.queue_frame(EndFrame())
 
+    async def wind_down(self, reason: str) -> None:
+        """Say the goodbye in the call's current language, then end once Twilio has played it
+        (the same mark path as a caller's goodbye; the hang-up fallback timer bounds it)."""
+        if self.end_reason or self._hangup_timer is not None:
+            return
+        language = self.built.language.current
+        self._log.info(f"saying goodbye: {reason}")
+        await self.worker.queue_frames([TTSSpeakFrame(phrase(language, "goodbye")), HangupRequestFrame(reason=reason)])
+
     async def cancel(self, reason: str) -> None:
         """Stop at once (caller gone), once."""
         if self.end_reason:
@@ -249,11 +259,12 @@ async def read_start(websocket: WebSocket, default_language: str) -> CallInfo:
 
 
 async def handle_stream(websocket: WebSocket, settings: Settings, resources: Any, registry: CallRegistry,
-                        tokens: StreamTokenLedger | None = None) -> None:
+                        tokens: StreamTokenLedger | None = None, drain: Any = None) -> None:
     """Serve one ``/twilio/stream`` WebSocket from accept to close; never raises.
 
     With ``tokens``, the ``start`` message must carry (as customParameter ``token``) an unused token
-    issued for its CallSid in the TwiML; otherwise the socket is closed with 1008.
+    issued for its CallSid in the TwiML; otherwise the socket is closed with 1008. With ``drain``
+    (:class:`gateway.drain.Drain`), the call is tracked so a draining server waits for it.
     """
     await websocket.accept()
     try:
@@ -286,4 +297,10 @@ async def handle_stream(websocket: WebSocket, settings: Settings, resources: Any
         metrics.CALLS_REFUSED.labels("build").inc()
         await websocket.close(code=1011, reason="pipeline build failed")
         return
-    await session.run()
+    if drain is not None:
+        drain.track(session)
+    try:
+        await session.run()
+    finally:
+        if drain is not None:
+            drain.untrack(session)

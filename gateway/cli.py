@@ -1,6 +1,7 @@
 """Command line: ``python -m gateway serve | call``.
 
-- ``serve [--host H] [--port P]`` runs the gateway with uvicorn.
+- ``serve [--host H] [--port P]`` runs the gateway with uvicorn; SIGTERM drains calls first
+  (:mod:`gateway.drain`).
 - ``call A.wav [B.wav …] [--url ws://…/twilio/stream] [--out call.wav]`` places a simulated call
   (see :mod:`gateway.caller`): each WAV is one caller turn; ``B.wav@800`` barges in 800 ms after the
   bot starts its next reply. Without ``--url`` the gateway starts in-process on a free loopback port.
@@ -31,12 +32,15 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from gateway.app import create_app
+    from gateway.drain import Drain, DrainingServer
 
     settings = Settings()
     _setup_logging(args.log_level or settings.log_level)
-    app = create_app(settings)
-    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port,
-                log_level="warning", ws_ping_interval=None)
+    drain = Drain(settings.drain_timeout_secs)
+    app = create_app(settings, drain=drain)
+    config = uvicorn.Config(app, host=args.host or settings.host, port=args.port or settings.port,
+                            log_level="warning", ws_ping_interval=None)
+    DrainingServer(config, drain).run()  # SIGTERM drains calls, then returns (see gateway.drain)
     return 0
 
 

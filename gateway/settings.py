@@ -49,6 +49,10 @@ class GatewaySettings(BaseSettings):
     )
     log_level: str = "INFO"
     max_concurrent_calls: int = Field(8, ge=1, description="Calls beyond this get a polite refusal")
+    drain_timeout_secs: float = Field(
+        600.0, ge=0, description="After SIGTERM, how long calls in progress may go on before a goodbye (s)"
+    )
+
     # --- Twilio ------------------------------------------------------------------------
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None
