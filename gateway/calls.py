@@ -288,8 +288,9 @@ async def read_start(websocket: WebSocket, default_language: str) -> CallInfo:
 async def _watch_media(session: CallSession, timeout_secs: float) -> None:
     """Cancel ``session`` once no valid inbound ``media`` arrived for ``timeout_secs``."""
     serializer = session.built.serializer
+    started = time.monotonic()  # building the pipeline may take a while: count from its run
     while session.end_reason is None:
-        idle = time.monotonic() - serializer.last_media_at
+        idle = time.monotonic() - max(started, serializer.last_media_at)
         if idle >= timeout_secs:
             await session.cancel(f"stream idle: no media for {timeout_secs:g} s")
             return

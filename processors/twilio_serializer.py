@@ -247,11 +247,16 @@ class GatewayTwilioSerializer(TwilioFrameSerializer):
         self.bad_messages = 0
         self.media_messages = 0
         self.clears_sent = 0
-        #: ``time.monotonic()`` of the last valid inbound ``media`` (construction time before any).
+        #: ``time.monotonic()`` of the last valid inbound ``media`` (before any: of :meth:`setup`).
         self.last_media_at = time.monotonic()
         self._unplayed = False  # Twilio holds bot audio it has not played yet
         self._last_mark: str | None = None
         self._audio_after_mark = False
+
+    async def setup(self, setup) -> None:
+        """Pipeline setup (the transport is about to read): media idleness is measured from here."""
+        await super().setup(setup)
+        self.last_media_at = time.monotonic()
 
     def _reject(self, why: str, data: Any) -> None:
         self.bad_messages += 1
