@@ -114,6 +114,31 @@ def test_toll_fraud_attempts_dial_nothing(server, fake_twilio, body):
     assert len(fake_twilio.creates()) == before
 
 
+@pytest.fixture(scope="module")
+def default_allowlist_server(fake_twilio):
+    """``OUTBOUND_ALLOWED_COUNTRIES`` unset: the allowlist is the configured caller ID's country."""
+    gw = GatewayServer(env={
+        "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_FROM_NUMBER": FROM,
+        "TWILIO_API_BASE_URL": fake_twilio.base_url, "GATEWAY_API_KEYS": KEY, "LOG_LEVEL": "INFO",
+    })
+    yield gw
+    gw.stop()
+
+
+@pytest.mark.parametrize("body", [
+    {"to": "+447012345678", "from": "+442079460000"},
+    {"to": "+2348012345678", "from": "+2348012345679"},
+    {"to": "+18765551234", "from": "+18765551235"},
+    {"to": "+5351234567", "from": "+5351234568"},
+    {"to": "+2348012345678"},
+])
+def test_allowlist_never_comes_from_the_request(default_allowlist_server, fake_twilio, body):
+    before = len(fake_twilio.creates())
+    assert call_api(default_allowlist_server, body).status_code == 403
+    assert len(fake_twilio.creates()) == before
+    assert call_api(default_allowlist_server, {"to": "+14155550100"}).status_code == 201
+
+
 def test_configured_caller_ids_work(server, fake_twilio):
     r = call_api(server, {"to": "+14155550100", "from": FROM_2, "language": "es"})
     assert r.status_code == 201, r.text
