@@ -305,7 +305,11 @@ async def handle_stream(websocket: WebSocket, settings: Settings, resources: Any
     issued for its CallSid in the TwiML; otherwise the socket is closed with 1008. A CallSid that
     already has a live stream is refused with 1008, a full gateway with 1013.
     """
-    await websocket.accept()
+    try:
+        await websocket.accept()
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        logger.info("twilio stream: the caller went away during the upgrade")
+        return
     try:
         call = await asyncio.wait_for(read_start(websocket, settings.default_language), START_TIMEOUT_SECS)
     except (asyncio.TimeoutError, HandshakeError) as e:
@@ -356,5 +360,5 @@ async def _close(websocket: WebSocket, code: int, reason: str) -> None:
     """Send a close frame (reason cut to fit the 123-byte limit); a socket already gone is fine."""
     try:
         await websocket.close(code=code, reason=reason.encode()[:100].decode(errors="ignore"))
-    except (RuntimeError, OSError) as e:
-        logger.info(f"twilio stream: close after the socket went away ({e.__class__.__name__})")
+    except (WebSocketDisconnect, RuntimeError, OSError):  # Starlette turns a gone client into WebSocketDisconnect
+        logger.info("twilio stream: the caller had already gone when we closed")

@@ -263,7 +263,8 @@ class GatewayTwilioSerializer(TwilioFrameSerializer):
         # Log the first few, then one line per 100 to keep a flood from filling the logs.
         if self.bad_messages <= 5 or self.bad_messages % 100 == 0:
             preview = data[:80] if isinstance(data, (str, bytes)) else type(data).__name__
-            logger.warning(f"twilio stream: dropped message #{self.bad_messages} ({why}): {preview!r}")
+            logger.bind(call_sid=self._call_sid or "-").warning(
+                f"twilio stream: dropped message #{self.bad_messages} ({why!r}): {preview!r}")
 
     async def deserialize(self, data: str | bytes) -> Frame | None:
         """Turn one Twilio message into a frame, or ``None``; never raises.
