@@ -22,11 +22,26 @@ from loguru import logger
 from gateway.settings import Settings
 
 
+def _ordinary_hangup(record) -> None:
+    """Loguru patcher: Pipecat's ERROR for closing a socket the caller already closed is an INFO.
+
+    After Twilio's ``stop`` the caller closes the socket; Pipecat then tries to close it too and
+    logs ``ERROR … exception while closing the websocket: `` with the (empty) text of Starlette's
+    ``WebSocketDisconnect``. That is every ordinary hang-up, so it is logged as one. A close that
+    fails with a message stays an ERROR.
+    """
+    if (record["level"].no >= 40 and (record["name"] or "").startswith("pipecat.transports.websocket")
+            and record["message"].endswith("exception while closing the websocket: ")):
+        info = logger.level("INFO")
+        record["level"] = type(record["level"])(info.name, info.no, info.icon)
+        record["message"] = "the caller had already closed the socket (ordinary hang-up)"
+
+
 def _setup_logging(level: str) -> None:
     logger.remove()
     logger.add(sys.stderr, level=level.upper(), backtrace=False, diagnose=False,
                format="{time:HH:mm:ss.SSS} {level: <7} {extra[call_sid]: <10.10} {message}")
-    logger.configure(extra={"call_sid": "-"})
+    logger.configure(extra={"call_sid": "-"}, patcher=_ordinary_hangup)
 
 
 #: Longest request target (path and query) accepted, in bytes, as gunicorn's ``limit_request_line``;

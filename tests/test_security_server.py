@@ -389,6 +389,27 @@ def test_idle_stream_is_closed_within_its_timeout(server):
     assert "stream idle: no media" in server.log()
 
 
+def test_ordinary_hang_up_is_not_an_error(server):
+    call_sid = sid("5")
+
+    async def go():
+        s = await RawStream(server, call_sid, twiml_params(server, call_sid)).open()
+        await asyncio.sleep(1.5)
+        await s.ws.send(json.dumps({"event": "stop", "streamSid": s.stream_sid,
+                                    "stop": {"accountSid": ACCOUNT, "callSid": call_sid}}))
+        await s.close()  # like Twilio: stop, then the socket closes
+
+    asyncio.run(go())
+    deadline = time.time() + 5
+    while "call ended: twilio stop" not in server.log() and time.time() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    lines = [l for l in server.log().splitlines() if "CA55555555" in l or "closing the websocket" in l
+             or "closed the socket" in l]
+    assert any("call ended: twilio stop" in l for l in lines), lines
+    assert not any(" ERROR " in l for l in lines), lines
+
+
 def test_voice_webhook_language_is_validated(server):
     params = twiml_params(server, sid("7"), "?language=es%00%01")
     assert params["language"] == "en"

@@ -217,3 +217,25 @@ def test_one_live_stream_per_call_sid_and_atomic_capacity():
     assert len(registry.active) == 2
     registry.release(CALL)
     assert registry.claim(CALL, max_calls=2) is None
+
+
+# --- logging --------------------------------------------------------------------------------
+
+def test_pipecat_close_error_on_an_ordinary_hang_up_is_logged_as_info():
+    from loguru import logger
+
+    from gateway.cli import _setup_logging
+
+    _setup_logging("INFO")
+    seen = []
+    sink = logger.add(lambda m: seen.append((m.record["level"].name, m.record["message"])), level="INFO")
+    pipecat_module = {"logger": logger, "__name__": "pipecat.transports.websocket.fastapi"}
+    try:
+        # Pipecat's own words when the caller already closed the socket (empty WebSocketDisconnect text),
+        # and when a close really fails.
+        exec("logger.error('<FastAPIWebsocketClient> exception while closing the websocket: ')", pipecat_module)
+        exec("logger.error('<FastAPIWebsocketClient> exception while closing the websocket: boom')", pipecat_module)
+    finally:
+        logger.remove(sink)
+    assert seen[0] == ("INFO", "the caller had already closed the socket (ordinary hang-up)")
+    assert seen[1][0] == "ERROR"
