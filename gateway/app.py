@@ -10,9 +10,12 @@ carried. Only ``INSECURE_SKIP_TWILIO_SIGNATURE=true`` turns this off (reported b
 logged at start-up). ``POST /call`` and ``GET /calls`` need a ``GATEWAY_API_KEYS`` bearer key;
 failed key attempts are limited per client address (``AUTH_FAILURE_RATE_LIMIT``, then 429).
 
-Front-door limits: :class:`BodyLimitMiddleware` counts the body bytes actually received (chunked
-or not) and answers 413 past ``MAX_REQUEST_BYTES`` before any route parses or checks a signature;
-slow or idle HTTP clients are cut by the uvicorn protocol wrapper in :mod:`gateway.cli`.
+Front-door limits: FastAPI's ``max_body_size`` (Starlette's ``RequestBodyLimitMiddleware``) counts
+the body bytes actually received, chunked or not, and answers 413 as soon as they pass
+``MAX_REQUEST_BYTES`` — while the route is still reading, before the form or JSON is complete or a
+signature is checked (https://fastapi.tiangolo.com/advanced/request-body-limits/). The uvicorn
+protocol wrapper in :mod:`gateway.cli` then closes the connection instead of reading the rest, and
+cuts slow or idle HTTP clients.
 ``X-Forwarded-*`` headers count only from ``FORWARDED_ALLOW_IPS``.
 """
 
@@ -21,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import secrets
 from contextlib import asynccontextmanager
 from typing import Any
@@ -32,7 +34,6 @@ from fastapi.responses import JSONResponse, Response
 from loguru import logger
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import ClientDisconnect
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway import metrics
 from gateway.calls import CallRegistry, handle_stream
@@ -307,67 +308,6 @@ async def prometheus_metrics() -> Response:
     return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 
-class BodyLimitMiddleware:
-    """Pure ASGI middleware: 413 once a request body exceeds ``max_bytes`` *received*.
-
-    A declared ``Content-Length`` over the limit is refused before reading anything; otherwise the
-    body chunks are counted as they arrive (chunked transfer included) and the request is answered
-    413 at the first byte over the limit, before the route parses it or checks its signature. The
-    body is buffered (at most ``max_bytes``) so the route never sees a partial one.
-    """
-
-    def __init__(self, app: ASGIApp, max_bytes: int):
-        self.app = app
-        self._max = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope.get("headers") or [])
-        length = headers.get(b"content-length", b"")
-        if length.isdigit() and int(length) > self._max:
-            await self._too_large(send)
-            return
-        if scope.get("method") in ("GET", "HEAD", "OPTIONS") and not length and b"transfer-encoding" not in headers:
-            await self.app(scope, receive, send)
-            return
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                logger.info(f"client disconnected before sending the whole request ({scope.get('path')})")
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self._max:
-                metrics.CALLS_REFUSED.labels("body_too_large").inc()
-                await self._too_large(send)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
-
-    async def _too_large(self, send: Send) -> None:
-        body = json.dumps({"detail": f"request body over {self._max} bytes"}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": body})
-
-
 async def _client_disconnected(request: Request, exc: ClientDisconnect) -> Response:
     """A client that hung up mid-request is an ordinary event: one INFO line, no traceback."""
     logger.info(f"client disconnected during {request.method} {request.url.path}")
@@ -407,7 +347,7 @@ def create_app(settings: Settings, resources: Any = None) -> FastAPI:
         if app.state.twilio_rest is not None:
             await app.state.twilio_rest.close()
 
-    app = FastAPI(title="Polyglot voice gateway", lifespan=lifespan)
+    app = FastAPI(title="Polyglot voice gateway", lifespan=lifespan, max_body_size=settings.max_request_bytes)
     app.state.settings = settings
     app.state.resources = resources
     app.state.registry = CallRegistry()
@@ -423,7 +363,6 @@ def create_app(settings: Settings, resources: Any = None) -> FastAPI:
         secret = hmac.new(settings.auth_token.encode(), b"stream-token",
                           hashlib.sha256).digest()
         app.state.tokens = StreamTokenLedger(secret)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_exception_handler(ClientDisconnect, _client_disconnected)
     app.include_router(twilio_router)
     app.include_router(calls_router)

@@ -64,7 +64,9 @@ def guarded_protocol(receipt_timeout_secs: float, max_head_bytes: int):
       it answers ``408`` and closes the connection (a response already streaming is never cut);
     - answers ``414`` to a request target over :data:`MAX_URL_BYTES`, and ``431`` to a header over
       :data:`MAX_HEADER_LINE_BYTES` or a head (target plus headers) over ``max_head_bytes``, before
-      buffering more of it.
+      buffering more of it;
+    - closes the connection once a response is complete while its request body is still arriving
+      (FastAPI's 413 for ``MAX_REQUEST_BYTES``), instead of reading and discarding the rest.
 
     Args:
         receipt_timeout_secs: ``REQUEST_RECEIPT_TIMEOUT_SECS`` (s).
@@ -80,6 +82,7 @@ def guarded_protocol(receipt_timeout_secs: float, max_head_bytes: int):
             self._receipt_timer = None
             self._refused = False
             self._head_bytes = 0
+            self._unfinished = None
             super().connection_made(transport)
             self._arm()
 
@@ -151,19 +154,30 @@ def guarded_protocol(receipt_timeout_secs: float, max_head_bytes: int):
                 return
             super().on_header(name, value)
 
-        def on_headers_complete(self) -> None:
-            if not self._refused:
-                super().on_headers_complete()
-
         def on_body(self, body: bytes) -> None:
             if not self._refused:
                 super().on_body(body)
+
+        def on_headers_complete(self) -> None:
+            if self._refused:
+                return
+            super().on_headers_complete()
+            self._unfinished = self.cycle  # its request body is still to come
 
         def on_message_complete(self) -> None:
             if self._refused:
                 return
             self._disarm()
+            self._unfinished = None
             super().on_message_complete()
+
+        def on_response_complete(self) -> None:
+            if self.cycle is not None and self.cycle is self._unfinished and self.cycle.response_complete:
+                # Answered before its body arrived (a 413): close rather than read and discard the rest.
+                self._disarm()
+                self.transport.close()
+                return
+            super().on_response_complete()
 
     return GuardedHttpToolsProtocol
 
