@@ -17,6 +17,8 @@ locals {
     "AMADEUS_CLIENT_ID",
     "AMADEUS_CLIENT_SECRET",
     "SERPAPI_API_KEY",
+    # HMAC key for logged API-key ids: one value across tasks so their logs agree.
+    "KEY_ID_SECRET",
   ]
   vendor_secrets          = { for env in local.vendor_secret_envs : env => lower(replace(env, "_", "-")) }
   injected_vendor_secrets = { for k, v in local.vendor_secrets : k => v if contains(var.injected_secrets, k) }

@@ -74,7 +74,7 @@ def test_a_webhook_during_the_drain_gets_a_refusal_not_a_stream(client):
 
     before = refused()
     drain.begin()
-    r = c.post("/twilio/voice", data={"CallSid": "CA1", "From": "+14155550100", "To": "+14155550199"})
+    r = c.post("/twilio/voice", data={"CallSid": "CA" + "1" * 32, "From": "+14155550100", "To": "+14155550199"})
     assert r.status_code == 200
     root = ET.fromstring(r.text)
     assert root.find("./Connect") is None, "a draining gateway must not connect a stream"
