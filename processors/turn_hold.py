@@ -20,7 +20,17 @@ speech — close nothing). The turn does not end while a segment is pending. A s
 gets a transcript (noise, a cough: the STT has nothing to say) stops counting once the STT's own
 latency budget has passed since its speech ended: the ``ttfs_p99_latency`` every Pipecat STT
 announces in its ``STTMetadataFrame`` (or ``max_stt_wait_secs``). Only standard Pipecat frames are
-used, so this works the same with Whisper, Deepgram or any other ``STTService``.
+needed, so this works the same with Whisper, Deepgram or any other ``STTService``; an STT that knows
+a segment had nothing to transcribe (our Whisper) says so at once with a
+:class:`SegmentWithoutTranscriptFrame`, which closes the segment like a transcript would.
+
+**Empty turns.** A turn every segment of which the STT declared empty (noise, a cough, a "Wait,
+stop." Whisper dropped) ends as soon as the last is declared and the caller is silent —
+Pipecat's own strategy would wait for text that never comes until the aggregator's 5 s
+``user_turn_stop_timeout``. The ended turn is empty, so Pipecat's ``EmptyUserTurnConfig`` decides
+what happens (by default: re-prompt only if the turn interrupted the bot). A segment that merely ran
+past its deadline does not count as empty (its transcript may still come), so without the frame the
+stock behaviour stays.
 
 The bot never interrupts itself as long as turns *start* on VAD only (``VADUserTurnStartStrategy``):
 a transcript that still arrives after its turn ended cannot open a new turn.
@@ -34,10 +44,15 @@ from collections import deque
 from collections.abc import Callable
 
 from loguru import logger
-from pipecat.frames.frames import Frame, TranscriptionFrame, VADUserStoppedSpeakingFrame
+from pipecat.frames.frames import DataFrame, Frame, TranscriptionFrame, VADUserStoppedSpeakingFrame
 from pipecat.turns.user_stop.turn_analyzer_user_turn_stop_strategy import (
     TurnAnalyzerUserTurnStopStrategy,
 )
+
+
+class SegmentWithoutTranscriptFrame(DataFrame):
+    """Pushed downstream by an STT instead of a ``TranscriptionFrame`` when a VAD segment had nothing
+    to transcribe; a data frame, so it stays in order with the transcripts of earlier segments."""
 
 
 class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
@@ -63,7 +78,10 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
         self._turn_text = ""
         self._hold_task: asyncio.Task | None = None
         self._hold_done = False
+        self._turn_segments = 0  # VAD segments of this turn
+        self._turn_empty = 0  # of them, those the STT said had no transcript
         self.holds = 0
+        self.empty_turns = 0
 
     @property
     def pending_segments(self) -> int:
@@ -83,10 +101,14 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
         """Track pending segments, then do the Smart Turn bookkeeping."""
         if isinstance(frame, VADUserStoppedSpeakingFrame):
             self._pending.append(frame.timestamp - frame.stop_secs + self._stt_wait_secs())
-        elif isinstance(frame, TranscriptionFrame):
+            self._turn_segments += 1
+        elif isinstance(frame, (TranscriptionFrame, SegmentWithoutTranscriptFrame)):
             self._prune()
             if self._pending:
                 self._pending.popleft()
+            if isinstance(frame, SegmentWithoutTranscriptFrame):
+                self._turn_empty += 1
+                await self._maybe_trigger_user_turn_stopped()
         return await super().process_frame(frame)
 
     def _waiting_for_stt(self) -> bool:
@@ -113,10 +135,18 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
     async def _maybe_trigger_user_turn_stopped(self):
         if self._waiting_for_stt():
             return  # a segment of this turn is still being transcribed
+        if (not self._turn_text and self._turn_segments and self._turn_empty >= self._turn_segments
+                and not self._vad_user_speaking):
+            self.empty_turns += 1
+            logger.debug(f"{self}: every segment of this turn closed without a transcript: ending it")
+            await self._cancel_hold()
+            await super().trigger_user_turn_stopped()  # empty: Pipecat's EmptyUserTurnConfig decides
+            return
         await super()._maybe_trigger_user_turn_stopped()
 
     async def _reset(self):
         self._turn_text = ""
+        self._turn_segments = self._turn_empty = 0
         self._prune()
         await super()._reset()
 

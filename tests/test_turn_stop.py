@@ -34,13 +34,14 @@ from pipecat.turns.user_start import VADUserTurnStartStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from pipecat.utils.time import time_now_iso8601
 
-from processors.turn_hold import HoldShortTurnStopStrategy
+from processors.turn_hold import HoldShortTurnStopStrategy, SegmentWithoutTranscriptFrame
 
 STOP_SECS = 0.2
 
 
 class LateSTT(STTService):
-    """Each VAD stop gets the next scripted ``(text or None, delay s)``: its transcript, that late."""
+    """Each VAD stop gets the next scripted ``(text or None, delay s)``: its transcript, that late
+    (``""``: a :class:`SegmentWithoutTranscriptFrame`, as our Whisper says "nothing here")."""
 
     def __init__(self, script: list[tuple[str | None, float]], events: list, ttfs_p99_latency: float):
         super().__init__(ttfs_p99_latency=ttfs_p99_latency)
@@ -58,7 +59,10 @@ class LateSTT(STTService):
 
     async def _later(self, text: str | None, delay: float):
         await asyncio.sleep(delay)
-        if text:
+        if text == "":
+            self._events.append(("no_transcript", None))
+            await self.push_frame(SegmentWithoutTranscriptFrame())
+        elif text:
             self._events.append(("transcript", text))
             await self.push_frame(TranscriptionFrame(text, "caller", time_now_iso8601(), finalized=True))
 
@@ -142,3 +146,31 @@ async def test_a_segment_without_transcript_waits_only_the_stt_budget_and_a_late
     assert events[2] == ("transcript", "uh")
     assert sum(isinstance(f, UserStartedSpeakingFrame) for f in down) == 1  # one turn; "uh" opened none
     assert sum(isinstance(f, UserStoppedSpeakingFrame) for f in down) == 1
+
+
+async def test_a_turn_whose_only_segment_has_no_transcript_ends_when_the_stt_says_so():
+    """Noise: the STT declares the segment empty 0.2 s after its stop; the turn ends then (empty,
+    no caller text), not after the 3 s budget nor Pipecat's 5 s user-turn timeout."""
+    events: list = []
+    pipe, strategy = pipeline([("", 0.2)], events, 3.0)
+    down, _ = await run_test(pipe, frames_to_send=[*speech(0.3), SleepFrame(1.0)])
+    assert events == [("no_transcript", None), ("turn_end", "")]
+    assert strategy.empty_turns == 1
+    assert strategy.pending_segments == 0
+    assert sum(isinstance(f, UserStoppedSpeakingFrame) for f in down) == 1
+
+
+async def test_an_empty_segment_does_not_end_a_turn_whose_other_segment_is_still_transcribing():
+    """Speech then noise: the noise is declared empty first, but the speech's transcript is still
+    due; the turn ends on that transcript, with its text."""
+    events: list = []
+    pipe, strategy = pipeline([("I need a flight to Boston tomorrow.", 0.8), ("", 0.1)], events, 3.0)
+    down, _ = await run_test(
+        pipe, frames_to_send=[*speech(0.3), SleepFrame(0.05), *speech(0.1), SleepFrame(1.2)])
+    assert events == [
+        ("no_transcript", None),
+        ("transcript", "I need a flight to Boston tomorrow."),
+        ("turn_end", "I need a flight to Boston tomorrow."),
+    ]
+    assert strategy.empty_turns == 0
+    assert sum(isinstance(f, LLMContextFrame) for f in down) == 1
