@@ -34,6 +34,7 @@ from processors.local_brain import LocalBrainService
 from processors.local_tts import LocalTTSService
 from processors.shared_audio_models import SharedSileroVADAnalyzer, SharedSmartTurnAnalyzerV3
 from processors.turn_hold import HoldShortTurnStopStrategy
+from processors.stt_queue import DecodeQueue
 from processors.whisper_stt import SharedWhisperSTTService
 
 #: Whisper's announced speech-end → transcript p99 (measured p95 ~1.1 s with one call).
@@ -49,6 +50,7 @@ class LocalResources:
     """Process-wide resources of the local profile: the offline models."""
 
     models: LocalModels
+    decode_queue: DecodeQueue | None = None
 
     def describe(self) -> dict[str, Any]:
         """Readiness summary for ``/health``."""
@@ -78,7 +80,7 @@ class LocalProfile(Profile[LocalSettings, LocalResources]):
         list(segments)
         list(models.piper_voice.synthesize("Hello."))
         logger.info("local models warm")
-        return LocalResources(models=models)
+        return LocalResources(models=models, decode_queue=DecodeQueue(settings.stt_workers or None))
 
     def build_core(self, setup: CallSetup, settings: LocalSettings, resources: LocalResources) -> ProfileCore:
         """Whisper STT, the rule brain, the local TTS, and Silero VAD + Smart Turn with the hold."""
@@ -92,6 +94,7 @@ class LocalProfile(Profile[LocalSettings, LocalResources]):
             beam_size=settings.whisper_beam_size,
             no_speech_prob=settings.whisper_no_speech_prob,
             ttfs_p99_latency=WHISPER_TTFS_P99_SECS,
+            decode_queue=resources.decode_queue,
         )
         brain = LocalBrainService(dialogue=FlightDialogue(language=language.current), language=language)
         tts = LocalTTSService(piper_voice=models.piper_voice, language=language,

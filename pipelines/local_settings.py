@@ -28,6 +28,8 @@ class LocalSettings(BaseSettings):
         0.65, description="Segments with no_speech_prob at or above this are dropped"
     )
     whisper_cpu_threads: int = Field(2, ge=1)
+    stt_workers: int = Field(
+        0, ge=0, description="Whisper decodes run at once, process-wide (shortest segment first); 0 = one per core")
     model_cache_dir: str = Field(
         ".cache/models", description="Where the split Whisper base model is joined once"
     )

@@ -8,7 +8,7 @@ own ``CollectorRegistry``); :mod:`pipelines.shell` passes the ones below.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Histogram
+from prometheus_client import CollectorRegistry, Gauge, Histogram
 
 from processors.language_metrics import LanguageMetrics
 
@@ -22,3 +22,14 @@ TURN_STAGE_SECONDS = Histogram(
 
 #: language per call (and where it came from) and switches per call
 LANGUAGE_METRICS = LanguageMetrics.create(REGISTRY)
+
+#: the Whisper decode queue (:class:`processors.stt_queue.DecodeQueue`)
+STT_QUEUE_DEPTH = Gauge("gateway_stt_queue_depth", "STT segments waiting for a decode worker", registry=REGISTRY)
+STT_IN_FLIGHT = Gauge("gateway_stt_decodes_in_flight", "STT decodes running", registry=REGISTRY)
+STT_QUEUE_WAIT = Histogram(
+    "gateway_stt_queue_wait_seconds", "Time an STT segment waited for a decode worker (s)",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0), registry=REGISTRY,
+)
+STT_QUEUE_WAIT_RECENT = Gauge(
+    "gateway_stt_queue_wait_recent_seconds", "STT queue wait, p90 over the admission window (s)", registry=REGISTRY,
+)

@@ -24,6 +24,9 @@ from pipecat.services.whisper.stt import WhisperSTTService
 from pipecat.transcriptions.language import Language
 from pipecat.utils.time import time_now_iso8601
 
+from processors.stt_queue import DecodeQueue
+from processors.turn_hold import SegmentWithoutTranscriptFrame
+
 
 #: Segments shorter than this (s of audio) do not decide their own language unless confident.
 SHORT_SEGMENT_SECS = 1.5
@@ -43,6 +46,8 @@ class SharedWhisperSTTService(WhisperSTTService):
         beam_size: 1 = greedy decoding (fastest on CPU).
         no_speech_prob: segments whose no-speech probability is at or above this are dropped
             (0.6–0.7 keeps Spanish/German utterances that 0.4 drops).
+        decode_queue: the process's :class:`processors.stt_queue.DecodeQueue` (bounded,
+            shortest segment first); ``None`` decodes on the loop's default executor.
         **kwargs: passed to ``SegmentedSTTService`` (e.g. ``ttfs_p99_latency``).
     """
 
@@ -55,9 +60,11 @@ class SharedWhisperSTTService(WhisperSTTService):
         allowed_languages: list[str] | None = None,
         beam_size: int = 1,
         no_speech_prob: float = 0.65,
+        decode_queue: DecodeQueue | None = None,
         **kwargs,
     ):
         self._shared_model = model
+        self._decode_queue = decode_queue
         self._beam_size = beam_size
         self._allowed = list(allowed_languages) if allowed_languages else None
         super().__init__(
@@ -114,7 +121,8 @@ class SharedWhisperSTTService(WhisperSTTService):
         return code, prob, "detected"
 
     async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame, None]:
-        """Transcribe one segment; yields a ``TranscriptionFrame`` (or nothing for non-speech)."""
+        """Transcribe one segment; yields a ``TranscriptionFrame``, or for non-speech (or a failed
+        decode, after an ``ErrorFrame``) a :class:`processors.turn_hold.SegmentWithoutTranscriptFrame`."""
         if not self._model:
             yield ErrorFrame("Whisper model not available")
             return
@@ -145,16 +153,22 @@ class SharedWhisperSTTService(WhisperSTTService):
 
         started = time.perf_counter()
         try:
-            text, lang, prob, no_speech, source = await asyncio.to_thread(transcribe)
+            if self._decode_queue is not None:
+                result = await self._decode_queue.run(transcribe, cost_secs=len(audio_float) / 16000)
+            else:
+                result = await asyncio.to_thread(transcribe)
+            text, lang, prob, no_speech, source = result
         except Exception as e:  # a model failure is one lost utterance, not a dead call
             logger.exception(f"{self}: transcription failed: {e}")
             await self.stop_processing_metrics()
             yield ErrorFrame(f"transcription failed: {e}")
+            yield SegmentWithoutTranscriptFrame()
             return
         self.last_latency_secs = time.perf_counter() - started
         await self.stop_processing_metrics()
         if not text:
             logger.debug(f"{self}: no speech in segment (no_speech_prob {no_speech:.2f})")
+            yield SegmentWithoutTranscriptFrame()  # the turn need not wait for this segment any longer
             return
         logger.debug(f"{self}: transcribed {len(text)} chars, {lang} p={prob:.2f} in {self.last_latency_secs:.2f}s")
         language = None
