@@ -39,6 +39,7 @@ from starlette.requests import ClientDisconnect
 from gateway import metrics
 from gateway.calls import CallRegistry, handle_stream
 from gateway.drain import Drain
+from gateway.load import LoopLagMonitor, admission_refusal
 from flights.languages import normalize_language
 from gateway.outbound import (
     AuthFailureLimiter,
@@ -63,6 +64,7 @@ from gateway.twilio import (
 )
 from pipelines.registry import load_resources
 from pipelines.shell import Resources
+from processors import stt_queue
 from processors.twilio_serializer import is_call_sid
 
 MACHINE_MESSAGE = "Hello, this is the flight desk returning your call. Please call us back. Goodbye."
@@ -171,8 +173,14 @@ async def voice_webhook(request: Request, form: dict[str, str] = Depends(twilio_
         metrics.CALLS_REFUSED.labels("draining").inc()
         return Response(refusal_twiml("Sorry, we can't take your call right now. Please call again in a moment."),
                         media_type="application/xml")
-    if len(registry.active) >= settings.max_concurrent_calls:
-        metrics.CALLS_REFUSED.labels("capacity").inc()
+    refusal = admission_refusal(
+        active_calls=len(registry.active), max_calls=settings.max_concurrent_calls,
+        loop_lag_secs=request.app.state.loop_lag.recent_secs(),
+        max_loop_lag_secs=settings.admission_max_loop_lag_ms / 1000,
+        stt_wait_secs=stt_queue.recent_wait_secs(), max_stt_wait_secs=settings.admission_max_stt_wait_ms / 1000)
+    if refusal:
+        metrics.CALLS_REFUSED.labels(refusal).inc()
+        logger.bind(call_sid=call_sid).warning(f"call refused ({refusal}): {len(registry.active)} calls in progress")
         return Response(refusal_twiml("Sorry, all our lines are busy. Please call again later."),
                         media_type="application/xml")
     params = {
@@ -380,7 +388,9 @@ def create_app(settings: Settings, resources: Resources | None = None, drain: Dr
                 app.state.load_error = f"{e.__class__.__name__}: {e}"
                 logger.exception(f"could not load {settings.profile} resources: {e}")
                 raise
+        app.state.loop_lag.start()
         yield
+        await app.state.loop_lag.stop()
         if app.state.twilio_rest is not None:
             await app.state.twilio_rest.close()
 
@@ -389,6 +399,7 @@ def create_app(settings: Settings, resources: Resources | None = None, drain: Dr
     app.state.resources = resources
     app.state.registry = CallRegistry()
     app.state.load_error = None
+    app.state.loop_lag = LoopLagMonitor()
     app.state.drain = drain if drain is not None else Drain(settings.drain_timeout_secs)
     app.state.outbound_context = TTLCache(maxsize=OUTBOUND_CONTEXT_MAX, ttl=OUTBOUND_CONTEXT_TTL_SECS)
     app.state.rate_limiter = KeyRateLimiter(settings.outbound_rate_limit)

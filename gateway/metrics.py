@@ -20,3 +20,14 @@ BAD_MESSAGES = Counter(
 )
 CALL_ENDINGS = Counter("gateway_call_endings_total", "How calls ended", ["reason"], registry=REGISTRY)
 FLIGHT_SEARCHES = Counter("gateway_flight_searches_total", "search_flights tool calls", ["status"], registry=REGISTRY)
+
+#: how late the event loop wakes a 50 ms sleeper (s), sampled by :class:`gateway.load.LoopLagMonitor`
+EVENT_LOOP_LAG = Histogram(
+    "gateway_event_loop_lag_seconds", "Event-loop lag: how late a timer fires (s)",
+    buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5),
+    registry=REGISTRY,
+)
+#: the lag the admission guard sees: 90th percentile over the last window (s)
+EVENT_LOOP_LAG_RECENT = Gauge(
+    "gateway_event_loop_lag_recent_seconds", "Event-loop lag, p90 over the admission window (s)", registry=REGISTRY,
+)

@@ -49,6 +49,12 @@ class GatewaySettings(BaseSettings):
     )
     log_level: str = "INFO"
     max_concurrent_calls: int = Field(8, ge=1, description="Calls beyond this get a polite refusal")
+    admission_max_loop_lag_ms: float = Field(
+        150.0, ge=0, description="New calls hear the busy message while the event-loop lag (p90 over "
+        "the last 5 s) is above this (ms); 0 = off")
+    admission_max_stt_wait_ms: float = Field(
+        1500.0, ge=0, description="New calls hear the busy message while STT segments wait longer than "
+        "this for a decode worker (p90 over the last 10 s, ms); 0 = off")
     drain_timeout_secs: float = Field(
         600.0, ge=0, description="After SIGTERM, how long calls in progress may go on before a goodbye (s)"
     )

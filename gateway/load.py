@@ -1,0 +1,92 @@
+"""Load-based admission: event-loop lag sampling and the decision to take a new call.
+
+A call in progress needs the event loop (20 ms media frames each way) and the STT's decode workers.
+When either is already saturated, one more call makes every call worse, so the voice webhook asks
+:func:`admission_refusal` before connecting a stream, and new calls hear the busy message while the
+calls in progress keep their latency (issue 14).
+
+- :class:`LoopLagMonitor` sleeps ``interval_secs`` in a loop and records how late it wakes
+  (``gateway_event_loop_lag_seconds`` histogram); :meth:`LoopLagMonitor.recent_secs` is the 90th
+  percentile over the last ``window_secs`` (also ``gateway_event_loop_lag_recent_seconds``).
+- the STT queue wait comes from :func:`processors.stt_queue.recent_wait_secs`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+
+from gateway import metrics
+
+
+def _p90(values: list[float]) -> float:
+    if not values:
+        return 0.0
+    values = sorted(values)
+    return values[min(len(values) - 1, int(0.9 * len(values)))]
+
+
+class LoopLagMonitor:
+    """Samples the running loop's timer lag; start with :meth:`start`, stop with :meth:`stop`.
+
+    Args:
+        interval_secs: sleep between samples (s).
+        window_secs: how far back :meth:`recent_secs` looks (s).
+    """
+
+    def __init__(self, interval_secs: float = 0.05, window_secs: float = 5.0):
+        self.interval_secs = interval_secs
+        self.window_secs = window_secs
+        self._samples: deque[tuple[float, float]] = deque()  # (monotonic time, lag s)
+        self._task: asyncio.Task | None = None
+
+    def observe(self, lag_secs: float, now: float | None = None) -> None:
+        """Record one lag sample (s) taken at ``now`` (``time.monotonic()``)."""
+        now = time.monotonic() if now is None else now
+        lag_secs = max(0.0, lag_secs)
+        self._samples.append((now, lag_secs))
+        while self._samples and self._samples[0][0] < now - self.window_secs:
+            self._samples.popleft()
+        metrics.EVENT_LOOP_LAG.observe(lag_secs)
+        metrics.EVENT_LOOP_LAG_RECENT.set(self.recent_secs(now))
+
+    def recent_secs(self, now: float | None = None) -> float:
+        """90th percentile of the lag samples within the window (s); 0 without samples."""
+        now = time.monotonic() if now is None else now
+        return _p90([lag for t, lag in self._samples if t >= now - self.window_secs])
+
+    async def _run(self) -> None:
+        while True:
+            expected = time.monotonic() + self.interval_secs
+            await asyncio.sleep(self.interval_secs)
+            now = time.monotonic()
+            self.observe(now - expected, now)
+
+    def start(self) -> None:
+        """Start sampling on the running loop (idempotent)."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="loop-lag-monitor")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+
+def admission_refusal(*, active_calls: int, max_calls: int, loop_lag_secs: float, max_loop_lag_secs: float,
+                      stt_wait_secs: float, max_stt_wait_secs: float) -> str | None:
+    """Why a new call must be refused, or ``None`` to take it.
+
+    Returns ``"capacity"`` (``active_calls >= max_calls``), ``"loop_lag"`` (recent event-loop lag
+    above ``max_loop_lag_secs``) or ``"stt_wait"`` (recent STT queue wait above
+    ``max_stt_wait_secs``). A threshold of 0 disables its check. Units: seconds.
+    """
+    if active_calls >= max_calls:
+        return "capacity"
+    if max_loop_lag_secs > 0 and loop_lag_secs > max_loop_lag_secs:
+        return "loop_lag"
+    if max_stt_wait_secs > 0 and stt_wait_secs > max_stt_wait_secs:
+        return "stt_wait"
+    return None

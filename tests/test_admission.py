@@ -1,0 +1,72 @@
+"""Load-based admission: the guard's decision, the loop-lag window, the busy TwiML and the gauges."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.load import LoopLagMonitor, admission_refusal
+from gateway.settings import Settings
+
+CALL = "CA" + "4" * 32
+LIMITS = dict(max_calls=8, max_loop_lag_secs=0.15, max_stt_wait_secs=1.5)
+
+
+@pytest.mark.parametrize("active, lag, wait, expected", [
+    (3, 0.01, 0.2, None),
+    (8, 0.01, 0.2, "capacity"),
+    (3, 0.30, 0.2, "loop_lag"),
+    (3, 0.01, 2.0, "stt_wait"),
+    (8, 0.30, 2.0, "capacity"),
+])
+def test_admission_decision(active, lag, wait, expected):
+    assert admission_refusal(active_calls=active, loop_lag_secs=lag, stt_wait_secs=wait, **LIMITS) == expected
+
+
+def test_a_zero_threshold_turns_its_check_off():
+    assert admission_refusal(active_calls=1, max_calls=8, loop_lag_secs=9.0, max_loop_lag_secs=0,
+                             stt_wait_secs=9.0, max_stt_wait_secs=0) is None
+
+
+def test_recent_lag_is_the_p90_of_the_window_and_old_samples_fall_out():
+    mon = LoopLagMonitor(window_secs=5.0)
+    for i in range(18):
+        mon.observe(0.002, now=100.0 + i * 0.1)
+    mon.observe(0.400, now=102.0)
+    mon.observe(0.300, now=102.1)
+    assert mon.recent_secs(now=102.1) == pytest.approx(0.300)  # 2 of 20 samples are high
+    assert mon.recent_secs(now=106.0) == pytest.approx(0.400)  # only the spikes are still in the window
+    assert mon.recent_secs(now=200.0) == 0.0
+
+
+async def test_the_monitor_samples_the_running_loop():
+    mon = LoopLagMonitor(interval_secs=0.01)
+    mon.start()
+    for _ in range(200):
+        await asyncio.sleep(0.01)
+        if len(mon._samples) >= 3:
+            break
+    await mon.stop()
+    assert len(mon._samples) >= 3 and all(lag >= 0 for _, lag in mon._samples)
+
+
+def test_a_lagging_loop_makes_new_calls_hear_the_busy_message_and_is_exported(local_resources):
+    settings = Settings(_env_file=None, public_host="gw.example.com", admission_max_loop_lag_ms=100)
+    app = create_app(settings, local_resources)
+    with TestClient(app) as client:
+        form = {"CallSid": CALL, "From": "+15551230000", "To": "+15559870000"}
+        assert "<Stream" in client.post("/twilio/voice", data=form).text
+        for _ in range(10):
+            app.state.loop_lag.observe(0.5)
+        r = client.post("/twilio/voice", data=form)
+        assert "<Stream" not in r.text and "lines are busy" in r.text
+        text = client.get("/metrics").text
+    assert 'gateway_calls_refused_total{reason="loop_lag"}' in text
+    for name in ("gateway_active_calls", "gateway_event_loop_lag_seconds_bucket",
+                 "gateway_event_loop_lag_recent_seconds", "gateway_stt_queue_depth",
+                 "gateway_stt_decodes_in_flight", "gateway_stt_queue_wait_seconds_bucket",
+                 "gateway_stt_queue_wait_recent_seconds"):
+        assert name in text
