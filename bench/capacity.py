@@ -435,7 +435,9 @@ async def main(args) -> int:
             print(f"gateway {root} @ {commit}, pid {server.proc.pid}, RSS at start {server.rss_mib():.0f} MiB")
             try:
                 # one call first, not counted: the first call allocates what every later call reuses
-                await run_step(server, "talking", 1, argparse.Namespace(**{**vars(args), "spread_secs": 0}), noise)
+                async with httpx.AsyncClient() as client:
+                    await place(server, client, SimulatedCaller(server.ws_url, TALKING_SCRIPT[:1], hangup_after_s=3),
+                                {0}, 0)
                 print(f"after a warm-up call, RSS {server.rss_mib():.0f} MiB")
                 for mix, steps in (("talking", talking), ("listening", listening)):
                     for n in steps:

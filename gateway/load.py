@@ -7,7 +7,8 @@ calls in progress keep their latency (issue 14).
 
 - :class:`LoopLagMonitor` sleeps ``interval_secs`` in a loop and records how late it wakes
   (``gateway_event_loop_lag_seconds`` histogram); :meth:`LoopLagMonitor.recent_secs` is the 90th
-  percentile over the last ``window_secs`` (also ``gateway_event_loop_lag_recent_seconds``).
+  percentile over the last ``window_secs`` (also ``gateway_event_loop_lag_recent_seconds``); about
+  once a second it also sets ``gateway_asyncio_tasks``.
 - the STT queue wait comes from :func:`processors.stt_queue.recent_wait_secs`.
 """
 
@@ -57,11 +58,15 @@ class LoopLagMonitor:
         return _p90([lag for t, lag in self._samples if t >= now - self.window_secs])
 
     async def _run(self) -> None:
+        last_count = 0.0
         while True:
             expected = time.monotonic() + self.interval_secs
             await asyncio.sleep(self.interval_secs)
             now = time.monotonic()
             self.observe(now - expected, now)
+            if now - last_count >= 1.0:
+                metrics.ASYNCIO_TASKS.set(len(asyncio.all_tasks()))
+                last_count = now
 
     def start(self) -> None:
         """Start sampling on the running loop (idempotent)."""

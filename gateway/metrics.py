@@ -31,3 +31,5 @@ EVENT_LOOP_LAG = Histogram(
 EVENT_LOOP_LAG_RECENT = Gauge(
     "gateway_event_loop_lag_recent_seconds", "Event-loop lag, p90 over the admission window (s)", registry=REGISTRY,
 )
+#: asyncio tasks alive on the server's loop (sampled about once a second; a leak shows as growth)
+ASYNCIO_TASKS = Gauge("gateway_asyncio_tasks", "asyncio tasks alive on the event loop", registry=REGISTRY)

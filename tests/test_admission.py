@@ -68,5 +68,5 @@ def test_a_lagging_loop_makes_new_calls_hear_the_busy_message_and_is_exported(lo
     for name in ("gateway_active_calls", "gateway_event_loop_lag_seconds_bucket",
                  "gateway_event_loop_lag_recent_seconds", "gateway_stt_queue_depth",
                  "gateway_stt_decodes_in_flight", "gateway_stt_queue_wait_seconds_bucket",
-                 "gateway_stt_queue_wait_recent_seconds"):
+                 "gateway_stt_queue_wait_recent_seconds", "gateway_asyncio_tasks"):
         assert name in text
