@@ -426,6 +426,40 @@ async def main(args) -> int:
     commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip() or "?"
     rows: list[dict] = []
+    overload = None
+
+    def write_table(final: bool) -> str:
+        load1 = os.getloadavg()
+        best_n = max((r["n"] for r in rows if r["mix"] == "talking" and meets(r)), default=0)
+        best_m = max((r["n"] for r in rows if r["mix"] == "listening" and meets(r)), default=0)
+        summary = (f"Largest step meeting the targets: N = {best_n} talking calls, M = {best_m} listening calls "
+                   f"(of the steps run: N in {talking}, M in {listening})." if final else
+                   "(run still in progress or cut short: steps so far)")
+        lines = [
+            "# Capacity of one gateway process (bench/capacity.py)",
+            "",
+            f"- measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, gateway commit {commit}, "
+            f"{os.cpu_count()} cores, local profile",
+            f"- machine load average (1/5/15 min) at start {load0[0]:.2f} / {load0[1]:.2f} / {load0[2]:.2f}, "
+            f"now {load1[0]:.2f} / {load1[1]:.2f} / {load1[2]:.2f} (other work shared the cores)",
+            f"- targets: talking — turn p95 ≤ {TARGETS['turn_p95_ms']} ms, every call answered at every turn, "
+            f"barge-in p95 ≤ {TARGETS['clear_p95_ms']} ms, no late frames; listening — loop lag p99 ≤ "
+            f"{TARGETS['loop_lag_p99_ms']} ms, no stream cut, every utterance answered",
+            f"- listening calls stream {args.listen_secs:.0f} s of line noise/silence; one in five says one utterance",
+            "",
+            HEADER,
+            "|" + "---|" * (HEADER.count("|") - 1),
+            *[row_md(r) for r in rows],
+            *([row_md(overload)] if overload else []),
+            "",
+            summary,
+            "",
+        ]
+        if args.out:
+            out_path.parent.mkdir(parents=True, exist_ok=True)
+            out_path.write_text("\n".join(lines))
+        return summary
+
     with tempfile.TemporaryDirectory() as tmp:
         noise = make_line_audio(Path(tmp))
         open_env = {"MAX_CONCURRENT_CALLS": "1000", "ADMISSION_MAX_LOOP_LAG_MS": "0",
@@ -445,9 +479,9 @@ async def main(args) -> int:
                         row = await run_step(server, mix, n, args, noise)
                         rows.append(row)
                         print_row(row)
+                        write_table(final=False)
             finally:
                 server.stop()
-        overload = None
         if args.overload:
             env = {k: v for k, v in open_env.items() if k not in
                    ("MAX_CONCURRENT_CALLS", "ADMISSION_MAX_LOOP_LAG_MS", "ADMISSION_MAX_STT_WAIT_MS")}
@@ -459,37 +493,12 @@ async def main(args) -> int:
                 overload = await run_step(server, "talking", args.overload, args, noise)
                 overload["mix"] = f"talking, limit {limit}"
                 print_row(overload)
+                write_table(final=False)
             finally:
                 server.stop()
-    load1 = os.getloadavg()
-    best_n = max((r["n"] for r in rows if r["mix"] == "talking" and meets(r)), default=0)
-    best_m = max((r["n"] for r in rows if r["mix"] == "listening" and meets(r)), default=0)
-    summary = (f"Largest step meeting the targets: N = {best_n} talking calls, M = {best_m} listening calls "
-               f"(of the steps run: N in {talking}, M in {listening}).")
+    summary = write_table(final=True)
     print("\n" + summary)
-    lines = [
-        "# Capacity of one gateway process (bench/capacity.py)",
-        "",
-        f"- measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, gateway commit {commit}, "
-        f"{os.cpu_count()} cores, local profile",
-        f"- machine load average (1/5/15 min) at start {load0[0]:.2f} / {load0[1]:.2f} / {load0[2]:.2f}, "
-        f"at end {load1[0]:.2f} / {load1[1]:.2f} / {load1[2]:.2f} (other work shared the cores)",
-        f"- targets: talking — turn p95 ≤ {TARGETS['turn_p95_ms']} ms, every call answered at every turn, "
-        f"barge-in p95 ≤ {TARGETS['clear_p95_ms']} ms, no late frames; listening — loop lag p99 ≤ "
-        f"{TARGETS['loop_lag_p99_ms']} ms, no stream cut, every utterance answered",
-        f"- listening calls stream {args.listen_secs:.0f} s of line noise/silence; one in five says one utterance",
-        "",
-        HEADER,
-        "|" + "---|" * (HEADER.count("|") - 1),
-        *[row_md(r) for r in rows],
-        *([row_md(overload)] if overload else []),
-        "",
-        summary,
-        "",
-    ]
     if args.out:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        out_path.write_text("\n".join(lines))
         print(f"table written to {out_path}")
     return 0
 

@@ -74,7 +74,9 @@ async def main(args) -> int:
     outcomes: dict[str, int] = {}
     try:
         async with httpx.AsyncClient() as client:
-            await one_call(server, client, SHORT, None)  # warm-up: first-call allocations are not a leak
+            # warm-up, one call of each kind: first-use allocations (model arenas, caches) are not a leak
+            await one_call(server, client, SHORT, None)
+            await one_call(server, client, HANGUP, None)
             await asyncio.sleep(2)
             start = await snapshot(server, client)
             jobs = [None] * args.calls + [rng.uniform(0.5, 12.0) for _ in range(args.hangups)]

@@ -38,3 +38,23 @@ def test_a_short_unsure_segment_keeps_the_recent_language(local_resources):
     assert lang == "es" and prob < 0.5
     # A long, confident segment in another language still decides for itself.
     assert stt._detect(audio16("en_greeting_request"))[0] == "en"
+
+
+async def test_a_segment_without_speech_says_so_and_speech_is_transcribed_through_the_decode_queue(local_resources):
+    from pipecat.frames.frames import TranscriptionFrame
+
+    from processors.stt_queue import DecodeQueue
+    from processors.turn_hold import SegmentWithoutTranscriptFrame
+
+    queue = DecodeQueue(workers=1)
+    stt = SharedWhisperSTTService(model=local_resources.core.models.whisper, allowed_languages=LANGS,
+                                  decode_queue=queue)
+    silence = np.zeros(16000, np.int16).tobytes()
+    frames = [f async for f in stt.run_stt(silence)]
+    assert len(frames) == 1 and isinstance(frames[0], SegmentWithoutTranscriptFrame)
+    speech = (audio16("en_date_only") * 32767).astype(np.int16).tobytes()
+    frames = [f async for f in stt.run_stt(speech)]
+    assert len(frames) == 1 and isinstance(frames[0], TranscriptionFrame)
+    assert "friday" in frames[0].text.lower()
+    assert queue.started_order == [0, 1] and queue.in_flight == 0
+    queue.close()
