@@ -228,8 +228,9 @@ def analyse(result, talking_turns: set[int]) -> CallOutcome:
             answered = False
         else:
             out.waits_ms.append((first - turn["speech_end"]) * 1000)
-    out.answered_all = answered and len(result.turns) >= len(talking_turns)
     media = result.times("media_in")
+    # every call hears the greeting; a call that heard nothing was not served, utterance or not
+    out.answered_all = answered and len(result.turns) >= len(talking_turns) and bool(media)
     for a, b in zip(media, media[1:]):
         gap = b - a
         if gap < REPLY_GAP_S:
