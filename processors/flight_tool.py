@@ -31,7 +31,7 @@ from pydantic import ValidationError
 from flights.models import FlightQuery
 from flights.search import FlightSearch
 from flights.speech import place_name, speak_offers
-from processors.phrases import phrase
+from dialogue.phrases import phrase
 
 TOOL_NAME = "search_flights"
 

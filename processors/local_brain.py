@@ -6,7 +6,7 @@ aggregator), reads the ``LLMContext`` it is given, and answers with ``LLMFullRes
 the slots it calls ``search_flights`` through Pipecat's function-calling path
 (``run_function_calls``), so the assistant aggregator records the call and its result in the context
 and hands the context back — the same loop an OpenAI or Realtime LLM goes through. The rules live in
-:class:`processors.dialogue.FlightDialogue` (no Pipecat); this class only translates frames.
+:class:`dialogue.policy.FlightDialogue` (no Pipecat); this class only translates frames.
 
 After the goodbye it pushes :class:`~processors.call_marks.HangupRequestFrame` behind the text; the
 gateway ends the call once Twilio reports the goodbye played.
@@ -33,7 +33,7 @@ from pipecat.services.settings import LLMSettings
 from pipecat.utils.types import NOT_GIVEN, NotGiven, is_given
 
 from processors.call_marks import HangupRequestFrame
-from processors.dialogue import BrainTurn, FlightDialogue
+from dialogue.policy import BrainTurn, FlightDialogue
 from processors.dtmf_commands import KEYPAD_PREFIX
 from processors.flight_tool import TOOL_NAME
 

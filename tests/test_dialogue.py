@@ -10,8 +10,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run without an installed package
 
-from processors.dialogue import BrainTurn, FlightDialogue, is_substantive  # noqa: E402
-from processors.phrases import PHRASES, keywords, phrase  # noqa: E402
+from dialogue.policy import BrainTurn, FlightDialogue, is_substantive  # noqa: E402
+from dialogue.phrases import PHRASES, keywords, phrase  # noqa: E402
 
 TODAY = date(2026, 11, 21)  # a Saturday
 EN = PHRASES["en"]

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from processors.dialogue import FlightDialogue
-from processors.phrases import PHRASES, phrase
+from dialogue.policy import FlightDialogue
+from dialogue.phrases import PHRASES, phrase
 
 TODAY = date(2026, 11, 18)  # a Wednesday
 

@@ -11,7 +11,7 @@ cabin and nonstop (optional) from free speech ("from Boston to Paris next Friday
 in business"), asks only for what is missing, and copes with what Whisper makes of a phone
 line (punctuation, "J.F.K.", misspelled cities: resolution is fuzzy in ``flights.places``).
 
-Every spoken word comes from :mod:`processors.phrases`; the language-specific keyword lists
+Every spoken word comes from :mod:`dialogue.phrases`; the language-specific keyword lists
 live there too, so ``language`` can change mid-call and the state carries over.
 """
 
@@ -27,7 +27,7 @@ from loguru import logger
 
 from flights.dates import find_date_in_text
 from flights.places import Place, resolve_place
-from processors.phrases import DEFAULT_LANGUAGE, keywords, phrase
+from dialogue.phrases import DEFAULT_LANGUAGE, keywords, phrase
 
 try:  # spoken city names ("NYC" -> "New York"); optional, Place.name is the fallback
     from flights.speech import place_name as _place_name
