@@ -40,7 +40,8 @@ from gateway.settings import Settings
 from pipelines.base import BuiltCall, CallInfo
 from pipelines.models import LocalModels, load_local_models
 from processors.call_marks import CallMarksProcessor
-from dialogue.policy import FlightDialogue, is_substantive
+from dialogue.policy import FlightDialogue
+from dialogue.understanding import is_substantive
 from processors.dtmf_commands import DTMFCommandsProcessor
 from processors.flight_tool import SEARCH_FLIGHTS, FlightToolProcessor
 from processors.language_switch import LanguageSwitchProcessor, parse_number_languages, starting_language
