@@ -23,7 +23,7 @@ from typing import Any
 
 from loguru import logger
 
-from dialogue.phrases import DEFAULT_LANGUAGE, keywords
+from dialogue.keywords import DEFAULT_LANGUAGE, keywords
 from flights.dates import find_date_in_text
 from flights.places import Place, Resolution, resolve_place
 

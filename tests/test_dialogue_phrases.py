@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dialogue.phrases import PHRASES, keywords, phrase
+from dialogue.keywords import keywords
+from dialogue.phrases import phrase, templates
 
-EN = PHRASES["en"]
+EN = templates("en")
 
 
 def test_phrase_table_complete_and_formattable():

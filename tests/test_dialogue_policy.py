@@ -12,10 +12,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run without an installed package
 
 from dialogue.policy import BrainTurn, FlightDialogue  # noqa: E402
-from dialogue.phrases import PHRASES, phrase  # noqa: E402
+from dialogue.phrases import phrase, templates  # noqa: E402
 
 TODAY = date(2026, 11, 21)  # a Saturday
-EN = PHRASES["en"]
+EN = templates("en")
 
 
 @pytest.fixture
