@@ -89,8 +89,8 @@ def _fields(template: str, where: str) -> set[str]:
     return names
 
 
-def _read(language: str, domain: str):
-    path = LOCALE_DIR / language / "LC_MESSAGES" / f"{domain}.po"
+def _read(locale_dir: Path, language: str, domain: str):
+    path = locale_dir / language / "LC_MESSAGES" / f"{domain}.po"
     try:
         with open(path, "rb") as fh:
             return path, read_po(fh, locale=language, domain=domain, abort_invalid=True)
@@ -161,21 +161,22 @@ class Catalog:
 
     Args:
         domain: one of :data:`DOMAINS` (the ``.po`` file name).
+        locale_dir: root of the catalogs (tests point it at a copy).
 
     Raises:
         CatalogError: a catalog is missing, incomplete or holds a bad format string.
     """
 
-    def __init__(self, domain: str):
+    def __init__(self, domain: str, locale_dir: Path = LOCALE_DIR):
         self.domain = domain
-        path, source = _read(SOURCE_LANGUAGE, domain)
+        path, source = _read(locale_dir, SOURCE_LANGUAGE, domain)
         self.specs: dict[str, MessageSpec] = _specs(path, source)
         _check(path, source, self.specs)
         self._templates: dict[str, dict[str, tuple[str, ...]]] = {}
         self._translations: dict[str, gettext.GNUTranslations] = {}
         english = _compile(source)
         for language in SUPPORTED_LANGUAGES:
-            path, catalog = (path, source) if language == SOURCE_LANGUAGE else _read(language, domain)
+            path, catalog = (path, source) if language == SOURCE_LANGUAGE else _read(locale_dir, language, domain)
             _check(path, catalog, self.specs)
             translations = english if language == SOURCE_LANGUAGE else _compile(catalog)
             if translations is not english:
@@ -209,8 +210,8 @@ class Catalog:
         Args:
             language: ISO 639-1 code or BCP 47 tag ("es", "pt-BR").
             key: a key of :meth:`keys`.
-            n: the count selecting the plural form; required for plural messages, where it is
-                also passed to the template as ``{n}`` unless given explicitly.
+            n: the count selecting the plural form (required for plural messages); it is also
+                passed to the template as ``{n}`` unless given explicitly.
             arguments: the documented fields; extras are ignored.
 
         Raises:
@@ -219,10 +220,11 @@ class Catalog:
         """
         spec = self.specs[key]
         translations = self.translations(language)
+        if n is not None:
+            arguments.setdefault("n", n)
         if spec.plural:
             if n is None:
                 raise MessageArgumentError(f"{self.domain}/{key}: plural message needs n")
-            arguments.setdefault("n", n)
             template = translations.ngettext(key, key + "_plural", n)
         else:
             template = translations.gettext(key)

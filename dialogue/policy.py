@@ -25,6 +25,7 @@ from typing import Any
 from loguru import logger
 
 from dialogue.phrases import DEFAULT_LANGUAGE, phrase
+from dialogue.speech import place_name, speak_date
 from dialogue.understanding import (
     ACCEPT_CONFIDENCE,
     CABINS,
@@ -43,12 +44,9 @@ from dialogue.understanding import (
     split_words,
     subdivision,
 )
+from flights.languages import normalize_language
 from flights.places import Place, resolve_place
 
-try:  # spoken city names ("NYC" -> "New York"); optional, Place.name is the fallback
-    from flights.speech import place_name as _place_name
-except Exception:  # pragma: no cover - depends on the flights package's progress
-    _place_name = None
 
 MAX_HEARD_WORDS = 5
 """A longer unresolvable phrase is not read back as a place name ("didn't understand" instead)."""
@@ -109,7 +107,7 @@ class FlightDialogue:
     _told_not_live = False
 
     def __init__(self, language: str = DEFAULT_LANGUAGE, today: date | None = None):
-        self.language = language or DEFAULT_LANGUAGE
+        self.language = normalize_language(language) or DEFAULT_LANGUAGE
         self.today = today
         self.slots = Slots()
         self.phase = "collecting"
@@ -155,7 +153,7 @@ class FlightDialogue:
         "repeat" re-asks the pending question, or re-runs the last search, in the new language.
         Returns False when ``language`` is already the current one.
         """
-        code = (language or DEFAULT_LANGUAGE).split("-")[0].lower()
+        code = normalize_language(language) or DEFAULT_LANGUAGE
         if code == self.language:
             return False
         self.language = code
@@ -656,9 +654,9 @@ class FlightDialogue:
     def _name(self, place: Place | None) -> str:
         if place is None:
             return ""
-        if _place_name is not None and place.kind == "city":
+        if place.kind == "city":
             try:
-                name = _place_name(place.code, self.language)
+                name = place_name(place.code, self.language)
                 if name:
                     return name
             except Exception:
@@ -667,10 +665,9 @@ class FlightDialogue:
 
     def _spoken_date(self, d: date) -> str:
         try:
-            from babel.dates import format_date
-
-            return format_date(d, "EEEE d MMMM" if self.language != "en" else "EEEE, MMMM d", locale=self.language)
+            return speak_date(d, self.language)
         except Exception:
+            logger.exception("dialogue: speak_date failed")
             return d.isoformat()
 
     def _distinct_names(self, a: Place, b: Place) -> tuple[str, str]:

@@ -30,7 +30,7 @@ from pydantic import ValidationError
 
 from flights.models import FlightQuery
 from flights.search import FlightSearch
-from flights.speech import place_name, speak_offers
+from dialogue.speech import place_name, speak_offers
 from dialogue.phrases import phrase
 
 TOOL_NAME = "search_flights"
