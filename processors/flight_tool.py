@@ -28,6 +28,7 @@ from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.services.llm_service import FunctionCallParams
 from pydantic import ValidationError
 
+from flights.languages import normalize_language
 from flights.models import FlightQuery
 from flights.search import FlightSearch
 from dialogue.speech import place_name, speak_offers
@@ -166,7 +167,7 @@ class FlightToolProcessor(FrameProcessor):
         if isinstance(frame, TTSUpdateSettingsFrame) and frame.delta is not None:
             lang = getattr(frame.delta, "language", None)
             if isinstance(lang, str) and lang:
-                self._language = lang.split("-")[0].lower()
+                self._language = normalize_language(lang) or "en"
         await self.push_frame(frame, direction)
         if (
             isinstance(frame, FunctionCallInProgressFrame)

@@ -158,3 +158,13 @@ def test_a_missing_plural_form_or_catalog_is_refused(tmp_path):
     with pytest.raises(CatalogError, match="missing catalog"):
         Catalog("offers", locale_dir=root)
     assert Catalog("dialogue", locale_dir=root).keys() == catalog("dialogue").keys()
+
+
+def test_per_language_tables_cover_exactly_the_supported_languages():
+    from dialogue.keywords import KEYWORDS
+    from dialogue.speech import DATE_PATTERNS, LOCALES
+
+    for table in (KEYWORDS, DATE_PATTERNS, LOCALES):
+        assert set(table) == set(SUPPORTED_LANGUAGES)
+    assert {p.name for p in LOCALE_DIR.iterdir() if p.is_dir()} == set(SUPPORTED_LANGUAGES)
+    assert set(KEYWORDS["en"]) >= {k for row in KEYWORDS.values() for k in row}  # no key only abroad
