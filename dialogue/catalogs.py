@@ -24,6 +24,10 @@ documented argument, whatever the language, so a caller's mistake fails the same
 language (and in the English tests) instead of only where a translation happens to use the field.
 Extra keyword arguments are ignored.
 
+Adding a message: add it to ``en/LC_MESSAGES/<domain>.po`` with its ``#. arguments:`` comment,
+then to the five other catalogs (the unit tests name any language left out); for a plural message
+give ``msgid_plural "<key>_plural"`` and as many ``msgstr[i]`` as the language's ``Plural-Forms``.
+
 gettext: https://docs.python.org/3/library/gettext.html · babel catalogs:
 https://babel.pocoo.org/en/latest/messages.html
 """
