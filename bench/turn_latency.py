@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gateway.caller import SimulatedCaller, Turn  # noqa: E402
-from tests.conftest import GatewayServer, fixture  # noqa: E402
+from testkit.server import GatewayServer, fixture  # noqa: E402
 
 SCRIPT = [
     Turn(fixture("en_greeting_request")),

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from gateway.caller import SimulatedCaller, Turn, format_transcript, transcribe_bot
-from tests.conftest import fixture
+from testkit.server import fixture
 
 pytestmark = pytest.mark.e2e
 

@@ -13,8 +13,8 @@ import threading
 import pytest
 
 from gateway.caller import SimulatedCaller, Turn, format_transcript, transcribe_bot
-from tests.conftest import GatewayServer, fixture
-from tests.fake_vendors import FakeAmadeus, FakeSerpApi
+from testkit.fake_vendors import FakeAmadeus, FakeSerpApi
+from testkit.server import GatewayServer, fixture
 
 pytestmark = pytest.mark.e2e
 

@@ -15,8 +15,11 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from gateway.caller import SimulatedCaller, Turn
-from tests.conftest import GatewayServer, fixture
+from testkit.server import GatewayServer, fixture
 from tests.fake_twilio import INVALID_TO, FakeTwilio
+
+#: Every test here talks to a real gateway server (models loaded), one plays a real-time call.
+pytestmark = pytest.mark.e2e
 
 ACCOUNT = "AC" + "1" * 32
 TOKEN = "test-auth-token-0123456789"

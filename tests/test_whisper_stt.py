@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import soundfile as sf
 import soxr
 
 from processors.whisper_stt import SharedWhisperSTTService
-from tests.conftest import fixture
+from testkit.server import fixture
+
+pytestmark = pytest.mark.e2e  # the shared Whisper model
 
 LANGS = ["en", "es", "fr", "de", "it", "pt"]
 
