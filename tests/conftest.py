@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import pytest
@@ -54,11 +55,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     loaded = dict(getattr(models, "_loaded", {}) or {})
     attempts = getattr(config, "_model_load_attempts", [])
     libraries = [m for m in ("faster_whisper", "ctranslate2", "piper", "onnxruntime") if m in sys.modules]
-    line = (f"no-model guard: load_local_models calls {len(attempts)}, models loaded {len(loaded)}; "
-            f"model libraries imported: {', '.join(libraries) or 'none'}")
+    # Belt and braces: no model object of those libraries is alive, whoever would have made it.
+    kinds = tuple(k for k in (_attr("faster_whisper", "WhisperModel"), _attr("piper", "PiperVoice"),
+                              _attr("onnxruntime", "InferenceSession")) if k is not None)
+    alive = sum(1 for o in gc.get_objects() if isinstance(o, kinds)) if kinds else 0
+    line = (f"no-model guard: load_local_models calls {len(attempts)}, models cached {len(loaded)}, "
+            f"model objects alive {alive}; model libraries imported (code only): {', '.join(libraries) or 'none'}")
     print("\n" + line)
-    if attempts or loaded:
+    if attempts or loaded or alive:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _attr(module: str, name: str):
+    mod = sys.modules.get(module)
+    return getattr(mod, name, None) if mod is not None else None
 
 
 @pytest.fixture(scope="session")
