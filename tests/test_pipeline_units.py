@@ -22,12 +22,16 @@ from pipecat.services.settings import TTSSettings
 from pipecat.tests.utils import SleepFrame, run_test
 
 from flights.search import FlightSearch
+from flights.timetable import TimetableProvider
 from processors.call_marks import CallMarksProcessor, HangupRequestFrame
 from processors.dialogue import FlightDialogue
 from processors.flight_tool import FlightToolProcessor
 from processors.local_brain import LocalBrainService
 
 SEARCH = FlightSearch()
+# The timetable is parsed once per process at start-up in production (flights.warm_up); parsed here
+# too, so a search inside a test takes milliseconds, not the one-off ~1 s of parsing the CSV.
+_ = TimetableProvider().timetable
 
 
 async def test_marks_follow_each_reply_and_the_hangup_request():
