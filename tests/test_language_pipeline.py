@@ -3,14 +3,17 @@
 The processors of a ``local`` call (``pipelines/local.py: build``), wired in the same order, minus the
 audio edges (transport, Whisper, Piper)::
 
-    LanguageSwitchProcessor → user aggregator → [brain_in] → LocalBrainService (rule dialogue)
+    LanguageSwitchProcessor → DTMFCommandsProcessor → user aggregator → [brain_in]
+        → LocalBrainService (rule dialogue)
         → FlightToolProcessor (timetable provider) → [tts_in] → assistant aggregator
 
 ``brain_in`` and ``tts_in`` are observation points: they record, in one ordered log, every frame
 that reaches the brain and every frame that reaches the place the TTS sits. Each caller turn is what
 ``processors/whisper_stt.py`` emits for a VAD segment — a ``TranscriptionFrame`` whose ``result``
 carries ``language``/``language_probability``/``language_source`` — between the
-``UserStartedSpeakingFrame``/``UserStoppedSpeakingFrame`` the turn strategy announces. The next turn
+``UserStartedSpeakingFrame``/``UserStoppedSpeakingFrame`` the turn strategy announces (here the
+script announces them and the aggregator runs Pipecat's ``ExternalUserTurnStrategies``, which adopt
+them: no VAD or Smart Turn model is needed). The next turn
 is sent only once the previous one is fully answered (tool call and its spoken result included),
 as a caller waits for the bot; every turn is then checked: the language decision, the order of the
 settings frames against the answer, the search arguments and the language of what would be spoken.
@@ -64,6 +67,7 @@ from flights.chain import ProviderChain
 from flights.timetable import TimetableProvider
 from processors.call_marks import HangupRequestFrame
 from processors.dialogue import FlightDialogue
+from processors.dtmf_commands import DTMFCommandsProcessor
 from processors.flight_tool import SEARCH_FLIGHTS, FlightToolProcessor
 from processors.language_switch import LanguageSwitchProcessor, starting_language
 from processors.local_brain import LocalBrainService, LocalBrainSettings
@@ -194,7 +198,7 @@ class ScriptedCall:
         )
         self.worker = PipelineWorker(
             Pipeline([
-                self.switch, user_aggregator,
+                self.switch, DTMFCommandsProcessor(), user_aggregator,
                 Tap("brain_in", self.log, self._changed), self.brain, self.tool,
                 Tap("tts_in", self.log, self._changed), assistant_aggregator,
             ]),
