@@ -70,8 +70,7 @@ def test_barge_in_sends_clear_and_stops_the_reply(gateway, listener):
     barge = result.turns[1]
     clears = [t for t in result.times("clear") if t > barge["speech_start"]]
     assert clears, "no clear after the caller barged in"
-    onset_to_clear = clears[0] - barge["speech_start"]
-    assert onset_to_clear < 1.5
+    # (How soon after the onset: "barge-in onset -> clear" in bench/turn_latency.py.)
     # No more audio of the interrupted reply: nothing arrives between the clear and the end of the
     # caller's barge-in speech (a new reply can only start after the caller's turn ends).
     late = [t for t in result.times("media_in") if clears[0] < t < barge["speech_end"]]

@@ -250,8 +250,7 @@ def test_caller_hangup_releases_the_call_at_once(secured):
     assert _start_stream(secured, sid, params) == "accepted"  # sends `stop` after the first media
     while httpx.get(f"{secured.base}/health").json()["active_calls"] and time.time() - stopped_at < 5:
         time.sleep(0.05)
-    assert httpx.get(f"{secured.base}/health").json()["active_calls"] == 0
-    assert time.time() - stopped_at < 5
+    assert httpx.get(f"{secured.base}/health").json()["active_calls"] == 0  # released within the 5 s polled
     listing = httpx.get(f"{secured.base}/calls", headers={"Authorization": "Bearer rotated-key-2"}).json()
     mine = next(c for c in listing["recent"] if c["call_sid"] == sid)
     assert mine["end_reason"].startswith("twilio stop")  # this call's own record, not the server log
