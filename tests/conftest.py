@@ -43,7 +43,6 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
     config._model_load_attempts = []  # type: ignore[attr-defined]
-    config._real_load_local_models = models.load_local_models  # type: ignore[attr-defined]
     models.load_local_models = refuse
 
 
