@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from pipecat.frames.frames import TTSSpeakFrame
 from pipecat.processors.aggregators.llm_response_universal import LLMUserAggregatorParams
+from pipecat.turns.user_turn_strategies import ExternalUserTurnStrategies
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
@@ -55,7 +56,8 @@ class RulesOnlyProfile(Profile[RulesOnlySettings, RulesOnlyResources]):
 
     def build_core(self, setup: CallSetup, settings: RulesOnlySettings, resources: RulesOnlyResources) -> ProfileCore:
         brain = LocalBrainService(dialogue=FlightDialogue(language=setup.language.current), language=setup.language)
-        return ProfileCore(llm=brain, user_params=LLMUserAggregatorParams(),
+        # External turn strategies: the default ones would load Smart Turn's ONNX model.
+        return ProfileCore(llm=brain, user_params=LLMUserAggregatorParams(user_turn_strategies=ExternalUserTurnStrategies()),
                            greeting=[TTSSpeakFrame(brain.greeting())])
 
 
