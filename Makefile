@@ -37,7 +37,7 @@ test: setup
 # Without the e2e tests (servers, models, real-time calls): no model is loaded (tests/conftest.py
 # fails the run if one is) and it takes under a minute. The schemathesis plugin only slows start-up;
 # hypothesis's plugin would import hypothesis at the very end, where CPython 3.11.7 can fail with
-# "AST constructor recursion depth mismatch" after the suite's deep-recursion tests.
+# "AST constructor recursion depth mismatch" (seen at the end of the whole fast run; cause not found).
 test-fast: setup
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -ra -m "not e2e" -p no:schemathesis -p no:hypothesispytest
