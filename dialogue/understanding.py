@@ -267,6 +267,9 @@ def _sure_place(text: str, language: str, confidence: float = ACCEPT_CONFIDENCE)
 
 def _is_one_place(text: str, language: str) -> bool:
     """The whole turn, less edge words, is one sure place ("Ciudad de México", "Rio de Janeiro")."""
+    said = remove(language, text, "greeting", "hesitation", "ack", "yes", "no").split()
+    if said and any(said[0] in word_set(code, "from", "to") for code in SUPPORTED_LANGUAGES if code != language):
+        return False  # "a Roma", "nach Berlin": another language's marker first
     words = remove(language, text, "filler", "greeting", "hesitation", "ack", "yes", "no")
     return bool(words) and len(words.split()) <= 4 and _sure_place(words, language, CROSS_LANGUAGE_CONFIDENCE)
 

@@ -22,9 +22,10 @@ turn's language is the ``L`` with the highest ``P``. What the switch rule makes 
 - ``P ≥ FUSED_CONFIDENT`` (0.65) switches in one turn. With the dialogue parsing the turn in ``L``
   this needs ``0.3·a + 0.35·t ≥ 0.3`` — plainly Spanish text (lingua t ≈ 0.7) naming a place
   switches even with an acoustic p of 0.25; without it, only certain acoustic *and* text reach it;
-- acoustic ``a ≥ 0.8`` (the old confident rule) still switches alone when ``P ≥ 0.5`` — i.e. unless
-  the text and the dialogue both point elsewhere ("¿Podemos hablar en español?" has no place);
-- ``P < 0.5`` is ambiguous (ignored). Without dialogue evidence ``P ≤ 0.3·a + 0.35``, so an
+- acoustic ``a ≥ 0.8`` (the old confident rule) still switches alone when the fused language is the
+  one Whisper detected — i.e. unless the text and the dialogue point elsewhere ("¿Podemos hablar
+  en español?" names no place and still switches; English text Whisper labelled Spanish does not);
+- otherwise ``P < 0.5`` is ambiguous (ignored). Without dialogue evidence ``P ≤ 0.3·a + 0.35``, so an
   acoustically unsure turn (a < 0.5) whose text merely looks Spanish — Whisper writes Spanish-looking
   words whenever it decodes in Spanish — never counts;
 - **mixed**: a turn whose text gives the *current* language ``t ≥ MIXED_TEXT`` (0.25) as well is

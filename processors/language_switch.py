@@ -37,12 +37,13 @@ The rule (per user turn; a turn's evidence is its segments' fused evidence, word
   a segment whose language the STT carried over (``language_source`` "recent") is no evidence;
 - **confident turn**: a turn of at least ``MIN_WORDS`` (3) words in another supported language
   with fused ``P ≥ FUSED_CONFIDENT`` (0.65), or with acoustic probability ≥ ``CONFIDENT_PROBABILITY``
-  (0.8) and ``P ≥ 0.5``, switches at once — a plainly Spanish sentence that names a place switches
+  (0.8) for the language the fusion chose (the text and the dialogue do not point elsewhere),
+  switches at once — a plainly Spanish sentence that names a place switches
   even when Whisper's probability is 0.3;
 - **two agreeing turns**: two consecutive counted turns in the same other language, each with
   ``P ≥ AMBIGUOUS_PROBABILITY`` (0.5), switch on the second;
 - **ignored turns**: turns under 3 words ("OK", "sí", a city name), turns in an unsupported or no
-  language, ambiguous turns (P < 0.5) and **mixed** turns (the text also gives the current language
+  language, ambiguous turns (P < 0.5, unless acoustically confident) and **mixed** turns (the text also gives the current language
   a confidence ≥ 0.25: "I want to fly a Roma mañana") never switch, neither count towards nor break
   a streak;
 - **no flapping**: a counted turn in the current language resets the streak, so alternating or
@@ -274,8 +275,8 @@ class LanguageDecider:
 
     def counts(self, ev: TurnEvidence) -> bool:
         """Whether the rule looks at this turn at all (long enough, supported, not ambiguous, not mixed)."""
-        return (ev.language in SUPPORTED_LANGUAGES and ev.words >= self.min_words
-                and ev.probability >= self.ambiguous and not ev.mixed)
+        return (ev.language in SUPPORTED_LANGUAGES and ev.words >= self.min_words and not ev.mixed
+                and (ev.probability >= self.ambiguous or ev.acoustic_probability >= self.confident))
 
     def evaluate(self, ev: TurnEvidence) -> tuple[str, str] | None:
         """``(language, reason)`` when this turn switches, else ``None``; changes nothing."""
