@@ -305,9 +305,21 @@ class FlightDialogue:
             return "origin", parsed.origin_text
         if parsed.destination_text:
             return "destination", parsed.destination_text
-        if parsed.lone_text and self._resolves(parsed.lone_text, CONFIRM_CONFIDENCE):
+        if parsed.lone_text and self._new_place(parsed.lone_text, CONFIRM_CONFIDENCE):
             return "destination", parsed.lone_text
         return None
+
+    def _new_place(self, heard: str, confidence: float) -> bool:
+        """``heard`` resolves (≥ ``confidence``) to a place that is neither end of the route."""
+        try:
+            res = resolve_span(heard, self.language)
+        except Exception:
+            logger.exception("dialogue: resolve_place failed")
+            return False
+        if res.best is None or res.confidence < confidence:
+            return False
+        return not any(end is not None and same_place(res.best, end)
+                       for end in (self.slots.origin, self.slots.destination))
 
     def _resolves(self, heard: str, confidence: float) -> bool:
         try:
@@ -381,11 +393,13 @@ class FlightDialogue:
                 dest_text = parsed.lone_text
             elif role == "which_end":
                 problem = self._which_end(parsed.lone_text)
-            elif self._resolves(parsed.lone_text, ACCEPT_CONFIDENCE):
-                # route complete: a sure lone place corrects the destination ("make that Denver")
+            elif self._new_place(parsed.lone_text, ACCEPT_CONFIDENCE):
+                # route complete: a sure new lone place corrects the destination ("make that Denver")
                 logger.info("dialogue: lone place replaces the destination")
                 s.destination = None
                 dest_text = parsed.lone_text
+            elif self._resolves(parsed.lone_text, ACCEPT_CONFIDENCE):
+                logger.debug("dialogue: lone place repeats one end of the route")
             else:
                 logger.debug("dialogue: lone place text ignored (route already complete)")
                 if not parsed.has_options:

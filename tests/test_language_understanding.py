@@ -247,3 +247,16 @@ def test_a_correction_after_results_changes_the_slot_the_caller_means(language, 
     call = d.handle_user(correction).tool_call
     assert call is not None, d.last_answer()
     assert (call["origin"], call["destination"], call["departure_date"]) == (origin, destination, departure)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_repeating_one_end_of_the_route_is_no_correction(language):
+    d = FlightDialogue(language=language, today=TODAY)
+    d.greeting()
+    text, origin, destination = ROUTES[language]
+    d.handle_user(text.split(" el ")[0] if language == "es" else "From Boston to Miami.")
+    assert (d.slots.origin.code, d.slots.destination.code) == (origin, destination)
+    turn = d.handle_user(name(origin, language) + ".")  # answering "what day?" with the origin again
+    assert (d.slots.origin.code, d.slots.destination.code) == (origin, destination)
+    assert turn.say == phrase(language, "ask_date", origin=name(origin, language),
+                              destination=name(destination, language))
