@@ -195,6 +195,11 @@ class ScaleOutSettings(BaseSettings):
         "off: stripped before export",
     )
 
+    @property
+    def tracing_enabled(self) -> bool:
+        """Whether calls are traced (``OTEL_EXPORTER_OTLP_ENDPOINT`` set; see :mod:`gateway.tracing`)."""
+        return bool(self.otel_exporter_otlp_endpoint)
+
 
 class Settings(GatewaySettings, ScaleOutSettings, ShellSettings, LocalSettings, CloudKeySettings, FlightSettings):
     """All gateway settings: every room's class composed (environment variables and ``.env``)."""
