@@ -55,7 +55,7 @@ from gateway.outbound import (
     choose_caller_id,
     key_id,
 )
-from gateway.settings import Settings
+from gateway.settings import MissingSettingError, Settings
 from gateway.state import OUTBOUND_CONTEXT_TTL_SECS, CallState, StateUnavailable, make_call_state
 from gateway.twilio import (
     SIGNATURE_HEADER,
@@ -410,10 +410,15 @@ def create_app(settings: Settings, resources: Resources | None = None, drain: Dr
             (default: a fresh one, never started).
 
     Raises:
-        MissingSettingError: the profile lacks a required key.
+        MissingSettingError: the profile lacks a required key, or ``REDIS_URL`` and
+            ``GATEWAY_API_KEYS`` are set without ``KEY_ID_SECRET`` (replicas must name a key alike
+            for its rate limit to be shared).
         gateway.state.StateUnavailable: at start-up (lifespan), ``REDIS_URL`` does not answer.
     """
     settings.check_profile()
+    if settings.redis_url and settings.api_keys() and not settings.key_id_secret:
+        raise MissingSettingError("KEY_ID_SECRET must be set when REDIS_URL is: every replica must derive the "
+                                  "same key id for OUTBOUND_RATE_LIMIT to be shared")
     call_state = make_call_state(settings)
 
     @asynccontextmanager

@@ -37,6 +37,8 @@ TOKEN = "scaleout-auth-token-0123456789"
 FROM = "+14155550199"
 KEY = "scaleout-key-1"
 CONTEXT = "Returning the caller's question about a window seat to Chicago."
+#: HTTP client timeout (s): a replica building a call's pipeline on two busy cores answers slowly.
+HTTP_SECS = 30
 
 
 def sign(url: str, params: dict[str, str]) -> str:
@@ -47,7 +49,7 @@ def webhook(server: GatewayServer, call_sid: str, query: str = "") -> httpx.Resp
     url = f"{server.base}/twilio/voice{query}"
     form = {"CallSid": call_sid, "AccountSid": ACCOUNT, "From": "+14155550100", "To": FROM,
             "CallStatus": "in-progress", "Direction": "outbound-api"}
-    return httpx.post(url, data=form, headers={"X-Twilio-Signature": sign(url, form)}, timeout=10)
+    return httpx.post(url, data=form, headers={"X-Twilio-Signature": sign(url, form)}, timeout=HTTP_SECS)
 
 
 def stream_params(twiml: str) -> dict[str, str] | None:
@@ -59,11 +61,11 @@ def stream_params(twiml: str) -> dict[str, str] | None:
 
 def place_call(server: GatewayServer, context: str | None = None) -> httpx.Response:
     body = {"to": "+14155550100", **({"context": context} if context else {})}
-    return httpx.post(f"{server.base}/call", json=body, headers={"Authorization": f"Bearer {KEY}"}, timeout=10)
+    return httpx.post(f"{server.base}/call", json=body, headers={"Authorization": f"Bearer {KEY}"}, timeout=HTTP_SECS)
 
 
 def listed(server: GatewayServer) -> dict:
-    r = httpx.get(f"{server.base}/calls", headers={"Authorization": f"Bearer {KEY}"}, timeout=10)
+    r = httpx.get(f"{server.base}/calls", headers={"Authorization": f"Bearer {KEY}"}, timeout=HTTP_SECS)
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -100,7 +102,7 @@ async def until(check, secs: float = 15.0):
 
 
 def ready(server: GatewayServer) -> tuple[int, str]:
-    r = httpx.get(f"{server.base}/health/ready", timeout=5)
+    r = httpx.get(f"{server.base}/health/ready", timeout=HTTP_SECS)
     return r.status_code, r.json()["status"]
 
 
@@ -111,6 +113,7 @@ def cluster():
     env = {"REDIS_URL": redis.url, "REDIS_HEALTH_INTERVAL_SECS": "0.5", "TWILIO_ACCOUNT_SID": ACCOUNT,
            "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_FROM_NUMBER": FROM, "OUTBOUND_ALLOWED_COUNTRIES": "US",
            "TWILIO_API_BASE_URL": twilio.base_url, "GATEWAY_API_KEYS": KEY, "OUTBOUND_RATE_LIMIT": "2/minute",
+           "KEY_ID_SECRET": "scaleout-key-id-secret",
            "LOG_LEVEL": "INFO"}
     a = GatewayServer(env=env)
     try:
@@ -127,7 +130,7 @@ def cluster():
 
 def test_two_replicas_share_a_call_and_ride_out_a_redis_outage(cluster):
     redis, twilio, a, b = cluster
-    assert httpx.get(f"{a.base}/health").json()["call_state"] == {"backend": "redis", "healthy": True}
+    assert httpx.get(f"{a.base}/health", timeout=HTTP_SECS).json()["call_state"] == {"backend": "redis", "healthy": True}
 
     # POST /call on A; the context travels through Redis to B's webhook.
     placed = place_call(a, CONTEXT)
@@ -149,12 +152,12 @@ def test_two_replicas_share_a_call_and_ride_out_a_redis_outage(cluster):
 
     async def go():
         call = asyncio.create_task(caller.run())
-        assert await until(lambda: httpx.get(f"{a.base}/health").json()["active_calls"] == 1), "stream never started"
+        assert await until(lambda: httpx.get(f"{a.base}/health", timeout=HTTP_SECS).json()["active_calls"] == 1, secs=60), "stream never started"
         seen = [listed(s) for s in (a, b)]
         replays = [await replay(s, call_sid, params) for s in (b, a)]
         redis.stop()  # mid-call
         refused_status = await until(lambda: ready(b)[0] == 503 and ready(b))
-        health_b = (await asyncio.to_thread(httpx.get, f"{b.base}/health")).json()
+        health_b = (await asyncio.to_thread(httpx.get, f"{b.base}/health", timeout=HTTP_SECS)).json()
         busy = await asyncio.to_thread(webhook, b, "CA" + "7" * 32)
         result = await call
         return seen, replays, refused_status, health_b, busy, result

@@ -162,3 +162,14 @@ async def test_an_outage_is_noticed_and_recovered_from_by_itself():
     finally:
         await state.close()
         server.stop()
+
+
+def test_shared_state_with_api_keys_needs_a_shared_key_id_secret():
+    from gateway.app import create_app
+    from gateway.settings import MissingSettingError, Settings
+
+    settings = Settings(_env_file=None, redis_url="redis://127.0.0.1:1/0", gateway_api_keys="k1")
+    with pytest.raises(MissingSettingError, match="KEY_ID_SECRET"):
+        create_app(settings)
+    create_app(Settings(_env_file=None, redis_url="redis://127.0.0.1:1/0", gateway_api_keys="k1",
+                        key_id_secret="shared"))  # the connection is made at start-up, not here
