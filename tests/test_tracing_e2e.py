@@ -2,7 +2,7 @@
 in-process, with the OpenTelemetry SDK's in-memory exporter as the collector.
 
 - the call produces one ``conversation`` span (``call_sid``, ``language``), a ``turn`` span under it,
-  and ``stt``, ``llm`` and ``tts`` spans under the turn;
+  and ``stt``, ``llm`` and ``tts`` spans under the turn, each with the ``call_sid``;
 - what was said never leaves the process at default settings: Pipecat recorded the transcript on
   the raw spans, the exported (redacted) ones carry none of :data:`gateway.tracing.SPOKEN_ATTRIBUTES`;
 - every line logged by the call's own code and Pipecat's while it runs carries its ``call_sid``.
@@ -21,7 +21,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from gateway.caller import SimulatedCaller, Turn
-from gateway.tracing import SPOKEN_ATTRIBUTES, exporter_for
+from gateway.tracing import SPOKEN_ATTRIBUTES, CallSidProcessor, exporter_for
 from tests.conftest import fixture
 
 pytestmark = pytest.mark.e2e
@@ -44,6 +44,7 @@ def test_one_call_gives_a_call_span_with_turns_and_stage_children_and_no_transcr
     settings = Settings(_env_file=None, otel_exporter_otlp_endpoint="http://127.0.0.1:9", stream_scheme="ws")
     assert settings.tracing_enabled and not settings.trace_transcripts
     provider = TracerProvider()
+    provider.add_span_processor(CallSidProcessor())  # as setup_tracing does (it sets call_sid at span start)
     provider.add_span_processor(SimpleSpanProcessor(raw))
     provider.add_span_processor(SimpleSpanProcessor(exporter_for(settings, exported)))
     trace.set_tracer_provider(provider)
@@ -82,6 +83,9 @@ def test_one_call_gives_a_call_span_with_turns_and_stage_children_and_no_transcr
     turn_ids = {t.context.span_id for t in turns}
     stages = {s.name for s in spans if s.parent and s.parent.span_id in turn_ids}
     assert {"stt", "llm", "tts"} <= stages, stages
+    under_call = [s for s in spans if s.parent and (s.parent.span_id == call.context.span_id
+                                                    or s.parent.span_id in turn_ids)]
+    assert all(s.attributes.get("call_sid") == result.call_sid for s in under_call)
 
     said = [s for s in raw.get_finished_spans() if s.name == "stt" and s.attributes.get("transcript")]
     assert said, "Pipecat recorded no transcript: nothing to strip, the check below would prove nothing"
