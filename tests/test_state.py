@@ -173,3 +173,40 @@ def test_shared_state_with_api_keys_needs_a_shared_key_id_secret():
         create_app(settings)
     create_app(Settings(_env_file=None, redis_url="redis://127.0.0.1:1/0", gateway_api_keys="k1",
                         key_id_secret="shared"))  # the connection is made at start-up, not here
+
+
+def test_a_replica_refuses_calls_while_redis_is_away_and_takes_them_again(local_resources):
+    """The HTTP side of an outage, in process (the e2e test adds a call in progress)."""
+    from fastapi.testclient import TestClient
+
+    from gateway.app import create_app
+    from gateway.settings import Settings
+
+    def wait_ready(c, status: str) -> dict:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            body = c.get("/health/ready").json()
+            if body["status"] == status:
+                return body
+            time.sleep(0.05)
+        return c.get("/health/ready").json()
+
+    server = RedisServer()
+    settings = Settings(_env_file=None, redis_url=server.url, redis_health_interval_secs=0.1, stream_scheme="ws")
+    try:
+        with TestClient(create_app(settings, local_resources)) as c:
+            assert "<Stream" in c.post("/twilio/voice", data={"CallSid": CALL}).text
+            assert c.get("/health").json()["call_state"] == {"backend": "redis", "healthy": True}
+            server.stop()
+            assert wait_ready(c, "state_unavailable")["status"] == "state_unavailable"
+            assert c.get("/health/ready").status_code == 503 and c.get("/health/live").status_code == 200
+            health = c.get("/health")
+            assert health.status_code == 503 and health.json()["status"] == "state_unavailable"
+            busy = c.post("/twilio/voice", data={"CallSid": OTHER})
+            assert busy.status_code == 200 and "lines are busy" in busy.text and "<Stream" not in busy.text
+            assert c.post("/twilio/status", data={"CallSid": CALL, "CallStatus": "completed"}).status_code == 503
+            server.start()
+            assert wait_ready(c, "ready")["status"] == "ready"
+            assert "<Stream" in c.post("/twilio/voice", data={"CallSid": OTHER}).text
+    finally:
+        server.stop()
