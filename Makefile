@@ -35,9 +35,11 @@ test: setup
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -ra
 
+# Without the e2e tests (servers, models, real-time calls): no model is loaded (tests/conftest.py
+# fails the run if one is) and it takes under a minute. The schemathesis plugin only slows start-up.
 test-fast: setup
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q -ra -m "not e2e"
+	$(BIN)/python -m pytest -q -ra -m "not e2e" -p no:schemathesis
 
 bench: setup
 	$(BIN)/python bench/turn_latency.py --calls 4

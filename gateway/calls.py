@@ -36,7 +36,7 @@ from pipelines.contract import CallInfo
 from pipelines.registry import build_call
 from pipelines.shell import BuiltCall, Resources
 from processors.call_marks import HANGUP_MARK, HangupRequestFrame
-from processors.phrases import phrase
+from dialogue.phrases import phrase
 from processors.twilio_serializer import MalformedMessage, StartMessage, parse_message
 
 if TYPE_CHECKING:

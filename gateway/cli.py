@@ -231,8 +231,6 @@ def uvicorn_config(app, settings: Settings, host: str, port: int, **overrides):
 
 
 def serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from gateway.app import create_app
     from gateway.drain import Drain, DrainingServer
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from gateway.caller import SimulatedCaller, Turn, format_transcript, transcribe_bot
-from tests.conftest import GatewayServer, fixture
+from testkit.server import GatewayServer, fixture
 
 pytestmark = pytest.mark.e2e
 

@@ -22,7 +22,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from gateway.caller import SimulatedCaller, Turn, transcribe_bot
-from tests.conftest import GatewayServer, fixture
+from testkit.server import GatewayServer, fixture
 from tests.fake_twilio import FakeTwilio
 
 ACCOUNT = "AC" + "1" * 32
