@@ -26,9 +26,9 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from gateway.caller import SimulatedCaller, Turn
-from tests.conftest import GatewayServer, fixture
+from testkit.server import GatewayServer, fixture
 from tests.fake_twilio import FakeTwilio
-from tests.redis_server import RedisServer, free_port
+from testkit.redis_server import RedisServer, free_port
 
 pytestmark = pytest.mark.e2e
 

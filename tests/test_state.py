@@ -11,7 +11,7 @@ import pytest
 from gateway.calls import CallRecord
 from gateway.outbound import KeyRateLimiter, OutboundRefused
 from gateway.state import InProcessState, RedisState, StateUnavailable
-from tests.redis_server import RedisServer, free_port
+from testkit.redis_server import RedisServer, free_port
 
 CALL = "CA" + "a" * 32
 OTHER = "CA" + "b" * 32
@@ -175,6 +175,7 @@ def test_shared_state_with_api_keys_needs_a_shared_key_id_secret():
                         key_id_secret="shared"))  # the connection is made at start-up, not here
 
 
+@pytest.mark.e2e  # uses the loaded local models (the webhook needs a ready profile)
 def test_a_replica_refuses_calls_while_redis_is_away_and_takes_them_again(local_resources):
     """The HTTP side of an outage, in process (the e2e test adds a call in progress)."""
     from fastapi.testclient import TestClient

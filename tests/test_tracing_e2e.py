@@ -22,7 +22,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from gateway.caller import SimulatedCaller, Turn
 from gateway.tracing import SPOKEN_ATTRIBUTES, CallSidProcessor, exporter_for
-from tests.conftest import fixture
+from testkit.server import fixture
 
 pytestmark = pytest.mark.e2e
 

@@ -8,11 +8,9 @@ import socket
 import subprocess
 import time
 
+from testkit.server import free_port
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+__all__ = ["RedisServer", "free_port"]
 
 
 class RedisServer:
