@@ -14,11 +14,12 @@ CHECKOV := $(LINT_BIN)/checkov --quiet --compact --skip-download
 
 setup: system-deps $(STAMP)
 
-# espeak-ng speaks the non-English languages (Debian package; needs root or sudo once).
+# espeak-ng speaks the non-English languages; redis-server backs the scale-out tests (Debian
+# packages; needs root or sudo once; the tests start their own redis-server, never the service).
 system-deps:
-	@command -v espeak-ng >/dev/null 2>&1 || { \
+	@{ command -v espeak-ng && command -v redis-server; } >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq espeak-ng >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq espeak-ng redis-server >/dev/null; }
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import WebSocket, WebSocketDisconnect
 from loguru import logger
@@ -38,6 +38,9 @@ from pipelines.shell import BuiltCall, Resources
 from processors.call_marks import HANGUP_MARK, HangupRequestFrame
 from dialogue.phrases import phrase
 from processors.twilio_serializer import MalformedMessage, StartMessage, parse_message
+
+if TYPE_CHECKING:
+    from gateway.state import CallState
 
 START_TIMEOUT_SECS = 10.0
 #: After a goodbye, end the call anyway if Twilio never echoes the hangup mark.
@@ -172,10 +175,10 @@ class CallSession:
     """Runs one call's pipeline and ends it cleanly (see the module docstring)."""
 
     def __init__(self, call: CallInfo, websocket: WebSocket, settings: Settings, resources: Resources,
-                 registry: CallRegistry):
+                 state: CallState):
         self.call = call
         self.settings = settings
-        self.registry = registry
+        self.state = state
         self.record = CallRecord(call.call_sid, call.stream_sid, call.direction, call.language,
                                  to_number=call.to_number, from_number=call.from_number)
         self.built: BuiltCall = build_call(call, websocket, settings, resources, self.on_stream_event)
@@ -241,7 +244,12 @@ class CallSession:
 
     async def run(self) -> None:
         """Run the pipeline until the call ends; always unregisters the call."""
-        self.registry.start(self.record)
+        from gateway.state import StateUnavailable
+
+        try:
+            await self.state.call_started(self.record)
+        except StateUnavailable as e:  # the caller is connected: the call goes on unrecorded
+            self._log.warning(f"call start not recorded in the shared state: {e}")
         metrics.CALLS.labels(self.settings.profile, self.call.direction).inc()
         self._log.info(f"call started ({self.call.direction}, language {self.call.language})")
         runner = WorkerRunner(handle_sigint=False, check_dangling_tasks=False)
@@ -257,7 +265,7 @@ class CallSession:
             bad = self.built.serializer.bad_messages
             if bad:
                 metrics.BAD_MESSAGES.inc(bad)
-            self.registry.end(self.call.call_sid, self.end_reason or "pipeline finished")
+            await self.state.call_ended(self.call.call_sid, self.end_reason or "pipeline finished")
             self._log.info(f"call ended: {self.end_reason or 'pipeline finished'}")
 
 
@@ -305,13 +313,14 @@ async def _watch_media(session: CallSession, timeout_secs: float) -> None:
         await asyncio.sleep(min(1.0, max(0.05, timeout_secs - idle)))
 
 
-async def handle_stream(websocket: WebSocket, settings: Settings, resources: Any, registry: CallRegistry,
+async def handle_stream(websocket: WebSocket, settings: Settings, resources: Any, state: CallState,
                         tokens: StreamTokenLedger | None = None, drain: Any = None) -> None:
     """Serve one ``/twilio/stream`` WebSocket from accept to close; never raises.
 
-    With ``tokens``, the ``start`` message must carry (as customParameter ``token``) an unused token
-    issued for its CallSid in the TwiML; otherwise the socket is closed with 1008. A CallSid that
-    already has a live stream is refused with 1008, a full gateway with 1013. With ``drain``
+    With ``tokens``, the ``start`` message must carry (as customParameter ``token``) a token issued
+    for its CallSid in the TwiML and never used before (on any replica sharing ``state``); otherwise
+    the socket is closed with 1008. A CallSid that already has a live stream (on any replica) is
+    refused with 1008, a full gateway or an unreachable shared state with 1013. With ``drain``
     (:class:`gateway.drain.Drain`), the call is tracked so a draining server waits for it.
     """
     try:
@@ -330,29 +339,49 @@ async def handle_stream(websocket: WebSocket, settings: Settings, resources: Any
     except WebSocketDisconnect:
         logger.info("twilio stream closed before start")
         return
+    # Every line logged while this call runs — ours and Pipecat's, in every task the call starts —
+    # carries its CallSid (loguru's contextvars-based ``contextualize``).
+    with logger.contextualize(call_sid=call.call_sid):
+        await _serve_call(websocket, call, settings, resources, state, tokens, drain)
+
+
+async def _serve_call(websocket: WebSocket, call: CallInfo, settings: Settings, resources: Any, state: CallState,
+                      tokens: StreamTokenLedger | None, drain: Any) -> None:
+    """:func:`handle_stream` once ``start`` arrived: token, claim, pipeline run, release."""
+    from gateway.state import StateUnavailable
+
     log = logger.bind(call_sid=call.call_sid)
-    if tokens is not None:
-        refused = tokens.redeem(call.call_sid, call.parameters.get("token"))
-        if refused:
-            log.warning(f"twilio stream refused: {refused}")
-            metrics.CALLS_REFUSED.labels("stream_token").inc()
-            await _close(websocket, 1008, refused)
-            return
-    refusal = registry.claim(call.call_sid, settings.max_concurrent_calls)
+    try:
+        if tokens is not None:
+            token = call.parameters.get("token")
+            refused, expires = tokens.verify(call.call_sid, token)
+            if not refused and not await state.use_token(token, expires):
+                refused = "stream token already used"
+            if refused:
+                log.warning(f"twilio stream refused: {refused}")
+                metrics.CALLS_REFUSED.labels("stream_token").inc()
+                await _close(websocket, 1008, refused)
+                return
+        refusal = await state.claim(call.call_sid, settings.max_concurrent_calls)
+    except StateUnavailable as e:
+        log.warning(f"twilio stream refused: {e}")
+        metrics.CALLS_REFUSED.labels("state_unavailable").inc()
+        await _close(websocket, 1013, "shared call state unavailable")
+        return
     if refusal == "duplicate":
         log.warning("twilio stream refused: this CallSid already has a live media stream")
         metrics.CALLS_REFUSED.labels("duplicate_stream").inc()
         await _close(websocket, 1008, "call already has a live stream")
         return
     if refusal == "capacity":
-        log.warning(f"call refused: {len(registry.active)} calls in progress")
+        log.warning(f"call refused: {len(state.local.active)} calls in progress")
         metrics.CALLS_REFUSED.labels("capacity").inc()
         await _close(websocket, 1013, "gateway at capacity")
         return
     try:
-        session = CallSession(call, websocket, settings, resources, registry)
+        session = CallSession(call, websocket, settings, resources, state)
     except Exception as e:
-        registry.release(call.call_sid)
+        await state.release(call.call_sid)
         log.exception(f"could not build pipeline: {e}")
         metrics.CALLS_REFUSED.labels("build").inc()
         await _close(websocket, 1011, "pipeline build failed")
@@ -364,7 +393,7 @@ async def handle_stream(websocket: WebSocket, settings: Settings, resources: Any
         await session.run()
     finally:
         watchdog.cancel()
-        registry.release(call.call_sid)  # no-op after a normal end
+        await state.release(call.call_sid)  # no-op after a normal end
         if drain is not None:
             drain.untrack(session)
 

@@ -219,21 +219,33 @@ class StreamTokenLedger:
     def issue(self, call_sid: str, ttl_secs: int) -> str:
         return make_stream_token(self._secret, call_sid, ttl_secs)
 
-    def redeem(self, call_sid: str, token: str | None, now: float | None = None) -> str | None:
-        """Accept ``token`` for ``call_sid`` once. Returns ``None`` if accepted, else the reason."""
+    def verify(self, call_sid: str, token: str | None, now: float | None = None) -> tuple[str | None, int]:
+        """Check ``token`` for ``call_sid`` without using it up.
+
+        Returns ``(None, expires)`` — ``expires`` in unix s — when it was issued for this call and is
+        still valid, else ``(reason, 0)``. Single use is the caller's (:meth:`redeem` in process,
+        :meth:`gateway.state.CallState.use_token` across replicas).
+        """
         import hmac
 
         now = now if now is not None else time.time()
         if not token or "." not in token:
-            return "missing stream token"
+            return "missing stream token", 0
         expires_s, _, mac = token.partition(".")
         if not expires_s.isdigit():
-            return "malformed stream token"
+            return "malformed stream token", 0
         expires = int(expires_s)
         if not hmac.compare_digest(mac, _token_mac(self._secret, call_sid, expires)):
-            return "stream token not issued for this call"
+            return "stream token not issued for this call", 0
         if expires < now:
-            return "stream token expired"
+            return "stream token expired", 0
+        return None, expires
+
+    def redeem(self, call_sid: str, token: str | None, now: float | None = None) -> str | None:
+        """Accept ``token`` for ``call_sid`` once (in this ledger). Returns ``None`` if accepted, else the reason."""
+        refused, expires = self.verify(call_sid, token, now)
+        if refused:
+            return refused
         if token in self._used:
             return "stream token already used"
         self._used[token] = expires

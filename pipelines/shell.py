@@ -257,6 +257,9 @@ def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources
         idle_timeout_secs=settings.call_idle_timeout_secs,
         observers=[timing],
         enable_rtvi=False,
+        # Pipecat's OpenTelemetry spans (call → turn → stt/llm/tts) when the settings say so.
+        enable_tracing=getattr(settings, "tracing_enabled", False),
+        additional_span_attributes={"call_sid": call.call_sid, "language": code},
         conversation_id=call.call_sid,
         name=f"call-{call.call_sid}",
     )

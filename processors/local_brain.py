@@ -32,9 +32,11 @@ from pipecat.frames.frames import (
     LLMFullResponseStartFrame,
     LLMTextFrame,
 )
+from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.frame_processor import FrameDirection
 from pipecat.services.llm_service import FunctionCallFromLLM, LLMService
 from pipecat.services.settings import LLMSettings
+from pipecat.utils.tracing.service_decorators import traced_llm
 from pipecat.utils.types import NOT_GIVEN, NotGiven, is_given
 
 from dialogue.policy import BrainTurn, FlightDialogue
@@ -139,8 +141,9 @@ class LocalBrainService(LLMService):
                 )
             ])
 
-    async def _respond(self, frame: LLMContextFrame) -> None:
-        messages = frame.context.get_messages()
+    @traced_llm  # an "llm" span per answer when the worker traces (Pipecat's own decorator)
+    async def _respond(self, context: LLMContext) -> None:
+        messages = context.get_messages()
         new = messages[self._handled_messages:]
         self._handled_messages = len(messages)
         last = next((m for m in reversed(new) if isinstance(m, dict) and m.get("role") in ("user", "tool")), None)
@@ -168,7 +171,7 @@ class LocalBrainService(LLMService):
                 turn = self.dialogue.repeat()  # DTMF 0 (processors.dtmf_commands)
             else:
                 turn = self.dialogue.handle_user(text)
-        await self._act(turn, frame.context)
+        await self._act(turn, context)
 
     async def process_frame(self, frame: Frame, direction: FrameDirection):
         """Answer each ``LLMContextFrame``; everything else behaves as in ``LLMService``."""
@@ -176,7 +179,7 @@ class LocalBrainService(LLMService):
         if isinstance(frame, LLMContextFrame):
             try:
                 await self.start_processing_metrics()
-                await self._respond(frame)
+                await self._respond(frame.context)
             except Exception as e:  # never let a rule bug kill the call: apologise instead
                 logger.exception(f"{self}: dialogue error: {e}")
                 await self.speak(self.dialogue.apology())

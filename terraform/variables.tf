@@ -119,7 +119,7 @@ variable "min_tasks" {
 }
 
 variable "max_tasks" {
-  description = "Most running tasks. Above 1 the tasks must share call state (REDIS_URL; see README 'Scaling out')."
+  description = "Most running tasks. Above 1 the tasks must share call state (REDIS_URL; see README 'Scale-out')."
   type        = number
   default     = 10
 }

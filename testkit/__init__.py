@@ -2,6 +2,7 @@
 
 - :mod:`testkit.server` — ``python -m gateway serve`` in a subprocess on 127.0.0.1, and the WAV
   fixture paths;
+- :mod:`testkit.redis_server` — a throwaway ``redis-server`` on a free loopback port;
 - :mod:`testkit.fake_vendors` — Amadeus and SerpApi stand-ins speaking their wire formats;
 - :mod:`testkit.words` — word overlap between a reference text and a transcript;
 - :mod:`testkit.labelled_places` — place phrases labelled with their acceptable codes.
