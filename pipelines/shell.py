@@ -48,6 +48,7 @@ from flights.chain import ProviderChain, build_chain
 from flights.timetable import TimetableProvider
 from pipelines.contract import CallInfo, CallSetup, Profile, ProfileCore, ProfileResources
 from processors.call_language import CallLanguage
+from processors.language_fusion import TextLanguageDetector
 from processors.call_marks import CallMarksProcessor
 from processors.call_tools import CallTools
 from processors.dtmf_commands import DTMFCommandsProcessor
@@ -171,6 +172,9 @@ def load_resources(profile: Profile, settings: CallShellSettings) -> Resources:
     profile.check(settings)
     core = profile.load(settings)
     search = load_flight_search(settings)
+    # The text language identifier (lingua, ~1 GB of n-gram models) is built now, not in the first
+    # call's first turn, where it stalled the language switch for seconds.
+    TextLanguageDetector.confidences("warm up")
     logger.info(f"{profile.name} profile ready")
     return Resources(profile=profile, core=core, flight_search=search,
                      number_languages=number_languages(settings.number_languages))

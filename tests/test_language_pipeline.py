@@ -71,6 +71,7 @@ from processors.call_tools import CallTools
 from dialogue.policy import FlightDialogue
 from processors.dtmf_commands import DTMFCommandsProcessor
 from processors.flight_tool import SEARCH_FLIGHTS, FlightToolProcessor
+from processors.language_fusion import TextLanguageDetector
 from processors.language_switch import LanguageSwitchProcessor, starting_language
 from processors.local_brain import LocalBrainService, LocalBrainSettings
 
@@ -80,6 +81,13 @@ TURN_GUARD_SECS = 30.0
 
 SPANISH_WORDS = re.compile(r"\b(vuelos?|sale|llega|euros|dólares|de la (mañana|tarde|noche)|hay|encontré)\b", re.I)
 ENGLISH_WORDS = re.compile(r"\b(flights?|leaves|arrives|dollars|found|there (is|are))\b", re.I)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _text_detector_built():
+    """Build lingua's detector once before the calls, as the gateway does at start-up
+    (``pipelines.shell.load_resources``), so no turn waits for it."""
+    TextLanguageDetector.confidences("warm up")
 
 
 class Tap(FrameProcessor):

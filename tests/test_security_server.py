@@ -34,6 +34,8 @@ RECEIPT_SECS = 2.0
 MEDIA_SECS = 2.0
 SILENCE = base64.b64encode(b"\xff" * 160).decode()
 
+pytestmark = pytest.mark.e2e  # real gateway processes (with their models) and a fake Twilio
+
 
 @pytest.fixture(scope="module")
 def fake_twilio():
