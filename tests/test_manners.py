@@ -4,12 +4,10 @@ AudioBufferProcessor, and call records."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 import wave
 import xml.etree.ElementTree as ET
-from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
@@ -53,6 +51,7 @@ from processors.call_recording import CallRecorder, prune_recordings
 from processors.call_tools import TRANSFER_CALL, CallTools, whisper_text
 from processors.dtmf_commands import TRANSFER_DIGIT, DTMFCommandsProcessor
 from processors.idle_caller import IdleCaller, last_question
+from processors.interruptions import InterruptionCounter
 from processors.local_brain import LocalBrainService
 from tests.fake_twilio import FakeTwilio
 
@@ -383,3 +382,45 @@ def test_whisper_webhook_says_the_text_to_the_agent():
         r = client.post("/twilio/whisper?text=Call+from+the+flight+desk.&language=de", data={"CallSid": "CA" + "5" * 32})
         say = ET.fromstring(r.text).find("Say")
         assert r.status_code == 200 and say.text == "Call from the flight desk." and say.get("language") == "de-DE"
+
+
+async def test_interruptions_are_real_with_words_and_false_without():
+    clears = [0]
+    counter = InterruptionCounter(lambda: clears[0])
+
+    class Said:
+        def __init__(self, content):
+            self.content = content
+
+    for content, cleared in (("wait, no, Tuesday", True), ("", True), ("", False), ("next Friday", False)):
+        await counter.on_turn_started(None, None)
+        clears[0] += int(cleared)
+        await counter.on_turn_stopped(None, None, Said(content))
+    assert counter.counts() == {"real": 1, "false": 1}
+
+
+def test_the_shell_records_and_announces_it_only_with_record_calls(tmp_path):
+    from flights.chain import ProviderChain
+    from flights.timetable import TimetableProvider
+    from pipecat.processors.audio.audio_buffer_processor import AudioBufferProcessor
+    from pipelines.contract import CallInfo
+    from pipelines.shell import Resources, build_call
+    from tests.test_shell import RulesOnlyProfile, RulesOnlySettings
+
+    profile = RulesOnlyProfile()
+    resources = Resources(profile=profile, core=profile.load(RulesOnlySettings(_env_file=None)),
+                          flight_search=ProviderChain([TimetableProvider()]), number_languages={})
+    call = CallInfo(call_sid="CA" + "6" * 32, stream_sid="MZ" + "6" * 32, language="fr", parameters={"language": "fr"})
+    off = build_call(call, None, Settings(_env_file=None, recordings_dir=str(tmp_path)), resources, on_event=None)
+    assert off.recorder is None
+    assert not any(isinstance(p, AudioBufferProcessor) for p in off.pipeline.processors)
+    assert off.user_aggregator._params.user_idle_timeout == 8.0
+    on = build_call(call, None, Settings(_env_file=None, record_calls=True, recordings_dir=str(tmp_path),
+                                         idle_reprompt_secs=3), resources, on_event=None)
+    processors = on.pipeline.processors
+    assert processors.index(on.recorder.processor) == processors.index(on.transport.output()) + 1
+    assert on.greeting[0].text == phrase("fr", "recording_notice")
+    assert [f.text for f in on.greeting[1:]] == [f.text for f in off.greeting]
+    assert on.user_aggregator._params.user_idle_timeout == 3
+    # no TRANSFER_NUMBER / no Twilio REST: the tool reports "unavailable"
+    assert on.call_tools.transfer_available is False
