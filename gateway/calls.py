@@ -343,7 +343,13 @@ class CallSession:
             self.transfer_outcome = "failed"
             self.built.marks.transfer_requested = None
             speak = self.built.core.filler_frame or TTSSpeakFrame
-            await self.worker.queue_frame(speak(phrase(self.built.language.current, "no_agent")))
+            text = phrase(self.built.language.current, "no_agent")
+            if self.built.idle is not None:
+                try:
+                    text = " ".join(p for p in (text, self.built.idle.open_question() or "") if p)
+                except Exception as q:  # the apology alone is enough
+                    self._log.debug(f"no open question after a failed transfer: {q}")
+            await self.worker.queue_frame(speak(text))
             return
         self.transfer_outcome = "transferred"
         self._log.info("call transferred to TRANSFER_NUMBER")

@@ -51,7 +51,8 @@ class IdleCaller:
                  is_ending: Callable[[], bool] = lambda: False) -> None:
         self._language = language
         self._speak = speak
-        self._open_question = open_question
+        #: ``() -> str | None``: the question the caller is expected to answer now
+        self.open_question = open_question
         self._max = max(0, int(max_reprompts))
         self._is_ending = is_ending
         self.reprompts = 0
@@ -73,7 +74,7 @@ class IdleCaller:
             self.total_reprompts += 1
             question = ""
             try:
-                question = (self._open_question() or "").strip()
+                question = (self.open_question() or "").strip()
             except Exception as e:  # a brain bug must not silence the re-prompt
                 logger.warning(f"idle re-prompt: no open question ({e})")
             text = " ".join(p for p in (phrase(language, "idle_reprompt"), question) if p)
