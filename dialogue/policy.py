@@ -80,6 +80,8 @@ class BrainTurn:
     """Arguments for ``search_flights`` (the tool schema exactly), or None."""
     end_call: bool = False
     """True once the goodbye is in ``say``: hang up after speaking it."""
+    transfer: bool = False
+    """The caller asked for a person: call ``transfer_call`` (with :meth:`FlightDialogue.handover`)."""
 
 
 @dataclass
@@ -130,6 +132,28 @@ class FlightDialogue:
     def last_answer(self) -> str | None:
         """What to say for "repeat that" (the last question or the last results)."""
         return self._last_answer
+
+    def open_question(self) -> str:
+        """The question the caller is expected to answer now, in the current language (for an idle
+        re-prompt): the pending slot question, "anything else?" after results, or the retry offer."""
+        return self._question_text()
+
+    def handover(self) -> dict[str, str]:
+        """What the caller gave so far, spoken in the current language, for a person taking over:
+        ``{"origin", "destination", "date"}`` (only the slots that are filled; ``{}`` for none)."""
+        s = self.slots
+        out = {}
+        if s.origin is not None:
+            out["origin"] = self._name(s.origin)
+        if s.destination is not None:
+            out["destination"] = self._name(s.destination)
+        if s.departure_date is not None:
+            out["date"] = self._spoken_date(s.departure_date)
+        return out
+
+    def transfer_unavailable(self) -> BrainTurn:
+        """No one can take the call: say so and carry on with the open question."""
+        return self._reply(self._join(self._p("no_agent"), self._question_text()), remember=False)
 
     def searching_text(self) -> str | None:
         """The filler for the search about to run ("Let me check flights from A to B.")."""
@@ -199,6 +223,10 @@ class FlightDialogue:
         if not words or not any(ch.isalnum() for ch in norm):
             logger.debug("dialogue: empty or noise turn")
             return self._not_understood()
+
+        if has(lang, norm, "transfer"):
+            logger.info("dialogue: caller asks for a person")
+            return BrainTurn(say=None, transfer=True)
 
         if has(lang, norm, "repeat") or only(lang, norm, ("repeat_alone",), ("hesitation", "greeting")):
             return self._repeat()

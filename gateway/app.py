@@ -7,7 +7,8 @@ Security (https://www.twilio.com/docs/usage/webhooks/webhooks-security): with ``
 set, ``/twilio/voice``, ``/twilio/status`` and the ``/twilio/stream`` upgrade need a valid
 ``X-Twilio-Signature`` (403 otherwise), and each stream must present the per-call token its TwiML
 carried. Only ``INSECURE_SKIP_TWILIO_SIGNATURE=true`` turns this off (reported by ``/health`` and
-logged at start-up). ``POST /call`` and ``GET /calls`` need a ``GATEWAY_API_KEYS`` bearer key;
+logged at start-up). ``POST /call``, ``GET /calls`` and ``GET /calls/{call_sid}`` need a
+``GATEWAY_API_KEYS`` bearer key;
 failed key attempts are limited per client address (``AUTH_FAILURE_RATE_LIMIT``, then 429).
 
 Front-door limits: FastAPI's ``max_body_size`` (Starlette's ``RequestBodyLimitMiddleware``) counts
@@ -66,6 +67,7 @@ from gateway.twilio import (
     refusal_twiml,
     signature_valid,
     stream_twiml,
+    whisper_twiml,
 )
 from pipelines.registry import load_resources
 from pipelines.shell import Resources
@@ -251,7 +253,18 @@ async def media_stream(websocket: WebSocket) -> None:
         await websocket.close(code=1013, reason="starting")
         return
     await handle_stream(websocket, settings, app.state.resources, app.state.call_state, app.state.tokens,
-                        app.state.drain)
+                        app.state.drain, app.state.twilio_rest)
+
+
+@twilio_router.post("/whisper")
+async def transfer_whisper(request: Request, _form: dict[str, str] = Depends(twilio_form)) -> Response:
+    """TwiML the agent's leg of a transfer runs once the agent answers, before the caller is
+    bridged (``<Number url>``, https://www.twilio.com/docs/voice/twiml/number#url): ``<Say>`` of the
+    ``text`` query parameter (the route and date gathered; cut to 300 characters) in ``language``.
+    Signed by Twilio like every webhook (403 otherwise)."""
+    q = request.query_params
+    language = normalize_language(q.get("language")) or request.app.state.settings.default_language
+    return Response(whisper_twiml(q.get("text") or "", language), media_type="application/xml")
 
 
 @calls_router.post("/call", status_code=201)
@@ -322,6 +335,19 @@ async def list_calls(_key: str = Depends(require_api_key),
         return JSONResponse(await state.listing())
     except StateUnavailable:
         raise HTTPException(503, "shared call state unavailable (REDIS_URL)") from None
+
+
+@calls_router.get("/calls/{call_sid}")
+async def get_call(call_sid: str, _key: str = Depends(require_api_key),
+                   registry: CallRegistry = Depends(get_registry)) -> JSONResponse:
+    """One call's record: start/end, direction, numbers masked but for the last 4 digits, languages
+    and switches, turns with latency, searches, interruptions, how it ended, the recording file;
+    what was said only with ``STORE_TRANSCRIPTS``. 401 without a key; 404 for an unknown CallSid or
+    a record older than ``CALL_RECORD_TTL_SECS``."""
+    record = registry.record(call_sid) if is_call_sid(call_sid) else None
+    if record is None:
+        raise HTTPException(404, "no such call")
+    return JSONResponse(record.detail())
 
 
 @ops_router.get("/health")
@@ -452,6 +478,7 @@ def create_app(settings: Settings, resources: Resources | None = None, drain: Dr
     app.state.resources = resources
     app.state.call_state = call_state
     app.state.registry = call_state.local  # this replica's live streams
+    app.state.registry.record_ttl_secs = settings.call_record_ttl_secs
     app.state.load_error = None
     app.state.drain = drain if drain is not None else Drain(settings.drain_timeout_secs)
     app.state.rate_limiter = KeyRateLimiter(settings.outbound_rate_limit, call_state.rate_storage)

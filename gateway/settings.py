@@ -73,6 +73,16 @@ class GatewaySettings(BaseSettings):
         description="Proxies whose X-Forwarded-Host/-Proto/-For are trusted (uvicorn's convention: "
         "comma-separated IPs or networks, '*' for any); unset: none, the public URL is PUBLIC_HOST",
     )
+    transfer_number: str | None = Field(
+        None, description="E.164 number a caller asking for a person is transferred to (Twilio <Dial>); "
+        "unset: the bot says no one is available"
+    )
+    store_transcripts: bool = Field(
+        False, description="Keep what was said (both sides) in the call records of GET /calls/{call_sid}"
+    )
+    call_record_ttl_secs: int = Field(
+        86400, ge=60, description="How long a finished call's record is kept for GET /calls/{call_sid}, and call records and live-stream claims live in Redis (s)"
+    )
     stream_media_timeout_secs: float = Field(
         15.0, gt=0, description="End a stream that sent no media for this long (s); Twilio sends it every 20 ms"
     )
@@ -178,9 +188,6 @@ class ScaleOutSettings(BaseSettings):
     )
     redis_health_interval_secs: float = Field(
         1.0, gt=0, le=60, description="How often Redis is pinged to refuse, then retake, calls (s)"
-    )
-    call_record_ttl_secs: int = Field(
-        86_400, ge=60, description="How long call records and live-stream claims live in Redis (s)"
     )
     log_format: Literal["text", "json"] = Field(
         "text", description="text: one readable line per event; json: one JSON object per line"

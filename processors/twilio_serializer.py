@@ -253,6 +253,11 @@ class GatewayTwilioSerializer(TwilioFrameSerializer):
         self._last_mark: str | None = None
         self._audio_after_mark = False
 
+    def keep_call_up(self) -> None:
+        """Do not hang the call up through REST when the pipeline ends (it was handed to a
+        ``<Dial>`` transfer and Twilio goes on with it)."""
+        self._params.auto_hang_up = False
+
     async def setup(self, setup) -> None:
         """Pipeline setup (the transport is about to read): media idleness is measured from here."""
         await super().setup(setup)

@@ -76,9 +76,9 @@ def test_shell_builds_a_typed_call_around_any_profile():
     built = build_call(call, None, Settings(_env_file=None), resources, on_event=None)
 
     assert (built.language.current, built.language.source) == ("es", "number")
-    assert built.core.llm.has_function("search_flights") and built.core.llm.has_function("end_call")
+    assert all(built.core.llm.has_function(n) for n in ("search_flights", "end_call", "transfer_call"))
     tools = [t.name for t in built.context.tools.standard_tools]
-    assert tools == ["search_flights", "end_call"]
+    assert tools == ["search_flights", "end_call", "transfer_call"]
     order = [type(p) for p in built.pipeline.processors[1:-1]]
     # no STT/TTS in this core: the shell's processors around the brain, in order
     assert order.index(LanguageSwitchProcessor) < order.index(type(built.user_aggregator)) \
