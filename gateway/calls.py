@@ -550,11 +550,11 @@ async def handle_stream(websocket: WebSocket, settings: Settings, resources: Any
     # Every line logged while this call runs — ours and Pipecat's, in every task the call starts —
     # carries its CallSid (loguru's contextvars-based ``contextualize``).
     with logger.contextualize(call_sid=call.call_sid):
-        await _serve_call(websocket, call, settings, resources, state, tokens, drain)
+        await _serve_call(websocket, call, settings, resources, state, tokens, drain, rest)
 
 
 async def _serve_call(websocket: WebSocket, call: CallInfo, settings: Settings, resources: Any, state: CallState,
-                      tokens: StreamTokenLedger | None, drain: Any) -> None:
+                      tokens: StreamTokenLedger | None, drain: Any, rest: TwilioRest | None) -> None:
     """:func:`handle_stream` once ``start`` arrived: token, claim, pipeline run, release."""
     from gateway.state import StateUnavailable
 
