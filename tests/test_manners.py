@@ -30,6 +30,7 @@ from pipecat.frames.frames import (
 )
 from pipecat.audio.dtmf.types import KeypadEntry
 from pipecat.pipeline.pipeline import Pipeline
+from pipecat.turns.user_turn_strategies import ExternalUserTurnStrategies
 from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.aggregators.llm_response_universal import (
     LLMContextAggregatorPair,
@@ -121,7 +122,8 @@ async def test_user_idle_controller_fires_only_while_the_bot_waits_for_an_answer
     The 0.1 s timeout is far below the 0.6 s waits: the check is whether it fires, not when."""
     def pipeline():
         context = LLMContext()
-        user, _assistant = LLMContextAggregatorPair(context, user_params=LLMUserAggregatorParams(user_idle_timeout=0.1))
+        user, _assistant = LLMContextAggregatorPair(context, user_params=LLMUserAggregatorParams(
+            user_idle_timeout=0.1, user_turn_strategies=ExternalUserTurnStrategies()))  # no Smart Turn model
         idle = IdleCaller(language=CallLanguage(), speak=TTSSpeakFrame, open_question=lambda: "Where to?",
                           max_reprompts=2)
         idle.attach(user)
@@ -193,7 +195,8 @@ async def _brain_turn(tools: CallTools, dialogue: FlightDialogue, text: str):
     marks = CallMarksProcessor("MZ1")
     tap = Tap()
     context = LLMContext(messages=[{"role": "user", "content": text}])
-    _user, assistant = LLMContextAggregatorPair(context)
+    _user, assistant = LLMContextAggregatorPair(  # external strategies: no Smart Turn model
+        context, user_params=LLMUserAggregatorParams(user_turn_strategies=ExternalUserTurnStrategies()))
     await run_test(Pipeline([brain, marks, tap, assistant]),
                    frames_to_send=[LLMContextFrame(context=context), SleepFrame(0.5)])
     return tap.frames, marks
