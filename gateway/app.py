@@ -234,6 +234,8 @@ async def health(request: Request, settings: Settings = Depends(get_settings_dep
     }
     if ready and hasattr(resources, "describe"):
         body["resources"] = resources.describe()
+        if body["resources"].get("problems"):  # e.g. a cloud vendor rejected a key at start-up
+            body["status"] = "degraded"
         search = getattr(resources, "flight_search", None)
         flights: dict[str, Any] = {"order": settings.flight_providers}
         if search is not None and hasattr(search, "stats"):

@@ -32,9 +32,15 @@ def serve(args: argparse.Namespace) -> int:
 
     from gateway.app import create_app
 
+    from gateway.settings import MissingSettingError
+
     settings = Settings()
     _setup_logging(args.log_level or settings.log_level)
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except MissingSettingError as e:  # e.g. PROFILE=realtime without OPENAI_API_KEY
+        logger.error(f"cannot start: {e}")
+        return 2
     uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port,
                 log_level="warning", ws_ping_interval=None)
     return 0

@@ -173,16 +173,18 @@ class Settings(BaseSettings):
         Raises:
             MissingSettingError: naming the first missing environment variable.
         """
-        import os
+        if self.profile == "realtime":
+            from pipelines.realtime import RealtimeSettings
 
-        needed: dict[str, list[str]] = {
-            "local": [],
-            "realtime": ["OPENAI_API_KEY"],
-            "cascade": ["DEEPGRAM_API_KEY", "OPENAI_API_KEY", "CARTESIA_API_KEY"],
-        }
-        for var in needed[self.profile]:
-            if not os.environ.get(var):
-                raise MissingSettingError(f"profile {self.profile!r} needs {var} to be set")
+            missing = RealtimeSettings().missing()
+        elif self.profile == "cascade":
+            from pipelines.cascade import CascadeSettings
+
+            missing = CascadeSettings().missing()
+        else:
+            missing = []
+        if missing:  # keys may come from the environment or from .env (the profile settings read both)
+            raise MissingSettingError(f"profile {self.profile!r} needs {missing[0]} to be set")
 
 
 @lru_cache

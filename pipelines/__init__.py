@@ -25,6 +25,14 @@ def load_resources(settings: Settings) -> Any:
         from pipelines.local import load_resources as load_local
 
         return load_local(settings)
+    if settings.profile == "realtime":
+        from pipelines.realtime import load_resources as load_realtime
+
+        return load_realtime(settings)
+    if settings.profile == "cascade":
+        from pipelines.cascade import load_resources as load_cascade
+
+        return load_cascade(settings)
     raise ProfileUnavailableError(
         f"profile {settings.profile!r} is not available in this build; use PROFILE=local"
     )
@@ -36,6 +44,14 @@ def build_call(call: CallInfo, websocket, settings: Settings, resources: Any, on
         from pipelines.local import build
 
         return build(call, websocket, settings, resources, on_event)
+    if settings.profile == "realtime":
+        from pipelines.realtime import build as build_realtime
+
+        return build_realtime(call, websocket, settings, resources, on_event)
+    if settings.profile == "cascade":
+        from pipelines.cascade import build as build_cascade
+
+        return build_cascade(call, websocket, settings, resources, on_event)
     raise ProfileUnavailableError(f"profile {settings.profile!r} is not available in this build")
 
 

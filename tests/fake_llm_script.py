@@ -4,6 +4,7 @@ It is a test double of an unreachable vendor: deterministic rules map the conver
 the next reply, so a test knows exactly what the "model" will do.
 
 - no user message yet → :attr:`ScriptedModel.greeting` (in the language of the instructions);
+- the last item is a system message about a dropped connection → a short apology;
 - the last item is a ``search_flights`` result → the result's ``speech`` read out (the figures the
   caller must hear come from the tool result, not from the script), or an apology when the status
   is not ``ok``;
@@ -44,8 +45,9 @@ class Call:
 
 def instructions_language(instructions: str | None) -> str | None:
     """The language the instructions ask for ("... in Spanish ..." → ``es``), or ``None``."""
-    m = re.search(r"\b(?:answer|speak|reply|respond)\s+(?:only\s+)?in\s+(\w+)", instructions or "", re.I)
-    return LANGUAGE_NAMES.get(m.group(1).lower()) if m else None
+    found = re.findall(r"\b(?:answer|speak|reply|respond)\s+(?:only\s+)?in\s+(\w+)", instructions or "", re.I)
+    codes = [LANGUAGE_NAMES[w.lower()] for w in found if w.lower() in LANGUAGE_NAMES]
+    return codes[-1] if codes else None
 
 
 class ScriptedModel:
@@ -76,6 +78,8 @@ class ScriptedModel:
         return decision
 
     def _decide(self, messages: list[dict[str, Any]]) -> Say | Call | None:
+        if messages and messages[-1].get("role") == "system" and "dropped" in (messages[-1].get("content") or ""):
+            return Say("Sorry, the line dropped for a moment. Could you say that again?")
         convo = [m for m in messages if m.get("role") != "system"]
         if convo and convo[-1].get("role") == "tool":
             last = convo[-1]
@@ -99,12 +103,15 @@ class ScriptedModel:
 
 
 #: The dialogue most tests use: a route and date → search_flights; goodbye → end_call.
-def flight_desk_model() -> ScriptedModel:
+#: ``filler``: the model says "Let me check…" before the search (speech-to-speech profiles).
+def flight_desk_model(filler: bool = False) -> ScriptedModel:
     return ScriptedModel([
         (r"boston.*chicago|chicago.*boston", Call("search_flights", {
-            "origin": "BOS", "destination": "ORD", "departure_date": "2027-03-05"})),
+            "origin": "BOS", "destination": "ORD", "departure_date": "2027-03-05"},
+            text="Let me check flights from Boston to Chicago." if filler else "")),
         (r"madrid.*barcelona|barcelona", Call("search_flights", {
-            "origin": "MAD", "destination": "BCN", "departure_date": "2027-04-15"})),
+            "origin": "MAD", "destination": "BCN", "departure_date": "2027-04-15"},
+            text="Voy a buscar vuelos de Madrid a Barcelona." if filler else "")),
         (r"\b(goodbye|bye|adi[oó]s)\b", Call("end_call", {}, text="Thank you for calling. Goodbye!")),
         (r"\bwait\b|\bstop\b", Say("Of course, go ahead.")),
     ])

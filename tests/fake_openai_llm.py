@@ -12,6 +12,8 @@ text in word chunks (``delta.content``), then any tool call (``delta.tool_calls`
 chunk with ``choices: []`` and ``usage``, then ``data: [DONE]``. The reply comes from the
 :class:`~tests.fake_llm_script.ScriptedModel` (the system message is its "instructions").
 
+``GET /v1/models`` lists one model (the gateway's start-up key check).
+
 Faults: ``reject_status`` (401 with OpenAI's ``invalid_api_key`` error body),
 ``first_byte_delay_secs``, ``drop_next_streams`` (that many streams are cut after the first chunk).
 Every request body is kept in :attr:`FakeChatCompletions.requests`.
@@ -136,9 +138,23 @@ class FakeChatCompletions(ThreadedServer):
         await resp.write_eof()
         return resp
 
+    async def _models(self, request: web.Request) -> web.Response:
+        """``GET /v1/models`` (https://platform.openai.com/docs/api-reference/models/list)."""
+        status = self.reject_status
+        if status is None and request.headers.get("Authorization") != f"Bearer {self.api_key}":
+            status = 401
+        if status is not None:
+            self.rejected += 1
+            return web.json_response({"error": {"message": "Incorrect API key provided.",
+                                                "type": "invalid_request_error", "code": "invalid_api_key"}},
+                                     status=status)
+        return web.json_response({"object": "list", "data": [
+            {"id": "gpt-4o-mini", "object": "model", "created": 1721172741, "owned_by": "system"}]})
+
     async def _serve(self):
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._completions)
+        app.router.add_get("/v1/models", self._models)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)

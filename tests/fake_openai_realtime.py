@@ -13,7 +13,8 @@ Pipecat 1.14's ``OpenAIRealtimeLLMService`` sends and parses (``pipecat/services
   server VAD (``turn_detection`` not ``false``) the server sends ``input_audio_buffer.speech_started``
   (cancelling a running response, as ``interrupt_response`` does by default) and, at the end of
   the utterance, ``speech_stopped``, ``committed``, the user ``conversation.item.added``,
-  ``conversation.item.input_audio_transcription.completed`` with the next scripted transcript, and
+  ``conversation.item.input_audio_transcription.completed`` with the next scripted transcript (when
+  the session enabled ``audio.input.transcription``), and
   a response. With turn detection off the client's ``input_audio_buffer.commit`` closes the
   utterance and ``response.create`` asks for the reply.
 - ``conversation.item.create`` (messages, ``function_call_output``) → ``conversation.item.added``;
@@ -156,6 +157,8 @@ class _Session:
         await self.send({"type": "input_audio_buffer.committed", "item_id": item["id"],
                          "previous_item_id": self.items[-1]["id"] if self.items else None})
         await self.add_item(item)
+        if not ((self.session.get("audio") or {}).get("input") or {}).get("transcription"):
+            return  # input transcription is off unless the session asks for it
         await self.send({"type": "conversation.item.input_audio_transcription.completed",
                          "item_id": item["id"], "content_index": 0, "transcript": text})
 
@@ -257,7 +260,7 @@ class FakeRealtime(ThreadedServer):
     def __init__(self, api_key: str = "sk-test-realtime", model: ScriptedModel | None = None,
                  transcripts: list[str | tuple[str, str]] | None = None):
         self.api_key = api_key
-        self.model = model or flight_desk_model()
+        self.model = model or flight_desk_model(filler=True)
         self.transcripts = TranscriptQueue(transcripts)
         self.received: list[Received] = []
         self.sent: list[Received] = []

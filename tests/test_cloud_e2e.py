@@ -1,0 +1,121 @@
+"""End to end, per cloud profile: a real gateway (``python -m gateway serve``) with ``PROFILE=realtime``
+or ``PROFILE=cascade``, its vendor URLs pointed at the local vendor-protocol servers of this
+directory, and simulated Twilio calls (:mod:`gateway.caller`) speaking the WAV fixtures.
+
+The fakes' speech recognizers hear the fixtures' audio (by energy) and report the fixture's words
+(the manifest text) as the scripted transcript; their voices are tones. So the dialogue is
+asserted through what the vendors received and answered, and the caller's side through the
+Media Streams messages it got (audio timing, ``clear``, marks, the hang-up).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import pytest
+
+from gateway.caller import SimulatedCaller, Turn, fixture_texts
+from tests.conftest import GatewayServer, fixture
+
+pytestmark = pytest.mark.e2e
+
+TEXTS = fixture_texts()
+
+
+def said(name: str, language: str = "en") -> tuple[str, str]:
+    """The scripted transcript of fixture ``name``: its words, in ``language``."""
+    return TEXTS[name], language
+
+
+def place_call(server: GatewayServer, *turns: Turn, **kwargs):
+    return asyncio.run(SimulatedCaller(server.ws_url, list(turns), **kwargs).run())
+
+
+def media_gaps(result, after: float, until: float) -> float:
+    """Longest stretch (s) without bot audio reaching the caller between ``after`` and ``until``."""
+    times = [after] + [t for t in result.times("media_in") if after < t < until] + [until]
+    return max(b - a for a, b in zip(times, times[1:]))
+
+
+def played_marks(result, before: float) -> list[str]:
+    return [d["name"] for t, k, d in result.events if k == "mark_played" and t <= before]
+
+
+# --- realtime ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def realtime_fake():
+    from tests.fake_openai_realtime import FakeRealtime
+
+    fake = FakeRealtime()
+    yield fake
+    fake.close()
+
+
+def realtime_gateway(fake, **env) -> GatewayServer:
+    return GatewayServer({"PROFILE": "realtime", "OPENAI_API_KEY": fake.api_key,
+                          "OPENAI_REALTIME_URL": fake.url, "OPENAI_REALTIME_MODEL": "gpt-realtime",
+                          "FLIGHT_PROVIDERS": "timetable", **env})
+
+
+def test_realtime_call_search_barge_in_spanish_and_goodbye(realtime_fake):
+    fake = realtime_fake
+    for entry in (said("en_greeting_request"), said("en_barge_in"), said("es_route", "es"), said("en_goodbye")):
+        fake.transcripts.push(entry)
+    server = realtime_gateway(fake)
+    try:
+        health = httpx.get(f"{server.base}/health").json()
+        assert health["status"] == "ok" and health["profile"] == "realtime"
+        assert health["resources"]["vendors"]["openai_realtime"]["ok"] is True
+        result = place_call(server, Turn(fixture("en_greeting_request")),
+                            Turn(fixture("en_barge_in"), barge_in_ms=4500),
+                            Turn(fixture("es_route")), Turn(fixture("en_goodbye")), hangup_after_s=15)
+        assert server.alive()
+    finally:
+        server.stop()
+    print("transcripts sent:", [r.message["transcript"] for r in fake.sent if r.message["type"] ==
+                                 "conversation.item.input_audio_transcription.completed"])
+    print("replies:", fake.replies, "\ntruncations:", fake.truncations, "\ncalls:", fake.function_calls,
+          "\nclosed by gateway:", result.closed_by_gateway, "\nclears:", result.times("clear"),
+          "\nturns:", [(t["speech_start"], t["speech_end"]) for t in result.turns])
+
+    # Session: the model, the key, our instructions and tools, 24 kHz PCM, transcription on, server VAD.
+    assert fake.upgrades[0]["model"] == "gpt-realtime"
+    first = next(u for u in fake.session_updates if u.get("tools"))  # once the call's context is set up
+    assert "flight desk" in first["instructions"] and "Answer in English" in first["instructions"]
+    assert sorted(t["name"] for t in first["tools"]) == ["end_call", "search_flights"]
+    assert first["audio"]["input"]["format"] == {"type": "audio/pcm", "rate": 24000}
+    assert first["audio"]["input"]["turn_detection"]["type"] == "server_vad"
+    assert first["audio"]["input"]["transcription"]
+
+    # search_flights round trip: the tool output carried the figures, the model read them out.
+    searches = [c for c in fake.function_calls if c["name"] == "search_flights"]
+    assert searches[0]["arguments"]["origin"] == "BOS"
+    outputs = [json.loads(e["item"]["output"]) for e in fake.events("conversation.item.create")
+               if e["item"]["type"] == "function_call_output" and "speech" in (e["item"]["output"] or "")]
+    assert "145 dollars" in outputs[0]["speech"]
+    spoken = [getattr(d, "text", "") for d in fake.replies if d is not None]
+    assert any("145 dollars" in t for t in spoken)
+
+    # Barge-in: clear sent, and the truncation carries what the caller had heard (marks echoed),
+    # not what the vendor had sent.
+    barge = result.turns[1]
+    clears = [t for t in result.times("clear") if t > barge["speech_start"]]
+    assert clears and clears[0] - barge["speech_start"] < 1.5
+    assert fake.truncations, "no conversation.item.truncate"
+    cut = fake.truncations[0]
+    assert 0 < cut["audio_end_ms"] < cut["audio_sent_ms"]
+    heard = [int(n.rsplit("-", 1)[1]) for n in played_marks(result, clears[0]) if n.startswith("played-")]
+    assert heard and abs(cut["audio_end_ms"] - heard[-1]) <= 300, (cut, heard[-5:])
+
+    # Spanish: the session instructions were updated; a later reply is in Spanish.
+    assert any("Answer in Spanish" in (u.get("instructions") or "") for u in fake.session_updates[1:])
+    assert any(t.startswith("[es]") for t in spoken), spoken
+
+    # Goodbye → end_call → hang-up after the goodbye played.
+    assert [c["name"] for c in fake.function_calls][-1] == "end_call"
+    assert result.closed_by_gateway
+    assert "hangup" in played_marks(result, result.times("closed")[0])
