@@ -26,9 +26,11 @@ demo: setup
 	$(BIN)/python -m gateway call $(DEMO_TURNS) --out out/demo_call.wav
 
 test: setup
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -ra
 
 test-fast: setup
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -ra -m "not e2e"
 
 bench: setup

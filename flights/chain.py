@@ -27,7 +27,8 @@ Rules (:meth:`ProviderChain.search`):
   ``error="unavailable"``.
 * Successful answers are cached ``cache_ttl`` seconds under ``query.cache_key()`` (a non-live
   fallback answer only ``fallback_cache_ttl``, so live fares come back quickly); cached results
-  have ``cached=True`` and keep ``provider``/``live``. Failures are never cached.
+  have ``cached=True`` and keep ``provider``/``live``. Failures are never cached. The cache is a
+  ``cachetools.TLRUCache`` (per-entry lifetimes on ``clock``, at most ``cache_max_entries``).
 * Identical concurrent queries share one upstream search (single-flight); a caller cancelled
   mid-search does not cancel it for the others.
 
@@ -39,12 +40,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from cachetools import TLRUCache
 from loguru import logger
 
 from flights.errors import BadRequestError, ProviderError, RateLimitedError
@@ -119,7 +120,10 @@ class ProviderChain:
             self._health[self._name(p)] = _Health(self._name(p))
         for name in unconfigured:
             self._health.setdefault(name, _Health(name, configured=False, state="disabled"))
-        self._cache: OrderedDict[str, tuple[float, SearchResult]] = OrderedDict()
+        # (ttl s, result) per query key; each entry lives its own ttl on ``clock`` (TLRUCache)
+        self._cache: TLRUCache[str, tuple[float, SearchResult]] = TLRUCache(
+            maxsize=self.cache_max_entries, ttu=lambda _key, entry, now: now + entry[0], timer=clock
+        )
         self._inflight: dict[str, asyncio.Future[SearchResult]] = {}
         self.upstream_searches = 0  # searches that went past cache and single-flight
 
@@ -191,24 +195,15 @@ class ProviderChain:
         entry = self._cache.get(key)
         if entry is None:
             return None
-        expires, result = entry
-        if self.clock() >= expires:
-            del self._cache[key]
-            return None
-        return result.model_copy(update={"cached": True})
+        return entry[1].model_copy(update={"cached": True})
 
     def _cache_put(self, key: str, result: SearchResult, ttl: float) -> None:
         if ttl <= 0:
             return
-        self._cache[key] = (self.clock() + ttl, result)
-        self._cache.move_to_end(key)
-        while len(self._cache) > self.cache_max_entries:
-            self._cache.popitem(last=False)
+        self._cache[key] = (ttl, result)
 
     def _cache_size(self) -> int:
-        now = self.clock()
-        for k in [k for k, (exp, _) in self._cache.items() if exp <= now]:
-            del self._cache[k]
+        self._cache.expire()
         return len(self._cache)
 
     # --- breaker -----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlencode
 
+from cachetools import TTLCache
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, WebSocket
 from fastapi.responses import JSONResponse, Response
 from loguru import logger
@@ -39,9 +40,15 @@ from gateway.twilio import (
     signature_valid,
     stream_twiml,
 )
-from pipelines import load_resources
+from pipelines.registry import load_resources
+from pipelines.shell import Resources
 
 MACHINE_MESSAGE = "Hello, this is the flight desk returning your call. Please call us back. Goodbye."
+#: How long a POST /call context waits for its call's voice webhook (s): Twilio rings for up to 60 s
+#: (https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource, ``Timeout``).
+OUTBOUND_CONTEXT_TTL_SECS = 600
+#: At most this many contexts are kept (the oldest go first).
+OUTBOUND_CONTEXT_MAX = 10_000
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -232,14 +239,11 @@ async def health(request: Request, settings: Settings = Depends(get_settings_dep
             "off (no TWILIO_AUTH_TOKEN)"),
         "outbound_calls": bool(settings.api_keys()) and settings.twilio_rest_configured,
     }
-    if ready and hasattr(resources, "describe"):
+    if ready:
         body["resources"] = resources.describe()
         if body["resources"].get("problems"):  # e.g. a cloud vendor rejected a key at start-up
             body["status"] = "degraded"
-        search = getattr(resources, "flight_search", None)
-        flights: dict[str, Any] = {"order": settings.flight_providers}
-        if search is not None and hasattr(search, "stats"):
-            flights.update(search.stats())
+        flights: dict[str, Any] = {"order": settings.flight_providers, **resources.flights()}
         live = [n for n, p in flights.get("providers", {}).items() if p.get("live") and p.get("configured")]
         flights["data"] = ("live fares: " + ", ".join(live)) if live else "sample timetable, not live fares"
         body["flights"] = flights
@@ -269,7 +273,7 @@ class BodyLimitMiddleware(BaseHTTPMiddleware):
         return await call_next(request)
 
 
-def create_app(settings: Settings, resources: Any = None) -> FastAPI:
+def create_app(settings: Settings, resources: Resources | None = None) -> FastAPI:
     """Build the gateway app.
 
     Args:
@@ -307,7 +311,7 @@ def create_app(settings: Settings, resources: Any = None) -> FastAPI:
     app.state.resources = resources
     app.state.registry = CallRegistry()
     app.state.load_error = None
-    app.state.outbound_context = {}
+    app.state.outbound_context = TTLCache(maxsize=OUTBOUND_CONTEXT_MAX, ttl=OUTBOUND_CONTEXT_TTL_SECS)
     app.state.rate_limiter = KeyRateLimiter(settings.outbound_rate_limit)
     app.state.twilio_rest = None
     app.state.tokens = None

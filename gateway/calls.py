@@ -29,8 +29,9 @@ from pipecat.workers.runner import WorkerRunner
 from gateway import metrics
 from gateway.settings import Settings
 from gateway.twilio import HandshakeError, StreamTokenLedger, decode_message, parse_start
-from pipelines import build_call
-from pipelines.base import BuiltCall, CallInfo
+from pipelines.contract import CallInfo
+from pipelines.registry import build_call
+from pipelines.shell import BuiltCall, Resources
 from processors.call_marks import HANGUP_MARK
 
 START_TIMEOUT_SECS = 10.0
@@ -144,7 +145,7 @@ class CallRegistry:
 class CallSession:
     """Runs one call's pipeline and ends it cleanly (see the module docstring)."""
 
-    def __init__(self, call: CallInfo, websocket: WebSocket, settings: Settings, resources: Any,
+    def __init__(self, call: CallInfo, websocket: WebSocket, settings: Settings, resources: Resources,
                  registry: CallRegistry):
         self.call = call
         self.settings = settings
@@ -156,12 +157,9 @@ class CallSession:
         self.end_reason: str | None = None
         self._hangup_timer: asyncio.Task | None = None
         self._log = logger.bind(call_sid=call.call_sid)
-        marks = self.built.parts.get("marks")
-        if marks is not None:
-            marks.on_hangup_requested = self._on_hangup_requested
-        transport = self.built.parts["transport"]
+        self.built.marks.on_hangup_requested = self._on_hangup_requested
 
-        @transport.event_handler("on_client_disconnected")
+        @self.built.transport.event_handler("on_client_disconnected")
         async def _on_disconnected(_transport, _ws):
             await self.cancel("caller hung up (socket closed)")
 
@@ -221,7 +219,7 @@ class CallSession:
         finally:
             if self._hangup_timer:
                 self._hangup_timer.cancel()
-            bad = getattr(self.built.serializer, "bad_messages", 0)
+            bad = self.built.serializer.bad_messages
             if bad:
                 metrics.BAD_MESSAGES.inc(bad)
             self.registry.end(self.call.call_sid, self.end_reason or "pipeline finished")

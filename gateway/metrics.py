@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
-REGISTRY = CollectorRegistry()
+# One registry per process, defined low so the call pipeline's metrics (turn stages, languages) live
+# beside these without processors importing gateway.
+from processors.metrics import LANGUAGE_METRICS, REGISTRY, TURN_STAGE_SECONDS  # noqa: F401 (re-exported)
 
 CALLS = Counter("gateway_calls_total", "Calls started", ["profile", "direction"], registry=REGISTRY)
 CALLS_REFUSED = Counter("gateway_calls_refused_total", "Calls refused", ["reason"], registry=REGISTRY)
@@ -18,12 +20,3 @@ BAD_MESSAGES = Counter(
 )
 CALL_ENDINGS = Counter("gateway_call_endings_total", "How calls ended", ["reason"], registry=REGISTRY)
 FLIGHT_SEARCHES = Counter("gateway_flight_searches_total", "search_flights tool calls", ["status"], registry=REGISTRY)
-TURN_STAGE_SECONDS = Histogram(
-    "gateway_turn_stage_seconds", "Per-turn latency by stage (s); speech_end_to_wire is the caller's wait",
-    ["stage"], buckets=(0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0), registry=REGISTRY,
-)
-
-from processors.language_metrics import LanguageMetrics  # noqa: E402
-
-#: language per call (and where it came from) and switches per call
-LANGUAGE_METRICS = LanguageMetrics.create(REGISTRY)

@@ -1,10 +1,15 @@
-"""Gateway configuration: the single source of settings.
+"""Gateway configuration: the single source of settings, composed from each room's own class.
 
-Every value comes from the environment (or a local ``.env`` file); ``.env.example``
-documents each one. Names are part of the operator interface: keep them.
+Every value comes from the environment (or a local ``.env`` file); ``.env.example`` documents each
+one. Names are part of the operator interface: keep them. Each room declares the variables it reads
+(:class:`GatewaySettings` here: server, Twilio, outbound calls; :class:`pipelines.settings.ShellSettings`:
+language and call limits every profile shares; each profile's ``settings_class``, e.g.
+:class:`pipelines.local_settings.LocalSettings`; :class:`flights.settings.FlightSettings`), and
+:class:`Settings` inherits them all, so ``settings.whisper_model`` and ``WHISPER_MODEL`` stay as they
+were. An empty value means unset (``AMADEUS_PORT=`` keeps the default ``None``).
 
-A profile that needs keys it does not have fails at start-up with
-:class:`MissingSettingError` naming the variable (see :meth:`Settings.check_profile`).
+A profile that needs keys it does not have fails at start-up with :class:`MissingSettingError`
+naming the variable (see :meth:`Settings.check_profile`, which asks the profile).
 """
 
 from __future__ import annotations
@@ -12,26 +17,27 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings
 
-Profile = Literal["local", "realtime", "cascade"]
+from flights.settings import FlightSettings
+from pipelines.local_settings import LocalSettings
+from pipelines.cloud_settings import CascadeSettings, RealtimeSettings
+from pipelines.settings import ROOM_SETTINGS_CONFIG, MissingSettingError, ShellSettings
+
+ProfileName = Literal["local", "realtime", "cascade"]
 
 
-class MissingSettingError(RuntimeError):
-    """A setting the chosen profile needs is missing; the message names the variable."""
-
-
-class Settings(BaseSettings):
-    """All gateway settings, read from environment variables (case-insensitive) and ``.env``.
+class GatewaySettings(BaseSettings):
+    """The edges' settings: server, Twilio, outbound calls.
 
     Units are in the field names (``_ms``, ``_secs``, ``_hz``). Secrets are never logged.
     """
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = ROOM_SETTINGS_CONFIG
 
     # --- gateway -----------------------------------------------------------------------
-    profile: Profile = Field("local", description="Pipeline profile: local | realtime | cascade")
+    profile: ProfileName = Field("local", description="Pipeline profile: local | realtime | cascade")
     host: str = "127.0.0.1"
     port: int = 8000
     public_host: str = Field(
@@ -41,13 +47,8 @@ class Settings(BaseSettings):
     stream_scheme: Literal["wss", "ws"] = Field(
         "wss", description="Scheme of the Media Streams URL in TwiML (Twilio requires wss)"
     )
-    default_language: str = Field("en", description="ISO 639-1 language the bot starts in")
     log_level: str = "INFO"
-    call_idle_timeout_secs: float = Field(
-        300.0, description="End a call after this long with no caller or bot activity (s)"
-    )
     max_concurrent_calls: int = Field(8, ge=1, description="Calls beyond this get a polite refusal")
-
     # --- Twilio ------------------------------------------------------------------------
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None
@@ -76,57 +77,6 @@ class Settings(BaseSettings):
         True, description="Answering-machine detection: a machine hears a short message, then hang-up"
     )
     max_request_bytes: int = Field(16384, description="Larger request bodies are refused with 413")
-
-    # --- local profile models -----------------------------------------------------------
-    whisper_model: Literal["base", "tiny.en"] = Field(
-        "base", description="base = bundled multilingual Whisper base; tiny.en = fast English-only"
-    )
-    whisper_compute_type: str = "int8"
-    whisper_beam_size: int = Field(1, ge=1, le=10, description="1 = greedy (fastest)")
-    whisper_no_speech_prob: float = Field(
-        0.65, description="Segments with no_speech_prob at or above this are dropped"
-    )
-    whisper_cpu_threads: int = Field(2, ge=1)
-    model_cache_dir: str = Field(
-        ".cache/models", description="Where the split Whisper base model is joined once"
-    )
-    piper_length_scale: float = Field(1.0, description="Piper speaking-rate factor (>1 slower)")
-
-    # --- turn taking ---------------------------------------------------------------------
-    vad_start_secs: float = Field(0.15, description="Speech needed before a turn starts (s)")
-    vad_stop_secs: float = Field(0.2, description="Silence before VAD reports a stop (s)")
-    vad_confidence: float = 0.7
-    hold_short_turn_secs: float = Field(
-        0.9,
-        description="Extra silence (s) required before ending a turn that is only a greeting/filler",
-    )
-
-    # --- languages -----------------------------------------------------------------------
-    number_languages: str | None = Field(
-        None, description="Per-number starting language: '+34911234567=es,+33123456789=fr'"
-    )
-
-    # --- flights -------------------------------------------------------------------------
-    timetable_path: str | None = Field(None, description="Operator timetable CSV; default: shipped sample")
-    flight_providers: str = Field(
-        "amadeus,serpapi,timetable",
-        description="Provider order; providers without credentials are skipped (logged at start-up)",
-    )
-    amadeus_client_id: str | None = None
-    amadeus_client_secret: SecretStr | None = None
-    amadeus_hostname: Literal["test", "production"] = "test"
-    amadeus_host: str | None = Field(None, description="Amadeus-compatible server host (tests, proxies)")
-    amadeus_port: int | None = None
-    amadeus_ssl: bool = Field(True, description='"false" is false (the SDK\'s own env reading gets this wrong)')
-    serpapi_api_key: SecretStr | None = None
-    serpapi_base_url: str = "https://serpapi.com"
-    flight_provider_timeout_secs: float = Field(4.0, gt=0, description="Per provider (s)")
-    flight_search_deadline_secs: float = Field(6.0, gt=0, description="Whole search, fallbacks included (s)")
-
-    @field_validator("default_language")
-    @classmethod
-    def _lower_language(cls, value: str) -> str:
-        return value.strip().lower()[:2]
 
     @property
     def auth_token(self) -> str:
@@ -167,27 +117,28 @@ class Settings(BaseSettings):
         """Media Streams URL placed in TwiML, e.g. ``wss://gw.example.com/twilio/stream``."""
         return f"{self.stream_scheme}://{self.public_host}/twilio/stream"
 
+
+class Settings(GatewaySettings, ShellSettings, LocalSettings, RealtimeSettings, CascadeSettings, FlightSettings):
+    """All gateway settings: every room's class composed (environment variables and ``.env``)."""
+
+    model_config = ROOM_SETTINGS_CONFIG
+
     def check_profile(self) -> None:
-        """Fail fast when the chosen profile lacks a key.
+        """Fail fast when the chosen profile lacks a setting (asks the profile's ``check``).
 
         Raises:
             MissingSettingError: naming the first missing environment variable.
+            pipelines.ProfileUnavailableError: the profile is not in this build.
         """
-        if self.profile == "realtime":
-            from pipelines.realtime import RealtimeSettings
+        from pipelines.registry import get_profile
 
-            missing = RealtimeSettings().missing()
-        elif self.profile == "cascade":
-            from pipelines.cascade import CascadeSettings
-
-            missing = CascadeSettings().missing()
-        else:
-            missing = []
-        if missing:  # keys may come from the environment or from .env (the profile settings read both)
-            raise MissingSettingError(f"profile {self.profile!r} needs {missing[0]} to be set")
+        get_profile(self.profile).check(self)
 
 
 @lru_cache
 def get_settings() -> Settings:
     """Process-wide settings, read once."""
     return Settings()
+
+
+__all__ = ["GatewaySettings", "MissingSettingError", "Settings", "get_settings"]

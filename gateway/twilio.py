@@ -8,12 +8,15 @@ https://www.twilio.com/docs/voice/twiml/stream. The WebSocket handshake (``conne
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cachetools import TLRUCache
 from twilio.twiml.voice_response import Connect, VoiceResponse
 
-from pipelines.base import CallInfo
+from pipelines.contract import CallInfo
 
 
 def stream_twiml(stream_url: str, parameters: dict[str, str]) -> str:
@@ -159,9 +162,18 @@ def make_stream_token(secret: bytes, call_sid: str, ttl_secs: int, now: float | 
 class StreamTokenLedger:
     """Checks stream tokens and remembers used ones until they expire (in memory, per process)."""
 
-    def __init__(self, secret: bytes):
+    def __init__(self, secret: bytes, max_tokens: int = 100_000, timer: Callable[[], float] = time.time):
         self._secret = secret
-        self._used: dict[str, int] = {}
+        # Used tokens, each remembered until its own expiry (unix s), then dropped: the ledger
+        # cannot grow past max_tokens (beyond that, the least recently used are forgotten first).
+        self._used: TLRUCache[str, int] = TLRUCache(
+            maxsize=max_tokens, ttu=lambda _token, expires, _now: expires, timer=timer
+        )
+
+    def __len__(self) -> int:
+        """Used tokens still remembered."""
+        self._used.expire()
+        return len(self._used)
 
     def issue(self, call_sid: str, ttl_secs: int) -> str:
         return make_stream_token(self._secret, call_sid, ttl_secs)
@@ -169,12 +181,8 @@ class StreamTokenLedger:
     def redeem(self, call_sid: str, token: str | None, now: float | None = None) -> str | None:
         """Accept ``token`` for ``call_sid`` once. Returns ``None`` if accepted, else the reason."""
         import hmac
-        import time
 
         now = now if now is not None else time.time()
-        for key, exp in list(self._used.items()):
-            if exp < now:
-                del self._used[key]
         if not token or "." not in token:
             return "missing stream token"
         expires_s, _, mac = token.partition(".")

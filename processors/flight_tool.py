@@ -7,9 +7,13 @@
   :meth:`FlightToolProcessor.register`. It validates the arguments into a
   :class:`flights.models.FlightQuery`, runs :class:`flights.search.FlightSearch` and returns
   ``{"status": "ok"|"no_flights"|"invalid"|"error", "speech": str, ...}``;
-- **feedback** — as a processor placed after the brain, it speaks a short filler ("Let me check
+- **feedback** — as a processor placed after the brain, it pushes a short filler ("Let me check
   flights from Boston to Chicago.") as soon as the brain's ``FunctionCallInProgressFrame`` for
-  ``search_flights`` passes, so the caller never hears silence while a search runs.
+  ``search_flights`` passes, so the caller never hears silence while a search runs. The filler goes
+  out as the frame the profile's speaker handles (``filler_frame``, ``TTSSpeakFrame`` by default).
+
+The filler and the result speech are in the call's current language, read from its
+:class:`~processors.call_language.CallLanguage` when they are made.
 
 One search runs at a time per call: a second call while one is running waits for it.
 """
@@ -18,12 +22,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from loguru import logger
 from pipecat.adapters.llm.schemas.function_schema import FunctionSchema
-from pipecat.frames.frames import Frame, FunctionCallInProgressFrame, TTSSpeakFrame, TTSUpdateSettingsFrame
+from pipecat.frames.frames import Frame, FunctionCallInProgressFrame, TTSSpeakFrame
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.services.llm_service import FunctionCallParams
 from pydantic import ValidationError
@@ -31,6 +36,7 @@ from pydantic import ValidationError
 from flights.models import FlightQuery
 from flights.search import FlightSearch
 from flights.speech import place_name, speak_offers
+from processors.call_language import CallLanguage
 from processors.phrases import phrase
 
 TOOL_NAME = "search_flights"
@@ -63,14 +69,18 @@ class FlightToolProcessor(FrameProcessor):
 
     Args:
         search: the flight search to run (shared by calls; it is stateless per query).
-        language: ISO 639-1 code for the filler and result speech; follows
-            ``TTSUpdateSettingsFrame`` language changes that pass through.
+        language: the call's language state (or an ISO 639-1 code for a fixed language) for the
+            filler and result speech.
+        filler_frame: ``text -> Frame`` the profile's speaker turns into speech (default
+            ``TTSSpeakFrame``); ``None``: no filler (the brain speaks its own).
     """
 
-    def __init__(self, search: FlightSearch, *, language: str = "en", **kwargs):
+    def __init__(self, search: FlightSearch, *, language: CallLanguage | str = "en",
+                 filler_frame: Callable[[str], Frame] | None = TTSSpeakFrame, **kwargs):
         super().__init__(**kwargs)
         self._search = search
-        self._language = language
+        self._state = language if isinstance(language, CallLanguage) else CallLanguage(current=language)
+        self._filler_frame = filler_frame
         self._lock = asyncio.Lock()
         self.searches = 0
         self.last_search_secs: float | None = None
@@ -78,7 +88,7 @@ class FlightToolProcessor(FrameProcessor):
     @property
     def language(self) -> str:
         """Current language (ISO 639-1)."""
-        return self._language
+        return self._state.current
 
     def register(self, llm) -> None:
         """Register :meth:`handle_search` as the ``search_flights`` handler on ``llm``."""
@@ -86,10 +96,11 @@ class FlightToolProcessor(FrameProcessor):
 
     def filler(self, arguments: dict[str, Any]) -> str:
         """What the caller hears while the search runs."""
+        language = self.language
         return phrase(
-            self._language, "searching",
-            origin=place_name(str(arguments.get("origin", "")).upper(), self._language),
-            destination=place_name(str(arguments.get("destination", "")).upper(), self._language),
+            language, "searching",
+            origin=place_name(str(arguments.get("origin", "")).upper(), language),
+            destination=place_name(str(arguments.get("destination", "")).upper(), language),
         )
 
     async def run(self, arguments: dict[str, Any]) -> dict[str, Any]:
@@ -123,7 +134,7 @@ class FlightToolProcessor(FrameProcessor):
             finally:
                 self.searches += 1
                 self.last_search_secs = time.perf_counter() - started
-        speech = speak_offers(result.offers, query, self._language)
+        speech = speak_offers(result.offers, query, self.language)
         logger.info(
             f"search_flights {query.origin}->{query.destination} {query.departure_date}: "
             f"{len(result.offers)} offers from {result.provider} in {self.last_search_secs:.3f}s"
@@ -161,16 +172,13 @@ class FlightToolProcessor(FrameProcessor):
         await params.result_callback(await self.run(dict(params.arguments)))
 
     async def process_frame(self, frame: Frame, direction: FrameDirection):
-        """Speak the filler when a ``search_flights`` call starts; track language; pass everything on."""
+        """Push the filler when a ``search_flights`` call starts; pass everything on."""
         await super().process_frame(frame, direction)
-        if isinstance(frame, TTSUpdateSettingsFrame) and frame.delta is not None:
-            lang = getattr(frame.delta, "language", None)
-            if isinstance(lang, str) and lang:
-                self._language = lang.split("-")[0].lower()
         await self.push_frame(frame, direction)
         if (
-            isinstance(frame, FunctionCallInProgressFrame)
+            self._filler_frame is not None
+            and isinstance(frame, FunctionCallInProgressFrame)
             and frame.function_name == TOOL_NAME
             and direction == FrameDirection.DOWNSTREAM
         ):
-            await self.push_frame(TTSSpeakFrame(self.filler(dict(frame.arguments or {}))))
+            await self.push_frame(self._filler_frame(self.filler(dict(frame.arguments or {}))))

@@ -1,6 +1,6 @@
 """Prometheus objects for the language switch: language per call and switches per call.
 
-The gateway owns the registry (``gateway/metrics.py``); this module only builds the objects on the
+The process registry is :data:`processors.metrics.REGISTRY`; this module only builds the objects on the
 registry it is given, so tests can use their own ``CollectorRegistry``::
 
     metrics = LanguageMetrics.create(registry)          # once per process

@@ -8,16 +8,20 @@ Why there: it sees every ``TranscriptionFrame`` *before* the aggregator closes t
 ``LLMContextFrame`` that makes the brain answer. When a turn decides a switch, the processor pushes,
 downstream and in this order, **before** that turn's (last) ``TranscriptionFrame``:
 
-1. ``LLMUpdateSettingsFrame(delta=<llm_settings(code)>)`` — for the local profile
-   ``LocalBrainSettings(language=code)``: the brain parses and speaks ``code`` from this turn on and
-   says the acknowledgement ("Claro, sigamos en español.") once, before its answer to the turn;
-2. ``TTSUpdateSettingsFrame(delta=TTSSettings(language=code))`` — the TTS voice (Piper for en,
-   espeak-ng otherwise); ``FlightToolProcessor`` follows it too for its filler and result speech.
+it first updates the call's :class:`~processors.call_language.CallLanguage` — which the brain's
+phrases, the ``search_flights`` filler and speech, the local TTS voice and the turn hold read — and
+then pushes, downstream and in this order, **before** that turn's (last) ``TranscriptionFrame``, the
+settings frames the profile asks for (for services with vendor settings of their own):
+
+1. ``LLMUpdateSettingsFrame(delta=<llm_settings(code)>)`` — e.g. ``LocalBrainSettings(language=code)``
+   or a cloud LLM's instruction change;
+2. ``TTSUpdateSettingsFrame(delta=<tts_settings(code)>)`` — by default ``TTSSettings(language=code)``,
+   e.g. a cloud TTS voice.
 
 Both are ``ControlFrame``s: they travel in the same ordered queues as the transcript, the aggregator
 passes them on untouched, and so they reach the brain before the ``LLMContextFrame`` of the turn, and
-the TTS before any text of the answer. The LLM service consumes the LLM frame; the TTS frame passes
-the brain and the tool processor on its way to the TTS.
+the TTS before any text of the answer. Either can be switched off (``None``) when the profile's
+services read the language state instead.
 
 **The STT is not pinned** (no ``STTUpdateSettingsFrame``): Whisper keeps detecting the language of
 every segment (restricted to the supported languages), otherwise a caller switching back could
@@ -74,6 +78,7 @@ from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.services.settings import LLMSettings, TTSSettings
 
 from flights.languages import SUPPORTED_LANGUAGES, normalize_language
+from processors.call_language import CallLanguage
 
 CONFIDENT_PROBABILITY = 0.8
 """One turn at or above this probability switches alone."""
@@ -324,14 +329,22 @@ def transcription_evidence(frame: TranscriptionFrame) -> tuple[TurnEvidence, boo
 # the processor
 
 
+def _tts_language(code: str) -> TTSSettings:
+    return TTSSettings(language=code)
+
+
 class LanguageSwitchProcessor(FrameProcessor):
     """Per-turn language decision between the STT and the user aggregator; see the module docstring.
 
     Args:
-        language: starting language (ISO 639-1).
+        state: the call's language state to update (its ``current`` and ``source`` are the start);
+            when ``None``, one is made from ``language`` and ``source``.
+        language: starting language (ISO 639-1), when no ``state`` is given.
         source: why (``starting_language``'s second value); "caller_country" and "default" are weak.
         llm_settings: ``code -> LLMSettings`` delta for the brain/LLM (e.g.
             ``lambda c: LocalBrainSettings(language=c)``); ``None`` sends no LLM frame.
+        tts_settings: ``code -> TTSSettings`` delta for the TTS (default ``TTSSettings(language=c)``);
+            ``None`` sends no TTS frame.
         call_sid: for the switch log line.
         metrics: optional :class:`processors.language_metrics.LanguageMetrics`.
         on_switch: optional ``(old, new, reason)`` callback.
@@ -339,14 +352,18 @@ class LanguageSwitchProcessor(FrameProcessor):
         **kwargs: passed to ``FrameProcessor``.
     """
 
-    def __init__(self, *, language: str = "en", source: str = "explicit",
-                 llm_settings: Callable[[str], LLMSettings] | None = None, call_sid: str = "",
+    def __init__(self, *, state: CallLanguage | None = None, language: str = "en", source: str = "explicit",
+                 llm_settings: Callable[[str], LLMSettings] | None = None,
+                 tts_settings: Callable[[str], TTSSettings] | None = _tts_language, call_sid: str = "",
                  metrics: Any = None, on_switch: Callable[[str, str, str], None] | None = None,
                  text_detection: bool = True, **kwargs):
         super().__init__(**kwargs)
-        self.decider = LanguageDecider(language, weak=source in ("caller_country", "default"))
+        self.state = state if state is not None else CallLanguage(current=language, source=source)
+        source = self.state.source
+        self.decider = LanguageDecider(self.state.current, weak=source in ("caller_country", "default"))
         self.source = source
         self._llm_settings = llm_settings
+        self._tts_settings = tts_settings
         self._call_sid = call_sid
         self._language_metrics = metrics
         self._on_switch = on_switch
@@ -354,7 +371,6 @@ class LanguageSwitchProcessor(FrameProcessor):
         self._segments: list[TurnEvidence] = []
         self._switched_this_turn = False
         self._turn_frames_seen = False
-        self.switches: list[tuple[str, str, str]] = []
         self._ended = False
         if metrics is not None:
             metrics.call_started(self.decider.language, source)
@@ -362,7 +378,12 @@ class LanguageSwitchProcessor(FrameProcessor):
     @property
     def language(self) -> str:
         """The current conversation language."""
-        return self.decider.language
+        return self.state.current
+
+    @property
+    def switches(self) -> list[tuple[str, str, str]]:
+        """``(old, new, reason)`` of every switch in this call."""
+        return self.state.switches
 
     async def _segment_evidence(self, frame: TranscriptionFrame) -> TurnEvidence:
         ev, needs_text = transcription_evidence(frame)
@@ -382,7 +403,7 @@ class LanguageSwitchProcessor(FrameProcessor):
         old = self.decider.language
         self.decider.switch(language)
         self._switched_this_turn = True
-        self.switches.append((old, language, reason))
+        self.state.switch(language, reason)
         logger.info(
             f"language switch {old} -> {language} ({reason}, p={ev.probability:.2f}, {ev.words} words) "
             f"call_sid={self._call_sid}"
@@ -393,7 +414,8 @@ class LanguageSwitchProcessor(FrameProcessor):
             self._on_switch(old, language, reason)
         if self._llm_settings is not None:
             await self.push_frame(LLMUpdateSettingsFrame(delta=self._llm_settings(language)))
-        await self.push_frame(TTSUpdateSettingsFrame(delta=TTSSettings(language=language)))
+        if self._tts_settings is not None:
+            await self.push_frame(TTSUpdateSettingsFrame(delta=self._tts_settings(language)))
 
     async def process_frame(self, frame: Frame, direction: FrameDirection):
         """Decide on transcripts (switch frames go out before the transcript); pass everything on."""
@@ -407,9 +429,12 @@ class LanguageSwitchProcessor(FrameProcessor):
         elif isinstance(frame, UserStoppedSpeakingFrame):
             self._turn_frames_seen = True
             self._end_turn()
-        elif isinstance(frame, TranscriptionFrame) and direction == FrameDirection.DOWNSTREAM:
+        elif isinstance(frame, TranscriptionFrame):
+            # Downstream from an STT; upstream from a speech-to-speech service's input transcription.
             try:
-                self._segments.append(await self._segment_evidence(frame))
+                # Await before appending: turn frames handled meanwhile may replace the list.
+                segment = await self._segment_evidence(frame)
+                self._segments.append(segment)
                 ev = TurnEvidence.combine(self._segments)
                 verdict = None if self._switched_this_turn else self.decider.evaluate(ev)
                 if verdict is not None:

@@ -8,8 +8,13 @@ the slots it calls ``search_flights`` through Pipecat's function-calling path
 and hands the context back — the same loop an OpenAI or Realtime LLM goes through. The rules live in
 :class:`processors.dialogue.FlightDialogue` (no Pipecat); this class only translates frames.
 
-After the goodbye it pushes :class:`~processors.call_marks.HangupRequestFrame` behind the text; the
-gateway ends the call once Twilio reports the goodbye played.
+After the goodbye it calls the ``end_call`` tool (:mod:`processors.call_tools`) the same way, so
+hanging up goes through the path an LLM takes: the tool's handler asks for the hang-up behind the
+goodbye, and the gateway ends the call once Twilio reports the goodbye played.
+
+The language it parses and speaks is the call's :class:`~processors.call_language.CallLanguage`
+(read at each answer; a switch makes the next answer open with the acknowledgement); an
+``LLMUpdateSettingsFrame(delta=LocalBrainSettings(language=…))`` also switches it.
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ from pipecat.services.llm_service import FunctionCallFromLLM, LLMService
 from pipecat.services.settings import LLMSettings
 from pipecat.utils.types import NOT_GIVEN, NotGiven, is_given
 
-from processors.call_marks import HangupRequestFrame
+from processors.call_language import CallLanguage
+from processors.call_tools import END_CALL_TOOL
 from processors.dialogue import BrainTurn, FlightDialogue
 from processors.dtmf_commands import KEYPAD_PREFIX
 from processors.flight_tool import TOOL_NAME
@@ -64,12 +70,13 @@ class LocalBrainService(LLMService):
 
     Args:
         dialogue: the per-call :class:`FlightDialogue` (its state is the call's booking state).
+        language: the call's language state, followed at each answer (``None``: only settings frames).
         **kwargs: passed to ``LLMService``.
     """
 
     Settings = LocalBrainSettings
 
-    def __init__(self, *, dialogue: FlightDialogue, **kwargs):
+    def __init__(self, *, dialogue: FlightDialogue, language: CallLanguage | None = None, **kwargs):
         super().__init__(
             settings=LocalBrainSettings(
                 model="local-rules", system_instruction=None, temperature=None, max_tokens=None,
@@ -81,17 +88,22 @@ class LocalBrainService(LLMService):
             **kwargs,
         )
         self.dialogue = dialogue
+        self._language = language
         self._handled_messages = 0
+        self._end_call_ids: set[str] = set()
         self.turns = 0
 
     async def _update_settings(self, delta) -> dict[str, Any]:
         changed = await super()._update_settings(delta)
         if "language" in changed and is_given(self._settings.language) and self._settings.language:
-            # Slots, results and the pending question carry over; the next answer starts with the
-            # acknowledgement in the new language (FlightDialogue.switch_language).
-            if self.dialogue.switch_language(str(self._settings.language)):
-                logger.info(f"{self}: dialogue language now {self.dialogue.language}")
+            self._follow_language(str(self._settings.language))
         return changed
+
+    def _follow_language(self, language: str) -> None:
+        # Slots, results and the pending question carry over; the next answer starts with the
+        # acknowledgement in the new language (FlightDialogue.switch_language).
+        if self.dialogue.switch_language(language):
+            logger.info(f"{self}: dialogue language now {self.dialogue.language}")
 
     def greeting(self) -> str:
         """The opening line (the bot speaks first)."""
@@ -118,7 +130,14 @@ class LocalBrainService(LLMService):
                 )
             ])
         if turn.end_call:
-            await self.push_frame(HangupRequestFrame(reason="goodbye"))
+            call_id = f"call_{uuid.uuid4().hex[:12]}"
+            self._end_call_ids.add(call_id)
+            await self.run_function_calls([
+                FunctionCallFromLLM(
+                    function_name=END_CALL_TOOL, tool_call_id=call_id,
+                    arguments={"reason": "goodbye"}, context=context,
+                )
+            ])
 
     async def _respond(self, frame: LLMContextFrame) -> None:
         messages = frame.context.get_messages()
@@ -127,6 +146,10 @@ class LocalBrainService(LLMService):
         last = next((m for m in reversed(new) if isinstance(m, dict) and m.get("role") in ("user", "tool")), None)
         if last is None:
             return
+        if last["role"] == "tool" and last.get("tool_call_id") in self._end_call_ids:
+            return  # the call is ending: nothing more to say
+        if self._language is not None:
+            self._follow_language(self._language.current)
         self.turns += 1
         if last["role"] == "tool":
             content = _message_text(last)

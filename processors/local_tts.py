@@ -1,7 +1,7 @@
 """Offline TTS: Piper for English, espeak-ng for the other languages, switchable mid-call.
 
-The voice follows the TTS ``language`` setting, so a language switch is an ordinary
-``TTSUpdateSettingsFrame(delta=TTSSettings(language="es"))``. English uses a Piper voice shared by
+The voice follows the call's :class:`~processors.call_language.CallLanguage` when one is given (read
+for each sentence), else the TTS ``language`` setting (``TTSUpdateSettingsFrame(delta=TTSSettings(language="es"))``). English uses a Piper voice shared by
 every call (ONNX Runtime sessions are thread-safe; see :mod:`pipelines.models`); other languages run
 ``espeak-ng --stdout`` (Debian package ``espeak-ng``) as a subprocess per sentence.
 
@@ -22,6 +22,8 @@ from pipecat.services.settings import TTSSettings
 from pipecat.services.tts_service import TTSService
 from pipecat.transcriptions.language import Language
 
+from processors.call_language import CallLanguage
+
 #: espeak-ng voice per ISO 639-1 code (``espeak-ng --voices`` lists them).
 ESPEAK_VOICES: dict[str, str] = {
     "es": "es",
@@ -38,7 +40,8 @@ class LocalTTSService(TTSService):
 
     Args:
         piper_voice: a loaded ``piper.PiperVoice`` (shared).
-        language: ISO 639-1 code to start in.
+        language: the call's language state, or an ISO 639-1 code to start in (then the TTS
+            ``language`` setting decides).
         length_scale: Piper speaking rate (>1 slower).
         espeak_rate_wpm: espeak-ng speed in words per minute.
         **kwargs: passed to :class:`TTSService`.
@@ -47,12 +50,14 @@ class LocalTTSService(TTSService):
         FileNotFoundError: at synthesis time only, if espeak-ng is missing (reported as ErrorFrame).
     """
 
-    def __init__(self, *, piper_voice: Any, language: str = "en", length_scale: float = 1.0,
+    def __init__(self, *, piper_voice: Any, language: CallLanguage | str = "en", length_scale: float = 1.0,
                  espeak_rate_wpm: int = 165, **kwargs):
+        self._state = language if isinstance(language, CallLanguage) else None
         super().__init__(
             push_start_frame=True,
             push_stop_frames=True,
-            settings=TTSSettings(model=None, voice="piper-joe", language=language),
+            settings=TTSSettings(model=None, voice="piper-joe",
+                                 language=self._state.current if self._state else language),
             **kwargs,
         )
         self._piper = piper_voice
@@ -77,6 +82,8 @@ class LocalTTSService(TTSService):
     @property
     def current_language(self) -> str:
         """The language the next sentence is spoken in (ISO 639-1)."""
+        if self._state is not None:
+            return self._state.current
         lang = self._settings.language
         return str(lang.value if isinstance(lang, Language) else (lang or "en")).split("-")[0]
 

@@ -4,7 +4,8 @@ Twilio echoes an outbound ``mark`` once every byte of audio sent before it has b
 (https://www.twilio.com/docs/voice/media-streams/websocket-messages#send-a-mark-message).
 :class:`PlayedAudioMarks` sits just before ``transport.output()`` and, inside each reply (from
 ``TTSStartedFrame``), queues a mark ``played-<reply>-<ms>`` after every :data:`MARK_EVERY_MS` of bot
-audio. Feed the echoes to :meth:`PlayedAudioMarks.on_mark` (the call's serializer ``on_event``);
+audio. The echoes come back through the pipeline as ``InputTransportMessageFrame``\ s (see
+:mod:`processors.twilio_serializer`), or can be fed to :meth:`PlayedAudioMarks.on_mark`;
 :attr:`PlayedAudioMarks.heard_ms` is then the audio of the current reply the caller has heard, to
 within ``MARK_EVERY_MS`` (a lower bound). After an interruption passes (the serializer sends
 ``clear`` and Twilio echoes every pending mark at once) the figure is frozen until the next reply,
@@ -20,6 +21,7 @@ from typing import Any
 
 from pipecat.frames.frames import (
     Frame,
+    InputTransportMessageFrame,
     InterruptionFrame,
     OutputTransportMessageFrame,
     TTSAudioRawFrame,
@@ -77,6 +79,10 @@ class PlayedAudioMarks(FrameProcessor):
         await self.push_frame(frame, direction)
         if direction != FrameDirection.DOWNSTREAM:
             return
+        if isinstance(frame, InputTransportMessageFrame) and isinstance(frame.message, dict) \
+                and frame.message.get("event") == "mark":
+            mark = frame.message.get("mark")
+            self.on_mark(mark.get("name") if isinstance(mark, dict) else None)
         if isinstance(frame, TTSStartedFrame):
             self._reply += 1
             self._sent_ms, self._next_mark, self._heard, self._frozen = 0.0, self._every, 0, False

@@ -1,4 +1,4 @@
-"""OpenAI Realtime for phone calls: truncation to what the caller heard, and its language switch.
+"""OpenAI Realtime for phone calls: truncation of an interrupted reply to what the caller heard.
 
 :class:`HeardTruncationRealtimeLLMService` is Pipecat 1.14's ``OpenAIRealtimeLLMService`` with one
 change: on barge-in, ``conversation.item.truncate`` carries ``audio_end_ms`` = the audio of the
@@ -8,12 +8,6 @@ at the audio received). Over a phone line that estimate counts audio still queue
 transport and in Twilio's buffer, so the model would believe it said words the caller never
 heard (https://platform.openai.com/docs/api-reference/realtime-client-events/conversation/item/truncate:
 "truncate ... to the point where the user interrupted").
-
-:class:`RealtimeLanguageSwitch` is the project's language switch fed by the Realtime service's
-input-audio transcriptions, which the service pushes **upstream** (the Realtime API gives no
-language, so the transcript text is classified as for any STT without probabilities). Place it
-between the user aggregator and the LLM: on a switch its ``LLMUpdateSettingsFrame`` (new
-``system_instruction``) goes downstream into the service, which sends ``session.update``.
 """
 
 from __future__ import annotations
@@ -21,12 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from loguru import logger
-from pipecat.frames.frames import Frame, TranscriptionFrame
-from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.services.openai.realtime import events
 from pipecat.services.openai.realtime.llm import OpenAIRealtimeLLMService
-
-from processors.language_switch import LanguageSwitchProcessor, TurnEvidence
 
 
 class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
@@ -56,29 +46,3 @@ class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
                 item_id=current.item_id, content_index=current.content_index, audio_end_ms=heard))
         except Exception as e:  # as in Pipecat: a failed truncation must not end the session
             logger.warning(f"{self}: audio truncation failed (non-fatal): {e}")
-
-
-class RealtimeLanguageSwitch(LanguageSwitchProcessor):
-    """``LanguageSwitchProcessor`` deciding on the upstream transcriptions of a Realtime service."""
-
-    async def process_frame(self, frame: Frame, direction: FrameDirection):
-        if not (isinstance(frame, TranscriptionFrame) and direction == FrameDirection.UPSTREAM):
-            await super().process_frame(frame, direction)
-            return
-        await FrameProcessor.process_frame(self, frame, direction)
-        try:
-            # Await first: turn frames handled meanwhile may replace the segment list.
-            segment = await self._segment_evidence(frame)
-            self._segments.append(segment)
-            ev = TurnEvidence.combine(self._segments)
-            verdict = None if self._switched_this_turn else self.decider.evaluate(ev)
-            if verdict is not None:
-                await self._switch(verdict[0], verdict[1], ev)
-            else:
-                logger.debug(f"{self}: turn language {ev.language} p={ev.probability:.2f} ({ev.words} words), "
-                             f"staying {self.decider.language}")
-        except Exception as e:  # a detection problem must never lose the caller's words
-            logger.exception(f"{self}: language decision failed: {e}")
-        await self.push_frame(frame, direction)
-        if not self._turn_frames_seen:
-            self._end_turn()

@@ -1,4 +1,5 @@
-"""End-of-turn strategy that does not cut a caller off after "Hi there." (Smart Turn + a short hold).
+"""End-of-turn strategy that does not cut a caller off after "Hi there." (Smart Turn + a short hold),
+and that waits for a turn's late transcripts with any STT.
 
 With segmented STT, a caller who pauses inside one request ("Hi there. … I need a flight …") gets the
 first segment transcribed and finalized before they resume; Smart Turn v3 rates "Hi there." complete,
@@ -10,17 +11,26 @@ ending the turn. Any speech in that window (VAD start) cancels the hold and the 
 "Hi there. … I need a flight …" is one turn, answered once. Substantive turns end exactly as before:
 no added latency where it matters.
 
-It also waits for *every* segment of the turn to be transcribed: the stock strategy ends the turn on
-the first finalized transcript after Smart Turn's verdict, even while a later segment is still in the
-STT queue; that late transcript then starts a new turn and interrupts the bot. Here each VAD stop
-counts as a pending segment until the STT's :class:`~processors.whisper_stt.SegmentTranscribedFrame`
-for it arrives (bounded by ``max_stt_wait_secs`` in case a segment is never reported).
+**Late transcripts.** The stock strategy ends the turn on the first finalized transcript after Smart
+Turn's verdict, even while a later segment of the turn is still being transcribed; that late
+transcript then joins the next turn, and the bot has answered half a request. Here every VAD stop
+opens a *pending segment*, and each ``TranscriptionFrame`` that arrives while segments are pending
+closes the oldest one (transcripts arriving with none pending — a streaming STT's finals during
+speech — close nothing). The turn does not end while a segment is pending. A segment that never
+gets a transcript (noise, a cough: the STT has nothing to say) stops counting once the STT's own
+latency budget has passed since its speech ended: the ``ttfs_p99_latency`` every Pipecat STT
+announces in its ``STTMetadataFrame`` (or ``max_stt_wait_secs``). Only standard Pipecat frames are
+used, so this works the same with Whisper, Deepgram or any other ``STTService``.
+
+The bot never interrupts itself as long as turns *start* on VAD only (``VADUserTurnStartStrategy``):
+a transcript that still arrives after its turn ended cannot open a new turn.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable
 
 from loguru import logger
@@ -31,22 +41,23 @@ from pipecat.turns.user_stop.turn_analyzer_user_turn_stop_strategy import (
 
 
 class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
-    """Smart-Turn stop strategy with a hold for non-substantive turns.
+    """Smart-Turn stop strategy with a hold for non-substantive turns and a wait for late transcripts.
 
     Args:
         is_substantive: ``(turn_text) -> bool``; False for text that is only a greeting/filler.
         hold_secs: extra silence (s) required before ending a non-substantive turn.
-        max_stt_wait_secs: stop waiting for an unreported segment after this long (s).
+        max_stt_wait_secs: how long after a segment's speech ended (s) it may still get its
+            transcript; ``None`` takes the STT's announced ``ttfs_p99_latency``.
         **kwargs: passed to :class:`TurnAnalyzerUserTurnStopStrategy` (``turn_analyzer``…).
     """
 
     def __init__(self, *, is_substantive: Callable[[str], bool], hold_secs: float = 0.9,
-                 max_stt_wait_secs: float = 6.0, **kwargs):
+                 max_stt_wait_secs: float | None = None, **kwargs):
         super().__init__(**kwargs)
         self._max_stt_wait = max_stt_wait_secs
-        self._segments_sent = 0
-        self._segments_done = 0
-        self._last_segment_sent_at = 0.0
+        # wall-clock deadlines (time.time(), like VAD frame timestamps) of the pending segments, oldest first
+        self._pending: deque[float] = deque()
+        self._stt_wait_task: asyncio.Task | None = None
         self._is_substantive = is_substantive
         self._hold_secs = hold_secs
         self._turn_text = ""
@@ -56,38 +67,63 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
 
     @property
     def pending_segments(self) -> int:
-        """Segments VAD has closed that the STT has not reported yet."""
-        return max(0, self._segments_sent - self._segments_done)
+        """Segments VAD has closed that still wait for their transcript (within their deadline)."""
+        self._prune()
+        return len(self._pending)
+
+    def _stt_wait_secs(self) -> float:
+        return self._max_stt_wait if self._max_stt_wait is not None else self._stt_timeout
+
+    def _prune(self) -> None:
+        now = time.time()
+        while self._pending and self._pending[0] <= now:
+            self._pending.popleft()
 
     async def process_frame(self, frame: Frame):
-        """Count segments in and out of the STT, then do the Smart Turn bookkeeping."""
-        from processors.whisper_stt import SegmentTranscribedFrame
-
+        """Track pending segments, then do the Smart Turn bookkeeping."""
         if isinstance(frame, VADUserStoppedSpeakingFrame):
-            self._segments_sent += 1
-            self._last_segment_sent_at = time.monotonic()
-        result = await super().process_frame(frame)
-        if isinstance(frame, SegmentTranscribedFrame):
-            self._segments_done += 1
-            if self.pending_segments == 0:
-                await self._maybe_trigger_user_turn_stopped()
-        return result
+            self._pending.append(frame.timestamp - frame.stop_secs + self._stt_wait_secs())
+        elif isinstance(frame, TranscriptionFrame):
+            self._prune()
+            if self._pending:
+                self._pending.popleft()
+        return await super().process_frame(frame)
 
     def _waiting_for_stt(self) -> bool:
-        return bool(self.pending_segments) and time.monotonic() - self._last_segment_sent_at < self._max_stt_wait
+        if not self.pending_segments:
+            return False
+        if self._stt_wait_task is None:  # re-check once the last pending segment's deadline passes
+            delay = max(0.0, self._pending[-1] - time.time())
+            self._stt_wait_task = self.task_manager.create_task(self._stt_wait(delay), f"{self}::stt_wait")
+        return True
+
+    async def _stt_wait(self, delay: float):
+        try:
+            await asyncio.sleep(delay)
+        except asyncio.CancelledError:
+            return
+        self._stt_wait_task = None
+        await self._maybe_trigger_user_turn_stopped()
+
+    async def _cancel_stt_wait(self):
+        if self._stt_wait_task:
+            await self.task_manager.cancel_task(self._stt_wait_task)
+            self._stt_wait_task = None
 
     async def _maybe_trigger_user_turn_stopped(self):
         if self._waiting_for_stt():
-            return  # a later segment of this turn is still being transcribed
+            return  # a segment of this turn is still being transcribed
         await super()._maybe_trigger_user_turn_stopped()
 
     async def _reset(self):
         self._turn_text = ""
+        self._prune()
         await super()._reset()
 
     async def _discard_pending_end_of_turn(self):
         await super()._discard_pending_end_of_turn()
         await self._cancel_hold()
+        await self._cancel_stt_wait()
 
     async def _cancel_hold(self):
         if self._hold_task:
@@ -102,7 +138,7 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
     async def trigger_user_turn_stopped(self, **kwargs):
         """End the turn now, or after the hold when the turn so far is not substantive."""
         if self._waiting_for_stt():
-            return  # re-checked when the STT reports the pending segment
+            return  # re-checked when the pending transcript arrives or its deadline passes
         if self._hold_done or self._hold_secs <= 0 or self._is_substantive(self._turn_text):
             self._hold_done = False
             await super().trigger_user_turn_stopped(**kwargs)
@@ -123,6 +159,7 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
         await self.trigger_user_turn_stopped(**kwargs)
 
     async def cleanup(self):
-        """Cancel a pending hold."""
+        """Cancel a pending hold and STT wait."""
         await self._cancel_hold()
+        await self._cancel_stt_wait()
         await super().cleanup()

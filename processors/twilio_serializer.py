@@ -7,7 +7,9 @@ receive loop stops at the first exception), never sends ``mark`` and ignores inb
 
 - never raises from :meth:`deserialize`: non-JSON, non-object JSON, unknown events, media with a
   missing or invalid base64 payload are logged (rate-limited) and dropped; the call continues;
-- reports inbound ``mark`` echoes, ``stop`` and ``dtmf`` to the call through ``on_event``;
+- reports inbound ``mark`` echoes, ``stop`` and ``dtmf`` to the call through ``on_event``, and puts
+  each mark echo into the pipeline as an ``InputTransportMessageFrame`` (for processors that track
+  what the caller heard, e.g. :class:`~processors.played_audio.PlayedAudioMarks`);
 - passes outbound ``mark`` messages (queued behind the audio by
   :class:`~processors.call_marks.CallMarksProcessor`) and uses their echoes to know whether Twilio
   still holds unplayed audio;
@@ -27,7 +29,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from loguru import logger
-from pipecat.frames.frames import AudioRawFrame, Frame, InterruptionFrame, OutputTransportMessageFrame
+from pipecat.frames.frames import (
+    AudioRawFrame,
+    Frame,
+    InputTransportMessageFrame,
+    InterruptionFrame,
+    OutputTransportMessageFrame,
+)
 from pipecat.serializers.twilio import TwilioFrameSerializer
 
 #: Events Twilio sends on a bidirectional stream.
@@ -71,7 +79,7 @@ class GatewayTwilioSerializer(TwilioFrameSerializer):
 
         Returns:
             ``InputAudioRawFrame`` for ``media`` (PCM16 at the pipeline input rate), ``InputDTMFFrame``
-            for ``dtmf``, otherwise ``None``.
+            for ``dtmf``, ``InputTransportMessageFrame`` (the message) for ``mark``, otherwise ``None``.
         """
         try:
             message = json.loads(data)
@@ -111,6 +119,7 @@ class GatewayTwilioSerializer(TwilioFrameSerializer):
             name = mark.get("name") if isinstance(mark, dict) else None
             if name is not None and name == self._last_mark and not self._audio_after_mark:
                 self._unplayed = False
+            frame = InputTransportMessageFrame(message=message)
         if event in ("mark", "stop", "dtmf") and self._on_event:
             try:
                 await self._on_event(event, message)

@@ -7,10 +7,6 @@ borrows a process-wide ``faster_whisper.WhisperModel`` (see :mod:`pipelines.mode
 ``result={"language": code, "language_probability": p, "no_speech_prob": max_p, "language_source": s}``
 where ``s`` is ``detected``, ``forced``, ``model`` (English-only model) or ``recent`` (see ``_detect``).
 
-After every segment — speech or not, success or failure — it pushes a :class:`SegmentTranscribedFrame`,
-so an end-of-turn strategy can wait until *all* of a turn's segments are transcribed (see
-:mod:`processors.turn_hold`) instead of ending the turn on the first finalized transcript.
-
 Input: one VAD segment of 16-bit mono PCM at the pipeline input rate (16 000 Hz; Whisper needs 16 kHz).
 """
 
@@ -19,26 +15,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from loguru import logger
-from pipecat.frames.frames import DataFrame, ErrorFrame, Frame, TranscriptionFrame
+from pipecat.frames.frames import ErrorFrame, Frame, TranscriptionFrame
 from pipecat.services.whisper.stt import WhisperSTTService
 from pipecat.transcriptions.language import Language
 from pipecat.utils.time import time_now_iso8601
-
-
-@dataclass
-class SegmentTranscribedFrame(DataFrame):
-    """One VAD segment has been through the STT (pushed after its ``TranscriptionFrame``, if any).
-
-    Parameters:
-        text: the transcript, ``""`` for a segment without speech or a failed one.
-    """
-
-    text: str = ""
 
 
 #: Segments shorter than this (s of audio) do not decide their own language unless confident.
@@ -166,13 +150,11 @@ class SharedWhisperSTTService(WhisperSTTService):
             logger.exception(f"{self}: transcription failed: {e}")
             await self.stop_processing_metrics()
             yield ErrorFrame(f"transcription failed: {e}")
-            yield SegmentTranscribedFrame(text="")
             return
         self.last_latency_secs = time.perf_counter() - started
         await self.stop_processing_metrics()
         if not text:
             logger.debug(f"{self}: no speech in segment (no_speech_prob {no_speech:.2f})")
-            yield SegmentTranscribedFrame(text="")
             return
         logger.debug(f"{self}: transcribed {len(text)} chars, {lang} p={prob:.2f} in {self.last_latency_secs:.2f}s")
         language = None
@@ -189,4 +171,3 @@ class SharedWhisperSTTService(WhisperSTTService):
             result={"language": lang, "language_probability": prob, "no_speech_prob": no_speech,
                     "language_source": source},
         )
-        yield SegmentTranscribedFrame(text=text)

@@ -14,14 +14,13 @@ from pipecat.frames.frames import (
     OutputTransportMessageFrame,
     TTSSpeakFrame,
     TTSStoppedFrame,
-    TTSUpdateSettingsFrame,
 )
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.processors.aggregators.llm_context import LLMContext
-from pipecat.services.settings import TTSSettings
 from pipecat.tests.utils import SleepFrame, run_test
 
 from flights.search import FlightSearch
+from processors.call_language import CallLanguage
 from processors.call_marks import CallMarksProcessor, HangupRequestFrame
 from processors.dialogue import FlightDialogue
 from processors.flight_tool import FlightToolProcessor
@@ -75,9 +74,10 @@ async def test_complete_request_calls_search_flights_and_speaks_a_filler():
     assert "Chicago" in results[0].result["speech"]
 
 
-async def test_tool_follows_language_settings_and_rejects_bad_arguments():
-    tool = FlightToolProcessor(SEARCH)
-    await run_test(tool, frames_to_send=[TTSUpdateSettingsFrame(delta=TTSSettings(language="es"))])
+async def test_tool_follows_the_call_language_and_rejects_bad_arguments():
+    language = CallLanguage(current="en")
+    tool = FlightToolProcessor(SEARCH, language=language)
+    language.switch("es", "test")
     assert tool.language == "es"
     bad = await tool.run({"origin": "BOS", "destination": "BOS", "departure_date": "2030-01-01"})
     assert bad["status"] == "invalid"

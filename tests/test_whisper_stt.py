@@ -20,16 +20,16 @@ def audio16(stem: str, start: float = 0.0, end: float | None = None) -> np.ndarr
 
 
 def test_detects_each_segments_language(local_resources):
-    stt = SharedWhisperSTTService(model=local_resources.models.whisper, allowed_languages=LANGS)
+    stt = SharedWhisperSTTService(model=local_resources.core.models.whisper, allowed_languages=LANGS)
     assert stt._detect(audio16("en_greeting_request"))[0] == "en"
     lang, prob = stt._detect(audio16("es_rome_date"))
     assert lang == "es" and prob >= 0.7
 
 
 def test_a_short_unsure_segment_keeps_the_recent_language(local_resources):
-    stt = SharedWhisperSTTService(model=local_resources.models.whisper, allowed_languages=LANGS)
+    stt = SharedWhisperSTTService(model=local_resources.core.models.whisper, allowed_languages=LANGS)
     # On its own, the tail of the Spanish sentence ("...abril, por favor") is taken for English.
-    alone = SharedWhisperSTTService(model=local_resources.models.whisper, allowed_languages=LANGS)
+    alone = SharedWhisperSTTService(model=local_resources.core.models.whisper, allowed_languages=LANGS)
     assert alone._detect(audio16("es_rome_date", 2.5, 3.0))[0] == "en"
     # After a confident Spanish segment, it is transcribed as Spanish, with a low probability (so a
     # language switch never rests on it).

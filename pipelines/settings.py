@@ -1,0 +1,44 @@
+"""Settings every profile's calls share (the call shell's), and the base every room's settings use.
+
+Each room declares a pydantic-settings class for the variables it reads (this one: the call
+shell's; :mod:`pipelines.local_settings`: the local profile's; :mod:`flights.settings`: the flight
+providers'; :mod:`gateway.settings`: the edges'), and ``gateway/settings.py`` composes them into one
+``Settings`` by multiple inheritance, so every variable keeps its name and its attribute.
+
+An empty value (``AMADEUS_PORT=`` as ``.env.example`` has it) means *unset*: the field keeps its
+default (``env_ignore_empty``), so ``cp .env.example .env`` starts.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The configuration every room's settings class shares: environment variables (case-insensitive),
+#: a local ``.env``, unknown variables ignored, empty strings treated as unset.
+ROOM_SETTINGS_CONFIG = SettingsConfigDict(
+    env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+)
+
+
+class MissingSettingError(RuntimeError):
+    """A setting the chosen profile needs is missing; the message names the variable."""
+
+
+class ShellSettings(BaseSettings):
+    """What the shared call shell (:mod:`pipelines.shell`) reads, whatever the profile."""
+
+    model_config = ROOM_SETTINGS_CONFIG
+
+    default_language: str = Field("en", description="ISO 639-1 language the bot starts in")
+    number_languages: str | None = Field(
+        None, description="Per-number starting language: '+34911234567=es,+33123456789=fr'"
+    )
+    call_idle_timeout_secs: float = Field(
+        300.0, description="End a call after this long with no caller or bot activity (s)"
+    )
+
+    @field_validator("default_language")
+    @classmethod
+    def _lower_language(cls, value: str) -> str:
+        return value.strip().lower()[:2]

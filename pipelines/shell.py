@@ -1,0 +1,273 @@
+"""The call shell: what every call needs whatever the profile, built once per call around the profile's core.
+
+:func:`build_call` makes, for one Twilio Media Stream:
+
+- the :class:`~processors.twilio_serializer.GatewayTwilioSerializer` (8 kHz μ-law ⇄ PCM, marks,
+  ``clear``, REST hang-up) and the ``FastAPIWebsocketTransport`` around it;
+- the call's :class:`~processors.call_language.CallLanguage` (starting language from the call's
+  ``language`` parameter, ``NUMBER_LANGUAGES``, the caller's country code, ``DEFAULT_LANGUAGE``) and
+  the :class:`~processors.language_switch.LanguageSwitchProcessor` that updates it;
+- :class:`~processors.dtmf_commands.DTMFCommandsProcessor` (keypad commands);
+- the ``LLMContext`` with the ``search_flights`` and ``end_call`` tools, registered on the profile's
+  LLM the same way for every brain, and its user/assistant aggregators;
+- the :class:`~processors.flight_tool.FlightToolProcessor` (speaks the profile's filler);
+- :class:`~processors.call_marks.CallMarksProcessor` (Twilio marks; hang-up after the goodbye);
+- the :class:`~processors.turn_timing.TurnTimingObserver` and the ``PipelineWorker``;
+
+and slots the profile's :class:`~pipelines.contract.ProfileCore` (STT, brain/LLM, TTS) in::
+
+    transport.input() → stt → language switch → DTMF → user aggregator → llm → flight tool
+        → tts → marks → transport.output() → assistant aggregator
+
+Process-wide resources (:class:`Resources`) are loaded once by :func:`load_resources`: the profile's
+own (``Profile.load``) and the flight search every profile shares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, Protocol, TypeVar
+
+from loguru import logger
+from pipecat.adapters.llm.schemas.tools_schema import ToolsSchema
+from pipecat.frames.frames import Frame
+from pipecat.pipeline.pipeline import Pipeline
+from pipecat.pipeline.worker import PipelineParams, PipelineWorker
+from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.processors.aggregators.llm_response_universal import (
+    LLMAssistantAggregator,
+    LLMContextAggregatorPair,
+    LLMUserAggregator,
+)
+from pipecat.serializers.twilio import TwilioFrameSerializer
+from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPIWebsocketTransport
+
+import flights
+from flights.chain import ProviderChain, build_chain
+from flights.timetable import TimetableProvider
+from pipelines.contract import CallInfo, CallSetup, Profile, ProfileCore, ProfileResources
+from processors.call_language import CallLanguage
+from processors.call_marks import CallMarksProcessor
+from processors.call_tools import CallTools
+from processors.dtmf_commands import DTMFCommandsProcessor
+from processors.flight_tool import SEARCH_FLIGHTS, FlightToolProcessor
+from processors.language_switch import LanguageSwitchProcessor, parse_number_languages, starting_language
+from processors.metrics import LANGUAGE_METRICS, TURN_STAGE_SECONDS
+from processors.turn_timing import TurnTimingObserver
+from processors.twilio_serializer import EventCallback, GatewayTwilioSerializer
+
+R = TypeVar("R", bound=ProfileResources)
+
+
+class CallShellSettings(Protocol):
+    """What the shell reads from the gateway's composed ``Settings`` (see ``gateway/settings.py``):
+    :class:`~pipelines.settings.ShellSettings`, the Twilio REST credentials (for the serializer's
+    hang-up) and, at load time, :class:`flights.settings.FlightSettings`."""
+
+    default_language: str
+    number_languages: str | None
+    call_idle_timeout_secs: float
+    twilio_account_sid: str | None
+    twilio_api_base_url: str | None
+    timetable_path: str | None
+    flight_providers: str
+
+    @property
+    def auth_token(self) -> str: ...
+
+    @property
+    def twilio_rest_configured(self) -> bool: ...
+
+
+@dataclass
+class Resources(Generic[R]):
+    """Everything a process loads once and every call shares.
+
+    Parameters:
+        profile: the chosen profile.
+        core: what ``profile.load`` returned (models, clients).
+        flight_search: the provider chain behind ``search_flights``.
+        number_languages: ``NUMBER_LANGUAGES`` parsed (``{"+34911234567": "es"}``).
+    """
+
+    profile: Profile
+    core: R
+    flight_search: ProviderChain
+    number_languages: dict[str, str]
+
+    def describe(self) -> dict[str, Any]:
+        """The profile's readiness summary, for ``/health``."""
+        return self.core.describe()
+
+    def flights(self) -> dict[str, Any]:
+        """Flight providers' state (breakers, last errors, cache size), for ``/health``."""
+        return self.flight_search.stats()
+
+
+@dataclass
+class BuiltCall:
+    """One call's pipeline, ready to run, with the parts the gateway and tests use.
+
+    Parameters:
+        worker: the ``PipelineWorker`` to add to a ``WorkerRunner``.
+        transport: the call's ``FastAPIWebsocketTransport`` (``on_client_disconnected``…).
+        serializer: the call's Twilio serializer (counts malformed messages in ``bad_messages``).
+        marks: Twilio mark bookkeeping; set ``marks.on_hangup_requested`` to hear of a hang-up request.
+        language: the call's language state.
+        language_switch: the processor that updates ``language``.
+        flight_tool: ``search_flights`` handler and filler.
+        call_tools: ``end_call`` (and later ``transfer_call``) handlers.
+        context: the ``LLMContext`` (messages and tools).
+        user_aggregator / assistant_aggregator: the context's aggregators.
+        timing: per-turn latency observer (``timing.turns``).
+        pipeline: the call's processors, in order (``pipeline.processors``).
+        core: the profile's processors.
+        greeting: frames to queue once the worker runs (the bot speaks first).
+    """
+
+    worker: PipelineWorker
+    transport: FastAPIWebsocketTransport
+    serializer: GatewayTwilioSerializer
+    marks: CallMarksProcessor
+    language: CallLanguage
+    language_switch: LanguageSwitchProcessor
+    flight_tool: FlightToolProcessor
+    call_tools: CallTools
+    context: LLMContext
+    user_aggregator: LLMUserAggregator
+    assistant_aggregator: LLMAssistantAggregator
+    timing: TurnTimingObserver
+    pipeline: Pipeline
+    core: ProfileCore
+    greeting: list[Frame]
+
+
+def load_flight_search(settings: CallShellSettings) -> ProviderChain:
+    """The provider chain from ``FLIGHT_PROVIDERS``, with the timetable and place index warmed (blocking)."""
+    search = build_chain(settings)  # providers without credentials are skipped and logged
+    # Parse the timetable, build the place index and prime dateparser now, not in the first call.
+    if settings.timetable_path or "timetable" in settings.flight_providers:
+        _ = TimetableProvider(Path(settings.timetable_path) if settings.timetable_path else None).timetable
+    flights.warm_up(timetable=False)
+    return search
+
+
+def number_languages(raw: str | None) -> dict[str, str]:
+    """``NUMBER_LANGUAGES`` as a dict; a bad value is logged (at start-up), not fatal."""
+    try:
+        return parse_number_languages(raw)
+    except ValueError as e:
+        logger.warning(f"ignoring NUMBER_LANGUAGES: {e}")
+        return {}
+
+
+def load_resources(profile: Profile, settings: CallShellSettings) -> Resources:
+    """Check and load ``profile`` and the shared flight search (blocking; call once, at start-up).
+
+    Raises:
+        MissingSettingError: the profile lacks a setting (named).
+    """
+    profile.check(settings)
+    core = profile.load(settings)
+    search = load_flight_search(settings)
+    logger.info(f"{profile.name} profile ready")
+    return Resources(profile=profile, core=core, flight_search=search,
+                     number_languages=number_languages(settings.number_languages))
+
+
+def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources: Resources,
+               on_event: EventCallback | None) -> BuiltCall:
+    """Wire one call's pipeline around the profile's core (cheap: no model loading).
+
+    Args:
+        call: the call, from Twilio's ``start`` message.
+        websocket: the accepted Media Streams WebSocket.
+        settings: the gateway's composed settings (it also is the profile's ``settings_class``).
+        resources: what :func:`load_resources` returned.
+        on_event: ``async (event, message)`` for inbound ``mark``/``stop``/``dtmf`` messages.
+    """
+    profile = resources.profile
+    rest = settings.twilio_rest_configured and bool(call.call_sid)
+    serializer = GatewayTwilioSerializer(
+        call.stream_sid,
+        call.call_sid,
+        on_event=on_event,
+        account_sid=settings.twilio_account_sid if rest else None,
+        auth_token=settings.auth_token if rest else None,
+        base_url=settings.twilio_api_base_url,
+        params=TwilioFrameSerializer.InputParams(auto_hang_up=rest),
+    )
+    transport = FastAPIWebsocketTransport(
+        websocket,
+        FastAPIWebsocketParams(
+            audio_in_enabled=True,
+            audio_out_enabled=True,
+            add_wav_header=False,
+            serializer=serializer,
+            allowed_origins=[],
+        ),
+    )
+    code, source = starting_language(
+        call.parameters.get("language"), call.to_number, call.from_number,
+        resources.number_languages, default=settings.default_language,
+    )
+    language = CallLanguage(current=code, source=source)
+    core = profile.build_core(CallSetup(call=call, language=language), settings, resources.core)
+
+    language_switch = LanguageSwitchProcessor(
+        state=language,
+        llm_settings=core.llm_language_settings,
+        tts_settings=core.tts_language_settings,
+        call_sid=call.call_sid, metrics=LANGUAGE_METRICS,
+    )
+    flight_tool = FlightToolProcessor(resources.flight_search, language=language,
+                                      filler_frame=core.filler_frame)
+    call_tools = CallTools()
+    flight_tool.register(core.llm)
+    call_tools.register(core.llm)
+    context = LLMContext(messages=list(core.messages),
+                         tools=ToolsSchema(standard_tools=[SEARCH_FLIGHTS, *call_tools.schemas]))
+    user_aggregator, assistant_aggregator = LLMContextAggregatorPair(
+        context, user_params=core.user_params, realtime_service_mode=core.realtime_service_mode or None,
+    )
+    marks = CallMarksProcessor(call.stream_sid)
+    # The switch reads transcripts: an STT's go downstream from it; a speech-to-speech LLM's own
+    # input transcriptions go upstream and the user aggregator consumes them, so then it sits
+    # between the aggregator and the LLM.
+    hears_itself = core.stt is None
+    processors = [
+        transport.input(),
+        *([core.stt] if core.stt is not None else []),
+        *([] if hears_itself else [language_switch]),
+        DTMFCommandsProcessor(),
+        user_aggregator,
+        *([language_switch] if hears_itself else []),
+        core.llm,
+        flight_tool,
+        *([core.tts] if core.tts is not None else []),
+        marks,
+        transport.output(),
+        assistant_aggregator,
+    ]
+    timing = TurnTimingObserver(histogram=TURN_STAGE_SECONDS, call_sid=call.call_sid)
+    pipeline = Pipeline(processors)
+    worker = PipelineWorker(
+        pipeline,
+        params=PipelineParams(
+            audio_in_sample_rate=profile.audio_in_hz,
+            audio_out_sample_rate=profile.audio_out_hz,
+            enable_metrics=True,
+        ),
+        idle_timeout_secs=settings.call_idle_timeout_secs,
+        observers=[timing],
+        enable_rtvi=False,
+        conversation_id=call.call_sid,
+        name=f"call-{call.call_sid}",
+    )
+    return BuiltCall(
+        worker=worker, transport=transport, serializer=serializer, marks=marks, language=language,
+        language_switch=language_switch, flight_tool=flight_tool, call_tools=call_tools,
+        context=context, user_aggregator=user_aggregator, assistant_aggregator=assistant_aggregator,
+        timing=timing, pipeline=pipeline, core=core, greeting=list(core.greeting),
+    )

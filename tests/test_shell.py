@@ -1,0 +1,86 @@
+"""The shared call shell around a profile that is not `local`: the contract is all a profile needs.
+
+The stand-in profile below is what a new profile module looks like: its own settings class, typed
+resources with ``describe()``, and a core (here the rule brain, with no STT or TTS: no models load).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from pipecat.frames.frames import TTSSpeakFrame
+from pipecat.processors.aggregators.llm_response_universal import LLMUserAggregatorParams
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings
+
+from flights.chain import ProviderChain
+from flights.timetable import TimetableProvider
+from gateway.settings import Settings
+from pipelines.contract import CallInfo, CallSetup, MissingSettingError, Profile, ProfileCore, require
+from pipelines.settings import ROOM_SETTINGS_CONFIG
+from pipelines.shell import Resources, build_call
+from processors.call_marks import CallMarksProcessor
+from processors.dialogue import FlightDialogue
+from processors.flight_tool import FlightToolProcessor
+from processors.language_switch import LanguageSwitchProcessor
+from processors.local_brain import LocalBrainService
+
+
+class RulesOnlySettings(BaseSettings):
+    model_config = ROOM_SETTINGS_CONFIG
+    rules_only_key: SecretStr | None = None
+
+
+@dataclass
+class RulesOnlyResources:
+    loaded: bool = True
+
+    def describe(self) -> dict[str, Any]:
+        return {"brain": "rules"}
+
+
+class RulesOnlyProfile(Profile[RulesOnlySettings, RulesOnlyResources]):
+    name = "rules-only"
+    audio_in_hz = 16000
+    audio_out_hz = 8000
+    settings_class = RulesOnlySettings
+
+    def check(self, settings: RulesOnlySettings) -> None:
+        require(settings, "rules_only_key", profile=self.name)
+
+    def load(self, settings: RulesOnlySettings) -> RulesOnlyResources:
+        return RulesOnlyResources()
+
+    def build_core(self, setup: CallSetup, settings: RulesOnlySettings, resources: RulesOnlyResources) -> ProfileCore:
+        brain = LocalBrainService(dialogue=FlightDialogue(language=setup.language.current), language=setup.language)
+        return ProfileCore(llm=brain, user_params=LLMUserAggregatorParams(),
+                           greeting=[TTSSpeakFrame(brain.greeting())])
+
+
+def test_check_names_the_missing_variable():
+    with pytest.raises(MissingSettingError, match="RULES_ONLY_KEY"):
+        RulesOnlyProfile().check(RulesOnlySettings(_env_file=None))
+    RulesOnlyProfile().check(RulesOnlySettings(_env_file=None, rules_only_key="k"))
+
+
+def test_shell_builds_a_typed_call_around_any_profile():
+    profile = RulesOnlyProfile()
+    resources = Resources(profile=profile, core=profile.load(RulesOnlySettings(_env_file=None)),
+                          flight_search=ProviderChain([TimetableProvider()]),
+                          number_languages={"+34911234567": "es"})
+    call = CallInfo(call_sid="CA1", stream_sid="MZ1", to_number="+34911234567")
+    built = build_call(call, None, Settings(_env_file=None), resources, on_event=None)
+
+    assert (built.language.current, built.language.source) == ("es", "number")
+    assert built.core.llm.has_function("search_flights") and built.core.llm.has_function("end_call")
+    tools = [t.name for t in built.context.tools.standard_tools]
+    assert tools == ["search_flights", "end_call"]
+    order = [type(p) for p in built.pipeline.processors[1:-1]]
+    # no STT/TTS in this core: the shell's processors around the brain, in order
+    assert order.index(LanguageSwitchProcessor) < order.index(type(built.user_aggregator)) \
+        < order.index(LocalBrainService) < order.index(FlightToolProcessor) < order.index(CallMarksProcessor)
+    assert built.flight_tool.language == "es" and built.marks is built.pipeline.processors[-4]
+    assert [f.text for f in built.greeting] == [FlightDialogue(language="es").greeting()]
+    assert resources.describe() == {"brain": "rules"} and "providers" in resources.flights()

@@ -1,0 +1,144 @@
+"""The turn-stop strategy waits for a turn's late transcripts with an STT that is not our Whisper.
+
+The STT here is a stand-in for a cloud STT (a plain Pipecat ``STTService``): it emits nothing but
+``TranscriptionFrame``s, each some time after the VAD stop of its segment, and announces its latency
+budget (``ttfs_p99_latency``) like every Pipecat STT. The strategy runs inside the real user
+aggregator, driven by VAD frames, with a turn analyzer that rates every stop complete (as Smart Turn
+does for "Hi there.") — the case where the stock strategy ends the turn too early.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from pipecat.audio.turn.base_turn_analyzer import BaseTurnAnalyzer, BaseTurnParams, EndOfTurnState
+from pipecat.frames.frames import (
+    Frame,
+    LLMContextFrame,
+    TranscriptionFrame,
+    UserStartedSpeakingFrame,
+    UserStoppedSpeakingFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
+)
+from pipecat.pipeline.pipeline import Pipeline
+from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.processors.aggregators.llm_response_universal import (
+    LLMContextAggregatorPair,
+    LLMUserAggregatorParams,
+)
+from pipecat.processors.frame_processor import FrameDirection
+from pipecat.services.stt_service import STTService
+from pipecat.tests.utils import SleepFrame, run_test
+from pipecat.turns.user_start import VADUserTurnStartStrategy
+from pipecat.turns.user_turn_strategies import UserTurnStrategies
+from pipecat.utils.time import time_now_iso8601
+
+from processors.turn_hold import HoldShortTurnStopStrategy
+
+STOP_SECS = 0.2
+
+
+class LateSTT(STTService):
+    """Each VAD stop gets the next scripted ``(text or None, delay s)``: its transcript, that late."""
+
+    def __init__(self, script: list[tuple[str | None, float]], events: list, ttfs_p99_latency: float):
+        super().__init__(ttfs_p99_latency=ttfs_p99_latency)
+        self._script = list(script)
+        self._events = events
+
+    async def run_stt(self, audio: bytes):
+        yield None  # audio is not transcribed here; transcripts follow the script
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection):
+        await super().process_frame(frame, direction)
+        if isinstance(frame, VADUserStoppedSpeakingFrame) and self._script:
+            text, delay = self._script.pop(0)
+            self.create_task(self._later(text, delay))
+
+    async def _later(self, text: str | None, delay: float):
+        await asyncio.sleep(delay)
+        if text:
+            self._events.append(("transcript", text))
+            await self.push_frame(TranscriptionFrame(text, "caller", time_now_iso8601(), finalized=True))
+
+
+class CompleteAtEveryStop(BaseTurnAnalyzer):
+    """Rates every VAD stop the end of the turn."""
+
+    @property
+    def speech_triggered(self) -> bool:
+        return False
+
+    @property
+    def params(self) -> BaseTurnParams:
+        return BaseTurnParams()
+
+    def append_audio(self, buffer: bytes, is_speech: bool) -> EndOfTurnState:
+        return EndOfTurnState.INCOMPLETE
+
+    async def analyze_end_of_turn(self):
+        return EndOfTurnState.COMPLETE, None
+
+    def clear(self):
+        pass
+
+
+def pipeline(script, events, ttfs_p99_latency):
+    strategy = HoldShortTurnStopStrategy(turn_analyzer=CompleteAtEveryStop(), is_substantive=lambda _: True,
+                                         hold_secs=0.0)
+    user, _assistant = LLMContextAggregatorPair(
+        LLMContext(messages=[]),
+        user_params=LLMUserAggregatorParams(
+            user_turn_strategies=UserTurnStrategies(start=[VADUserTurnStartStrategy()], stop=[strategy])
+        ),
+    )
+
+    @user.event_handler("on_user_turn_stopped")
+    async def _stopped(_aggregator, _strategy, message):
+        events.append(("turn_end", message.content))
+
+    return Pipeline([LateSTT(script, events, ttfs_p99_latency), user]), strategy
+
+
+def speech(secs: float) -> list[Frame]:
+    return [VADUserStartedSpeakingFrame(start_secs=0.15), SleepFrame(secs), VADUserStoppedSpeakingFrame(stop_secs=STOP_SECS)]
+
+
+async def test_a_late_second_transcript_ends_the_turn_when_it_arrives_not_before():
+    """ "Hi there." … "I need a flight": the first transcript lands after the second VAD stop."""
+    events: list = []
+    # STT budget 2 s: the turn must end on the second transcript (0.6 s after its stop), well
+    # before the budget would release it, and long before a 5-6 s wait for a frame that never comes.
+    pipe, strategy = pipeline([("Hi there.", 0.5), ("I need a flight to Boston tomorrow.", 0.6)], events, 2.0)
+    down, _ = await run_test(
+        pipe,
+        frames_to_send=[*speech(0.3), SleepFrame(0.05), *speech(0.3), SleepFrame(1.2)],
+    )
+    assert events == [
+        ("transcript", "Hi there."),
+        ("transcript", "I need a flight to Boston tomorrow."),
+        ("turn_end", "Hi there. I need a flight to Boston tomorrow."),
+    ]
+    assert sum(isinstance(f, UserStoppedSpeakingFrame) for f in down) == 1
+    contexts = [f for f in down if isinstance(f, LLMContextFrame)]
+    assert len(contexts) == 1  # answered once, with the whole request
+    assert strategy.pending_segments == 0
+
+
+async def test_a_segment_without_transcript_waits_only_the_stt_budget_and_a_later_transcript_starts_no_turn():
+    events: list = []
+    # Speech, then a noise segment the STT has nothing for (its empty result arrives, as nothing,
+    # after the 0.5 s budget): the turn ends on the budget, and the late "uh" opens no new turn.
+    pipe, strategy = pipeline([("I need a flight to Boston tomorrow.", 0.2), ("uh", 1.2)], events, 0.5)
+    down, _ = await run_test(
+        pipe,
+        frames_to_send=[*speech(0.3), SleepFrame(0.05), *speech(0.1), SleepFrame(1.6)],
+    )
+    assert events[:2] == [
+        ("transcript", "I need a flight to Boston tomorrow."),
+        ("turn_end", "I need a flight to Boston tomorrow."),
+    ]
+    assert events[2] == ("transcript", "uh")
+    assert sum(isinstance(f, UserStartedSpeakingFrame) for f in down) == 1  # one turn; "uh" opened none
+    assert sum(isinstance(f, UserStoppedSpeakingFrame) for f in down) == 1
