@@ -5,10 +5,10 @@ the next reply, so a test knows exactly what the "model" will do.
 
 - no user message yet → :attr:`ScriptedModel.greeting` (in the language of the instructions);
 - the last item is a system message about a dropped connection → a short apology;
-- the last item is a ``search_flights`` result → the result's ``speech`` read out (the figures the
-  caller must hear come from the tool result, not from the script), or an apology when the status
-  is not ``ok``;
-- the last item is an ``end_call`` result → nothing more is said;
+- a ``search_flights`` result came in since the last user message → the result's ``speech`` read
+  out once (the figures the caller must hear come from the tool result, not from the script), or an
+  apology when the status is not ``ok``;
+- an ``end_call`` result came in since → nothing more is said;
 - otherwise the first rule whose regular expression matches the last user message (case-folded)
   → its :class:`Say` or :class:`Call`; no match → "Sorry, could you say that again?".
 
@@ -81,17 +81,23 @@ class ScriptedModel:
         if messages and messages[-1].get("role") == "system" and "dropped" in (messages[-1].get("content") or ""):
             return Say("Sorry, the line dropped for a moment. Could you say that again?")
         convo = [m for m in messages if m.get("role") != "system"]
-        if convo and convo[-1].get("role") == "tool":
-            last = convo[-1]
+        last_user = max((i for i, m in enumerate(convo) if m.get("role") == "user"), default=-1)
+        tail = convo[last_user + 1:]  # what happened since the caller last spoke
+        results = [i for i, m in enumerate(tail) if m.get("role") == "tool"]
+        if results:  # a tool answered since: read its result once (a filler said meanwhile is no answer)
+            last = tail[results[-1]]
             if last.get("name") == "end_call":
                 return None
             try:
                 result = json.loads(last.get("content") or "{}")
             except json.JSONDecodeError:
                 result = {}
-            if isinstance(result, dict) and result.get("speech") and result.get("status") in ("ok", "no_flights"):
-                return Say(str(result["speech"]))
-            return Say("Sorry, I could not search flights just now.")
+            if not (isinstance(result, dict) and result.get("status") in ("ok", "no_flights") and result.get("speech")):
+                return Say("Sorry, I could not search flights just now.")
+            speech = str(result["speech"])
+            if any(speech[:30] in (m.get("content") or "") for m in tail[results[-1] + 1:] if m.get("role") == "assistant"):
+                return None
+            return Say(speech)
         users = [m for m in convo if m.get("role") == "user" and (m.get("content") or "").strip()]
         if not users:
             return Say(self.greeting)

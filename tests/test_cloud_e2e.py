@@ -119,3 +119,83 @@ def test_realtime_call_search_barge_in_spanish_and_goodbye(realtime_fake):
     assert [c["name"] for c in fake.function_calls][-1] == "end_call"
     assert result.closed_by_gateway
     assert "hangup" in played_marks(result, result.times("closed")[0])
+
+
+# --- cascade ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cascade_fakes():
+    from tests.fake_cartesia import FakeCartesia
+    from tests.fake_deepgram import FakeDeepgram
+    from tests.fake_openai_llm import FakeChatCompletions
+
+    fakes = FakeDeepgram(), FakeChatCompletions(), FakeCartesia()
+    yield fakes
+    for fake in fakes:
+        fake.close()
+
+
+def cascade_gateway(fakes, **env) -> GatewayServer:
+    deepgram, chat, cartesia = fakes
+    return GatewayServer({"PROFILE": "cascade", "DEEPGRAM_API_KEY": deepgram.api_key,
+                          "DEEPGRAM_BASE_URL": deepgram.base_url, "LLM_API_KEY": chat.api_key,
+                          "LLM_BASE_URL": chat.base_url, "LLM_MODEL": "test-model",
+                          "CARTESIA_API_KEY": cartesia.api_key, "CARTESIA_URL": cartesia.url,
+                          "CARTESIA_VOICES": "en=voice-en,es=voice-es", "FLIGHT_PROVIDERS": "timetable", **env})
+
+
+def test_cascade_call_search_barge_in_spanish_and_goodbye(cascade_fakes):
+    deepgram, chat, cartesia = cascade_fakes
+    for entry in (said("en_greeting_request"), said("en_barge_in"), said("es_route", "es"), said("en_goodbye")):
+        deepgram.transcripts.push(entry)
+    server = cascade_gateway(cascade_fakes)
+    try:
+        health = httpx.get(f"{server.base}/health").json()
+        assert health["status"] == "ok" and health["profile"] == "cascade"
+        assert all(v["ok"] for v in health["resources"]["vendors"].values()), health["resources"]
+        result = place_call(server, Turn(fixture("en_greeting_request")),
+                            Turn(fixture("en_barge_in"), barge_in_ms=2500),
+                            Turn(fixture("es_route")), Turn(fixture("en_goodbye")), hangup_after_s=15)
+        assert server.alive()
+    finally:
+        server.stop()
+    print("llm replies:", chat.replies, "\ncartesia:", list(zip(cartesia.languages(), cartesia.transcripts())),
+          "\ncancels:", cartesia.cancels, "\nclears:", result.times("clear"))
+
+    # Deepgram: multilingual nova-3 on 8 kHz linear16, Finalize at the end of speech.
+    query = deepgram.queries[-1]["query"]
+    assert query["language"] == "multi" and query["model"] == "nova-3" and query["sample_rate"] == "8000"
+    assert any(c.message.get("type") == "Finalize" for c in deepgram.controls)
+
+    # LLM: our prompt and tools; the search result went back as a tool message and was read out.
+    first = chat.requests[0].message
+    assert first["model"] == "test-model" and "flight desk" in first["messages"][0]["content"]
+    assert sorted(t["function"]["name"] for t in first["tools"]) == ["end_call", "search_flights"]
+    tool_results = [json.loads(m["content"]) for r in chat.requests for m in r.message["messages"]
+                    if m.get("role") == "tool" and "speech" in (m.get("content") or "")]
+    assert "145 dollars" in tool_results[0]["speech"]
+    # Cartesia spoke the filler while searching, then the figures from the tool result.
+    spoken = cartesia.transcripts()
+    assert any("Let me check" in t for t in spoken), spoken
+    assert any("145 dollars" in t for t in spoken), spoken
+
+    # Barge-in: clear within 1.5 s of the caller's onset; the Cartesia context was cancelled.
+    barge = result.turns[1]
+    clears = [t for t in result.times("clear") if t > barge["speech_start"]]
+    assert clears and clears[0] - barge["speech_start"] < 1.5
+    assert cartesia.cancels
+
+    # Spanish: Cartesia asked for es with the Spanish voice; the LLM's instruction switched.
+    requests = [r.message for r in cartesia.requests if r.message.get("transcript")]
+    assert any(r["language"] == "es" and r["voice"]["id"] == "voice-es" for r in requests)
+    assert any("Answer in Spanish" in r.message["messages"][0]["content"] for r in chat.requests)
+
+    # Goodbye → end_call → the call ends after the goodbye was played.
+    assert [getattr(d, "name", "") for d in chat.replies if d is not None][-1] == "end_call"
+    assert result.closed_by_gateway
+    closed = result.times("closed")[0]
+    assert "hangup" in played_marks(result, closed)
+    last_audio = result.bot[-1].end
+    hangup_at = next(t for t, k, d in result.events if k == "mark_played" and d["name"] == "hangup")
+    assert hangup_at >= last_audio - 0.1, "hung up before the goodbye was heard"
