@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+import time
 
 import httpx
 import pytest
@@ -199,3 +201,100 @@ def test_cascade_call_search_barge_in_spanish_and_goodbye(cascade_fakes):
     last_audio = result.bot[-1].end
     hangup_at = next(t for t, k, d in result.events if k == "mark_played" and d["name"] == "hangup")
     assert hangup_at >= last_audio - 0.1, "hung up before the goodbye was heard"
+
+
+# --- vendor faults ------------------------------------------------------------------------------------
+
+
+def drop_when(condition, fake, delay_s: float, log: list) -> threading.Thread:
+    """Drop the fake's sockets ``delay_s`` after ``condition()`` first holds; record the wall time."""
+    def run():
+        deadline = time.time() + 60
+        while not condition() and time.time() < deadline:
+            time.sleep(0.02)
+        time.sleep(delay_s)
+        log.append(time.time())
+        fake.drop_connections()
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_realtime_socket_drop_reconnects_apologises_and_the_call_goes_on(realtime_fake):
+    fake = realtime_fake
+    fake.transcripts.push(said("en_greeting_request"))
+    server = realtime_gateway(fake)
+    dropped: list[float] = []
+    try:
+        drop_when(lambda: len(fake.replies) >= 1, fake, 0.5, dropped)  # during the greeting
+        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=12)
+        assert server.alive()
+    finally:
+        server.stop()
+    texts = [getattr(d, "text", "") for d in fake.replies if d is not None]
+    print(texts)
+    assert dropped and fake.connections >= 3  # start-up check, the call, the reconnect
+    assert any("line dropped" in t for t in texts), texts
+    assert any("145 dollars" in t for t in texts), "the call did not go on after the reconnect"
+    drop_at = dropped[0] - result.wall_t0
+    next_audio = result.first_audio_after(drop_at)
+    assert next_audio is not None and next_audio - drop_at < 3.0, (drop_at, next_audio)
+
+
+def test_realtime_rejected_key_is_named_by_health(realtime_fake):
+    realtime_fake.reject_status = 401
+    server = realtime_gateway(realtime_fake)
+    try:
+        health = httpx.get(f"{server.base}/health").json()
+    finally:
+        server.stop()
+    assert health["status"] == "degraded"
+    assert health["resources"]["vendors"]["openai_realtime"]["status"] == 401
+    assert any("OPENAI_API_KEY" in p for p in health["resources"]["problems"]), health
+    assert realtime_fake.api_key not in json.dumps(health)
+
+
+def test_cascade_rejected_keys_are_named_by_health(cascade_fakes):
+    deepgram, chat, cartesia = cascade_fakes
+    deepgram.reject_status = 401
+    cartesia.reject_status = 401
+    server = cascade_gateway(cascade_fakes)
+    try:
+        health = httpx.get(f"{server.base}/health").json()
+    finally:
+        server.stop()
+    problems = " ".join(health["resources"]["problems"])
+    assert health["status"] == "degraded"
+    assert "DEEPGRAM_API_KEY" in problems and "CARTESIA_API_KEY" in problems and "LLM_API_KEY" not in problems
+    assert health["resources"]["vendors"]["llm"]["ok"] is True
+
+
+def test_realtime_slow_first_byte_still_answers(realtime_fake):
+    fake = realtime_fake
+    fake.first_byte_delay_secs = 1.5
+    fake.transcripts.push(said("en_greeting_request"))
+    server = realtime_gateway(fake)
+    try:
+        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=14)
+    finally:
+        server.stop()
+    texts = [getattr(d, "text", "") for d in fake.replies if d is not None]
+    assert any("145 dollars" in t for t in texts)
+    request_end = result.turns[0]["speech_end"]
+    first = result.first_audio_after(request_end)
+    assert first is not None and first - request_end >= 1.5  # the vendor's delay, passed on, no failure
+
+
+def test_cascade_deepgram_drop_reconnects_and_the_next_turn_is_heard(cascade_fakes):
+    deepgram, chat, cartesia = cascade_fakes
+    deepgram.transcripts.push(said("en_greeting_request"))
+    server = cascade_gateway(cascade_fakes)
+    dropped: list[float] = []
+    try:
+        drop_when(lambda: len(chat.replies) >= 1, deepgram, 0.3, dropped)  # during the greeting
+        place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=12)
+        assert server.alive()
+    finally:
+        server.stop()
+    assert dropped and deepgram.connections >= 3  # start-up check, the call, the reconnect
+    assert any("145 dollars" in t for t in cartesia.transcripts())
