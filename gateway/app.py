@@ -44,10 +44,11 @@ from pipelines.registry import load_resources
 from pipelines.shell import Resources
 
 MACHINE_MESSAGE = "Hello, this is the flight desk returning your call. Please call us back. Goodbye."
-#: How long a POST /call context waits for its call's voice webhook (s): Twilio rings for up to 60 s
-#: (https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource, ``Timeout``).
+#: How long a POST /call context waits for its call's voice webhook (s): Twilio lets a call ring for
+#: ``Timeout`` s, 60 by default and 600 at most
+#: (https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource).
 OUTBOUND_CONTEXT_TTL_SECS = 600
-#: At most this many contexts are kept (the oldest go first).
+#: At most this many contexts are kept (beyond that, the least recently used go first).
 OUTBOUND_CONTEXT_MAX = 10_000
 
 

@@ -36,8 +36,12 @@ from processors.shared_audio_models import SharedSileroVADAnalyzer, SharedSmartT
 from processors.turn_hold import HoldShortTurnStopStrategy
 from processors.whisper_stt import SharedWhisperSTTService
 
-#: Safety net of the turn strategy when a transcript is late (measured STT p95 here ~1.1 s).
+#: Whisper's announced speech-end → transcript p99 (measured p95 ~1.1 s with one call).
 WHISPER_TTFS_P99_SECS = 1.2
+#: How long a VAD segment may still get its transcript (s). Longer than the p99 because Whisper
+#: queues segments and, on 2 shared cores under load, took 2 s and more; only a segment that gets no
+#: transcript at all (noise) makes its turn wait this long.
+WHISPER_MAX_STT_WAIT_SECS = 3.0
 
 
 @dataclass
@@ -104,6 +108,7 @@ class LocalProfile(Profile[LocalSettings, LocalResources]):
             turn_analyzer=SharedSmartTurnAnalyzerV3(session=models.smart_turn_session, params=SmartTurnParams()),
             is_substantive=lambda text: is_substantive(text, language.current),
             hold_secs=settings.hold_short_turn_secs,
+            max_stt_wait_secs=WHISPER_MAX_STT_WAIT_SECS,
         )
         return ProfileCore(
             llm=brain,
