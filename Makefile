@@ -5,7 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_TURNS := tests/fixtures/en_route_only.wav tests/fixtures/en_date_only.wav tests/fixtures/en_goodbye.wav
 
-.PHONY: setup system-deps demo test test-fast bench fixtures serve clean
+LINT_VENV := .venv-lint
+LINT_BIN := $(LINT_VENV)/bin
+LINT_STAMP := $(LINT_VENV)/.installed
+CHECKOV := $(LINT_BIN)/checkov --quiet --compact --skip-download
+
+.PHONY: setup system-deps demo test test-fast bench fixtures serve lint clean
 
 setup: system-deps $(STAMP)
 
@@ -43,5 +48,24 @@ fixtures: setup
 serve: setup
 	$(BIN)/python -m gateway serve
 
+# Linters live in their own venv (checkov's pinned dependencies would clash with the app's).
+$(LINT_STAMP): .ci/lint-requirements.txt
+	$(PY) -m venv $(LINT_VENV)
+	$(LINT_BIN)/pip install -q --upgrade pip
+	$(LINT_BIN)/pip install -q -r .ci/lint-requirements.txt
+	touch $(LINT_STAMP)
+
+# hadolint + checkov on the Dockerfile, checkov + terraform fmt on terraform/, import-linter if present.
+lint: $(LINT_STAMP)
+	$(LINT_BIN)/hadolint Dockerfile
+	$(CHECKOV) --framework dockerfile -f Dockerfile
+	$(CHECKOV) -d terraform
+	@TF=$$(command -v terraform || echo $(LINT_BIN)/terraform); \
+	if [ -x "$$TF" ]; then echo "$$TF fmt -check -diff -recursive terraform"; TF_CLI_CONFIG_FILE=/dev/null "$$TF" fmt -check -diff -recursive terraform; \
+	else echo "terraform fmt: SKIPPED, no terraform binary (neither on PATH nor in $(LINT_VENV))"; fi
+	@if [ -x $(BIN)/lint-imports ]; then echo "$(BIN)/lint-imports"; $(BIN)/lint-imports; \
+	else echo "lint-imports: SKIPPED, import-linter is not installed in $(VENV) (make setup installs the dev extra)"; fi
+	@echo "lint: clean"
+
 clean:
-	rm -rf $(VENV) .cache out
+	rm -rf $(VENV) $(LINT_VENV) .cache out

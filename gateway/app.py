@@ -7,7 +7,16 @@ Security (https://www.twilio.com/docs/usage/webhooks/webhooks-security): with ``
 set, ``/twilio/voice``, ``/twilio/status`` and the ``/twilio/stream`` upgrade need a valid
 ``X-Twilio-Signature`` (403 otherwise), and each stream must present the per-call token its TwiML
 carried. Only ``INSECURE_SKIP_TWILIO_SIGNATURE=true`` turns this off (reported by ``/health`` and
-logged at start-up). ``POST /call`` and ``GET /calls`` need a ``GATEWAY_API_KEYS`` bearer key.
+logged at start-up). ``POST /call`` and ``GET /calls`` need a ``GATEWAY_API_KEYS`` bearer key;
+failed key attempts are limited per client address (``AUTH_FAILURE_RATE_LIMIT``, then 429).
+
+Front-door limits: FastAPI's ``max_body_size`` (Starlette's ``RequestBodyLimitMiddleware``) counts
+the body bytes actually received, chunked or not, and answers 413 as soon as they pass
+``MAX_REQUEST_BYTES`` — while the route is still reading, before the form or JSON is complete or a
+signature is checked (https://fastapi.tiangolo.com/advanced/request-body-limits/). The uvicorn
+protocol wrapper in :mod:`gateway.cli` then closes the connection instead of reading the rest, and
+cuts slow or idle HTTP clients.
+``X-Forwarded-*`` headers count only from ``FORWARDED_ALLOW_IPS``.
 """
 
 from __future__ import annotations
@@ -25,16 +34,28 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, WebSock
 from fastapi.responses import JSONResponse, Response
 from loguru import logger
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import ClientDisconnect
 
 from gateway import metrics
 from gateway.calls import CallRegistry, handle_stream
-from gateway.outbound import CallRequest, KeyRateLimiter, OutboundRefused, check_api_key, check_destination
+from gateway.drain import Drain
+from flights.languages import normalize_language
+from gateway.outbound import (
+    AuthFailureLimiter,
+    CallRequest,
+    KeyRateLimiter,
+    OutboundRefused,
+    check_api_key,
+    check_destination,
+    choose_caller_id,
+    key_id,
+)
 from gateway.settings import Settings
 from gateway.twilio import (
     SIGNATURE_HEADER,
     StreamTokenLedger,
     TwilioRest,
+    peer_is_trusted_proxy,
     public_request_url,
     refusal_twiml,
     signature_valid,
@@ -42,6 +63,7 @@ from gateway.twilio import (
 )
 from pipelines.registry import load_resources
 from pipelines.shell import Resources
+from processors.twilio_serializer import is_call_sid
 
 MACHINE_MESSAGE = "Hello, this is the flight desk returning your call. Please call us back. Goodbye."
 #: How long a POST /call context waits for its call's voice webhook (s): Twilio lets a call ring for
@@ -60,10 +82,31 @@ def get_registry(request: Request) -> CallRegistry:
     return request.app.state.registry
 
 
+def _peer(connection: Request | WebSocket) -> str | None:
+    """The TCP peer's address (uvicorn's proxy-header rewriting is off, see :mod:`gateway.cli`)."""
+    return connection.client.host if connection.client else None
+
+
+def client_address(settings: Settings, connection: Request | WebSocket) -> str:
+    """The client's address: the TCP peer, or the last ``X-Forwarded-For`` hop when the peer is a
+    trusted proxy (``FORWARDED_ALLOW_IPS``)."""
+    peer = _peer(connection) or "-"
+    if peer_is_trusted_proxy(settings, peer):
+        hops = [h.strip() for h in connection.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+        if hops:
+            return hops[-1][:64]
+    return peer
+
+
 def signed_by_twilio(settings: Settings, connection: Request | WebSocket, params: dict[str, str]) -> bool:
-    """Whether ``X-Twilio-Signature`` matches the public URL of this request or WebSocket upgrade."""
+    """Whether ``X-Twilio-Signature`` matches the public URL of this request or WebSocket upgrade.
+
+    The URL is ``PUBLIC_HOST``'s unless the peer is a trusted proxy (see
+    :func:`gateway.twilio.public_request_url`).
+    """
     path_qs = connection.url.path + (f"?{connection.url.query}" if connection.url.query else "")
-    url = public_request_url(settings, path_qs, connection.headers, websocket=isinstance(connection, WebSocket))
+    url = public_request_url(settings, path_qs, connection.headers, websocket=isinstance(connection, WebSocket),
+                             peer=_peer(connection))
     return signature_valid(settings.auth_token, url, params, connection.headers.get(SIGNATURE_HEADER))
 
 
@@ -72,17 +115,28 @@ async def twilio_form(request: Request, settings: Settings = Depends(get_setting
     form = {k: str(v) for k, v in (await request.form()).items()}
     if settings.signatures_enforced:
         if not signed_by_twilio(settings, request, form):
-            logger.bind(call_sid=form.get("CallSid", "-")).warning(f"refused unsigned/invalid webhook {request.url.path}")
+            sid = form.get("CallSid", "")
+            logger.bind(call_sid=sid if is_call_sid(sid) else "-").warning(
+                f"refused unsigned/invalid webhook {request.url.path}")
             metrics.CALLS_REFUSED.labels("signature").inc()
             raise HTTPException(403, "invalid Twilio signature")
     return form
 
 
 def require_api_key(request: Request, settings: Settings = Depends(get_settings_dep)) -> str:
-    """The caller's API key (401 without a valid bearer key)."""
+    """The caller's API key: 401 without a valid bearer key, 429 while the client address is over
+    ``AUTH_FAILURE_RATE_LIMIT`` failed attempts (checked first, so guessing stops there)."""
+    limiter: AuthFailureLimiter = request.app.state.auth_failures
+    client = client_address(settings, request)
+    try:
+        limiter.check(client)
+    except OutboundRefused as e:
+        metrics.CALLS_REFUSED.labels("auth_rate_limit").inc()
+        raise HTTPException(e.status, e.message) from None
     try:
         return check_api_key(request.headers.get("authorization"), settings.api_keys())
     except OutboundRefused as e:
+        limiter.failed(client)
         raise HTTPException(e.status, e.message, headers={"WWW-Authenticate": "Bearer"}) from None
 
 
@@ -102,14 +156,20 @@ async def voice_webhook(request: Request, form: dict[str, str] = Depends(twilio_
     is said and the call hangs up.
     """
     q = request.query_params
-    language = (q.get("language") or form.get("language") or settings.default_language).lower()[:2]
     call_sid = form.get("CallSid", "")
+    if not is_call_sid(call_sid):
+        raise HTTPException(422, "CallSid must be CA followed by 32 hex digits")
+    language = normalize_language(q.get("language") or form.get("language")) or settings.default_language
     direction = "outbound" if q.get("direction") == "outbound" else "inbound"
     if form.get("AnsweredBy", "").startswith("machine") or form.get("AnsweredBy") == "fax":
         logger.bind(call_sid=call_sid).info("answering machine: leaving a message")
         return Response(refusal_twiml(MACHINE_MESSAGE), media_type="application/xml")
     if request.app.state.resources is None:
         return Response(refusal_twiml("Sorry, the service is starting. Please call again shortly."),
+                        media_type="application/xml")
+    if request.app.state.drain.draining:
+        metrics.CALLS_REFUSED.labels("draining").inc()
+        return Response(refusal_twiml("Sorry, we can't take your call right now. Please call again in a moment."),
                         media_type="application/xml")
     if len(registry.active) >= settings.max_concurrent_calls:
         metrics.CALLS_REFUSED.labels("capacity").inc()
@@ -138,8 +198,8 @@ async def status_callback(form: dict[str, str] = Depends(twilio_form),
     """Call status callback (initiated, ringing, answered/in-progress, completed…) → registry."""
     call_sid = form.get("CallSid", "")
     status = form.get("CallStatus", "")
-    if not call_sid or not status:
-        raise HTTPException(422, "CallSid and CallStatus are required")
+    if not is_call_sid(call_sid) or not status or len(status) > 32:
+        raise HTTPException(422, "CallSid (CA + 32 hex digits) and CallStatus are required")
     registry.update_status(call_sid, status, duration=form.get("CallDuration"),
                            direction=form.get("Direction"), to_number=form.get("To", ""),
                            from_number=form.get("From", ""))
@@ -161,7 +221,8 @@ async def media_stream(websocket: WebSocket) -> None:
     if app.state.resources is None:
         await websocket.close(code=1013, reason="starting")
         return
-    await handle_stream(websocket, settings, app.state.resources, app.state.registry, app.state.tokens)
+    await handle_stream(websocket, settings, app.state.resources, app.state.registry, app.state.tokens,
+                        app.state.drain)
 
 
 @calls_router.post("/call", status_code=201)
@@ -173,10 +234,11 @@ async def place_call(req: CallRequest, request: Request, key: str = Depends(requ
     Errors: 401 key, 413 body size, 422 body/number, 403 destination, 429 rate limit, 503 Twilio not
     configured; Twilio's own refusals keep their status class and carry ``twilio_code``/``message``.
     """
-    from_raw = req.from_ or settings.twilio_from_number or ""
+    kid = key_id(request.app.state.key_id_secret, key)
     try:
-        to, from_ = check_destination(req.to, from_raw, settings.allowed_countries())
-        request.app.state.rate_limiter.hit(key)
+        from_number = choose_caller_id(req.from_, settings.from_numbers())
+        to, from_ = check_destination(req.to, from_number, settings.allowed_countries(), settings.from_numbers())
+        request.app.state.rate_limiter.hit(kid)
     except OutboundRefused as e:
         metrics.CALLS_REFUSED.labels(f"outbound_{e.status}").inc()
         raise HTTPException(e.status, e.message) from None
@@ -187,7 +249,7 @@ async def place_call(req: CallRequest, request: Request, key: str = Depends(requ
     if req.context:
         ctx_id = secrets.token_urlsafe(12)
         request.app.state.outbound_context[ctx_id] = req.context
-    query = {"direction": "outbound", "language": (req.language or settings.default_language).lower()}
+    query = {"direction": "outbound", "language": req.language or settings.default_language}
     if ctx_id:
         query["ctx"] = ctx_id
     from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -209,8 +271,7 @@ async def place_call(req: CallRequest, request: Request, key: str = Depends(requ
     record = registry.get_or_create(call_sid, direction="outbound", language=query["language"],
                                     to_number=to, from_number=from_)
     record.status = status
-    key_id = hashlib.sha256(key.encode()).hexdigest()[:8]
-    logger.bind(call_sid=call_sid).info(f"outbound call placed (key {key_id}, region allowed)")
+    logger.bind(call_sid=call_sid).info(f"outbound call placed (key {kid}, region allowed)")
     metrics.CALLS.labels(settings.profile, "outbound_placed").inc()
     return JSONResponse({"call_sid": call_sid, "status": status}, status_code=201)
 
@@ -239,6 +300,7 @@ async def health(request: Request, settings: Settings = Depends(get_settings_dep
             "DISABLED (insecure dev setting)" if settings.insecure_skip_twilio_signature else
             "off (no TWILIO_AUTH_TOKEN)"),
         "outbound_calls": bool(settings.api_keys()) and settings.twilio_rest_configured,
+        "draining": request.app.state.drain.draining,
     }
     if ready:
         body["resources"] = resources.describe()
@@ -254,33 +316,50 @@ async def health(request: Request, settings: Settings = Depends(get_settings_dep
     return JSONResponse(body, status_code=200 if ready else 503)
 
 
+@ops_router.get("/health/live")
+async def health_live() -> JSONResponse:
+    """Liveness: 200 while the process serves HTTP, also while models load and while draining."""
+    return JSONResponse({"status": "alive"})
+
+
+@ops_router.get("/health/ready")
+async def health_ready(request: Request) -> JSONResponse:
+    """Readiness for a load balancer: 200 ``ready`` only when calls are taken; 503 with ``status``
+    ``starting`` (models loading), ``error`` (they failed) or ``draining`` (SIGTERM received)."""
+    state = request.app.state
+    if state.load_error:
+        status = "error"
+    elif state.resources is None:
+        status = "starting"
+    elif state.drain.draining:
+        status = "draining"
+    else:
+        status = "ready"
+    return JSONResponse({"status": status, "active_calls": len(state.registry.active)},
+                        status_code=200 if status == "ready" else 503)
+
+
 @ops_router.get("/metrics")
 async def prometheus_metrics() -> Response:
     """Prometheus exposition format."""
     return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 
-class BodyLimitMiddleware(BaseHTTPMiddleware):
-    """413 for request bodies over ``max_bytes`` (declared Content-Length)."""
-
-    def __init__(self, app, max_bytes: int):
-        super().__init__(app)
-        self._max = max_bytes
-
-    async def dispatch(self, request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > self._max:
-            return JSONResponse({"detail": "request body too large"}, status_code=413)
-        return await call_next(request)
+async def _client_disconnected(request: Request, exc: ClientDisconnect) -> Response:
+    """A client that hung up mid-request is an ordinary event: one INFO line, no traceback."""
+    logger.info(f"client disconnected during {request.method} {request.url.path}")
+    return Response(status_code=400)
 
 
-def create_app(settings: Settings, resources: Resources | None = None) -> FastAPI:
+def create_app(settings: Settings, resources: Resources | None = None, drain: Drain | None = None) -> FastAPI:
     """Build the gateway app.
 
     Args:
         settings: configuration (see :mod:`gateway.settings`).
         resources: preloaded profile resources; when ``None`` they load at start-up in a thread
             (``/health`` answers 503 ``starting`` until then).
+        drain: the process's drain state, shared with :class:`gateway.drain.DrainingServer`
+            (default: a fresh one, never started).
 
     Raises:
         MissingSettingError: the profile lacks a required key.
@@ -307,20 +386,24 @@ def create_app(settings: Settings, resources: Resources | None = None) -> FastAP
         if app.state.twilio_rest is not None:
             await app.state.twilio_rest.close()
 
-    app = FastAPI(title="Polyglot voice gateway", lifespan=lifespan)
+    app = FastAPI(title="Polyglot voice gateway", lifespan=lifespan, max_body_size=settings.max_request_bytes)
     app.state.settings = settings
     app.state.resources = resources
     app.state.registry = CallRegistry()
     app.state.load_error = None
+    app.state.drain = drain if drain is not None else Drain(settings.drain_timeout_secs)
     app.state.outbound_context = TTLCache(maxsize=OUTBOUND_CONTEXT_MAX, ttl=OUTBOUND_CONTEXT_TTL_SECS)
     app.state.rate_limiter = KeyRateLimiter(settings.outbound_rate_limit)
+    app.state.auth_failures = AuthFailureLimiter(settings.auth_failure_rate_limit)
+    app.state.key_id_secret = (settings.key_id_secret.get_secret_value().encode() if settings.key_id_secret
+                               else secrets.token_bytes(32))
     app.state.twilio_rest = None
     app.state.tokens = None
     if settings.signatures_enforced:
         secret = hmac.new(settings.auth_token.encode(), b"stream-token",
                           hashlib.sha256).digest()
         app.state.tokens = StreamTokenLedger(secret)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_exception_handler(ClientDisconnect, _client_disconnected)
     app.include_router(twilio_router)
     app.include_router(calls_router)
     app.include_router(ops_router)

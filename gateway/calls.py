@@ -11,7 +11,10 @@ them, builds the profile's pipeline and runs it until the call ends:
   releasing in-flight searches, TTS and timers.
 
 Malformed messages never end a call (see :mod:`processors.twilio_serializer`); a socket that never
-sends a valid ``start`` is closed after :data:`START_TIMEOUT_SECS`.
+sends a valid ``start`` is closed after :data:`START_TIMEOUT_SECS`, a malformed ``start`` gets close
+code 1008. One CallSid has at most one live stream (a second is refused with 1008 while the first
+runs), and a stream that stops sending ``media`` for ``STREAM_MEDIA_TIMEOUT_SECS`` is ended (Twilio
+sends a 20 ms ``media`` message continuously, silence included).
 """
 
 from __future__ import annotations
@@ -23,16 +26,18 @@ from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
 from loguru import logger
-from pipecat.frames.frames import EndFrame
+from pipecat.frames.frames import EndFrame, TTSSpeakFrame
 from pipecat.workers.runner import WorkerRunner
 
 from gateway import metrics
 from gateway.settings import Settings
-from gateway.twilio import HandshakeError, StreamTokenLedger, decode_message, parse_start
+from gateway.twilio import HandshakeError, StreamTokenLedger, parse_start
 from pipelines.contract import CallInfo
 from pipelines.registry import build_call
 from pipelines.shell import BuiltCall, Resources
-from processors.call_marks import HANGUP_MARK
+from processors.call_marks import HANGUP_MARK, HangupRequestFrame
+from dialogue.phrases import phrase
+from processors.twilio_serializer import MalformedMessage, StartMessage, parse_message
 
 START_TIMEOUT_SECS = 10.0
 #: After a goodbye, end the call anyway if Twilio never echoes the hangup mark.
@@ -119,6 +124,27 @@ class CallRegistry:
         recent = [r.public() for r in self.calls.values() if r.ended_at is not None]
         return {"active": active[::-1], "recent": recent[::-1]}
 
+    def claim(self, call_sid: str, max_calls: int) -> str | None:
+        """Reserve the live-stream slot of ``call_sid``, checking and registering in one step.
+
+        No ``await`` separates the check from the registration, so concurrent upgrades cannot both
+        pass. Returns ``None`` when reserved (``active`` counts it from now on; :meth:`start`
+        replaces the placeholder, :meth:`release` or :meth:`end` frees it), else the refusal:
+        ``"duplicate"`` (this CallSid already has a live stream) or ``"capacity"``.
+        """
+        if call_sid in self.active:
+            return "duplicate"
+        if len(self.active) >= max_calls:
+            return "capacity"
+        self.active[call_sid] = CallRecord(call_sid=call_sid)
+        metrics.ACTIVE_CALLS.set(len(self.active))
+        return None
+
+    def release(self, call_sid: str) -> None:
+        """Free a slot reserved by :meth:`claim` for a stream that never started."""
+        self.active.pop(call_sid, None)
+        metrics.ACTIVE_CALLS.set(len(self.active))
+
     def start(self, record: CallRecord) -> None:
         known = self.calls.get(record.call_sid)
         if known is not None:  # outbound call placed by us, or status seen first: keep what we knew
@@ -196,6 +222,15 @@ class CallSession:
         self._log.info(f"ending call: {reason}")
         await self.worker.queue_frame(EndFrame())
 
+    async def wind_down(self, reason: str) -> None:
+        """Say the goodbye in the call's current language, then end once Twilio has played it
+        (the same mark path as a caller's goodbye; the hang-up fallback timer bounds it)."""
+        if self.end_reason or self._hangup_timer is not None:
+            return
+        language = self.built.language.current
+        self._log.info(f"saying goodbye: {reason}")
+        await self.worker.queue_frames([TTSSpeakFrame(phrase(language, "goodbye")), HangupRequestFrame(reason=reason)])
+
     async def cancel(self, reason: str) -> None:
         """Stop at once (caller gone), once."""
         if self.end_reason:
@@ -229,8 +264,11 @@ class CallSession:
 async def read_start(websocket: WebSocket, default_language: str) -> CallInfo:
     """Read messages until Twilio's ``start``; skip ``connected``, drop anything else (logged).
 
+    Every message goes through :func:`processors.twilio_serializer.parse_message` (size, nesting and
+    shape checks), so no message raises anything but :class:`HandshakeError`.
+
     Raises:
-        HandshakeError: invalid ``start``; WebSocketDisconnect: socket closed first.
+        HandshakeError: a malformed or unsupported ``start``; WebSocketDisconnect: socket closed first.
     """
     dropped = 0
     while True:
@@ -238,52 +276,102 @@ async def read_start(websocket: WebSocket, default_language: str) -> CallInfo:
         if raw["type"] == "websocket.disconnect":
             raise WebSocketDisconnect(code=raw.get("code", 1000))
         data = raw.get("text") if raw.get("text") is not None else raw.get("bytes")
-        message = decode_message(data) if data is not None else None
-        event = message.get("event") if message else None
-        if event == "start":
-            return parse_start(message, default_language).call
-        if event != "connected":
+        try:
+            message = parse_message(data)
+        except MalformedMessage as e:
+            if e.event == "start":
+                raise HandshakeError(f"invalid start message: {e}") from None
             dropped += 1
             if dropped <= 5:
-                logger.warning(f"twilio stream: {event or 'malformed'} message before start dropped")
+                logger.warning(f"twilio stream: message before start dropped ({e})")
+            continue
+        if isinstance(message, StartMessage):
+            return parse_start(message, default_language).call
+        if message.event != "connected":
+            dropped += 1
+            if dropped <= 5:
+                logger.warning(f"twilio stream: {message.event} message before start dropped")
+
+
+async def _watch_media(session: CallSession, timeout_secs: float) -> None:
+    """Cancel ``session`` once no valid inbound ``media`` arrived for ``timeout_secs``."""
+    serializer = session.built.serializer
+    started = time.monotonic()  # building the pipeline may take a while: count from its run
+    while session.end_reason is None:
+        idle = time.monotonic() - max(started, serializer.last_media_at)
+        if idle >= timeout_secs:
+            await session.cancel(f"stream idle: no media for {timeout_secs:g} s")
+            return
+        await asyncio.sleep(min(1.0, max(0.05, timeout_secs - idle)))
 
 
 async def handle_stream(websocket: WebSocket, settings: Settings, resources: Any, registry: CallRegistry,
-                        tokens: StreamTokenLedger | None = None) -> None:
+                        tokens: StreamTokenLedger | None = None, drain: Any = None) -> None:
     """Serve one ``/twilio/stream`` WebSocket from accept to close; never raises.
 
     With ``tokens``, the ``start`` message must carry (as customParameter ``token``) an unused token
-    issued for its CallSid in the TwiML; otherwise the socket is closed with 1008.
+    issued for its CallSid in the TwiML; otherwise the socket is closed with 1008. A CallSid that
+    already has a live stream is refused with 1008, a full gateway with 1013. With ``drain``
+    (:class:`gateway.drain.Drain`), the call is tracked so a draining server waits for it.
     """
-    await websocket.accept()
+    try:
+        await websocket.accept()
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        logger.info("twilio stream: the caller went away during the upgrade")
+        return
     try:
         call = await asyncio.wait_for(read_start(websocket, settings.default_language), START_TIMEOUT_SECS)
     except (asyncio.TimeoutError, HandshakeError) as e:
         reason = "no start message" if isinstance(e, asyncio.TimeoutError) else str(e)
         logger.warning(f"twilio stream refused: {reason}")
         metrics.CALLS_REFUSED.labels("handshake").inc()
-        await websocket.close(code=1008, reason=reason[:100])
+        await _close(websocket, 1008, reason)
         return
     except WebSocketDisconnect:
         logger.info("twilio stream closed before start")
         return
+    log = logger.bind(call_sid=call.call_sid)
     if tokens is not None:
         refused = tokens.redeem(call.call_sid, call.parameters.get("token"))
         if refused:
-            logger.bind(call_sid=call.call_sid).warning(f"twilio stream refused: {refused}")
+            log.warning(f"twilio stream refused: {refused}")
             metrics.CALLS_REFUSED.labels("stream_token").inc()
-            await websocket.close(code=1008, reason=refused[:100])
+            await _close(websocket, 1008, refused)
             return
-    if len(registry.active) >= settings.max_concurrent_calls:
-        logger.warning(f"call {call.call_sid} refused: {len(registry.active)} calls in progress")
+    refusal = registry.claim(call.call_sid, settings.max_concurrent_calls)
+    if refusal == "duplicate":
+        log.warning("twilio stream refused: this CallSid already has a live media stream")
+        metrics.CALLS_REFUSED.labels("duplicate_stream").inc()
+        await _close(websocket, 1008, "call already has a live stream")
+        return
+    if refusal == "capacity":
+        log.warning(f"call refused: {len(registry.active)} calls in progress")
         metrics.CALLS_REFUSED.labels("capacity").inc()
-        await websocket.close(code=1013, reason="gateway at capacity")
+        await _close(websocket, 1013, "gateway at capacity")
         return
     try:
         session = CallSession(call, websocket, settings, resources, registry)
     except Exception as e:
-        logger.exception(f"call {call.call_sid}: could not build pipeline: {e}")
+        registry.release(call.call_sid)
+        log.exception(f"could not build pipeline: {e}")
         metrics.CALLS_REFUSED.labels("build").inc()
-        await websocket.close(code=1011, reason="pipeline build failed")
+        await _close(websocket, 1011, "pipeline build failed")
         return
-    await session.run()
+    watchdog = asyncio.create_task(_watch_media(session, settings.stream_media_timeout_secs))
+    if drain is not None:
+        drain.track(session)
+    try:
+        await session.run()
+    finally:
+        watchdog.cancel()
+        registry.release(call.call_sid)  # no-op after a normal end
+        if drain is not None:
+            drain.untrack(session)
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    """Send a close frame (reason cut to fit the 123-byte limit); a socket already gone is fine."""
+    try:
+        await websocket.close(code=code, reason=reason.encode()[:100].decode(errors="ignore"))
+    except (WebSocketDisconnect, RuntimeError, OSError):  # Starlette turns a gone client into WebSocketDisconnect
+        logger.info("twilio stream: the caller had already gone when we closed")

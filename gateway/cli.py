@@ -1,6 +1,9 @@
 """Command line: ``python -m gateway serve | call``.
 
-- ``serve [--host H] [--port P]`` runs the gateway with uvicorn.
+- ``serve [--host H] [--port P]`` runs the gateway with uvicorn, behind :func:`guarded_protocol`
+  (request-receipt deadline, URL and header size caps) and without uvicorn's own proxy-header
+  rewriting (``X-Forwarded-*`` are trusted only from ``FORWARDED_ALLOW_IPS``, see :mod:`gateway.twilio`);
+  SIGTERM drains calls first (:mod:`gateway.drain`).
 - ``call A.wav [B.wav …] [--url ws://…/twilio/stream] [--out call.wav]`` places a simulated call
   (see :mod:`gateway.caller`): each WAV is one caller turn; ``B.wav@800`` barges in 800 ms after the
   bot starts its next reply. Without ``--url`` the gateway starts in-process on a free loopback port.
@@ -20,29 +23,194 @@ from loguru import logger
 from gateway.settings import Settings
 
 
+def _ordinary_hangup(record) -> None:
+    """Loguru patcher: Pipecat's ERROR for closing a socket the caller already closed is an INFO.
+
+    After Twilio's ``stop`` the caller closes the socket; Pipecat then tries to close it too and
+    logs ``ERROR … exception while closing the websocket: `` with the (empty) text of Starlette's
+    ``WebSocketDisconnect``. That is every ordinary hang-up, so it is logged as one. A close that
+    fails with a message stays an ERROR.
+    """
+    if (record["level"].no >= 40 and (record["name"] or "").startswith("pipecat.transports.websocket")
+            and record["message"].endswith("exception while closing the websocket: ")):
+        info = logger.level("INFO")
+        record["level"] = type(record["level"])(info.name, info.no, info.icon)
+        record["message"] = "the caller had already closed the socket (ordinary hang-up)"
+
+
 def _setup_logging(level: str) -> None:
     logger.remove()
     logger.add(sys.stderr, level=level.upper(), backtrace=False, diagnose=False,
                format="{time:HH:mm:ss.SSS} {level: <7} {extra[call_sid]: <10.10} {message}")
-    logger.configure(extra={"call_sid": "-"})
+    logger.configure(extra={"call_sid": "-"}, patcher=_ordinary_hangup)
+
+
+#: Longest request target (path and query) accepted, in bytes, as gunicorn's ``limit_request_line``;
+#: longer gets 414. Twilio's URLs are ours and short.
+MAX_URL_BYTES = 4096
+#: Longest single header (name and value) accepted, in bytes; longer gets 431 (the ``websockets``
+#: handshake parser stops at 8192-byte lines).
+MAX_HEADER_LINE_BYTES = 8000
+
+
+def guarded_protocol(receipt_timeout_secs: float, max_head_bytes: int):
+    """uvicorn's httptools HTTP protocol with a request-receipt deadline and head-size caps.
+
+    uvicorn has no timeout for a request that is never finished (encode/uvicorn#157: its keep-alive
+    timer is reset by every byte), so a slow or idle client holds a connection forever. This
+    subclass, the approach of xorbitsai/inference#5213:
+
+    - arms a deadline when the connection opens and when each request begins, and disarms it when
+      the request (headers *and* body) has been fully received or upgraded to a WebSocket; on expiry
+      it answers ``408`` and closes the connection (a response already streaming is never cut);
+    - answers ``414`` to a request target over :data:`MAX_URL_BYTES`, and ``431`` to a header over
+      :data:`MAX_HEADER_LINE_BYTES` or a head (target plus headers) over ``max_head_bytes``, before
+      buffering more of it;
+    - closes the connection once a response is complete while its request body is still arriving
+      (FastAPI's 413 for ``MAX_REQUEST_BYTES``), instead of reading and discarding the rest.
+
+    Args:
+        receipt_timeout_secs: ``REQUEST_RECEIPT_TIMEOUT_SECS`` (s).
+        max_head_bytes: ``MAX_REQUEST_HEAD_BYTES`` (bytes).
+
+    Returns:
+        A class for ``uvicorn.Config(http=...)``.
+    """
+    from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+    class GuardedHttpToolsProtocol(HttpToolsProtocol):
+        def connection_made(self, transport) -> None:  # type: ignore[override]
+            self._receipt_timer = None
+            self._refused = False
+            self._head_bytes = 0
+            self._unfinished = None
+            super().connection_made(transport)
+            self._arm()
+
+        def _arm(self) -> None:
+            if self._receipt_timer is None:
+                self._receipt_timer = self.loop.call_later(receipt_timeout_secs, self._receipt_expired)
+
+        def _disarm(self) -> None:
+            if self._receipt_timer is not None:
+                self._receipt_timer.cancel()
+                self._receipt_timer = None
+
+        def _receipt_expired(self) -> None:
+            self._receipt_timer = None
+            if self.transport.is_closing():
+                return
+            self.logger.info("closing a connection whose request was not received within %.0f s",
+                             receipt_timeout_secs)
+            self._refuse(408)
+
+        def _refuse(self, status: int) -> None:
+            """Answer ``status`` (unless a response is under way) and close the connection."""
+            self._refused = True
+            if self.cycle is None or self.cycle.response_complete:
+                self.transport.write(STATUS_LINE[status] + b"content-length: 0\r\nconnection: close\r\n\r\n")
+            elif self.cycle is not None:  # the app is waiting for the rest of the body
+                self.cycle.disconnected = True
+                self.cycle.message_event.set()
+            self.transport.close()
+
+        def connection_lost(self, exc) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def data_received(self, data: bytes) -> None:
+            if self._refused:
+                return
+            super().data_received(data)
+
+        def handle_websocket_upgrade(self) -> None:
+            if self._refused:
+                return
+            self._disarm()
+            super().handle_websocket_upgrade()
+
+        # parser callbacks
+        def on_message_begin(self) -> None:
+            self._head_bytes = 0
+            self._arm()
+            super().on_message_begin()
+
+        def on_url(self, url: bytes) -> None:
+            if self._refused:
+                return
+            self._head_bytes += len(url)
+            if len(self.url) + len(url) > MAX_URL_BYTES:
+                self.logger.info("refused a request target over %d bytes", MAX_URL_BYTES)
+                self._refuse(414)
+                return
+            super().on_url(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            if self._refused:
+                return
+            self._head_bytes += len(name) + len(value)
+            if len(name) + len(value) > MAX_HEADER_LINE_BYTES or self._head_bytes > max_head_bytes:
+                self.logger.info("refused a request head over its size limit")
+                self._refuse(431)
+                return
+            super().on_header(name, value)
+
+        def on_body(self, body: bytes) -> None:
+            if not self._refused:
+                super().on_body(body)
+
+        def on_headers_complete(self) -> None:
+            if self._refused:
+                return
+            super().on_headers_complete()
+            self._unfinished = self.cycle  # its request body is still to come
+
+        def on_message_complete(self) -> None:
+            if self._refused:
+                return
+            self._disarm()
+            self._unfinished = None
+            super().on_message_complete()
+
+        def on_response_complete(self) -> None:
+            if self.cycle is not None and self.cycle is self._unfinished and self.cycle.response_complete:
+                # Answered before its body arrived (a 413): close rather than read and discard the rest.
+                self._disarm()
+                self.transport.close()
+                return
+            super().on_response_complete()
+
+    return GuardedHttpToolsProtocol
+
+
+def uvicorn_config(app, settings: Settings, host: str, port: int, **overrides):
+    """The gateway's ``uvicorn.Config``: guarded HTTP protocol, no proxy-header rewriting, no pings."""
+    import uvicorn
+
+    kwargs = dict(
+        host=host, port=port, log_level="warning", ws_ping_interval=None, proxy_headers=False,
+        http=guarded_protocol(settings.request_receipt_timeout_secs, settings.max_request_head_bytes),
+        h11_max_incomplete_event_size=settings.max_request_head_bytes,
+    )
+    kwargs.update(overrides)
+    return uvicorn.Config(app, **kwargs)
 
 
 def serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from gateway.app import create_app
-
+    from gateway.drain import Drain, DrainingServer
     from gateway.settings import MissingSettingError
 
     settings = Settings()
     _setup_logging(args.log_level or settings.log_level)
+    drain = Drain(settings.drain_timeout_secs)
     try:
-        app = create_app(settings)
+        app = create_app(settings, drain=drain)
     except MissingSettingError as e:  # e.g. PROFILE=realtime without OPENAI_API_KEY
         logger.error(f"cannot start: {e}")
         return 2
-    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port,
-                log_level="warning", ws_ping_interval=None)
+    config = uvicorn_config(app, settings, args.host or settings.host, args.port or settings.port)
+    DrainingServer(config, drain).run()  # SIGTERM drains calls, then returns (see gateway.drain)
     return 0
 
 
@@ -84,8 +252,7 @@ async def _call(args: argparse.Namespace) -> int:
         resources = await asyncio.to_thread(load_resources, settings)
         port = _free_port()
         app = create_app(settings, resources)
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                               ws_ping_interval=None, lifespan="on"))
+        server = uvicorn.Server(uvicorn_config(app, settings, "127.0.0.1", port, lifespan="on"))
         server_task = asyncio.create_task(server.serve())
         while not server.started:
             await asyncio.sleep(0.05)

@@ -49,6 +49,10 @@ class GatewaySettings(BaseSettings):
     )
     log_level: str = "INFO"
     max_concurrent_calls: int = Field(8, ge=1, description="Calls beyond this get a polite refusal")
+    drain_timeout_secs: float = Field(
+        600.0, ge=0, description="After SIGTERM, how long calls in progress may go on before a goodbye (s)"
+    )
+
     # --- Twilio ------------------------------------------------------------------------
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None
@@ -64,15 +68,44 @@ class GatewaySettings(BaseSettings):
     stream_token_ttl_secs: int = Field(
         120, ge=5, description="Lifetime of the per-call token in the stream TwiML (s)"
     )
+    forwarded_allow_ips: str | None = Field(
+        None,
+        description="Proxies whose X-Forwarded-Host/-Proto/-For are trusted (uvicorn's convention: "
+        "comma-separated IPs or networks, '*' for any); unset: none, the public URL is PUBLIC_HOST",
+    )
+    stream_media_timeout_secs: float = Field(
+        15.0, gt=0, description="End a stream that sent no media for this long (s); Twilio sends it every 20 ms"
+    )
+    request_receipt_timeout_secs: float = Field(
+        20.0, gt=0, le=300,
+        description="Close an HTTP connection whose request (headers and body) is not fully received "
+        "this long after it began, or that sends no new request for this long (s)",
+    )
+    max_request_head_bytes: int = Field(
+        16384, ge=1024,
+        description="Largest request head (target plus headers) accepted (bytes); larger gets 431",
+    )
 
     # --- outbound calls ----------------------------------------------------------------
     gateway_api_keys: SecretStr | None = Field(
         None, description="Comma-separated bearer keys for POST /call and GET /calls (rotation: list both)"
     )
     outbound_allowed_countries: str | None = Field(
-        None, description="Comma-separated ISO 3166 regions callable outbound; default: the from-number's"
+        None, description="Comma-separated ISO 3166 regions callable outbound; default: TWILIO_FROM_NUMBER's"
+    )
+    outbound_from_numbers: str | None = Field(
+        None,
+        description="Comma-separated E.164 caller IDs a POST /call may choose with 'from'; "
+        "default: TWILIO_FROM_NUMBER only",
     )
     outbound_rate_limit: str = Field("10/minute", description="Per API key (limits syntax)")
+    auth_failure_rate_limit: str = Field(
+        "10/minute", description="Failed bearer-key attempts per client address before 429 (limits syntax)"
+    )
+    key_id_secret: SecretStr | None = Field(
+        None,
+        description="HMAC key for the key id logged with each POST /call; default: random per process",
+    )
     outbound_machine_detection: bool = Field(
         True, description="Answering-machine detection: a machine hears a short message, then hang-up"
     )
@@ -98,6 +131,16 @@ class GatewaySettings(BaseSettings):
         if not self.outbound_allowed_countries:
             return None
         return {c.strip().upper() for c in self.outbound_allowed_countries.split(",") if c.strip()}
+
+    def from_numbers(self) -> list[str]:
+        """Caller IDs ``POST /call`` may use: ``TWILIO_FROM_NUMBER`` (the default, first) and
+        ``OUTBOUND_FROM_NUMBERS``; empty when neither is set."""
+        raw = ",".join(n for n in (self.twilio_from_number, self.outbound_from_numbers) if n)
+        numbers: list[str] = []
+        for n in (n.strip() for n in raw.split(",")):
+            if n and n not in numbers:
+                numbers.append(n)
+        return numbers
 
     @property
     def http_scheme(self) -> str:

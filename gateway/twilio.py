@@ -7,16 +7,22 @@ https://www.twilio.com/docs/voice/twiml/stream. The WebSocket handshake (``conne
 
 from __future__ import annotations
 
-import json
+import ipaddress
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from cachetools import TLRUCache
+from pydantic import ValidationError
 from twilio.twiml.voice_response import Connect, VoiceResponse
 
+from flights.languages import SUPPORTED_LANGUAGES, normalize_language
 from pipelines.contract import CallInfo
+from processors.twilio_serializer import TWILIO_MESSAGE
+from processors.twilio_serializer import StartMessage as TwilioStart
 
 
 def stream_twiml(stream_url: str, parameters: dict[str, str]) -> str:
@@ -60,50 +66,45 @@ class StartMessage:
     media_format: dict[str, Any]
 
 
-def parse_start(message: dict[str, Any], default_language: str) -> StartMessage:
-    """Read a ``start`` message into a :class:`CallInfo`.
+def parse_start(message: dict[str, Any] | TwilioStart, default_language: str) -> StartMessage:
+    """Read a ``start`` message (decoded JSON or the serializer's checked model) into a :class:`CallInfo`.
+
+    The ``language`` parameter is kept only if it is one of
+    :data:`flights.languages.SUPPORTED_LANGUAGES` (else ``default_language``).
 
     Raises:
-        HandshakeError: ``start`` is missing ``streamSid``/``callSid`` or has a media format other
-            than 8 kHz μ-law mono (``audio/x-mulaw``).
+        HandshakeError: not a well-formed ``start`` (missing or malformed ``streamSid``/``callSid`` —
+            ``MZ``/``CA`` + 32 hex digits —, a non-object ``mediaFormat``, a non-integer
+            ``sampleRate``…) or a media format other than 8 kHz μ-law mono (``audio/x-mulaw``).
     """
-    start = message.get("start")
-    if not isinstance(start, dict):
-        raise HandshakeError("start message without a 'start' object")
-    stream_sid = start.get("streamSid") or message.get("streamSid")
-    call_sid = start.get("callSid")
-    if not isinstance(stream_sid, str) or not stream_sid:
-        raise HandshakeError("start message without streamSid")
-    if not isinstance(call_sid, str) or not call_sid:
-        raise HandshakeError("start message without callSid")
-    fmt = start.get("mediaFormat") or {}
-    if fmt and (fmt.get("encoding") != "audio/x-mulaw" or int(fmt.get("sampleRate", 8000)) != 8000):
-        raise HandshakeError(f"unsupported mediaFormat {fmt}")
-    params = start.get("customParameters") or {}
-    if not isinstance(params, dict):
-        params = {}
-    params = {str(k): str(v) for k, v in params.items()}
-    language = (params.get("language") or default_language or "en").lower()[:2]
+    if not isinstance(message, TwilioStart):
+        try:
+            message = TWILIO_MESSAGE.validate_python(message)
+        except ValidationError as e:
+            first = e.errors(include_url=False, include_input=False)[0]
+            where = ".".join(str(p) for p in first.get("loc", ())[1:]) or "message"
+            raise HandshakeError(f"invalid start message: {where}: {first.get('msg')}"[:160]) from None
+        if not isinstance(message, TwilioStart):
+            raise HandshakeError(f"expected a start message, got {message.event}")
+    start = message.start
+    fmt = start.mediaFormat
+    if fmt is not None and (fmt.encoding != "audio/x-mulaw" or fmt.sampleRate != 8000 or fmt.channels != 1):
+        raise HandshakeError(f"unsupported mediaFormat {fmt.encoding}/{fmt.sampleRate}/{fmt.channels}"[:160])
+    params = dict(start.customParameters)
+    language = (normalize_language(params.get("language")) or normalize_language(default_language)
+                or SUPPORTED_LANGUAGES[0])
+    params["language"] = language
     call = CallInfo(
-        call_sid=call_sid,
-        stream_sid=stream_sid,
-        account_sid=str(start.get("accountSid") or ""),
+        call_sid=start.callSid,
+        stream_sid=start.streamSid,
+        account_sid=start.accountSid or "",
         from_number=params.get("From", ""),
         to_number=params.get("To", ""),
         language=language,
-        direction=params.get("direction", "inbound"),
+        direction="outbound" if params.get("direction") == "outbound" else "inbound",
         parameters=params,
     )
-    return StartMessage(call=call, media_format=fmt)
-
-
-def decode_message(raw: str | bytes) -> dict[str, Any] | None:
-    """JSON object of one WebSocket message, or ``None`` when it is not a JSON object."""
-    try:
-        message = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError, TypeError):
-        return None
-    return message if isinstance(message, dict) else None
+    return StartMessage(call=call, media_format=fmt.model_dump() if fmt else {})
 
 
 # --- request signatures ---------------------------------------------------------------------
@@ -114,16 +115,56 @@ def decode_message(raw: str | bytes) -> dict[str, Any] | None:
 SIGNATURE_HEADER = "x-twilio-signature"
 
 
-def public_request_url(settings, path_qs: str, headers, websocket: bool = False) -> str:
-    """The URL Twilio requested, rebuilt from ``PUBLIC_HOST`` (or ``X-Forwarded-Host``/``-Proto``).
+@lru_cache(maxsize=16)
+def _trusted_networks(spec: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] | None:
+    """``FORWARDED_ALLOW_IPS`` parsed: ``None`` for ``*`` (every peer), else the networks listed."""
+    items = [i.strip() for i in spec.split(",") if i.strip()]
+    if "*" in items:
+        return None
+    return tuple(ipaddress.ip_network(i, strict=False) for i in items)
 
-    Behind a proxy the app sees its own address; Twilio signed the public one.
+
+def peer_is_trusted_proxy(settings, peer: str | None) -> bool:
+    """Whether the TCP peer ``peer`` (an IP address) is one of ``FORWARDED_ALLOW_IPS``.
+
+    Same convention as uvicorn's ``--forwarded-allow-ips``: comma-separated addresses or networks,
+    ``*`` for any; unset (the default) trusts no one.
     """
-    host = headers.get("x-forwarded-host") or settings.public_host
+    spec = settings.forwarded_allow_ips or ""
+    if not spec.strip() or not peer:
+        return False
+    networks = _trusted_networks(spec)
+    if networks is None:
+        return True
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    return any(address in net for net in networks)
+
+
+_HOST = re.compile(r"^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?$")
+
+
+def public_request_url(settings, path_qs: str, headers, websocket: bool = False, peer: str | None = None) -> str:
+    """The URL Twilio requested: ``{scheme}://{PUBLIC_HOST}{path_qs}``.
+
+    Behind a proxy the app sees its own address; Twilio signed the public one. ``X-Forwarded-Host``
+    and ``X-Forwarded-Proto`` (first value of each) replace host and scheme only when the TCP
+    ``peer`` is a trusted proxy (``FORWARDED_ALLOW_IPS``), the host is a plain ``host[:port]`` and
+    the scheme is ``http`` or ``https``; from anyone else they are ignored. WebSocket upgrades
+    always use ``STREAM_SCHEME``.
+    """
+    host, scheme = settings.public_host, settings.http_scheme
+    if peer_is_trusted_proxy(settings, peer):
+        fwd_host = (headers.get("x-forwarded-host") or "").split(",")[0].strip()
+        if fwd_host and _HOST.match(fwd_host):
+            host = fwd_host
+        fwd_proto = (headers.get("x-forwarded-proto") or "").split(",")[0].strip().lower()
+        if fwd_proto in ("http", "https"):
+            scheme = fwd_proto
     if websocket:
         scheme = settings.stream_scheme
-    else:
-        scheme = headers.get("x-forwarded-proto") or settings.http_scheme
     return f"{scheme}://{host}{path_qs}"
 
 

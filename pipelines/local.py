@@ -29,7 +29,8 @@ from flights.languages import SUPPORTED_LANGUAGES
 from pipelines.contract import CallSetup, Profile, ProfileCore
 from pipelines.local_settings import LocalSettings
 from pipelines.models import LocalModels, load_local_models
-from processors.dialogue import FlightDialogue, is_substantive
+from dialogue.policy import FlightDialogue
+from dialogue.understanding import is_substantive
 from processors.local_brain import LocalBrainService
 from processors.local_tts import LocalTTSService
 from processors.shared_audio_models import SharedSileroVADAnalyzer, SharedSmartTurnAnalyzerV3

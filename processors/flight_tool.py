@@ -33,11 +33,11 @@ from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.services.llm_service import FunctionCallParams
 from pydantic import ValidationError
 
+from dialogue.phrases import phrase
+from dialogue.speech import place_name, speak_offers
 from flights.models import FlightQuery
 from flights.search import FlightSearch
-from flights.speech import place_name, speak_offers
 from processors.call_language import CallLanguage
-from processors.phrases import phrase
 
 TOOL_NAME = "search_flights"
 

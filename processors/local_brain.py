@@ -6,7 +6,7 @@ aggregator), reads the ``LLMContext`` it is given, and answers with ``LLMFullRes
 the slots it calls ``search_flights`` through Pipecat's function-calling path
 (``run_function_calls``), so the assistant aggregator records the call and its result in the context
 and hands the context back — the same loop an OpenAI or Realtime LLM goes through. The rules live in
-:class:`processors.dialogue.FlightDialogue` (no Pipecat); this class only translates frames.
+:class:`dialogue.policy.FlightDialogue` (no Pipecat); this class only translates frames.
 
 After the goodbye it calls the ``end_call`` tool (:mod:`processors.call_tools`) the same way, so
 hanging up goes through the path an LLM takes: the tool's handler asks for the hang-up behind the
@@ -37,9 +37,9 @@ from pipecat.services.llm_service import FunctionCallFromLLM, LLMService
 from pipecat.services.settings import LLMSettings
 from pipecat.utils.types import NOT_GIVEN, NotGiven, is_given
 
+from dialogue.policy import BrainTurn, FlightDialogue
 from processors.call_language import CallLanguage
 from processors.call_tools import END_CALL_TOOL
-from processors.dialogue import BrainTurn, FlightDialogue
 from processors.dtmf_commands import KEYPAD_PREFIX
 from processors.flight_tool import TOOL_NAME
 

@@ -22,6 +22,7 @@ from pipecat.services.settings import TTSSettings
 from pipecat.services.tts_service import TTSService
 from pipecat.transcriptions.language import Language
 
+from flights.languages import normalize_language
 from processors.call_language import CallLanguage
 
 #: espeak-ng voice per ISO 639-1 code (``espeak-ng --voices`` lists them).
@@ -69,8 +70,8 @@ class LocalTTSService(TTSService):
         return True
 
     def language_to_service_language(self, language: Language) -> str | None:
-        """ISO 639-1 base code (``es-ES`` → ``es``)."""
-        return str(language.value if isinstance(language, Language) else language).split("-")[0].lower()
+        """ISO 639-1 base code (``es-ES`` → ``es``); English for an unsupported language."""
+        return normalize_language(language) or "en"
 
     async def _update_settings(self, delta) -> dict[str, Any]:
         """Apply a settings delta; ``language`` picks the voice for the next sentence."""
@@ -84,8 +85,7 @@ class LocalTTSService(TTSService):
         """The language the next sentence is spoken in (ISO 639-1)."""
         if self._state is not None:
             return self._state.current
-        lang = self._settings.language
-        return str(lang.value if isinstance(lang, Language) else (lang or "en")).split("-")[0]
+        return normalize_language(self._settings.language) or "en"
 
     async def _piper_chunks(self, text: str) -> AsyncIterator[bytes]:
         from piper import SynthesisConfig

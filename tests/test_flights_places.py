@@ -93,3 +93,14 @@ def test_resolution_is_fast() -> None:
     per_call_ms = (time.perf_counter() - start) / (5 * len(phrases)) * 1000
     print(f"resolve_place {per_call_ms:.3f} ms per call")
     assert per_call_ms < 5
+
+
+def test_every_localized_city_name_resolves_to_its_place() -> None:
+    # the one table of foreign city names (speech says them; the resolver must accept them)
+    from flights.airports import LOCALIZED_CITY_NAMES
+
+    for code, names in LOCALIZED_CITY_NAMES.items():
+        for language, name in names.items():
+            res = resolve_place(name, language)
+            assert res.best is not None and res.confidence >= 0.95 and not res.ambiguous, (code, name)
+            assert code in (res.best.code, *res.best.airports), (code, name, res.best.code)

@@ -11,6 +11,9 @@ from gateway.app import create_app
 from gateway.settings import MissingSettingError, Settings
 from gateway.twilio import HandshakeError, parse_start
 
+# Twilio SIDs: two letters and 32 hex digits (https://www.twilio.com/docs/glossary/what-is-a-sid).
+CALL, STREAM, ACCOUNT = "CA" + "1" * 32, "MZ" + "2" * 32, "AC" + "3" * 32
+
 
 @pytest.fixture
 def client(local_resources):
@@ -21,7 +24,7 @@ def client(local_resources):
 
 
 def test_voice_webhook_returns_connect_stream_twiml(client):
-    r = client.post("/twilio/voice", data={"CallSid": "CA123", "From": "+34911234567", "To": "+15550001111",
+    r = client.post("/twilio/voice", data={"CallSid": CALL, "From": "+34911234567", "To": "+15550001111",
                                            "Direction": "inbound"})
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/xml")
@@ -34,7 +37,7 @@ def test_voice_webhook_returns_connect_stream_twiml(client):
 
 
 def test_voice_webhook_language_hint(client):
-    r = client.post("/twilio/voice?language=es", data={"CallSid": "CA1", "From": "+1", "To": "+2"})
+    r = client.post("/twilio/voice?language=es", data={"CallSid": CALL, "From": "+1", "To": "+2"})
     params = {p.get("name"): p.get("value") for p in ET.fromstring(r.text).iter("Parameter")}
     assert params["language"] == "es"
 
@@ -58,15 +61,15 @@ def test_missing_profile_key_fails_at_start_naming_the_variable(monkeypatch):
 
 
 def test_parse_start_reads_twilio_start_message():
-    msg = {"event": "start", "sequenceNumber": "1", "streamSid": "MZ1", "start": {
-        "accountSid": "AC1", "streamSid": "MZ1", "callSid": "CA1", "tracks": ["inbound"],
+    msg = {"event": "start", "sequenceNumber": "1", "streamSid": STREAM, "start": {
+        "accountSid": ACCOUNT, "streamSid": STREAM, "callSid": CALL, "tracks": ["inbound"],
         "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
         "customParameters": {"From": "+15551234567", "To": "+15557654321", "language": "fr"}}}
     start = parse_start(msg, "en")
-    assert (start.call.call_sid, start.call.stream_sid, start.call.language) == ("CA1", "MZ1", "fr")
+    assert (start.call.call_sid, start.call.stream_sid, start.call.language) == (CALL, STREAM, "fr")
     assert start.call.from_number == "+15551234567"
     with pytest.raises(HandshakeError):
-        parse_start({"event": "start", "start": {"streamSid": "MZ1"}}, "en")
+        parse_start({"event": "start", "start": {"streamSid": STREAM}}, "en")
     with pytest.raises(HandshakeError):
-        parse_start({"event": "start", "start": {"streamSid": "MZ1", "callSid": "CA1",
+        parse_start({"event": "start", "start": {"streamSid": STREAM, "callSid": CALL,
                                                  "mediaFormat": {"encoding": "audio/l16", "sampleRate": 16000}}}, "en")

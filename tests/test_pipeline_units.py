@@ -22,7 +22,7 @@ from pipecat.tests.utils import SleepFrame, run_test
 from flights.search import FlightSearch
 from processors.call_language import CallLanguage
 from processors.call_marks import CallMarksProcessor, HangupRequestFrame
-from processors.dialogue import FlightDialogue
+from dialogue.policy import FlightDialogue
 from processors.flight_tool import FlightToolProcessor
 from processors.local_brain import LocalBrainService
 
@@ -107,7 +107,7 @@ async def test_keypad_zero_repeats_the_last_answer():
 
 
 async def test_fallback_and_rejected_searches_are_spoken_plainly():
-    from processors.phrases import phrase
+    from dialogue.phrases import phrase
 
     d = FlightDialogue()
     d.handle_user("from Boston to Chicago tomorrow")

@@ -22,7 +22,7 @@ from pipelines.contract import CallInfo, CallSetup, MissingSettingError, Profile
 from pipelines.settings import ROOM_SETTINGS_CONFIG
 from pipelines.shell import Resources, build_call
 from processors.call_marks import CallMarksProcessor
-from processors.dialogue import FlightDialogue
+from dialogue.policy import FlightDialogue
 from processors.flight_tool import FlightToolProcessor
 from processors.language_switch import LanguageSwitchProcessor
 from processors.local_brain import LocalBrainService

@@ -77,7 +77,7 @@ async def test_mark_stop_dtmf_reach_the_call():
     await s.deserialize(json.dumps({"event": "mark", "streamSid": STREAM, "mark": {"name": "hangup"}}))
     dtmf = await s.deserialize(json.dumps({"event": "dtmf", "streamSid": STREAM,
                                            "dtmf": {"track": "inbound_track", "digit": "0"}}))
-    await s.deserialize(json.dumps({"event": "stop", "streamSid": STREAM, "stop": {"callSid": "CA1"}}))
+    await s.deserialize(json.dumps({"event": "stop", "streamSid": STREAM, "stop": {"callSid": "CA" + "b" * 32}}))
     assert [e for e, _ in seen] == ["mark", "dtmf", "stop"]
     assert seen[0][1]["mark"]["name"] == "hangup"
     assert isinstance(dtmf, InputDTMFFrame)
