@@ -37,7 +37,9 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Response
 
-from tests.fake_vendor_base import EnergySegmenter, Received, ThreadedServer, TranscriptQueue, Utterance, now
+from tests.fake_vendor_base import (
+    EnergySegmenter, Received, ThreadedServer, TranscriptQueue, Utterance, loudness_dbfs, now,
+)
 
 
 class FakeDeepgram(ThreadedServer):
@@ -52,6 +54,7 @@ class FakeDeepgram(ThreadedServer):
         self.controls: list[Received] = []
         self.results: list[Received] = []
         self.audio_bytes = 0
+        self.audio_log: list[tuple[float, float]] = []  # (wall time, dBFS) per audio message received
         self.first_audio_at: float | None = None
         self._sockets: list[ServerConnection] = []
         super().__init__()
@@ -128,6 +131,7 @@ class FakeDeepgram(ThreadedServer):
             async for message in ws:
                 if isinstance(message, bytes):
                     self.audio_bytes += len(message)
+                    self.audio_log.append((now(), loudness_dbfs(message)))
                     if self.first_audio_at is None:
                         self.first_audio_at = now()
                     for what, utt in seg.feed(message):

@@ -47,7 +47,7 @@ from websockets.http11 import Response
 
 from tests.fake_llm_script import Call, Say, ScriptedModel, flight_desk_model
 from tests.fake_vendor_base import (
-    EnergySegmenter, Received, ThreadedServer, TranscriptQueue, now, speech_ms_for, tone_pcm16,
+    EnergySegmenter, Received, ThreadedServer, TranscriptQueue, loudness_dbfs, now, speech_ms_for, tone_pcm16,
 )
 
 RATE = 24000
@@ -111,6 +111,7 @@ class _Session:
         elif kind == "input_audio_buffer.append":
             pcm = base64.b64decode(event.get("audio") or "")
             self.server.audio_bytes += len(pcm)
+            self.server.audio_log.append((now(), loudness_dbfs(pcm)))
             if self.server.first_audio_at is None and pcm:
                 self.server.first_audio_at = now()
             for what, utt in self.segmenter.feed(pcm):
@@ -223,6 +224,8 @@ class _Session:
             chunk = audio[off:off + step]
             if self.server.first_audio_out_at is None:
                 self.server.first_audio_out_at = now()
+            if n == 0:
+                self.server.audio_out_log.append((now(), item["id"]))
             await self.send({"type": "response.output_audio.delta", **base,
                              "delta": base64.b64encode(chunk).decode()})
             self.audio_sent_ms[item["id"]] += len(chunk) * 1000 // (RATE * 2)
@@ -270,6 +273,8 @@ class FakeRealtime(ThreadedServer):
         self.replies: list[Any] = []
         self.upgrades: list[dict[str, Any]] = []
         self.audio_bytes = 0
+        self.audio_log: list[tuple[float, float]] = []  # (wall time, dBFS) per audio message received
+        self.audio_out_log: list[tuple[float, str]] = []  # (wall time, item) of each reply's first delta
         self.first_audio_at: float | None = None
         self.first_audio_out_at: float | None = None
         self._sessions: list[_Session] = []

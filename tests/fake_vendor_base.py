@@ -128,6 +128,14 @@ def tone_pcm16(duration_ms: int, sample_rate: int, freq_hz: float = 440.0, ampli
     return samples.tobytes()
 
 
+def loudness_dbfs(pcm: bytes) -> float:
+    """RMS level of PCM16 audio in dBFS (-120 for silence or nothing)."""
+    if len(pcm) < 2:
+        return -120.0
+    x = np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2").astype(np.float32) / 32768.0
+    return float(20 * math.log10(float(np.sqrt(np.mean(x * x))) + 1e-6))
+
+
 def speech_ms_for(text: str) -> int:
     """How long the fakes "speak" ``text``: 55 ms per character, at least 300 ms, at most 6 s."""
     return max(300, min(6000, 55 * len(text)))
@@ -248,6 +256,6 @@ def now() -> float:
 
 
 __all__ = [
-    "EnergySegmenter", "Received", "ThreadedServer", "TranscriptQueue", "Utterance", "free_port", "now",
+    "EnergySegmenter", "Received", "loudness_dbfs", "ThreadedServer", "TranscriptQueue", "Utterance", "free_port", "now",
     "speech_ms_for", "tone_pcm16",
 ]
