@@ -232,10 +232,10 @@ def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources
         context, user_params=core.user_params, realtime_service_mode=core.realtime_service_mode or None,
     )
     marks = CallMarksProcessor(call.stream_sid)
-    # The switch reads transcripts: an STT's go downstream from it; a speech-to-speech LLM's own
-    # input transcriptions go upstream and the user aggregator consumes them, so then it sits
-    # between the aggregator and the LLM.
-    hears_itself = core.stt is None
+    # The switch reads transcripts: an STT's go downstream from it; a speech-to-speech service's
+    # own input transcriptions go upstream and the user aggregator consumes them, so for such a
+    # service (realtime_service_mode) it sits between the aggregator and the LLM.
+    hears_itself = core.realtime_service_mode
     processors = [
         transport.input(),
         *([core.stt] if core.stt is not None else []),

@@ -39,6 +39,15 @@ from tests.fake_vendor_base import tone_pcm16
 SEARCH = FlightSearch()
 
 
+@pytest.fixture(autouse=True, scope="module")
+def timetable_loaded():
+    """Parse the shipped timetable before any pipeline runs (as the gateway does at start-up), so
+    the first search is not timed out by the CSV load on a busy machine."""
+    from flights.timetable import TimetableProvider
+
+    _ = TimetableProvider().timetable
+
+
 def speech_frames(rate: int, speech_ms: int = 600, silence_ms: int = 800) -> list:
     """A tone "utterance" then silence, in 20 ms InputAudioRawFrames, paced with SleepFrames."""
     frames: list = []
