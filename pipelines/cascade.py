@@ -22,7 +22,7 @@ Its core in the shell's pipeline (:mod:`pipelines.shell`)::
   make the bot's ``TTSTextFrame``\\ s, so an interrupted answer enters the LLM context only up to
   the words already played out by the transport.
 - **Hang-up**: the shell's ``end_call`` pushes the hang-up request behind the goodbye's text;
-  :mod:`processors.hangup_after_speech` (after Cartesia) holds it until the goodbye's audio is out.
+  the Cartesia service (:mod:`processors.cartesia_tts`) holds it until the goodbye's audio is out.
 - **Filler**: :class:`~processors.flight_tool.FlightToolProcessor` says "Let me check flights…"
   through Cartesia as soon as the search starts.
 
@@ -41,7 +41,6 @@ from typing import Any
 from loguru import logger
 from pipecat.audio.vad.vad_analyzer import VADParams
 from pipecat.frames.frames import LLMRunFrame
-from pipecat.pipeline.pipeline import Pipeline
 from pipecat.processors.aggregators.llm_response_universal import LLMUserAggregatorParams
 from pipecat.services.openai.llm import OpenAILLMService
 from pipecat.turns.user_start import VADUserTurnStartStrategy
@@ -54,7 +53,6 @@ from pipelines.contract import CallSetup, MissingSettingError, Profile, ProfileC
 from pipelines.vendor_probe import VendorCheck, probe_http, probe_websocket
 from processors.cartesia_tts import LanguageVoiceCartesiaTTSService, parse_voices
 from processors.deepgram_stt import MultilingualDeepgramSTTService
-from processors.hangup_after_speech import HangupAfterSpeechProcessor
 from processors.shared_audio_models import SharedSileroVADAnalyzer
 
 #: A Cartesia stock voice (Sonic voices speak every supported language); override per language
@@ -165,8 +163,7 @@ class CascadeProfile(Profile[CascadeSettings, CascadeResources]):
             confidence=getattr(settings, "vad_confidence", 0.7), start_secs=getattr(settings, "vad_start_secs", 0.15),
             stop_secs=getattr(settings, "vad_stop_secs", 0.2)))
         return ProfileCore(
-            # Cartesia's audio comes back after the text went out: keep end_call's hang-up behind it.
-            llm=llm, stt=stt, tts=Pipeline([tts, HangupAfterSpeechProcessor()]),
+            llm=llm, stt=stt, tts=tts,
             user_params=LLMUserAggregatorParams(
                 vad_analyzer=vad,
                 user_turn_strategies=UserTurnStrategies(

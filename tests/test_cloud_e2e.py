@@ -157,7 +157,7 @@ def test_cascade_call_search_barge_in_spanish_and_goodbye(cascade_fakes):
         assert health["status"] == "ok" and health["profile"] == "cascade"
         assert all(v["ok"] for v in health["resources"]["vendors"].values()), health["resources"]
         result = place_call(server, Turn(fixture("en_greeting_request")),
-                            Turn(fixture("en_barge_in"), barge_in_ms=2500),
+                            Turn(fixture("en_barge_in"), barge_in_ms=6000),  # into the read-out results
                             Turn(fixture("es_route")), Turn(fixture("en_goodbye")), hangup_after_s=15)
         assert server.alive()
     finally:

@@ -75,25 +75,3 @@ async def test_quick_resampler_releases_every_frame_at_once():
     sizes = [len(await r.resample(np.full(160, 1000, np.int16).tobytes(), 8000, 24000)) // 2 for _ in range(5)]
     assert sizes[1:] == [480] * 4 and sizes[0] > 400  # 20 ms in, ~20 ms out, no batching
 
-
-async def test_a_hangup_that_overtook_the_goodbye_waits_for_its_audio():
-    from pipecat.frames.frames import TTSStoppedFrame
-
-    from processors.call_marks import HangupRequestFrame
-    from processors.hangup_after_speech import HangupAfterSpeechProcessor
-
-    down, _ = await run_test(HangupAfterSpeechProcessor(start_wait_secs=1.0), frames_to_send=[
-        HangupRequestFrame(reason="goodbye"), SleepFrame(sleep=0.2),  # the request arrives first
-        TTSStartedFrame(), audio(100, 8000), TTSStoppedFrame(),
-    ])
-    kinds = [type(f).__name__ for f in down if not isinstance(f, SleepFrame)]
-    assert kinds.index("HangupRequestFrame") > kinds.index("TTSStoppedFrame")
-
-
-async def test_a_hangup_with_no_speech_coming_goes_out_after_the_wait():
-    from processors.call_marks import HangupRequestFrame
-    from processors.hangup_after_speech import HangupAfterSpeechProcessor
-
-    down, _ = await run_test(HangupAfterSpeechProcessor(start_wait_secs=0.2), frames_to_send=[
-        HangupRequestFrame(reason="goodbye"), SleepFrame(sleep=0.5)])
-    assert any(isinstance(f, HangupRequestFrame) for f in down)
