@@ -182,11 +182,14 @@ def test_cascade_call_search_barge_in_spanish_and_goodbye(cascade_fakes):
     assert any("Let me check" in t for t in spoken), spoken
     assert any("145 dollars" in t for t in spoken), spoken
 
-    # Barge-in: clear within 1.5 s of the caller's onset; the Cartesia context was cancelled.
+    # Barge-in: clear within 1.5 s of the caller's onset, and no more of the interrupted reply
+    # reaches the caller while they speak. (Cartesia had already sent this reply's audio, so there
+    # is no context left to cancel; the cancel itself is tested in test_cloud_services.py.)
     barge = result.turns[1]
     clears = [t for t in result.times("clear") if t > barge["speech_start"]]
     assert clears and clears[0] - barge["speech_start"] < 1.5
-    assert cartesia.cancels
+    late = [t for t in result.times("media_in") if clears[0] < t < barge["speech_end"]]
+    assert not late, f"{len(late)} media messages after clear"
 
     # Spanish: Cartesia asked for es with the Spanish voice; the LLM's instruction switched.
     requests = [r.message for r in cartesia.requests if r.message.get("transcript")]
