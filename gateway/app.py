@@ -374,6 +374,8 @@ async def health(request: Request, settings: Settings = Depends(get_settings_dep
     }
     if ready:
         body["resources"] = resources.describe()
+        if body["resources"].get("problems"):  # e.g. a cloud vendor rejected a key at start-up
+            body["status"] = "degraded"
         flights: dict[str, Any] = {"order": settings.flight_providers, **resources.flights()}
         live = [n for n, p in flights.get("providers", {}).items() if p.get("live") and p.get("configured")]
         flights["data"] = ("live fares: " + ", ".join(live)) if live else "sample timetable, not live fares"

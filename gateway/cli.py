@@ -233,6 +233,7 @@ def uvicorn_config(app, settings: Settings, host: str, port: int, **overrides):
 def serve(args: argparse.Namespace) -> int:
     from gateway.app import create_app
     from gateway.drain import Drain, DrainingServer
+    from gateway.settings import MissingSettingError
 
     from gateway.tracing import setup_tracing
 
@@ -240,7 +241,11 @@ def serve(args: argparse.Namespace) -> int:
     _setup_logging(args.log_level or settings.log_level, settings.log_format)
     setup_tracing(settings)
     drain = Drain(settings.drain_timeout_secs)
-    app = create_app(settings, drain=drain)
+    try:
+        app = create_app(settings, drain=drain)
+    except MissingSettingError as e:  # e.g. PROFILE=realtime without OPENAI_API_KEY
+        logger.error(f"cannot start: {e}")
+        return 2
     config = uvicorn_config(app, settings, args.host or settings.host, args.port or settings.port)
     server = DrainingServer(config, drain)
     server.run()  # SIGTERM drains calls, then returns (see gateway.drain)

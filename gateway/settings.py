@@ -22,7 +22,7 @@ from pydantic_settings import BaseSettings
 
 from flights.settings import FlightSettings
 from pipelines.local_settings import LocalSettings
-from pipelines.planned import CloudKeySettings
+from pipelines.cloud_settings import CascadeSettings, RealtimeSettings
 from pipelines.settings import ROOM_SETTINGS_CONFIG, MissingSettingError, ShellSettings
 
 ProfileName = Literal["local", "realtime", "cascade"]
@@ -208,7 +208,8 @@ class ScaleOutSettings(BaseSettings):
         return bool(self.otel_exporter_otlp_endpoint)
 
 
-class Settings(GatewaySettings, ScaleOutSettings, ShellSettings, LocalSettings, CloudKeySettings, FlightSettings):
+class Settings(GatewaySettings, ScaleOutSettings, ShellSettings, LocalSettings, RealtimeSettings, CascadeSettings,
+               FlightSettings):
     """All gateway settings: every room's class composed (environment variables and ``.env``)."""
 
     model_config = ROOM_SETTINGS_CONFIG

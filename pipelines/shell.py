@@ -272,12 +272,17 @@ def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources
     greeting = list(core.greeting)
     if recorder is not None:
         greeting.insert(0, speak(phrase(language.current, "recording_notice")))
+    # The switch reads transcripts: an STT's go downstream from it; a speech-to-speech service's
+    # own input transcriptions go upstream and the user aggregator consumes them, so for such a
+    # service (realtime_service_mode) it sits between the aggregator and the LLM.
+    hears_itself = core.realtime_service_mode
     processors = [
         transport.input(),
         *([core.stt] if core.stt is not None else []),
-        language_switch,
+        *([] if hears_itself else [language_switch]),
         DTMFCommandsProcessor(),
         user_aggregator,
+        *([language_switch] if hears_itself else []),
         core.llm,
         flight_tool,
         *([core.tts] if core.tts is not None else []),

@@ -453,9 +453,12 @@ class LanguageSwitchProcessor(FrameProcessor):
         elif isinstance(frame, UserStoppedSpeakingFrame):
             self._turn_frames_seen = True
             self._end_turn()
-        elif isinstance(frame, TranscriptionFrame) and direction == FrameDirection.DOWNSTREAM:
+        elif isinstance(frame, TranscriptionFrame):
+            # Downstream from an STT; upstream from a speech-to-speech service's input transcription.
             try:
-                self._segments.append(await self._segment_evidence(frame))
+                # Await before appending: turn frames handled meanwhile may replace the list.
+                segment = await self._segment_evidence(frame)
+                self._segments.append(segment)
                 ev = TurnEvidence.combine(self._segments)
                 verdict = None if self._switched_this_turn else self.decider.evaluate(ev)
                 if verdict is not None:
