@@ -20,6 +20,8 @@ Printed per language:
   place of the transcript (the parser's ceiling);
 - **wrong place**: turns where a slot holds a place other than the label (false matches);
 - **switch at once**: switch turns (``call_language`` differs) the rule switches on this turn alone;
+  **would switch a call in another language**: every turn of ≥ 3 words, as if the call were in
+  English (Spanish for English turns) — the rule switches to the turn's language on it alone;
   **false switch**: same-language turns that would switch.
 
 ``--bias`` compares decoding without and with the dialogue's expected vocabulary as Whisper's
@@ -28,7 +30,7 @@ figures reported in the README come from ``held_out``. ``--fixtures`` runs the o
 overlap table over ``tests/fixtures/*.wav``.
 
 Usage: ``python bench/recognition.py [--split held_out|tuning] [--bias off|on|both] [--limit N]
-[--lang es] [-v]``. Run time: 240 turns × ~0.5–0.8 s per decoding on 2 shared cores (~3–6 min per
+[--lang es] [--kind switch] [-v]``. Run time: 240 turns × ~0.5–0.8 s per decoding on 2 shared cores (~3–6 min per
 bias setting).
 """
 
@@ -97,6 +99,7 @@ class Outcome:
     is_switch: bool
     switched: bool  # the rule switched to the utterance's language on this turn
     any_switch: bool  # the rule switched to any language on this turn
+    switch_from_other: bool  # in a call in another language (es for en, else en), this turn alone switches
     secs: float
 
 
@@ -146,9 +149,11 @@ async def run_set(model, rs: list[fs.Rendering], bias: bool, today: date, verbos
         ev = TurnEvidence(lang or None, prob, count_words(text))
         decision = LanguageDecider(u.call_lang).evaluate(ev)
         switch_to = decision[0] if decision else None
+        other = LanguageDecider("es" if u.language == "en" else "en").evaluate(ev)
         o, d, dt, wrong, _ = run_dialogue(u, text, switch_to, today)
         out.append(Outcome(r.stem, u.language, u.kind, count_words(u.text), lang, prob, text, o and d and dt,
-                           o, d, dt, wrong, u.call_lang != u.language, switch_to == u.language, switch_to is not None, secs))
+                           o, d, dt, wrong, u.call_lang != u.language, switch_to == u.language, switch_to is not None,
+                           bool(other and other[0] == u.language), secs))
         if verbose:
             print(f"{r.stem:32s} {lang:3s} {prob:.2f} {'S' if o and d and dt else '.'}"
                   f"{'o' if o else '-'}{'d' if d else '-'}{'t' if dt else '-'}{' WRONG' if wrong else ''}"
@@ -176,7 +181,8 @@ def table(results: dict[str, list[Outcome]], ceiling: dict[str, list[bool]]) -> 
     head = ["language", "turns", "text-only slots"]
     for m in modes:
         head += [f"language right ({m})", f"slots right ({m})", f"o / d / date ({m})", f"wrong place ({m})",
-                 f"switch at once ({m})", f"false switch ({m})"]
+                 f"switch at once ({m})", f"would switch a call in another language ({m})",
+                 f"false switch ({m})"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for lang in SUPPORTED_LANGUAGES:
@@ -193,6 +199,7 @@ def table(results: dict[str, list[Outcome]], ceiling: dict[str, list[bool]]) -> 
                            for a in ("origin_right", "destination_right", "date_right")),
                 str(sum(o.wrong_place for o in rs)),
                 pct(o.switched for o in rs if o.is_switch),
+                pct(o.switch_from_other for o in rs if o.words >= MIN_WORDS),
                 str(sum(o.any_switch for o in rs if not o.is_switch)),
             ]
         print("| " + " | ".join(cells) + " |")
@@ -207,6 +214,8 @@ async def bench_set(args) -> int:
     rs = fs.renderings(args.split)
     if args.lang:
         rs = [r for r in rs if fs.BY_ID[r.utterance].language in args.lang]
+    if args.kind:
+        rs = [r for r in rs if fs.BY_ID[r.utterance].kind in args.kind]
     if args.limit:
         # spread the limit over languages and conditions: every k-th rendering
         step = max(1, len(rs) // args.limit)
@@ -269,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bias", choices=["off", "on", "both"], default="both",
                     help="Whisper prompt with the dialogue's expected vocabulary: without, with, or both")
     ap.add_argument("--lang", nargs="*", help="only these languages")
+    ap.add_argument("--kind", nargs="*", help="only these utterance kinds (full, route, date, switch, ...)")
     ap.add_argument("--limit", type=int, help="at most N renderings (spread evenly over the set)")
     ap.add_argument("--fixtures", action="store_true", help="the per-WAV table over tests/fixtures/*.wav")
     ap.add_argument("-v", "--verbose", action="store_true", help="one line per turn")
