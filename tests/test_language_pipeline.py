@@ -20,7 +20,7 @@ settings frames against the answer, the search arguments and the language of wha
 
 The probabilities are those Whisper base gives the fixtures through the phone path (README,
 "Languages"): ``es_rome_date`` 0.83–0.90, English fixtures ≥ 0.9. How often real audio reaches them
-is measured by ``bench/recognition.py --calls N``, not here.
+is measured by ``bench/language_calls.py --calls N``, not here.
 """
 
 from __future__ import annotations
