@@ -27,7 +27,7 @@ OPTIONS = SerializationOptions(strip_string_quotes=True)
 #: Every credential the gateway reads; none may reach a container as plain environment.
 CREDENTIALS = {
     "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "GATEWAY_API_KEYS", "OPENAI_API_KEY", "DEEPGRAM_API_KEY",
-    "CARTESIA_API_KEY", "AMADEUS_CLIENT_ID", "AMADEUS_CLIENT_SECRET", "SERPAPI_API_KEY", "KEY_ID_SECRET", "REDIS_URL",
+    "CARTESIA_API_KEY", "LLM_API_KEY", "AMADEUS_CLIENT_ID", "AMADEUS_CLIENT_SECRET", "SERPAPI_API_KEY", "KEY_ID_SECRET", "REDIS_URL",
 }
 
 

@@ -6,6 +6,7 @@ import asyncio
 from datetime import date
 
 import numpy as np
+import pytest
 import soundfile as sf
 import soxr
 
@@ -47,6 +48,7 @@ def _pcm16(stem: str) -> bytes:
     return (np.clip(a, -1, 1) * 32767).astype("<i2").tobytes()
 
 
+@pytest.mark.e2e  # the shared Whisper model
 def test_the_stt_asks_the_vocabulary_in_the_language_it_decodes(local_resources):
     asked: list[str] = []
 
