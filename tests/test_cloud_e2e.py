@@ -88,7 +88,7 @@ def test_realtime_call_search_barge_in_spanish_and_goodbye(realtime_fake):
     assert fake.upgrades[0]["model"] == "gpt-realtime"
     first = next(u for u in fake.session_updates if u.get("tools"))  # once the call's context is set up
     assert "flight desk" in first["instructions"] and "Answer in English" in first["instructions"]
-    assert sorted(t["name"] for t in first["tools"]) == ["end_call", "search_flights"]
+    assert sorted(t["name"] for t in first["tools"]) == ["end_call", "search_flights", "transfer_call"]
     assert first["audio"]["input"]["format"] == {"type": "audio/pcm", "rate": 24000}
     assert first["audio"]["input"]["turn_detection"]["type"] == "server_vad"
     assert first["audio"]["input"]["transcription"]
@@ -173,7 +173,7 @@ def test_cascade_call_search_barge_in_spanish_and_goodbye(cascade_fakes):
     # LLM: our prompt and tools; the search result went back as a tool message and was read out.
     first = chat.requests[0].message
     assert first["model"] == "test-model" and "flight desk" in first["messages"][0]["content"]
-    assert sorted(t["function"]["name"] for t in first["tools"]) == ["end_call", "search_flights"]
+    assert sorted(t["function"]["name"] for t in first["tools"]) == ["end_call", "search_flights", "transfer_call"]
     tool_results = [json.loads(m["content"]) for r in chat.requests for m in r.message["messages"]
                     if m.get("role") == "tool" and "speech" in (m.get("content") or "")]
     assert "145 dollars" in tool_results[0]["speech"]
