@@ -31,6 +31,6 @@ def test_the_listener_reuses_the_profiles_models(local_resources, listener):
     from pipelines.models import load_local_models
     from testkit.server import ROOT
 
-    assert listener is local_resources.models.whisper
+    assert listener is local_resources.core.models.whisper
     again = load_local_models("base", str(ROOT / ".cache" / "models") + "/")
-    assert again is local_resources.models
+    assert again is local_resources.core.models
