@@ -41,7 +41,7 @@ test: setup
 # "AST constructor recursion depth mismatch" (seen at the end of the whole fast run; cause not found).
 test-fast: setup
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q -ra -m "not e2e" -p no:schemathesis -p no:hypothesispytest
+	$(BIN)/python -m pytest -q -ra -n 2 -m "not e2e" -p no:schemathesis -p no:hypothesispytest
 
 bench: setup
 	$(BIN)/python bench/turn_latency.py --calls 4
