@@ -29,7 +29,7 @@ prompt (:class:`processors.stt_vocabulary.ExpectedVocabulary`). ``--split tuning
 figures reported in the README come from ``held_out``. ``--fixtures`` runs the older per-WAV
 overlap table over ``tests/fixtures/*.wav``.
 
-Usage: ``python bench/recognition.py [--split held_out|tuning] [--bias off|on|both] [--limit N]
+Usage: ``python bench/recognition.py [--split held_out|tuning] [--bias off|on|both] [--beam 1 5] [--lead-ms 0 250 600] [--limit N]
 [--lang es] [--kind switch] [-v]``. Run time: 240 turns × ~0.5–0.8 s per decoding on 2 shared cores (~3–6 min per
 bias setting).
 """
@@ -126,11 +126,14 @@ def _dialogue_after_context(u: fs.Utterance, today: date) -> FlightDialogue:
     return d
 
 
-async def transcribe(model, r: fs.Rendering, u: fs.Utterance, bias: bool, today: date):
+async def transcribe(model, r: fs.Rendering, u: fs.Utterance, bias: bool, today: date,
+                     beam: int = 1, lead_ms: int = 0):
     audio, rate = sf.read(str(r.path), dtype="float32")
-    pcm = (np.clip(soxr.resample(audio, rate, 16000), -1, 1) * 32767).astype("<i2").tobytes()
+    audio16 = np.concatenate([np.zeros(lead_ms * 16, dtype=np.float32), soxr.resample(audio, rate, 16000)])
+    pcm = (np.clip(audio16, -1, 1) * 32767).astype("<i2").tobytes()
     vocab = ExpectedVocabulary(_dialogue_after_context(u, today)) if bias else None
-    stt = SharedWhisperSTTService(model=model, allowed_languages=list(SUPPORTED_LANGUAGES), vocabulary=vocab)
+    stt = SharedWhisperSTTService(model=model, allowed_languages=list(SUPPORTED_LANGUAGES), vocabulary=vocab,
+                                  beam_size=beam)
     stt._load()  # outside a pipeline: borrow the shared model now (StartFrame would do it)
     started = time.perf_counter()
     text, lang, prob = "", "", 0.0
@@ -141,11 +144,12 @@ async def transcribe(model, r: fs.Rendering, u: fs.Utterance, bias: bool, today:
     return text, lang, prob, time.perf_counter() - started
 
 
-async def run_set(model, rs: list[fs.Rendering], bias: bool, today: date, verbose: bool) -> list[Outcome]:
+async def run_set(model, rs: list[fs.Rendering], bias: bool, today: date, verbose: bool,
+                  beam: int = 1, leads_ms: tuple[int, ...] = (0,)) -> list[Outcome]:
     out = []
-    for r in rs:
+    for r, lead in ((r, lead) for r in rs for lead in leads_ms):
         u = fs.BY_ID[r.utterance]
-        text, lang, prob, secs = await transcribe(model, r, u, bias, today)
+        text, lang, prob, secs = await transcribe(model, r, u, bias, today, beam, lead)
         ev = TurnEvidence(lang or None, prob, count_words(text))
         decision = LanguageDecider(u.call_lang).evaluate(ev)
         switch_to = decision[0] if decision else None
@@ -224,16 +228,17 @@ async def bench_set(args) -> int:
     model = load_local_models(args.model, ROOT / ".cache" / "models").whisper
     modes = {"off": [False], "on": [True], "both": [False, True]}[args.bias]
     results: dict[str, list[Outcome]] = {}
-    for bias in modes:
-        name = "prompt" if bias else "plain"
+    for bias, beam in ((bias, beam) for bias in modes for beam in args.beam):
+        name = ("prompt" if bias else "plain") + (f", beam {beam}" if len(args.beam) > 1 or beam != 1 else "")
         t0 = time.perf_counter()
-        results[name] = await run_set(model, rs, bias, today, args.verbose)
+        results[name] = await run_set(model, rs, bias, today, args.verbose, beam, tuple(args.lead_ms))
         secs = [o.secs for o in results[name]]
         print(f"[{name}] {len(secs)} turns in {time.perf_counter() - t0:.0f} s; STT per turn p50 "
               f"{statistics.median(secs):.2f} s, p95 {np.percentile(secs, 95):.2f} s", flush=True)
     utterances = sorted({fs.BY_ID[r.utterance] for r in rs}, key=lambda u: u.id)
     print()
-    print(f"split: {args.split}, {len(rs)} renderings of {len(utterances)} utterances")
+    print(f"split: {args.split}, {len(rs)} renderings of {len(utterances)} utterances, "
+          f"leading silence {', '.join(map(str, args.lead_ms))} ms each")
     table(results, text_ceiling(utterances, today))
     return 0
 
@@ -277,6 +282,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", choices=["held_out", "tuning"], default="held_out")
     ap.add_argument("--bias", choices=["off", "on", "both"], default="both",
                     help="Whisper prompt with the dialogue's expected vocabulary: without, with, or both")
+    ap.add_argument("--beam", type=int, nargs="+", default=[1],
+                    help="beam sizes to compare (1 = greedy, as the gateway decodes by default)")
+    ap.add_argument("--lead-ms", type=int, nargs="+", default=[0],
+                    help="decode each rendering once per leading silence (ms): the gateway's segments start "
+                         "0-1000 ms before the speech, and greedy decoding is sensitive to where")
     ap.add_argument("--lang", nargs="*", help="only these languages")
     ap.add_argument("--kind", nargs="*", help="only these utterance kinds (full, route, date, switch, ...)")
     ap.add_argument("--limit", type=int, help="at most N renderings (spread evenly over the set)")

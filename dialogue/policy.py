@@ -466,8 +466,10 @@ class FlightDialogue:
 
         # dates
         dep, ret = parsed.departure, parsed.ret
+        date_noted = False
         if dep is not None:
             if dep.reason == "ok" and dep.value is not None:
+                date_noted = dep.value != s.departure_date
                 s.departure_date = dep.value
                 if s.return_date and s.return_date < dep.value and ret is None:
                     s.return_date = None
@@ -486,7 +488,9 @@ class FlightDialogue:
 
         if problem is not None:
             return problem
-        return self._next()
+        # A date given while a place is still missing is confirmed, so the caller knows it was kept
+        # ("Leaving on Friday, December 4. Flying to London. Where are you flying from?").
+        return self._next(self._p("date_noted") if date_noted else None)
 
     def _lone_role(self, pending: _Pending | None) -> str | None:
         s = self.slots
@@ -589,11 +593,16 @@ class FlightDialogue:
 
     # ---- answers -------------------------------------------------------------------------
 
-    def _next(self) -> BrainTurn:
+    def _next(self, prefix: str | None = None) -> BrainTurn:
+        """Search when every required slot is filled, else ask for the next one.
+
+        ``prefix`` (an acknowledgement) goes before a question only: a search speaks its own
+        filler, which names the route and the date.
+        """
         question = self._question_key()
         if question is None:
             return self._search()
-        return self._ask()
+        return self._ask(prefix)
 
     def _question_key(self) -> str | None:
         s = self.slots
