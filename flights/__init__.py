@@ -1,4 +1,6 @@
-"""Flight domain: place/date understanding, sample timetable provider, search, speech text.
+"""Flight domain: place/date understanding, sample timetable provider, search.
+
+The spoken text of offers is in ``dialogue.speech`` (it needs the gettext catalogs).
 
 Imports no Pipecat. Public names are re-exported here; see each module for shapes and errors.
 Nothing heavy happens at import: indexes and the timetable CSV load lazily on first use.
@@ -10,7 +12,6 @@ from flights.places import Place, Resolution, resolve_place
 from flights.chain import ProviderChain, build_chain
 from flights.errors import AuthError, BadRequestError, ProviderError, RateLimitedError, UpstreamError
 from flights.search import FlightSearch
-from flights.speech import place_name, speak_offers
 from flights.timetable import TimetableProvider
 
 
@@ -49,6 +50,4 @@ __all__ = [
     "RateLimitedError",
     "UpstreamError",
     "TimetableProvider",
-    "place_name",
-    "speak_offers",
 ]

@@ -11,6 +11,7 @@ commercial airport. This module therefore holds:
 * ``METROS`` — IATA city/metro codes ("NYC", "LON", ...) with their major airports.
 * ``CITY_OVERRIDES`` / ``AIRPORT_SPOKEN_NAMES`` — the city a caller would say when airportsdata
   names a suburb ("Mississauga" → "Toronto"), and short spoken airport names.
+* ``LOCALIZED_CITY_NAMES`` — city names in the other supported languages ("LON" → "Londres").
 
 Helpers: :func:`airport` (airportsdata record or ``None``), :func:`city_of`, :func:`distance_km`,
 :func:`tz_of`. All data loads lazily once per process.
@@ -231,6 +232,58 @@ AIRPORT_SPOKEN_NAMES: dict[str, tuple[str, ...]] = {
     "TLV": ("Ben Gurion",), "JNB": ("OR Tambo", "Tambo"), "NBO": ("Jomo Kenyatta",),
     "IST": ("Istanbul Airport",), "MAN": ("Manchester Airport",),
 }
+
+
+LOCALIZED_CITY_NAMES: dict[str, dict[str, str]] = {
+    "LON": {"es": "Londres", "fr": "Londres", "it": "Londra", "pt": "Londres"},
+    "NYC": {"es": "Nueva York", "pt": "Nova Iorque"},
+    "MUC": {"es": "Múnich", "de": "München", "it": "Monaco di Baviera", "pt": "Munique"},
+    "BJS": {"es": "Pekín", "fr": "Pékin", "it": "Pechino", "pt": "Pequim", "de": "Peking"},
+    "ROM": {"es": "Roma", "fr": "Rome", "de": "Rom", "it": "Roma", "pt": "Roma"},
+    "LIS": {"es": "Lisboa", "fr": "Lisbonne", "de": "Lissabon", "it": "Lisbona", "pt": "Lisboa"},
+    "CGN": {"es": "Colonia", "de": "Köln", "it": "Colonia", "pt": "Colônia"},
+    "GVA": {"es": "Ginebra", "fr": "Genève", "de": "Genf", "it": "Ginevra", "pt": "Genebra"},
+    "MIL": {"es": "Milán", "it": "Milano", "de": "Mailand", "pt": "Milão"},
+    "VCE": {"es": "Venecia", "fr": "Venise", "de": "Venedig", "it": "Venezia", "pt": "Veneza"},
+    "FLR": {"es": "Florencia", "de": "Florenz", "it": "Firenze", "pt": "Florença"},
+    "NAP": {"es": "Nápoles", "fr": "Naples", "de": "Neapel", "it": "Napoli", "pt": "Nápoles"},
+    "TRN": {"it": "Torino"},
+    "BER": {"it": "Berlino", "pt": "Berlim"},
+    "FRA": {"fr": "Francfort", "it": "Francoforte", "es": "Fráncfort"},
+    "HAM": {"es": "Hamburgo", "fr": "Hambourg", "it": "Amburgo", "pt": "Hamburgo"},
+    "VIE": {"es": "Viena", "fr": "Vienne", "de": "Wien", "pt": "Viena"},
+    "ZRH": {"es": "Zúrich", "it": "Zurigo", "pt": "Zurique", "de": "Zürich"},
+    "BCN": {"fr": "Barcelone", "it": "Barcellona"},
+    "SVQ": {"es": "Sevilla", "it": "Siviglia", "pt": "Sevilha"},
+    "BRU": {"es": "Bruselas", "fr": "Bruxelles", "de": "Brüssel", "it": "Bruxelles", "pt": "Bruxelas"},
+    "CPH": {"es": "Copenhague", "fr": "Copenhague", "de": "Kopenhagen", "it": "Copenaghen", "pt": "Copenhaga"},
+    "STO": {"es": "Estocolmo", "it": "Stoccolma", "pt": "Estocolmo"},
+    "WAW": {"es": "Varsovia", "fr": "Varsovie", "de": "Warschau", "it": "Varsavia", "pt": "Varsóvia"},
+    "PRG": {"es": "Praga", "de": "Prag", "it": "Praga", "pt": "Praga"},
+    "ATH": {"es": "Atenas", "fr": "Athènes", "de": "Athen", "it": "Atene", "pt": "Atenas"},
+    "MOW": {"es": "Moscú", "fr": "Moscou", "de": "Moskau", "it": "Mosca", "pt": "Moscovo"},
+    "IST": {"es": "Estambul", "pt": "Istambul"},
+    "DUB": {"es": "Dublín", "it": "Dublino"},
+    "EDI": {"es": "Edimburgo", "fr": "Édimbourg", "it": "Edimburgo", "pt": "Edimburgo"},
+    "MEX": {"es": "Ciudad de México", "fr": "Mexico", "de": "Mexiko-Stadt", "it": "Città del Messico",
+            "pt": "Cidade do México"},
+    "PHL": {"es": "Filadelfia", "fr": "Philadelphie", "it": "Filadelfia", "pt": "Filadélfia"},
+    "TYO": {"es": "Tokio", "de": "Tokio", "pt": "Tóquio"},
+    "SEL": {"es": "Seúl", "fr": "Séoul", "pt": "Seul"},
+    "SIN": {"es": "Singapur", "fr": "Singapour", "de": "Singapur", "pt": "Singapura"},
+    "CAI": {"es": "El Cairo", "fr": "Le Caire", "de": "Kairo", "it": "Il Cairo", "pt": "Cairo"},
+    "DEL": {"es": "Nueva Delhi", "fr": "New Delhi", "de": "Neu-Delhi", "it": "Nuova Delhi", "pt": "Nova Deli"},
+    "CPT": {"es": "Ciudad del Cabo", "fr": "Le Cap", "de": "Kapstadt", "it": "Città del Capo", "pt": "Cidade do Cabo"},
+    "MSY": {"es": "Nueva Orleans", "fr": "La Nouvelle-Orléans", "pt": "Nova Orleans"},
+    "SAO": {"pt": "São Paulo", "es": "São Paulo"},
+    "HAV": {"es": "La Habana", "fr": "La Havane", "it": "L'Avana", "pt": "Havana"},
+}
+"""City names that differ from English, by metro/airport code and ISO 639-1 language.
+
+The one table of foreign city names: speech says them (``dialogue.speech.place_name``) and the
+resolver accepts them (``flights.places``, folded, besides other spellings it knows). A language
+not listed for a code uses the English name.
+"""
 
 
 @lru_cache(maxsize=1)

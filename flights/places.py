@@ -31,6 +31,7 @@ from flights.airports import (
     AIRPORT_SPOKEN_NAMES,
     BUSIEST_AIRPORTS,
     EXTRA_AIRPORTS,
+    LOCALIZED_CITY_NAMES,
     METROS,
     airport,
     city_of,
@@ -103,81 +104,46 @@ def _distinct(a: Place, b: Place) -> bool:
         return a.city != b.city
 
 
-# --- multilingual city names (es, fr, de, it, pt + common spellings) -> code ---------------
+# --- other spellings of city names -> code (the localized names themselves are in ----------
+# --- flights.airports.LOCALIZED_CITY_NAMES and indexed from there) ------------------------
 _ALIASES: dict[str, str] = {
     # London
-    "londres": "LON", "londra": "LON", "london": "LON", "londen": "LON",
+    "london": "LON", "londen": "LON",
     # New York
-    "nueva york": "NYC", "nova iorque": "NYC", "nova york": "NYC", "new york city": "NYC",
-    "big apple": "NYC", "manhattan": "NYC",
+    "nova york": "NYC", "new york city": "NYC", "big apple": "NYC", "manhattan": "NYC",
     # Munich
-    "munchen": "MUC", "muenchen": "MUC", "monaco di baviera": "MUC", "munique": "MUC",
-    "munich": "MUC",
-    # Beijing
-    "pekin": "BJS", "pechino": "BJS", "peking": "BJS", "pequim": "BJS",
-    # Rome
-    "roma": "ROM", "rom": "ROM",
-    # Lisbon
-    "lisboa": "LIS", "lisbonne": "LIS", "lissabon": "LIS", "lisbona": "LIS",
+    "muenchen": "MUC",
     # Cologne
-    "colonia": "CGN", "koln": "CGN", "koeln": "CGN", "cologne": "CGN",
-    # Geneva
-    "ginebra": "GVA", "geneve": "GVA", "genf": "GVA", "ginevra": "GVA", "genebra": "GVA",
+    "koeln": "CGN", "cologne": "CGN",
     # Paris / Milan / Venice / Florence / Naples / Turin
-    "parigi": "PAR", "milano": "MIL", "milao": "MIL", "milan": "MIL", "mailand": "MIL",
-    "venezia": "VCE", "venedig": "VCE", "venecia": "VCE", "veneza": "VCE", "venise": "VCE",
-    "firenze": "FLR", "florenz": "FLR", "florencia": "FLR", "florence": "FLR",
-    "napoli": "NAP", "neapel": "NAP", "napoles": "NAP", "naples": "NAP", "torino": "TRN",
-    "turin": "TRN",
+    "parigi": "PAR", "florence": "FLR", "turin": "TRN",
     # Germany / Austria / Switzerland
-    "berlino": "BER", "berlim": "BER", "francfort": "FRA", "francoforte": "FRA",
-    "frankfurt am main": "FRA", "frankfurt": "FRA", "francfort sur le main": "FRA",
-    "hamburgo": "HAM", "hambourg": "HAM", "amburgo": "HAM", "viena": "VIE", "wien": "VIE",
-    "vienne": "VIE", "vienna": "VIE", "zurich": "ZRH", "zurigo": "ZRH", "zurique": "ZRH",
+    "frankfurt am main": "FRA", "frankfurt": "FRA", "francfort sur le main": "FRA", "vienna": "VIE",
     "dusseldorf": "DUS", "duesseldorf": "DUS", "basilea": "BSL", "bale": "BSL",
     # Spain / Portugal
-    "sevilla": "SVQ", "seville": "SVQ", "siviglia": "SVQ", "barcelone": "BCN",
-    "barcellona": "BCN", "madrid": "MAD", "oporto": "OPO", "porto": "OPO",
-    "malaga": "AGP", "valence": "VLC", "palma": "PMI", "mallorca": "PMI", "majorque": "PMI",
-    "maiorca": "PMI",
+    "seville": "SVQ", "madrid": "MAD", "oporto": "OPO", "porto": "OPO", "malaga": "AGP",
+    "valence": "VLC", "palma": "PMI", "mallorca": "PMI", "majorque": "PMI", "maiorca": "PMI",
     # Benelux / Nordics / East
-    "bruselas": "BRU", "bruxelles": "BRU", "bruxelas": "BRU", "brussel": "BRU",
-    "bruxelles": "BRU", "brussels": "BRU", "amsterdao": "AMS", "copenhague": "CPH",
-    "kopenhagen": "CPH", "copenaghen": "CPH", "copenhaga": "CPH", "estocolmo": "STO",
-    "stoccolma": "STO", "stockholm": "STO", "helsinki": "HEL", "helsingfors": "HEL",
-    "varsovia": "WAW", "varsovie": "WAW", "warschau": "WAW", "varsavia": "WAW",
-    "praga": "PRG", "prag": "PRG", "prague": "PRG", "budapeste": "BUD", "atenas": "ATH",
-    "athenes": "ATH", "atene": "ATH", "athen": "ATH", "moscu": "MOW", "moscou": "MOW",
-    "mosca": "MOW", "moskau": "MOW", "moscovo": "MOW", "san petersburgo": "LED",
-    "saint petersbourg": "LED", "sankt petersburg": "LED", "estambul": "IST",
-    "istanbul": "IST", "istambul": "IST", "dublino": "DUB", "edimburgo": "EDI",
-    "edimbourg": "EDI", "bucarest": "BUH", "bukarest": "BUH", "belgrado": "BEG",
+    "brussels": "BRU", "amsterdao": "AMS", "stockholm": "STO", "helsinki": "HEL",
+    "helsingfors": "HEL", "prague": "PRG", "budapeste": "BUD", "san petersburgo": "LED",
+    "saint petersbourg": "LED", "sankt petersburg": "LED", "istanbul": "IST", "bucarest": "BUH",
+    "bukarest": "BUH", "belgrado": "BEG",
     # Americas
-    "nueva orleans": "MSY", "la nouvelle orleans": "MSY", "nova orleans": "MSY",
-    "los angeles": "LAX", "l a": "LAX", "la": "LAX", "san francisco": "SFO",
-    "sao paulo": "SAO", "san pablo": "SAO", "rio": "RIO", "rio de janeiro": "RIO",
-    "ciudad de mexico": "MEX", "mexico": "MEX", "cidade do mexico": "MEX",
-    "mexico city": "MEX", "mexico df": "MEX", "df": "MEX", "montreal": "YMQ",
-    "toronto": "YTO", "filadelfia": "PHL", "philadelphie": "PHL", "washington dc": "WAS",
-    "washington d c": "WAS", "chicago": "CHI", "houston": "HOU", "dallas": "DFW",
-    "dallas fort worth": "DFW", "buenos aires": "BUE",
-    "bogota": "BOG", "la habana": "HAV", "habana": "HAV", "havane": "HAV",
-    "vegas": "LAS", "las vegas": "LAS", "miami": "MIA", "detroit": "DTT",
+    "los angeles": "LAX", "l a": "LAX", "la": "LAX", "san francisco": "SFO", "san pablo": "SAO",
+    "rio": "RIO", "rio de janeiro": "RIO", "mexico city": "MEX", "mexico df": "MEX", "df": "MEX",
+    "montreal": "YMQ", "toronto": "YTO", "washington dc": "WAS", "washington d c": "WAS",
+    "chicago": "CHI", "houston": "HOU", "dallas": "DFW", "dallas fort worth": "DFW",
+    "buenos aires": "BUE", "bogota": "BOG", "habana": "HAV", "havane": "HAV", "vegas": "LAS",
+    "las vegas": "LAS", "miami": "MIA", "detroit": "DTT",
     # Asia / Middle East / Africa / Oceania
-    "tokio": "TYO", "toquio": "TYO", "tokyo": "TYO", "seul": "SEL", "seoul": "SEL",
-    "xangai": "SHA", "shanghai": "SHA", "xanghai": "SHA", "cantao": "CAN", "canton": "CAN",
-    "guangzhou": "CAN", "hong kong": "HKG", "hongkong": "HKG", "singapur": "SIN",
-    "singapour": "SIN", "cingapura": "SIN", "singapura": "SIN", "bangkok": "BKK",
-    "banguecoque": "BKK", "dubai": "DXB", "doubai": "DXB", "el cairo": "CAI",
-    "le caire": "CAI", "kairo": "CAI", "il cairo": "CAI", "cairo": "CAI",
-    "nueva delhi": "DEL", "new delhi": "DEL", "nova deli": "DEL", "delhi": "DEL",
-    "bombay": "BOM", "mumbai": "BOM", "bangalore": "BLR", "bengaluru": "BLR",
-    "madras": "MAA", "calcutta": "CCU", "saigon": "SGN", "ciudad del cabo": "CPT",
-    "le cap": "CPT", "kapstadt": "CPT", "citta del capo": "CPT", "cidade do cabo": "CPT",
-    "sidney": "SYD", "sydney": "SYD", "taipei": "TPE", "osaka": "OSA", "teheran": "THR",
-    "jerusalem": "TLV", "tel aviv": "TLV", "marrakech": "RAK", "yakarta": "JKT",
-    "jakarta": "JKT", "manila": "MNL", "pekin capital": "PEK", "beijing": "BJS",
-    "moscow": "MOW", "rome": "ROM", "paris": "PAR", "new york": "NYC",
+    "tokyo": "TYO", "xangai": "SHA", "shanghai": "SHA", "xanghai": "SHA", "cantao": "CAN",
+    "canton": "CAN", "guangzhou": "CAN", "hong kong": "HKG", "hongkong": "HKG", "cingapura": "SIN",
+    "bangkok": "BKK", "banguecoque": "BKK", "dubai": "DXB", "doubai": "DXB", "delhi": "DEL",
+    "bombay": "BOM", "mumbai": "BOM", "bangalore": "BLR", "bengaluru": "BLR", "madras": "MAA",
+    "calcutta": "CCU", "saigon": "SGN", "sidney": "SYD", "sydney": "SYD", "taipei": "TPE",
+    "osaka": "OSA", "teheran": "THR", "jerusalem": "TLV", "tel aviv": "TLV", "marrakech": "RAK",
+    "yakarta": "JKT", "jakarta": "JKT", "manila": "MNL", "pekin capital": "PEK", "beijing": "BJS",
+    "moscow": "MOW", "paris": "PAR", "new york": "NYC",
 }
 
 _STRIP_LEADING = {
@@ -359,7 +325,8 @@ class _Index:
         for code, (name, _, _) in METROS.items():
             self.codes.add(code)
             self._add(name, "@" + code, 1.0)
-        for alias, code in _ALIASES.items():
+        localized = ((name, code) for code, names in LOCALIZED_CITY_NAMES.items() for name in names.values())
+        for alias, code in (*_ALIASES.items(), *localized):
             self._add(alias, "@" + code if code in METROS else code, 1.0)
         self.choices = list(self.alias)
 

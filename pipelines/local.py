@@ -29,12 +29,13 @@ from flights.languages import SUPPORTED_LANGUAGES
 from pipelines.contract import CallSetup, Profile, ProfileCore
 from pipelines.local_settings import LocalSettings
 from pipelines.models import LocalModels, load_local_models
-from processors.dialogue import FlightDialogue, is_substantive
+from dialogue.policy import FlightDialogue
+from dialogue.understanding import is_substantive
 from processors.local_brain import LocalBrainService
 from processors.local_tts import LocalTTSService
 from processors.shared_audio_models import SharedSileroVADAnalyzer, SharedSmartTurnAnalyzerV3
-from processors.turn_hold import HoldShortTurnStopStrategy
 from processors.stt_queue import DecodeQueue
+from processors.turn_hold import HoldShortTurnStopStrategy
 from processors.whisper_stt import SharedWhisperSTTService
 
 #: Whisper's announced speech-end → transcript p99 (measured p95 ~1.1 s with one call).
@@ -131,6 +132,7 @@ class LocalProfile(Profile[LocalSettings, LocalResources]):
             # The brain and the TTS read the call's language state; no settings frames needed.
             llm_language_settings=None,
             tts_language_settings=None,
+            open_question=brain.dialogue.open_question,
         )
 
 

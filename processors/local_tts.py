@@ -21,7 +21,9 @@ from pipecat.frames.frames import ErrorFrame, Frame
 from pipecat.services.settings import TTSSettings
 from pipecat.services.tts_service import TTSService
 from pipecat.transcriptions.language import Language
+from pipecat.utils.tracing.service_decorators import traced_tts
 
+from flights.languages import normalize_language
 from processors.call_language import CallLanguage
 
 #: espeak-ng voice per ISO 639-1 code (``espeak-ng --voices`` lists them).
@@ -69,8 +71,8 @@ class LocalTTSService(TTSService):
         return True
 
     def language_to_service_language(self, language: Language) -> str | None:
-        """ISO 639-1 base code (``es-ES`` → ``es``)."""
-        return str(language.value if isinstance(language, Language) else language).split("-")[0].lower()
+        """ISO 639-1 base code (``es-ES`` → ``es``); English for an unsupported language."""
+        return normalize_language(language) or "en"
 
     async def _update_settings(self, delta) -> dict[str, Any]:
         """Apply a settings delta; ``language`` picks the voice for the next sentence."""
@@ -84,8 +86,7 @@ class LocalTTSService(TTSService):
         """The language the next sentence is spoken in (ISO 639-1)."""
         if self._state is not None:
             return self._state.current
-        lang = self._settings.language
-        return str(lang.value if isinstance(lang, Language) else (lang or "en")).split("-")[0]
+        return normalize_language(self._settings.language) or "en"
 
     async def _piper_chunks(self, text: str) -> AsyncIterator[bytes]:
         from piper import SynthesisConfig
@@ -123,6 +124,7 @@ class LocalTTSService(TTSService):
                     pass
             await proc.wait()
 
+    @traced_tts  # a "tts" span per sentence when the worker traces (Pipecat's own decorator)
     async def run_tts(self, text: str, context_id: str) -> AsyncGenerator[Frame, None]:
         """Synthesize one sentence; yields ``TTSAudioRawFrame``s (or an ``ErrorFrame``)."""
         language = self.current_language

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 import numpy as np
@@ -48,6 +48,9 @@ class SharedWhisperSTTService(WhisperSTTService):
             (0.6–0.7 keeps Spanish/German utterances that 0.4 drops).
         decode_queue: the process's :class:`processors.stt_queue.DecodeQueue` (bounded,
             shortest segment first); ``None`` decodes on the loop's default executor.
+        vocabulary: called per segment with the ISO 639-1 code being decoded; the text it returns
+            (e.g. :class:`processors.stt_vocabulary.ExpectedVocabulary`: the cities, weekdays and
+            months the dialogue expects) is faster-whisper's ``initial_prompt``; ``None``: no prompt.
         **kwargs: passed to ``SegmentedSTTService`` (e.g. ``ttfs_p99_latency``).
     """
 
@@ -61,10 +64,12 @@ class SharedWhisperSTTService(WhisperSTTService):
         beam_size: int = 1,
         no_speech_prob: float = 0.65,
         decode_queue: DecodeQueue | None = None,
+        vocabulary: Callable[[str], str | None] | None = None,
         **kwargs,
     ):
         self._shared_model = model
         self._decode_queue = decode_queue
+        self._vocabulary = vocabulary
         self._beam_size = beam_size
         self._allowed = list(allowed_languages) if allowed_languages else None
         super().__init__(
@@ -137,9 +142,11 @@ class SharedWhisperSTTService(WhisperSTTService):
             lang, prob, source = (forced_code, 1.0, "forced")
             if lang is None:
                 lang, prob, source = self._detect_with_source(audio_float)
+            prompt = self._vocabulary(lang) if self._vocabulary is not None and lang else None
             segments, info = model.transcribe(
                 audio_float,
                 language=lang,
+                initial_prompt=prompt,
                 beam_size=self._beam_size,
                 condition_on_previous_text=False,
                 vad_filter=False,

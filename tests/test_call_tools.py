@@ -18,10 +18,10 @@ from flights.search import FlightSearch
 from processors.call_language import CallLanguage
 from processors.call_marks import CallMarksProcessor
 from processors.call_tools import END_CALL, CallTools
-from processors.dialogue import FlightDialogue
+from dialogue.policy import FlightDialogue
 from processors.flight_tool import FlightToolProcessor
 from processors.local_brain import LocalBrainService
-from processors.phrases import phrase
+from dialogue.phrases import phrase
 
 
 async def test_the_rule_brain_hangs_up_through_the_end_call_tool_after_its_goodbye():

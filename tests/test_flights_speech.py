@@ -2,7 +2,8 @@
 
 from datetime import date
 
-from flights import FlightQuery, FlightSearch, SearchResult, place_name, speak_offers
+from dialogue.speech import place_name, speak_offers
+from flights import FlightQuery, FlightSearch, SearchResult
 from flights.models import Offer
 
 DAY = date(2027, 3, 5)

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from processors.dialogue import FlightDialogue
-from processors.phrases import PHRASES, phrase
+from dialogue.policy import FlightDialogue
+from dialogue.phrases import phrase, templates
 
 TODAY = date(2026, 11, 18)  # a Wednesday
 
@@ -52,7 +52,7 @@ def test_route_without_date_asks_for_the_date_in_the_language(language):
     assert turn.tool_call is None
     london = {"es": "Londres", "fr": "Londres", "de": "London", "it": "Londra", "pt": "Londres"}[language]
     assert london in turn.say
-    question = PHRASES[language]["ask_date"].split(". ")[-1]
+    question = templates(language)["ask_date"].split(". ")[-1]
     assert question in turn.say
 
 

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from flights import FlightQuery, FlightSearch, place_name, speak_offers
-from flights.speech import speak_price
+from dialogue.speech import place_name, speak_offers, speak_price
+from flights import FlightQuery, FlightSearch
 
 DAY = date(2027, 3, 5)  # a Friday
 

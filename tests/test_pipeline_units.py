@@ -20,13 +20,17 @@ from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.tests.utils import SleepFrame, run_test
 
 from flights.search import FlightSearch
+from flights.timetable import TimetableProvider
 from processors.call_language import CallLanguage
 from processors.call_marks import CallMarksProcessor, HangupRequestFrame
-from processors.dialogue import FlightDialogue
+from dialogue.policy import FlightDialogue
 from processors.flight_tool import FlightToolProcessor
 from processors.local_brain import LocalBrainService
 
 SEARCH = FlightSearch()
+# The timetable is parsed once per process at start-up in production (flights.warm_up); parsed here
+# too, so a search inside a test takes milliseconds, not the one-off ~1 s of parsing the CSV.
+_ = TimetableProvider().timetable
 
 
 async def test_marks_follow_each_reply_and_the_hangup_request():
@@ -107,7 +111,7 @@ async def test_keypad_zero_repeats_the_last_answer():
 
 
 async def test_fallback_and_rejected_searches_are_spoken_plainly():
-    from processors.phrases import phrase
+    from dialogue.phrases import phrase
 
     d = FlightDialogue()
     d.handle_user("from Boston to Chicago tomorrow")

@@ -11,39 +11,46 @@ cabin and nonstop (optional) from free speech ("from Boston to Paris next Friday
 in business"), asks only for what is missing, and copes with what Whisper makes of a phone
 line (punctuation, "J.F.K.", misspelled cities: resolution is fuzzy in ``flights.places``).
 
-Every spoken word comes from :mod:`processors.phrases`; the language-specific keyword lists
-live there too, so ``language`` can change mid-call and the state carries over.
+This module is the *policy* (what to ask or do next); what a turn says (places, dates,
+options, corrections) comes from :mod:`dialogue.understanding`. Every spoken word comes from
+:mod:`dialogue.phrases`, so ``language`` can change mid-call and the state carries over.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
-from functools import lru_cache
+from datetime import date
 from typing import Any
 
 from loguru import logger
 
-from flights.dates import find_date_in_text
+from dialogue.phrases import DEFAULT_LANGUAGE, phrase
+from dialogue.speech import place_name, speak_date
+from dialogue.understanding import (
+    ACCEPT_CONFIDENCE,
+    CABINS,
+    CONFIRM_CONFIDENCE,
+    Parsed,
+    country_name,
+    distinct_candidates,
+    has,
+    normalize,
+    only,
+    parse,
+    pick_candidate,
+    remove,
+    resolve_span,
+    same_place,
+    split_words,
+    subdivision,
+)
+from flights.languages import normalize_language
 from flights.places import Place, resolve_place
-from processors.phrases import DEFAULT_LANGUAGE, keywords, phrase
 
-try:  # spoken city names ("NYC" -> "New York"); optional, Place.name is the fallback
-    from flights.speech import place_name as _place_name
-except Exception:  # pragma: no cover - depends on the flights package's progress
-    _place_name = None
-
-ACCEPT_CONFIDENCE = 0.75
-"""Take the resolver's best place without asking at or above this score (when not ambiguous)."""
-
-CONFIRM_CONFIDENCE = 0.7
-"""Between this and ACCEPT_CONFIDENCE ask "Did you mean X?"; below it the place is unknown."""
 
 MAX_HEARD_WORDS = 5
 """A longer unresolvable phrase is not read back as a place name ("didn't understand" instead)."""
 
-CABINS = ("PREMIUM_ECONOMY", "BUSINESS", "FIRST", "ECONOMY")  # keyword-matching order
 
 # ---------------------------------------------------------------------------------------------
 # data
@@ -73,46 +80,8 @@ class BrainTurn:
     """Arguments for ``search_flights`` (the tool schema exactly), or None."""
     end_call: bool = False
     """True once the goodbye is in ``say``: hang up after speaking it."""
-
-
-@dataclass
-class _Parsed:
-    """Everything found in one utterance (independent of the dialogue state)."""
-
-    origin_text: str | None = None
-    destination_text: str | None = None
-    lone_text: str | None = None
-    departure: Any = None  # DateResult | None
-    ret: Any = None  # DateResult | None
-    wants_return: bool = False
-    adults: int | None = None
-    children: int | None = None
-    travel_class: str | None = None
-    nonstop: bool | None = None
-
-    @property
-    def has_route(self) -> bool:
-        return bool(self.origin_text or self.destination_text)
-
-    @property
-    def has_options(self) -> bool:
-        return any(
-            x is not None
-            for x in (self.departure, self.ret, self.adults, self.children, self.travel_class, self.nonstop)
-        ) or self.wants_return
-
-    @property
-    def has_anything(self) -> bool:
-        return self.has_route or self.has_options or bool(self.lone_text)
-
-
-@dataclass
-class _PastDate:
-    """A date phrase the date parser does not handle but which is surely past ("yesterday")."""
-
-    value: date | None = None
-    reason: str = "past"
-    text: str = ""
+    transfer: bool = False
+    """The caller asked for a person: call ``transfer_call`` (with :meth:`FlightDialogue.handover`)."""
 
 
 @dataclass
@@ -123,92 +92,6 @@ class _Pending:
     role: str | None = None  # "origin" | "destination" for place questions
     candidates: list[Place] = field(default_factory=list)
     heard: str | None = None
-
-
-# ---------------------------------------------------------------------------------------------
-# text helpers
-
-_BRACKETS = re.compile(r"\[[^\]]*\]|\([^)]*\)|\*[^*]*\*|<[^>]*>")
-_DOTTED_ACRONYM = re.compile(r"\b((?:[A-Za-z]\.\s?){2,})")
-_SINGLE_INITIAL = re.compile(r"\b([A-Z])\.\s+(?=[A-Z])")
-_ABBREV = re.compile(r"\b(st|mt|ft|ste)\.", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"[.?!;]+")
-_NON_WORD = re.compile(r"[^\w'/:\-|]+")
-_LONE_DASH = re.compile(r"(?<!\w)-+|-+(?!\w)")
-_SPACES = re.compile(r"\s+")
-_DIGIT = re.compile(r"\d")
-
-_MARK_FROM, _MARK_TO, _MARK_RET = "__from__", "__to__", "__ret__"
-_MARKS = {_MARK_FROM, _MARK_TO, _MARK_RET, "|"}
-
-
-def _normalize(text: str) -> str:
-    """Lower-case transcript with sentence ends as ' | ' and other punctuation dropped."""
-    text = _BRACKETS.sub(" ", text or "")
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
-    text = _DOTTED_ACRONYM.sub(lambda m: re.sub(r"[.\s]", "", m.group(1)) + " ", text)
-    text = _SINGLE_INITIAL.sub(r"\1 ", text)
-    text = _ABBREV.sub(r"\1", text)
-    text = _SENTENCE_END.sub(" | ", text)
-    text = _NON_WORD.sub(" ", text.lower())
-    text = _LONE_DASH.sub(" ", text)
-    text = text.replace("_", " ")
-    return _SPACES.sub(" ", text).strip(" ")
-
-
-def _words(text: str) -> list[str]:
-    return [t for t in text.split() if t != "|"]
-
-
-@lru_cache(maxsize=512)
-def _kw_regex(language: str, *keys: str) -> re.Pattern[str] | None:
-    alts: list[str] = []
-    for key in keys:
-        alts.extend(keywords(language, key))
-    if not alts:
-        return None
-    alts = sorted(set(alts), key=lambda w: (-len(w), w))
-    body = "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in alts)
-    return re.compile(rf"(?<![\w']){'(?:' + body + ')'}(?![\w'])")
-
-
-def _has(language: str, text: str, *keys: str) -> bool:
-    rx = _kw_regex(language, *keys)
-    return bool(rx and rx.search(text))
-
-
-def _remove(language: str, text: str, *keys: str) -> str:
-    rx = _kw_regex(language, *keys)
-    out = rx.sub(" ", text) if rx else text
-    return _SPACES.sub(" ", out.replace("|", " ")).strip()
-
-
-@lru_cache(maxsize=64)
-def _word_set(language: str, *keys: str) -> frozenset[str]:
-    out: set[str] = set()
-    for key in keys:
-        for w in keywords(language, key):
-            out.add(w)
-    return frozenset(out)
-
-
-def _only(language: str, text: str, keys: tuple[str, ...], extra: tuple[str, ...] = ()) -> bool:
-    """True when ``text`` holds at least one ``keys`` phrase and nothing but ``keys``/``extra``."""
-    return _has(language, text, *keys) and not _remove(language, text, *keys, *extra)
-
-
-def is_substantive(text: str, language: str = DEFAULT_LANGUAGE) -> bool:
-    """False for turns that are only greetings, hesitations or acknowledgements.
-
-    "Hi there.", "Hello?", "um", "okay so" -> False; "Hi, I need a flight" -> True. The
-    pipeline waits a little longer before ending such a turn: the caller usually goes on.
-    """
-    try:
-        norm = _normalize(text)
-        return bool(_remove(language, norm, "greeting", "hesitation", "ack"))
-    except Exception:  # never break the pipeline over a transcript
-        logger.exception("is_substantive failed")
-        return bool((text or "").strip())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -226,7 +109,7 @@ class FlightDialogue:
     _told_not_live = False
 
     def __init__(self, language: str = DEFAULT_LANGUAGE, today: date | None = None):
-        self.language = language or DEFAULT_LANGUAGE
+        self.language = normalize_language(language) or DEFAULT_LANGUAGE
         self.today = today
         self.slots = Slots()
         self.phase = "collecting"
@@ -250,6 +133,28 @@ class FlightDialogue:
         """What to say for "repeat that" (the last question or the last results)."""
         return self._last_answer
 
+    def open_question(self) -> str:
+        """The question the caller is expected to answer now, in the current language (for an idle
+        re-prompt): the pending slot question, "anything else?" after results, or the retry offer."""
+        return self._question_text()
+
+    def handover(self) -> dict[str, str]:
+        """What the caller gave so far, spoken in the current language, for a person taking over:
+        ``{"origin", "destination", "date"}`` (only the slots that are filled; ``{}`` for none)."""
+        s = self.slots
+        out = {}
+        if s.origin is not None:
+            out["origin"] = self._name(s.origin)
+        if s.destination is not None:
+            out["destination"] = self._name(s.destination)
+        if s.departure_date is not None:
+            out["date"] = self._spoken_date(s.departure_date)
+        return out
+
+    def transfer_unavailable(self) -> BrainTurn:
+        """No one can take the call: say so and carry on with the open question."""
+        return self._reply(self._join(self._p("no_agent"), self._question_text()), remember=False)
+
     def searching_text(self) -> str | None:
         """The filler for the search about to run ("Let me check flights from A to B.")."""
         if self.slots.origin is None or self.slots.destination is None:
@@ -272,7 +177,7 @@ class FlightDialogue:
         "repeat" re-asks the pending question, or re-runs the last search, in the new language.
         Returns False when ``language`` is already the current one.
         """
-        code = (language or DEFAULT_LANGUAGE).split("-")[0].lower()
+        code = normalize_language(language) or DEFAULT_LANGUAGE
         if code == self.language:
             return False
         self.language = code
@@ -309,8 +214,8 @@ class FlightDialogue:
 
     def _handle_user(self, text: str) -> BrainTurn:
         lang = self.language
-        norm = _normalize(text)
-        words = _words(norm)
+        norm = normalize(text)
+        words = split_words(norm)
 
         if self.phase == "ended":
             return BrainTurn(say=self._p("goodbye"), end_call=True)
@@ -319,15 +224,21 @@ class FlightDialogue:
             logger.debug("dialogue: empty or noise turn")
             return self._not_understood()
 
-        if _has(lang, norm, "repeat") or _only(lang, norm, ("repeat_alone",), ("hesitation", "greeting")):
+        if has(lang, norm, "transfer"):
+            logger.info("dialogue: caller asks for a person")
+            return BrainTurn(say=None, transfer=True)
+
+        if has(lang, norm, "repeat") or only(lang, norm, ("repeat_alone",), ("hesitation", "greeting")):
             return self._repeat()
 
-        parsed = self._parse(norm)
+        parsed = parse(norm, lang, today=self.today,
+                       answering_return=bool(self._pending and self._pending.kind == "return_date"),
+                       known_departure=self.slots.departure_date)
 
-        if _has(lang, norm, "goodbye") and not parsed.has_route:
+        if has(lang, norm, "goodbye") and not parsed.has_route:
             return self._goodbye()
 
-        if _has(lang, norm, "start_over"):
+        if has(lang, norm, "start_over"):
             logger.info("dialogue: caller starts over")
             self._reset()
             if not parsed.has_anything:
@@ -352,22 +263,34 @@ class FlightDialogue:
                 return turn
 
         if not parsed.has_anything:
-            if _only(lang, norm, ("no",), chatter):
+            if only(lang, norm, ("no",), chatter):
                 return self._ask()
-            if _has(lang, norm, "greeting", "ack", "yes") and not _remove(lang, norm, "greeting", "hesitation", "ack", "yes", "filler"):
+            if has(lang, norm, "greeting", "ack", "yes") and not remove(lang, norm, "greeting", "hesitation", "ack", "yes", "filler"):
                 return self._ask()  # "hi there", "okay", "yes please": the question again
-            if not _remove(lang, norm, *chatter, "filler"):
+            if not remove(lang, norm, *chatter, "filler"):
                 # only hesitation / request filler ("um", "I need a flight")
-                if _remove(lang, norm, "hesitation"):
+                if remove(lang, norm, "hesitation"):
                     return self._ask()
                 return self._not_understood()
             return self._not_understood()
         return self._apply(parsed)
 
-    def _after_results(self, norm: str, parsed: _Parsed) -> BrainTurn:
+    def _after_results(self, norm: str, parsed: Parsed) -> BrainTurn:
         lang = self.language
         chatter = ("greeting", "hesitation", "ack")
-        new_search = _has(lang, norm, "new_search")
+        new_search = has(lang, norm, "new_search")
+        correction = self._correction_role(parsed)
+        if correction is not None:
+            # "actually, make that Denver instead", "no, from Chicago": the same search with one
+            # end changed (a place without "from" is the destination); dates and options stay
+            role, heard = correction
+            logger.info("dialogue: correction after results: new {}", role)
+            self.phase = "collecting"
+            self._pending = None
+            setattr(self.slots, role, None)
+            return self._apply(replace(parsed, origin_text=heard if role == "origin" else None,
+                                       destination_text=heard if role == "destination" else None,
+                                       lone_text=None))
         if parsed.has_route or (new_search and not parsed.has_options):
             logger.info("dialogue: new search in the same call")
             self._reset()
@@ -380,51 +303,86 @@ class FlightDialogue:
             self.phase = "collecting"
             self._pending = None
             return self._apply(parsed)
-        if _only(lang, norm, ("yes",), chatter + ("filler",)):
+        if only(lang, norm, ("yes",), chatter + ("filler",)):
             if self.phase == "retry" and self._last_search is not None:
                 return self._search()
             self._reset()
             return self._ask(prefix=self._p("confirm_new_search"))
-        if _only(lang, norm, ("no",), chatter + ("filler",)):
+        if only(lang, norm, ("no",), chatter + ("filler",)):
             if self.phase == "retry":
                 self.phase = "results"
                 return self._reply(self._p("anything_else"))
             return self._goodbye()
-        if parsed.lone_text:
-            # a lone city after results: take it as the start of a new search
-            self._reset()
-            return self._apply(parsed)
         question = self._p("search_failed") if self.phase == "retry" else self._p("anything_else")
-        if not _remove(lang, norm, *chatter):
+        if not remove(lang, norm, *chatter):
             return self._reply(question)
         return self._reply(self._join(self._p("didnt_understand"), question), remember=False)
 
-    def _answer_pending(self, norm: str, parsed: _Parsed, pending: _Pending) -> BrainTurn | None:
+    def _correction_role(self, parsed: Parsed) -> tuple[str, str] | None:
+        """``(slot, heard)`` when a turn after results changes one end of the last search.
+
+        One end marked ("from Chicago", "a Valencia") changes that end; a lone place that resolves
+        (at least ``CONFIRM_CONFIDENCE``: "actually, make that Denver instead") changes the
+        destination. Both ends marked is a new search (``None``), and so is anything before a search.
+        """
+        if self._last_search is None or self.slots.origin is None or self.slots.destination is None:
+            return None
+        if parsed.origin_text and parsed.destination_text:
+            return None
+        if parsed.origin_text:
+            return "origin", parsed.origin_text
+        if parsed.destination_text:
+            return "destination", parsed.destination_text
+        if parsed.lone_text and self._new_place(parsed.lone_text, CONFIRM_CONFIDENCE):
+            return "destination", parsed.lone_text
+        return None
+
+    def _new_place(self, heard: str, confidence: float) -> bool:
+        """``heard`` resolves (≥ ``confidence``) to a place that is neither end of the route."""
+        try:
+            res = resolve_span(heard, self.language)
+        except Exception:
+            logger.exception("dialogue: resolve_place failed")
+            return False
+        if res.best is None or res.confidence < confidence:
+            return False
+        return not any(end is not None and same_place(res.best, end)
+                       for end in (self.slots.origin, self.slots.destination))
+
+    def _resolves(self, heard: str, confidence: float) -> bool:
+        try:
+            res = resolve_span(heard, self.language)
+        except Exception:
+            logger.exception("dialogue: resolve_place failed")
+            return False
+        return res.best is not None and res.confidence >= confidence
+
+    def _answer_pending(self, norm: str, parsed: Parsed, pending: _Pending) -> BrainTurn | None:
         """Answers to "Did you mean A or B?", "Did you mean A?", "from or to?"."""
         lang = self.language
         chatter = ("greeting", "hesitation", "ack", "filler")
         role = pending.role or "destination"
         if pending.kind == "ambiguous":
-            choice = self._pick_candidate(norm, pending.candidates)
+            choice = pick_candidate(norm, pending.candidates, self.language)
             if choice is not None:
                 self._pending = None
                 return self._set_place(role, choice) or self._next()
-            if _only(lang, norm, ("no",), chatter):
+            if only(lang, norm, ("no",), chatter):
                 self._pending = _Pending(role, role=role)
                 return self._ask_place(role)
         elif pending.kind == "confirm":
-            if _only(lang, norm, ("yes",), chatter) and pending.candidates:
+            if only(lang, norm, ("yes",), chatter) and pending.candidates:
                 self._pending = None
                 return self._set_place(role, pending.candidates[0]) or self._next()
-            if _only(lang, norm, ("no",), chatter):
+            if only(lang, norm, ("no",), chatter):
                 self._pending = _Pending(role, role=role)
                 return self._ask_place(role)
         elif pending.kind == "which_end" and pending.candidates and not parsed.has_route:
             place = pending.candidates[0]
-            if _has(lang, norm, "origin_words"):
+            if has(lang, norm, "origin_words"):
                 self._pending = None
                 return self._set_place("origin", place) or self._apply(replace(parsed, lone_text=None))
-            if _has(lang, norm, "destination_words"):
+            if has(lang, norm, "destination_words"):
                 self._pending = None
                 return self._set_place("destination", place) or self._apply(replace(parsed, lone_text=None))
         # anything else: parse normally; a lone place answers the role we asked about
@@ -434,211 +392,9 @@ class FlightDialogue:
             self._pending = _Pending("both")
         return None
 
-    # ---- parsing ---------------------------------------------------------------------------
-
-    def _parse(self, norm: str) -> _Parsed:
-        lang = self.language
-        p = _Parsed()
-
-        # return leg: everything after "returning"/"coming back" is about the return date
-        dep_text, ret_text = norm, None
-        rx_ret = _kw_regex(lang, "return")
-        m = rx_ret.search(norm) if rx_ret else None
-        if m:
-            p.wants_return = True
-            dep_text, ret_text = norm[: m.start()], norm[m.end():]
-        if _has(lang, norm, "round_trip"):
-            p.wants_return = True
-
-        p.departure = self._find_date(dep_text)
-        if ret_text is not None:
-            p.ret = self._find_date(ret_text)
-        if p.departure is not None and self._pending and self._pending.kind == "return_date" and p.ret is None:
-            p.ret, p.departure = p.departure, None
-        p.ret = self._roll_weekday(p.ret, p.departure)
-        date_found = p.departure is not None or p.ret is not None
-
-        self._parse_places(dep_text, p, date_found)
-        self._parse_options(norm, p)
-        return p
-
-    def _roll_weekday(self, ret, dep):
-        """ "leaving Friday, coming back Sunday": the Sunday after the Friday, not before it."""
-        start = dep.value if dep is not None and dep.reason == "ok" and dep.value else self.slots.departure_date
-        if ret is None or ret.reason != "ok" or ret.value is None or start is None or ret.value >= start:
-            return ret
-        if not _has(self.language, _normalize(getattr(ret, "text", "") or ""), "weekdays"):
-            return ret
-        value = ret.value
-        while value < start:
-            value += timedelta(days=7)
-        try:
-            return replace(ret, value=value)
-        except Exception:
-            return _PastDate(value=value, reason="ok", text=getattr(ret, "text", ""))
-
-    def _find_date(self, text: str):
-        lang = self.language
-        # cabin and passenger phrases confuse date spotting ("Monday, first class" -> the 1st)
-        text = _remove(lang, text, "cabin_premium_economy", "cabin_business", "cabin_first", "cabin_economy")
-        pax = "|".join(
-            re.escape(w).replace(r"\ ", r"\s+") for w in keywords(lang, "adults") + keywords(lang, "children") + keywords(lang, "passengers")
-        )
-        nums = "|".join(re.escape(w) for w in keywords(lang, "numbers") + keywords(lang, "one"))
-        if pax:
-            text = re.sub(rf"\b(?:\d{{1,2}}|{nums})\s+(?:{pax})\b", " ", text)
-        text = _SPACES.sub(" ", text.replace("|", " ")).strip()
-        if not text:
-            return None
-        try:
-            res = find_date_in_text(text, language=self.language, today=self.today)
-            if res is None and self.language != DEFAULT_LANGUAGE:  # "tomorrow" in a Spanish call
-                res = find_date_in_text(text, language=DEFAULT_LANGUAGE, today=self.today)
-        except Exception:
-            logger.exception("dialogue: find_date_in_text failed")
-            return None
-        if res is None or getattr(res, "reason", None) is None:
-            if _has(lang, text, "past_words"):
-                return _PastDate()
-            return None
-        return res
-
-    def _parse_places(self, text: str, p: _Parsed, date_found: bool) -> None:
-        lang = self.language
-        marked = text
-        for key, mark in (("from", _MARK_FROM), ("to", _MARK_TO)):
-            rx = _kw_regex(lang, key)
-            if rx:
-                marked = rx.sub(f" {mark} ", marked)
-        tokens = marked.split()
-
-        stop = set(_word_set(lang, "stop", "weekdays", "months", "numbers", "cabin_words"))
-        if date_found:
-            stop |= _word_set(lang, "date_words")
-        edge = _word_set(lang, "filler", "greeting", "hesitation", "ack", "yes", "no")
-
-        def is_stop(tok: str) -> bool:
-            return tok in _MARKS or tok in stop or bool(_DIGIT.search(tok))
-
-        def trim(chunk: list[str]) -> str | None:
-            while chunk and chunk[0] in edge:
-                chunk = chunk[1:]
-            while chunk and chunk[-1] in edge:
-                chunk = chunk[:-1]
-            return " ".join(chunk) or None
-
-        def chunk_after(i: int) -> str | None:
-            out: list[str] = []
-            for tok in tokens[i + 1:]:
-                if is_stop(tok):
-                    break
-                out.append(tok)
-            return trim(out)
-
-        def chunk_before(i: int) -> str | None:
-            out: list[str] = []
-            for tok in reversed(tokens[:i]):
-                if is_stop(tok):
-                    break
-                out.insert(0, tok)
-            return trim(out)
-
-        first_to = None
-        origins: list[str] = []
-        destinations: list[str] = []
-        for i, tok in enumerate(tokens):
-            if tok == _MARK_FROM:
-                if chunk := chunk_after(i):
-                    origins.append(chunk)
-            elif tok == _MARK_TO:
-                dest = chunk_after(i)
-                if dest:
-                    destinations.append(dest)
-                    if first_to is None:
-                        first_to = i
-
-        def best(chunks: list[str]) -> str | None:
-            # Several chunks after the same marker: the last one that is a place wins (a correction,
-            # "to Chicago, no, to Denver"), so noise after it ("a Roma el 15 de a Will") is ignored.
-            if len(chunks) < 2:
-                return chunks[0] if chunks else None
-            places = [c for c in chunks if resolve_place(c, self.language).confidence >= 0.75]
-            return (places or chunks)[-1]
-
-        p.origin_text = best(origins) or p.origin_text
-        p.destination_text = best(destinations) or p.destination_text
-        if p.origin_text is None and first_to is not None:
-            p.origin_text = chunk_before(first_to)  # "Boston to Paris"
-        if p.has_route:
-            return
-
-        # no markers: a lone place ("Chicago.", "um, Heathrow please")
-        chunks: list[str] = []
-        cur: list[str] = []
-        for tok in tokens + ["|"]:
-            if is_stop(tok):
-                c = trim(cur)
-                if c:
-                    chunks.append(c)
-                cur = []
-            else:
-                cur.append(tok)
-        if chunks:
-            p.lone_text = max(chunks, key=len) if len(chunks) > 1 else chunks[0]
-            if len(chunks) > 1:
-                logger.debug("dialogue: several unmarked chunks, trying the longest")
-
-    def _parse_options(self, norm: str, p: _Parsed) -> None:
-        lang = self.language
-        for cabin in CABINS:
-            if _has(lang, norm, f"cabin_{cabin.lower()}"):
-                p.travel_class = cabin
-                break
-        if _has(lang, norm, "nonstop"):
-            p.nonstop = True
-
-        try:
-            from text_to_num import alpha2digit
-
-            digits = alpha2digit(norm.replace("|", " "), lang, threshold=0)
-        except Exception:
-            digits = norm
-        one = "|".join(re.escape(w) for w in keywords(lang, "one"))
-
-        def count(key: str) -> int | None:
-            nouns = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in keywords(lang, key))
-            if not nouns:
-                return None
-            m = re.search(rf"\b(\d{{1,2}})\s+(?:\w+\s+)?(?:{nouns})\b", digits)
-            if m:
-                return int(m.group(1))
-            if one and re.search(rf"\b(?:{one})\s+(?:{nouns})\b", digits):
-                return 1
-            return None
-
-        adults, children, total = count("adults"), count("children"), count("passengers")
-        if total is None and adults is None:
-            months = "|".join(re.escape(w) for w in keywords(lang, "months"))
-            m = re.search(
-                rf"\b(?:{'|'.join(re.escape(w) for w in keywords(lang, 'for_count'))})\s+(\d)\b"
-                rf"(?!\s*(?:st|nd|rd|th|days?|nights?|weeks?|months?|am|pm|o'clock|{months})\b)(?!\s*[:/])",
-                digits,
-            )
-            if m:
-                total = int(m.group(1))
-        if total is not None:
-            if children is not None and total > children and adults is None:
-                adults = total - children
-            elif adults is None:
-                adults = total
-        if adults is not None:
-            p.adults = max(1, min(9, adults))
-        if children is not None:
-            p.children = max(0, min(9, children))
-
     # ---- applying ------------------------------------------------------------------------
 
-    def _apply(self, parsed: _Parsed) -> BrainTurn:
+    def _apply(self, parsed: Parsed) -> BrainTurn:
         """Put what was parsed into the slots; answer with the first problem or the next step."""
         s = self.slots
         pending = self._pending
@@ -665,10 +421,18 @@ class FlightDialogue:
                 dest_text = parsed.lone_text
             elif role == "which_end":
                 problem = self._which_end(parsed.lone_text)
+            elif self._new_place(parsed.lone_text, ACCEPT_CONFIDENCE):
+                # route complete: a sure new lone place corrects the destination ("make that Denver")
+                logger.info("dialogue: lone place replaces the destination")
+                s.destination = None
+                dest_text = parsed.lone_text
+            elif self._resolves(parsed.lone_text, ACCEPT_CONFIDENCE):
+                logger.debug("dialogue: lone place repeats one end of the route")
             else:
                 logger.debug("dialogue: lone place text ignored (route already complete)")
                 if not parsed.has_options:
                     problem = self._not_understood()
+        todo: list[tuple[str, str]] = []
         for role, heard in (("origin", origin_text), ("destination", dest_text)):
             if not heard:
                 continue
@@ -679,11 +443,22 @@ class FlightDialogue:
                 if res.best is None or res.ambiguous or res.confidence < 0.9:
                     logger.debug("dialogue: kept {} (weak replacement, confidence {:.2f})", role, res.confidence)
                     continue
+            todo.append((role, heard))
+        # Sure places first, so that a question about the other end can confirm them ("Flying to
+        # Madrid. Where would you like to fly to Madrid from?") instead of losing them.
+        for role, heard in list(todo):
+            sure = self._sure_place(heard)
+            if sure is not None:
+                todo.remove((role, heard))
+                turn = self._set_place(role, sure, ask=False)
+                if problem is None:
+                    problem = turn
+        for role, heard in todo:
             if problem is None:
                 problem = self._resolve_into(role, heard)
             else:  # one question at a time: keep a sure place silently, ask about the rest later
                 self._resolve_quietly(role, heard)
-        if problem is None and s.origin and s.destination and _same_place(s.origin, s.destination):
+        if problem is None and s.origin and s.destination and same_place(s.origin, s.destination):
             same = s.origin
             s.destination = None
             self._pending = _Pending("destination", role="destination")
@@ -691,8 +466,10 @@ class FlightDialogue:
 
         # dates
         dep, ret = parsed.departure, parsed.ret
+        date_noted = False
         if dep is not None:
             if dep.reason == "ok" and dep.value is not None:
+                date_noted = dep.value != s.departure_date
                 s.departure_date = dep.value
                 if s.return_date and s.return_date < dep.value and ret is None:
                     s.return_date = None
@@ -711,7 +488,9 @@ class FlightDialogue:
 
         if problem is not None:
             return problem
-        return self._next()
+        # A date given while a place is still missing is confirmed, so the caller knows it was kept
+        # ("Leaving on Friday, December 4. Flying to London. Where are you flying from?").
+        return self._next(self._p("date_noted") if date_noted else None)
 
     def _lone_role(self, pending: _Pending | None) -> str | None:
         s = self.slots
@@ -725,28 +504,10 @@ class FlightDialogue:
             return "destination"
         return None
 
-    def _resolve_span(self, heard: str):
-        """``resolve_place`` on ``heard``; if that finds no sure place, on its sub-spans.
-
-        Speech recognition glues words onto a place ("qué dirá Roma" for "quiero ir a Roma"), so a
-        chunk that does not resolve is retried on its shorter word spans, keeping a span only when
-        it is a sure (≥ 0.9), unambiguous place.
-        """
-        res = resolve_place(heard, language=self.language)
-        words = heard.split()
-        if (res.best is not None and res.confidence >= ACCEPT_CONFIDENCE) or len(words) < 2:
-            return res
-        for size in range(len(words) - 1, 0, -1):
-            for start in range(len(words) - size, -1, -1):  # later spans first
-                sub = resolve_place(" ".join(words[start:start + size]), language=self.language)
-                if sub.best is not None and sub.confidence >= 0.9 and not sub.ambiguous:
-                    return sub
-        return res
-
     def _resolve_into(self, role: str, heard: str) -> BrainTurn | None:
         """Resolve ``heard`` into slot ``role``; a BrainTurn when we must ask about it."""
         try:
-            res = self._resolve_span(heard)
+            res = resolve_span(heard, self.language)
         except Exception:
             logger.exception("dialogue: resolve_place failed")
             res = None
@@ -754,7 +515,7 @@ class FlightDialogue:
         if best is not None and res.confidence < CONFIRM_CONFIDENCE:
             best = None
         if best is not None and res.ambiguous and len(res.candidates) >= 2:
-            cands = self._distinct_candidates(res)
+            cands = distinct_candidates(res)
             if len(cands) >= 2:
                 self._pending = _Pending("ambiguous", role=role, candidates=cands[:2], heard=heard)
                 a, b = self._distinct_names(cands[0], cands[1])
@@ -766,9 +527,24 @@ class FlightDialogue:
             return self._reply(self._p("confirm_place", a=self._name(best), heard=heard))
         logger.info("dialogue: unknown place ({} words) for {}", len(heard.split()), role)
         self._pending = _Pending(role, role=role, heard=heard)
-        if len(heard.split()) > MAX_HEARD_WORDS:
+        short = len(heard.split()) <= MAX_HEARD_WORDS
+        other = self.slots.destination if role == "origin" else self.slots.origin
+        if other is not None:  # keep and confirm the end we understood; ask only for this one
+            return self._reply(self._p(f"missing_{role}_heard" if short else f"missing_{role}", heard=heard))
+        if not short:
             return self._not_understood()
         return self._reply(self._p("unknown_place", heard=heard))
+
+    def _sure_place(self, heard: str) -> Place | None:
+        """The place ``heard`` names when it is sure (≥ ``ACCEPT_CONFIDENCE``, not ambiguous)."""
+        try:
+            res = resolve_span(heard, self.language)
+        except Exception:
+            logger.exception("dialogue: resolve_place failed")
+            return None
+        if res.best is not None and res.confidence >= ACCEPT_CONFIDENCE and not res.ambiguous:
+            return res.best
+        return None
 
     def _resolve_quietly(self, role: str, heard: str) -> None:
         try:
@@ -778,13 +554,13 @@ class FlightDialogue:
             return
         other = self.slots.destination if role == "origin" else self.slots.origin
         if res.best is not None and res.confidence >= ACCEPT_CONFIDENCE and not res.ambiguous:
-            if other is None or not _same_place(res.best, other):
+            if other is None or not same_place(res.best, other):
                 setattr(self.slots, role, res.best)
 
     def _set_place(self, role: str, place: Place, ask: bool = True) -> BrainTurn | None:
         s = self.slots
         other = s.destination if role == "origin" else s.origin
-        if other is not None and _same_place(place, other):
+        if other is not None and same_place(place, other):
             if role == "origin":
                 s.origin = place
             s.destination = None
@@ -815,44 +591,18 @@ class FlightDialogue:
             return self._reply(self._p("too_far"))
         return self._reply(self._p("unclear_date") if which == "date" else self._p("ask_return_date"))
 
-    def _pick_candidate(self, norm: str, candidates: list[Place]) -> Place | None:
-        lang = self.language
-        ords = [("first", "former", "one", "1st"), ("second", "latter", "other", "two", "2nd")]
-        words = set(_words(norm))
-        for idx, names in enumerate(ords[: len(candidates)]):
-            if words & set(names) and not any(w in words for w in ("not", "no")):
-                return candidates[idx]
-        scored: list[tuple[int, Place]] = []
-        for place in candidates:
-            score = 0
-            sub = self._subdivision(place)
-            for label in (place.name, place.city, place.code, sub, self._country_name(place.country)):
-                if label and re.search(rf"(?<!\w){re.escape(_normalize(label))}(?!\w)", norm):
-                    score += 1
-            # distinguishing labels matter most
-            if sub and re.search(rf"(?<!\w){re.escape(_normalize(sub))}(?!\w)", norm):
-                score += 2
-            scored.append((score, place))
-        scored.sort(key=lambda x: -x[0])
-        if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
-            return scored[0][1]
-        try:  # the caller may have named a specific airport of one candidate
-            res = resolve_place(_remove(lang, norm, "filler", "greeting", "hesitation", "ack", "yes"), language=lang)
-            if res.best is not None and res.confidence >= ACCEPT_CONFIDENCE:
-                for place in candidates:
-                    if res.best.code == place.code or res.best.code in place.airports or place.code in res.best.airports:
-                        return place
-        except Exception:
-            logger.exception("dialogue: resolve_place failed")
-        return None
-
     # ---- answers -------------------------------------------------------------------------
 
-    def _next(self) -> BrainTurn:
+    def _next(self, prefix: str | None = None) -> BrainTurn:
+        """Search when every required slot is filled, else ask for the next one.
+
+        ``prefix`` (an acknowledgement) goes before a question only: a search speaks its own
+        filler, which names the route and the date.
+        """
         question = self._question_key()
         if question is None:
             return self._search()
-        return self._ask()
+        return self._ask(prefix)
 
     def _question_key(self) -> str | None:
         s = self.slots
@@ -1022,9 +772,9 @@ class FlightDialogue:
     def _name(self, place: Place | None) -> str:
         if place is None:
             return ""
-        if _place_name is not None and place.kind == "city":
+        if place.kind == "city":
             try:
-                name = _place_name(place.code, self.language)
+                name = place_name(place.code, self.language)
                 if name:
                     return name
             except Exception:
@@ -1033,62 +783,26 @@ class FlightDialogue:
 
     def _spoken_date(self, d: date) -> str:
         try:
-            from babel.dates import format_date
-
-            return format_date(d, "EEEE d MMMM" if self.language != "en" else "EEEE, MMMM d", locale=self.language)
+            return speak_date(d, self.language)
         except Exception:
+            logger.exception("dialogue: speak_date failed")
             return d.isoformat()
-
-    def _distinct_candidates(self, res) -> list[Place]:
-        out: list[Place] = []
-        for place, _score in res.candidates:
-            if all(place.code != o.code and not (set(place.airports) & set(o.airports)) for o in out):
-                out.append(place)
-        return out
 
     def _distinct_names(self, a: Place, b: Place) -> tuple[str, str]:
         na, nb = self._name(a), self._name(b)
         if na.lower() != nb.lower():
             return na, nb
-        sa, sb = self._subdivision(a), self._subdivision(b)
+        sa, sb = subdivision(a), subdivision(b)
         if sa and sb and sa != sb and a.country == b.country:
             return f"{na}, {sa}", f"{nb}, {sb}"
-        ca, cb = self._country_name(a.country), self._country_name(b.country)
+        ca, cb = country_name(a.country, self.language), country_name(b.country, self.language)
         if ca and cb and ca != cb:
             return f"{na}, {ca}", f"{nb}, {cb}"
         return f"{na} {' '.join(a.code)}", f"{nb} {' '.join(b.code)}"
-
-    @staticmethod
-    def _subdivision(place: Place) -> str | None:
-        try:
-            from flights.airports import airport
-
-            info = airport(place.airports[0] if place.airports else place.code)
-            return (info or {}).get("subd") or None
-        except Exception:
-            return None
-
-    def _country_name(self, country: str | None) -> str | None:
-        if not country:
-            return None
-        try:
-            from babel import Locale
-
-            return Locale.parse(self.language).territories.get(country.upper()) or country
-        except Exception:
-            return country
 
     @staticmethod
     def _join(*parts: str | None) -> str:
         return " ".join(p.strip() for p in parts if p and p.strip())
 
 
-def _same_place(a: Place, b: Place) -> bool:
-    if a.code == b.code:
-        return True
-    if set(a.airports) & set(b.airports):
-        return True
-    return bool(a.city and b.city and a.city.lower() == b.city.lower() and a.country == b.country)
-
-
-__all__ = ["BrainTurn", "FlightDialogue", "Slots", "is_substantive"]
+__all__ = ["BrainTurn", "FlightDialogue", "Slots"]

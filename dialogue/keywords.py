@@ -1,0 +1,408 @@
+"""Keyword lists the rule brain parses with, per language: plain data, no code but two lookups.
+
+``KEYWORDS[language][key]`` holds alternatives separated by ``|``, matched as whole words on a
+lower-cased transcript whose punctuation has been removed (apostrophes kept; see
+:func:`dialogue.understanding.normalize`). Longer alternatives are tried first. Keys:
+
+* whole-turn intents: ``goodbye``, ``transfer`` (asks for a person), ``repeat``, ``repeat_alone``
+  (a turn of only these asks for a
+  repeat), ``yes``, ``no``, ``new_search``, ``start_over``;
+* words that carry nothing: ``greeting``, ``hesitation``, ``ack``, and the request ``filler``
+  stripped around place names;
+* place markers ``from``, ``to``, ``return``, and ``stop`` (words that end a place name, with
+  ``weekdays``, ``months``, ``numbers``, ``cabin_words`` and, when a date was found, ``date_words``);
+* ``past_words`` (date phrases always in the past when the date parser finds nothing);
+* options: ``cabin_premium_economy``, ``cabin_business``, ``cabin_first``, ``cabin_economy``,
+  ``nonstop``, ``adults``, ``children``, ``passengers``, ``one``, ``for_count``, ``round_trip``;
+* answers to "is X where you are flying from, or where you are going?": ``origin_words``,
+  ``destination_words``.
+
+Adding a language is adding a row (its code must be in ``flights.languages.SUPPORTED_LANGUAGES``).
+A key missing in a row falls back to English, so a partial row still parses.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from flights.languages import normalize_language
+
+DEFAULT_LANGUAGE = "en"
+
+KEYWORDS: dict[str, dict[str, str]] = {
+    "en": {
+        # ---- keyword lists (kw_*: alternatives separated by "|") --------------
+        # whole-turn intents
+        "goodbye": (
+            "goodbye|good bye|bye|bye bye|that's all|that is all|that's it|that is it|"
+            "no thanks|no thank you|nothing else|hang up|i'm done|i am done|we're done|"
+            "end the call|that'll be all|that will be all|see you"
+        ),
+        "repeat": (
+            "repeat|repeat that|say that again|say it again|come again|pardon|pardon me|"
+            "what did you say|what was that|one more time|i didn't hear|i didn't catch that"
+        ),
+        # a turn consisting only of one of these asks for a repeat
+        "repeat_alone": "what|huh|sorry|excuse me|eh",
+        "yes": (
+            "yes|yeah|yep|yup|sure|of course|okay|ok|correct|right|absolutely|"
+            "please|go ahead|i would|i do|definitely|that's right|exactly|try again"
+        ),
+        "no": "no|nope|nah|not really|no way|not now|wrong|neither",
+        "new_search": (
+            "another|another flight|another one|new search|different flight|one more|"
+            "now|also|how about|what about a flight|next search"
+        ),
+        "start_over": "start over|start again|begin again|restart|from scratch",
+        # asks for a human (transfer_call)
+        "transfer": (
+            "talk to a person|speak to a person|talk to someone|speak to someone|a real person|"
+            "a human|talk to a human|speak to a human|an agent|talk to an agent|speak to an agent|"
+            "a live agent|an operator|the operator|a representative|customer service|"
+            "talk to a person please|transfer me|put me through"
+        ),
+        # words that carry nothing: greetings, hesitations, acknowledgements
+        "greeting": (
+            "hi|hello|hey|hiya|hi there|hello there|hey there|good morning|good afternoon|"
+            "good evening|greetings|howdy|yes hello"
+        ),
+        "hesitation": "um|uh|uhm|umm|er|erm|ah|hmm|mm|mhm|uh huh|eh",
+        "ack": "okay|ok|so|well|alright|all right|right|yeah|yes|thanks|thank you|great|cool|fine|sure|oh",
+        # request filler stripped around place names
+        "filler": (
+            "i|we|me|us|my|our|i'd|we'd|i'm|we're|would|like|want|wanna|need|needs|have|"
+            "looking|look|for|a|an|the|one|flight|flights|ticket|tickets|trip|book|booking|find|"
+            "search|get|fly|flying|travel|travelling|traveling|go|going|can|could|you|please|"
+            "just|to|be|is|it|that|this|actually|and|also|then|there|check|price|prices|"
+            "thank|thanks|cheap|cheapest|best|some|any|let's|let|see|show|tell|about|what|how|oh|"
+            "one-way|one way|round trip|round-trip|return trip|now|another|instead|sorry|no|not"
+        ),
+        # place markers
+        "from": "from|out of|leaving from|leaving|departing from|departing|starting from|flying out of|fly out of|based in",
+        "to": "to|into|going to|heading to|arriving in|arriving at|landing in|destination is|destination",
+        "return": (
+            "returning|returning on|return on|return|coming back|come back|coming home|"
+            "back on|flying back|fly back|get back|back home|and back"
+        ),
+        # words that end a place name (plus weekdays, months, markers, numbers)
+        "stop": (
+            "on|next|this|coming|tomorrow|today|tonight|in|within|for|with|and|at|around|"
+            "by|before|after|leaving|departing|returning|please|business|economy|premium|first|"
+            "class|nonstop|non-stop|direct|adult|adults|child|children|kid|kids|passenger|"
+            "passengers|people|person|persons|of|day|week|weeks|days|month|morning|afternoon|"
+            "evening|night|round|one-way|asap|soon|later|then|but|or|so|is|are|am|was|i|we|"
+            "would|want|need|like|can|could"
+        ),
+        "weekdays": "monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend",
+        "months": (
+            "january|february|march|april|may|june|july|august|september|october|november|"
+            "december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+        ),
+        "date_words": (
+            "on|the|of|next|this|coming|tomorrow|today|tonight|day|after|in|days|weeks|week|"
+            "month|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|"
+            "twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|"
+            "nineteenth|twentieth|thirtieth|twenty|thirty|st|nd|rd|th|morning|evening|afternoon"
+        ),
+        # date phrases that are always in the past (when the date parser finds nothing)
+        "past_words": "yesterday|last week|last month|the day before yesterday|ago",
+        # options
+        "cabin_premium_economy": "premium economy|premium",
+        "cabin_business": "business class|business",
+        "cabin_first": "first class",
+        "cabin_economy": "economy class|economy|coach",
+        "nonstop": "nonstop|non-stop|non stop|direct|direct flight|no stops|no layovers|without stops",
+        "adults": "adult|adults|grown up|grown ups|grown-up|grown-ups|grownups",
+        "children": "child|children|kid|kids|infant|infants|baby|babies|son|daughter",
+        "passengers": "passenger|passengers|people|persons|person|travelers|travellers|tickets|seats|of us",
+        "one": "a|an|one|single",
+        "for_count": "for|for all|party of|group of",  # "business class for 2"
+        "round_trip": "round trip|round-trip|return trip|return ticket|return flight|there and back",
+        "numbers": (
+            "zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+            "a couple|couple|both|all"
+        ),
+        "cabin_words": "business|economy|premium|first|class|coach",
+        # answers to "is X where you are flying from, or where you are going?"
+        "origin_words": "from|leaving|departing|origin|start|starting|out of|home|i live|live there|fly out",
+        "destination_words": "to|going|destination|heading|arriving|visit|visiting|go there|fly there",
+    },
+    "es": {
+        "goodbye": "adiós|adios|hasta luego|hasta pronto|chao|chau|eso es todo|nada más|nada mas|no gracias|ya está|ya esta|cuelgo|terminar la llamada",
+        "repeat": "repita|repítalo|repitalo|repetir|puede repetir|otra vez|cómo dice|como dice|qué ha dicho|que ha dicho|no le he oído|no le oí|perdón qué",
+        "repeat_alone": "qué|que|cómo|como|perdón|perdon|eh",
+        "yes": "sí|si|claro|vale|de acuerdo|por supuesto|exacto|correcto|eso es|adelante|sí por favor|sí gracias|inténtelo|intentelo",
+        "no": "no|no gracias|para nada|ninguno|tampoco|incorrecto",
+        "new_search": "otro|otro vuelo|otra búsqueda|otra busqueda|nueva búsqueda|nueva busqueda|ahora|también|tambien|y qué tal|y que tal",
+        "start_over": "empezar de nuevo|volver a empezar|desde el principio|empecemos de nuevo",
+        "transfer": "hablar con una persona|hablar con alguien|una persona real|un agente|hablar con un agente|un operador|una operadora|un humano|atención al cliente|atencion al cliente|pásame con|pasame con|páseme con|paseme con",
+        "greeting": "hola|buenas|buenos días|buenos dias|buenas tardes|buenas noches|qué tal|que tal|oiga|diga|hola buenas",
+        "hesitation": "eh|em|mm|mmm|hmm|este|pues|bueno|ah",
+        "ack": "vale|bueno|bien|muy bien|gracias|muchas gracias|perfecto|genial|claro|sí|si|de acuerdo|ok|okay|pues",
+        "filler": (
+            "yo|me|mi|nos|quiero|quisiera|querría|queria|necesito|necesitamos|quería|queremos|busco|buscar|"
+            "buscamos|reservar|un|una|el|la|los|las|vuelo|vuelos|billete|billetes|pasaje|pasajes|viaje|volar|"
+            "viajar|ir|salir|por favor|favor|por|puede|podría|podria|usted|me gustaría|me gustaria|gustaría|"
+            "gustaria|es|que|y|también|tambien|entonces|ahora|otro|otra|lo|barato|más barato|mas barato|"
+            "de ida|solo ida|ida y vuelta|gracias|no|sí|si|hola|eh|pues|bueno|en|vale|claro|sigamos|hablar|español|espanol"
+        ),
+        "from": "de|desde|del|saliendo de|salgo de|con salida de|partiendo de|salida desde",
+        "to": "a|al|hacia|hasta|para|con destino a|rumbo a|con llegada a|destino",
+        "return": "vuelta|volver|volviendo|regreso|regresar|regresando|de vuelta|y volver|volver el",
+        "stop": (
+            "el|en|próximo|proximo|próxima|proxima|que|viene|este|esta|mañana|manana|hoy|pasado|y|con|"
+            "por|favor|clase|turista|business|primera|directo|directos|sin|escalas|adulto|adultos|niño|niños|"
+            "nino|ninos|pasajero|pasajeros|personas|persona|día|dia|días|dias|semana|semanas|mes|de la|"
+            "noche|tarde|ida|vuelta|quiero|necesito|o|pero|es|para el|dentro"
+        ),
+        "weekdays": "lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo|fin de semana",
+        "months": "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre",
+        "date_words": (
+            "el|de|del|próximo|proximo|próxima|proxima|que|viene|este|esta|mañana|manana|hoy|pasado|día|dia|"
+            "días|dias|semana|semanas|mes|dentro|primero|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|"
+            "once|doce|trece|catorce|quince|veinte|treinta|por|la|tarde|noche"
+        ),
+        "past_words": "ayer|anteayer|la semana pasada|el mes pasado|hace",
+        "cabin_premium_economy": "turista premium|premium economy|premium",
+        "cabin_business": "clase business|business|ejecutiva|clase ejecutiva|preferente",
+        "cabin_first": "primera clase|en primera",
+        "cabin_economy": "clase turista|turista|económica|economica|clase económica",
+        "nonstop": "directo|vuelo directo|sin escalas|directos",
+        "adults": "adulto|adultos|mayores",
+        "children": "niño|niños|nino|ninos|niña|niñas|hijo|hijos|hija|bebé|bebe|bebés|menores",
+        "passengers": "pasajero|pasajeros|personas|persona|billetes|plazas|asientos",
+        "one": "un|una|uno",
+        "for_count": "para|somos",
+        "round_trip": "ida y vuelta|de ida y vuelta",
+        "numbers": "cero|uno|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|ambos|todos",
+        "cabin_words": "business|turista|primera|clase|premium|ejecutiva|preferente",
+        "origin_words": "origen|desde|de ahí salgo|salgo|salida|vivo|salir",
+        "destination_words": "destino|hacia|voy|ir|llegar|llegada|visitar",
+    },
+    "fr": {
+        "goodbye": "au revoir|salut|bonne journée|bonne journee|c'est tout|ce sera tout|non merci|rien d'autre|à bientôt|a bientot|raccrocher",
+        "repeat": "répétez|repetez|répéter|repeter|pouvez-vous répéter|encore une fois|vous pouvez répéter|qu'avez-vous dit|je n'ai pas entendu",
+        "repeat_alone": "quoi|comment|pardon|hein|euh",
+        "yes": "oui|ouais|bien sûr|bien sur|d'accord|exactement|c'est ça|c'est ca|volontiers|allez-y|oui merci|oui s'il vous plaît|réessayez",
+        "no": "non|non merci|pas du tout|aucun|ni l'un ni l'autre",
+        "new_search": "un autre|un autre vol|une autre|nouvelle recherche|maintenant|aussi|et pour",
+        "start_over": "recommencer|on recommence|depuis le début|tout recommencer",
+        "transfer": "parler à une personne|parler a une personne|parler à quelqu'un|parler a quelqu'un|une vraie personne|un agent|parler à un agent|parler a un agent|un conseiller|une conseillère|un opérateur|un operateur|un humain|service client",
+        "greeting": "bonjour|bonsoir|salut|allô|allo|bonjour madame|bonjour monsieur",
+        "hesitation": "euh|heu|hum|bah|ben|mmh|hmm",
+        "ack": "d'accord|bon|bien|très bien|tres bien|merci|merci beaucoup|parfait|super|ok|okay|oui|alors|ah",
+        "filler": (
+            "je|j'ai|nous|moi|mon|ma|voudrais|voudrions|veux|aimerais|besoin|cherche|chercher|réserver|reserver|"
+            "un|une|le|la|les|l'|vol|vols|billet|billets|voyage|voler|partir|aller|s'il|vous|plaît|plait|"
+            "s'il vous plaît|pouvez|pourriez|est-ce|que|et|aussi|alors|maintenant|autre|pas cher|moins cher|"
+            "aller simple|aller-retour|merci|non|oui|bonjour|euh|bon|d'accord|en|français|francais|parler|continuer"
+        ),
+        "from": "de|depuis|du|des|au départ de|au depart de|en partant de|partant de|en provenance de",
+        "to": "à|vers|pour|jusqu'à|en direction de|destination",
+        "return": "retour|revenir|rentrer|je reviens|et retour|le retour|revenant",
+        "stop": (
+            "le|prochain|prochaine|ce|cette|demain|aujourd'hui|après-demain|et|avec|en|classe|économique|"
+            "economique|affaires|première|premiere|direct|sans|escale|adulte|adultes|enfant|enfants|passager|"
+            "passagers|personnes|personne|jour|jours|semaine|semaines|mois|matin|soir|après-midi|dans|s'il|"
+            "vous|plaît|plait|ou|mais|je|voudrais|veux|pour le|qui|vient"
+        ),
+        "weekdays": "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|week-end|weekend",
+        "months": "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre",
+        "date_words": (
+            "le|du|de|prochain|prochaine|ce|cette|demain|aujourd'hui|après-demain|jour|jours|semaine|semaines|"
+            "mois|dans|premier|un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|"
+            "quinze|seize|vingt|trente|matin|soir|qui|vient"
+        ),
+        "past_words": "hier|avant-hier|la semaine dernière|le mois dernier|il y a",
+        "cabin_premium_economy": "premium économique|premium economique|premium",
+        "cabin_business": "classe affaires|affaires|business",
+        "cabin_first": "première classe|premiere classe|en première",
+        "cabin_economy": "classe économique|économique|economique|classe éco",
+        "nonstop": "direct|vol direct|sans escale|sans escales",
+        "adults": "adulte|adultes",
+        "children": "enfant|enfants|bébé|bebe|bébés|fils|fille",
+        "passengers": "passager|passagers|personnes|personne|billets|places|sièges",
+        "one": "un|une",
+        "for_count": "pour|nous sommes",
+        "round_trip": "aller-retour|aller retour|aller et retour",
+        "numbers": "zéro|zero|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|tous",
+        "cabin_words": "affaires|économique|economique|première|classe|premium|business",
+        "origin_words": "départ|depart|de là|j'habite|partir|je pars|origine",
+        "destination_words": "destination|aller|je vais|arrivée|arrivee|visiter|vers",
+    },
+    "de": {
+        "goodbye": "auf wiederhören|auf wiederhoren|auf wiedersehen|tschüss|tschuss|ciao|das wars|das war's|das ist alles|nein danke|sonst nichts|auflegen",
+        "repeat": "wiederholen|noch einmal|nochmal|wie bitte|was haben sie gesagt|können sie das wiederholen|ich habe das nicht gehört",
+        "repeat_alone": "was|wie|bitte|hä|äh",
+        "yes": "ja|jawohl|klar|genau|gern|gerne|sicher|natürlich|naturlich|richtig|okay|ok|ja bitte|ja gerne|versuchen sie es",
+        "no": "nein|nee|nö|keine|auf keinen fall|falsch|weder noch",
+        "new_search": "noch einen|noch einen flug|einen anderen|neue suche|jetzt|auch|und wie wäre es",
+        "start_over": "von vorne|neu anfangen|noch mal von vorne|von anfang an",
+        "transfer": "mit einer person sprechen|mit einem menschen sprechen|mit jemandem sprechen|einen menschen sprechen|einen mitarbeiter|eine mitarbeiterin|mit einem mitarbeiter|einen agenten|einen berater|kundendienst|kundenservice|verbinden sie mich",
+        "greeting": "hallo|guten tag|guten morgen|guten abend|grüß gott|gruss gott|servus|moin|hallo guten tag",
+        "hesitation": "äh|ähm|ehm|hm|hmm|mh|öh",
+        "ack": "okay|ok|gut|also|ja|danke|danke schön|vielen dank|super|prima|alles klar|schön|na",
+        "filler": (
+            "ich|wir|mir|uns|möchte|mochte|möchten|will|wollen|würde|wurde|gern|gerne|brauche|brauchen|suche|"
+            "suchen|buchen|einen|eine|ein|den|die|das|der|flug|flüge|fluge|ticket|tickets|reise|fliegen|reisen|"
+            "bitte|können|konnen|sie|mal|dann|auch|jetzt|noch|billig|günstig|gunstig|hin und zurück|"
+            "nur hinflug|danke|nein|ja|hallo|äh|also|okay|auf|deutsch|sprechen|weiter|zu"
+        ),
+        "from": "von|ab|aus|vom|abflug von|abflug ab|startend in",
+        "to": "nach|zum|zur|bis|bis nach|in richtung|ziel",
+        "return": "zurück|zuruck|rückflug|ruckflug|zurückfliegen|zurückkommen|und zurück|retour",
+        "stop": (
+            "am|nächsten|nachsten|nächste|nachste|kommenden|diesen|diese|morgen|heute|übermorgen|und|mit|in|"
+            "klasse|economy|business|first|premium|direkt|direktflug|ohne|umsteigen|erwachsene|erwachsenen|"
+            "erwachsener|kind|kinder|passagier|passagiere|personen|person|tag|tage|tagen|woche|wochen|monat|"
+            "vormittag|nachmittag|abend|bitte|oder|aber|ich|fliegen|möchte|um|im|für|fur|den"
+        ),
+        "weekdays": "montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|wochenende",
+        "months": "januar|jänner|februar|märz|marz|maerz|april|mai|juni|juli|august|september|oktober|november|dezember",
+        "date_words": (
+            "am|den|dem|der|nächsten|nachsten|nächste|kommenden|diesen|morgen|heute|übermorgen|tag|tage|tagen|"
+            "woche|wochen|monat|in|ersten|zweiten|dritten|vierten|fünften|ein|eins|zwei|drei|vier|fünf|sechs|"
+            "sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vormittag|nachmittag|abend"
+        ),
+        "past_words": "gestern|vorgestern|letzte woche|letzten monat|vor",
+        "cabin_premium_economy": "premium economy|premium",
+        "cabin_business": "business class|businessklasse|business",
+        "cabin_first": "erste klasse|first class",
+        "cabin_economy": "economy|economy class|touristenklasse|holzklasse",
+        "nonstop": "direkt|direktflug|nonstop|ohne umsteigen|ohne zwischenstopp",
+        "adults": "erwachsene|erwachsenen|erwachsener",
+        "children": "kind|kinder|kindern|baby|babys|sohn|tochter",
+        "passengers": "passagier|passagiere|personen|person|tickets|plätze|platze|leute",
+        "one": "ein|eine|einen|einer",
+        "for_count": "für|fur|zu",
+        "round_trip": "hin und zurück|hin und zuruck|hin- und rückflug|mit rückflug",
+        "numbers": "null|eins|ein|eine|zwei|drei|vier|fünf|funf|sechs|sieben|acht|neun|zehn|beide|alle",
+        "cabin_words": "business|economy|premium|first|klasse|erste",
+        "origin_words": "abflug|von dort|ich wohne|wohne|start|starten|abflugort|ab",
+        "destination_words": "ziel|nach|hin|reisen|besuchen|ankunft",
+    },
+    "it": {
+        "goodbye": "arrivederci|ciao|a presto|è tutto|e tutto|basta così|basta cosi|no grazie|nient'altro|niente altro|buona giornata|riattaccare",
+        "repeat": "ripeta|ripetere|può ripetere|puo ripetere|di nuovo|ancora una volta|come ha detto|cosa ha detto|non ho sentito",
+        "repeat_alone": "cosa|come|scusi|eh|prego",
+        "yes": "sì|si|certo|certamente|va bene|d'accordo|esatto|giusto|volentieri|prego|sì grazie|riprovi|proceda",
+        "no": "no|no grazie|per niente|nessuno|né l'uno né l'altro",
+        "new_search": "un altro|un altro volo|un'altra|nuova ricerca|adesso|ora|anche|e invece",
+        "start_over": "ricominciare|ricominciamo|da capo|dall'inizio",
+        "transfer": "parlare con una persona|parlare con qualcuno|una persona vera|un operatore|un'operatrice|un operatrice|parlare con un operatore|un agente|un essere umano|servizio clienti|mi passi",
+        "greeting": "buongiorno|buonasera|ciao|salve|pronto|buondì",
+        "hesitation": "ehm|eh|mmm|mm|hmm|beh|allora",
+        "ack": "va bene|bene|ok|okay|grazie|grazie mille|perfetto|ottimo|sì|si|allora|d'accordo|certo",
+        "filler": (
+            "io|noi|mi|ci|vorrei|vorremmo|voglio|ho bisogno|cerco|cercare|prenotare|un|una|uno|il|lo|la|i|gli|le|"
+            "volo|voli|biglietto|biglietti|viaggio|volare|partire|andare|per favore|favore|può|puo|potrebbe|"
+            "lei|anche|poi|adesso|ora|altro|economico|solo andata|andata e ritorno|grazie|no|sì|si|"
+            "buongiorno|ehm|allora|bene|in|italiano|parlare|continuare"
+        ),
+        "from": "da|dal|dalla|dall'|partendo da|in partenza da|con partenza da",
+        "to": "a|ad|per|verso|fino a|al|alla|con destinazione|destinazione",
+        "return": "ritorno|tornare|ritornare|rientro|tornando|e ritorno|al ritorno",
+        "stop": (
+            "il|prossimo|prossima|questo|questa|domani|oggi|dopodomani|e|con|in|classe|economica|business|"
+            "prima|diretto|senza|scali|adulto|adulti|bambino|bambini|passeggero|passeggeri|persone|persona|"
+            "giorno|giorni|settimana|settimane|mese|mattina|pomeriggio|sera|per favore|favore|o|ma|vorrei|"
+            "tra|fra|di|che|viene"
+        ),
+        "weekdays": "lunedì|lunedi|martedì|martedi|mercoledì|mercoledi|giovedì|giovedi|venerdì|venerdi|sabato|domenica|fine settimana|weekend",
+        "months": "gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|dicembre",
+        "date_words": (
+            "il|del|di|prossimo|prossima|questo|questa|domani|oggi|dopodomani|giorno|giorni|settimana|"
+            "settimane|mese|tra|fra|primo|uno|due|tre|quattro|cinque|sei|sette|otto|nove|dieci|undici|dodici|"
+            "venti|trenta|mattina|sera|pomeriggio|che|viene"
+        ),
+        "past_words": "ieri|l'altro ieri|la settimana scorsa|il mese scorso|fa",
+        "cabin_premium_economy": "premium economy|premium",
+        "cabin_business": "business class|classe business|business",
+        "cabin_first": "prima classe|in prima",
+        "cabin_economy": "classe economica|economica|economy",
+        "nonstop": "diretto|volo diretto|senza scali|senza scalo|diretti",
+        "adults": "adulto|adulti",
+        "children": "bambino|bambini|bambina|bambine|figlio|figli|figlia|neonato|neonati",
+        "passengers": "passeggero|passeggeri|persone|persona|biglietti|posti",
+        "one": "un|uno|una",
+        "for_count": "per|siamo in",
+        "round_trip": "andata e ritorno|andata ritorno",
+        "numbers": "zero|uno|una|due|tre|quattro|cinque|sei|sette|otto|nove|dieci|entrambi|tutti",
+        "cabin_words": "business|economica|premium|prima|classe|economy",
+        "origin_words": "partenza|parto|da lì|abito|vivo|origine|partire",
+        "destination_words": "destinazione|andare|vado|arrivo|visitare|verso",
+    },
+    "pt": {
+        "goodbye": "adeus|tchau|até logo|ate logo|até à próxima|é tudo|e tudo|só isso|so isso|não obrigado|nao obrigado|mais nada|desligar",
+        "repeat": "repita|repetir|pode repetir|outra vez|mais uma vez|como disse|o que disse|não ouvi|nao ouvi",
+        "repeat_alone": "o quê|o que|quê|como|desculpe|hã|ah",
+        "yes": "sim|claro|certo|está bem|esta bem|tá bem|ta bem|de acordo|exato|exatamente|com certeza|pode ser|sim obrigado|tente outra vez",
+        "no": "não|nao|de jeito nenhum|nenhum|nem um nem outro",
+        "new_search": "outro|outro voo|outra pesquisa|nova pesquisa|agora|também|tambem|e que tal",
+        "start_over": "começar de novo|comecar de novo|recomeçar|recomecar|do início|do inicio",
+        "transfer": "falar com uma pessoa|falar com alguém|falar com alguem|uma pessoa real|um agente|falar com um agente|um operador|uma operadora|um humano|atendimento ao cliente|um atendente|uma atendente",
+        "greeting": "olá|ola|oi|bom dia|boa tarde|boa noite|alô|alo|estou",
+        "hesitation": "hum|hmm|ah|é|eh|ahn|pois|bem",
+        "ack": "está bem|esta bem|tá|ta|ok|okay|bem|obrigado|obrigada|muito obrigado|perfeito|ótimo|otimo|sim|pois|então|entao|certo",
+        "filler": (
+            "eu|nós|nos|me|meu|minha|quero|queria|queríamos|gostaria|preciso|precisamos|procuro|procurar|"
+            "reservar|um|uma|o|a|os|as|voo|voos|bilhete|bilhetes|passagem|passagens|viagem|voar|viajar|ir|"
+            "partir|por favor|favor|pode|poderia|você|voce|também|tambem|então|entao|agora|outro|barato|"
+            "só ida|so ida|ida e volta|obrigado|não|nao|sim|olá|ola|bem|pois|em|português|portugues|falar|continuar"
+        ),
+        "from": "de|desde|do|da|saindo de|partindo de|com partida de|a partir de",
+        "to": "para|pra|a|ao|até|ate|com destino a|destino",
+        "return": "volta|voltar|regresso|regressar|voltando|e volta|de volta",
+        "stop": (
+            "na|no|próxima|proxima|próximo|proximo|esta|este|amanhã|amanha|hoje|depois|e|com|em|classe|"
+            "económica|economica|executiva|primeira|direto|sem|escalas|adulto|adultos|criança|crianças|"
+            "crianca|criancas|passageiro|passageiros|pessoas|pessoa|dia|dias|semana|semanas|mês|mes|manhã|"
+            "tarde|noite|por|favor|ou|mas|quero|que|vem"
+        ),
+        "weekdays": (
+            "segunda|segunda-feira|terça|terca|terça-feira|terca-feira|quarta|quarta-feira|quinta|"
+            "quinta-feira|sexta|sexta-feira|sábado|sabado|domingo|fim de semana"
+        ),
+        "months": "janeiro|fevereiro|março|marco|abril|maio|junho|julho|agosto|setembro|outubro|novembro|dezembro",
+        "date_words": (
+            "na|no|de|do|próxima|proxima|próximo|proximo|esta|este|amanhã|amanha|hoje|depois|dia|dias|semana|"
+            "semanas|mês|mes|daqui|primeiro|um|dois|três|tres|quatro|cinco|seis|sete|oito|nove|dez|onze|doze|"
+            "vinte|trinta|manhã|tarde|noite|que|vem|feira"
+        ),
+        "past_words": "ontem|anteontem|semana passada|mês passado|mes passado|há",
+        "cabin_premium_economy": "económica premium|economica premium|premium",
+        "cabin_business": "classe executiva|executiva|business",
+        "cabin_first": "primeira classe|em primeira",
+        "cabin_economy": "classe económica|classe economica|económica|economica|turística",
+        "nonstop": "direto|voo direto|sem escalas|sem escala|diretos",
+        "adults": "adulto|adultos",
+        "children": "criança|crianças|crianca|criancas|filho|filhos|filha|filhas|bebé|bebê|bebe|bebés",
+        "passengers": "passageiro|passageiros|pessoas|pessoa|bilhetes|lugares",
+        "one": "um|uma",
+        "for_count": "para|somos",
+        "round_trip": "ida e volta|de ida e volta",
+        "numbers": "zero|um|uma|dois|duas|três|tres|quatro|cinco|seis|sete|oito|nove|dez|ambos|todos",
+        "cabin_words": "executiva|económica|economica|primeira|classe|premium|business",
+        "origin_words": "origem|partida|saio|parto|moro|vivo|de lá|sair",
+        "destination_words": "destino|ir|vou|chegada|visitar|para lá",
+    },}
+
+
+@lru_cache(maxsize=1024)
+def _keywords(language: str, key: str) -> tuple[str, ...]:
+    row = KEYWORDS.get(language, {})
+    raw = row.get(key) or KEYWORDS[DEFAULT_LANGUAGE].get(key, "")
+    words = {w.strip().lower() for w in raw.split("|") if w.strip()}
+    return tuple(sorted(words, key=lambda w: (-len(w), w)))
+
+
+def keywords(language: str | None, key: str) -> list[str]:
+    """Alternatives of keyword list ``key`` for ``language`` (English fallback), longest first.
+
+    ``language`` is any code :func:`flights.languages.normalize_language` accepts ("es", "es-ES");
+    an unsupported one reads English. An unknown ``key`` gives ``[]``.
+    """
+    return list(_keywords(normalize_language(language) or DEFAULT_LANGUAGE, key))
+
+
+__all__ = ["DEFAULT_LANGUAGE", "KEYWORDS", "keywords"]

@@ -1,0 +1,143 @@
+"""Short spoken summaries of flight offers for a phone line, in every supported language.
+
+    speak_offers(offers, query, language="en", max_options=3) -> str
+    place_name(code, language="en") -> str
+    speak_date(value, language="en") -> str      the one spoken-date formatter
+    speak_time(value, language="en") -> str
+    speak_price(amount, currency, language="en") -> str
+
+Example (en): "I found 7 flights from Boston to Chicago on Friday, March 6. The first is
+American Airlines, leaving at 7:05 AM, nonstop, for 212 dollars. ... There are 4 more options."
+
+Sentences and currency units come from the ``offers`` gettext domain
+(``dialogue/locale/<lang>/LC_MESSAGES/offers.po``; counts through ``ngettext``, see
+:mod:`dialogue.catalogs`). Dates and times are localized with babel
+(https://babel.pocoo.org/en/latest/dates.html); city names in other languages come from
+``flights.airports.LOCALIZED_CITY_NAMES``. Amounts are rounded to whole units because "two
+hundred twelve dollars" is what a caller wants to hear.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.dates import format_date, format_time
+
+from dialogue.catalogs import catalog
+from flights.airports import LOCALIZED_CITY_NAMES, city_of, metro_of_airport
+from flights.languages import normalize_language
+from flights.models import FlightQuery, Offer
+
+DOMAIN = "offers"
+_CATALOG = catalog(DOMAIN)  # compiled and validated at import: a broken .po fails start-up
+
+#: babel locale per language (the region decides the clock: 12 h in en_US, 24 h elsewhere).
+LOCALES: dict[str, str] = {"en": "en_US", "es": "es_ES", "fr": "fr_FR", "de": "de_DE", "it": "it_IT", "pt": "pt_BR"}
+
+#: CLDR date pattern of a spoken departure day, per language (weekday, day, month; no year).
+#: https://unicode.org/reports/tr35/tr35-dates.html#Date_Field_Symbol_Table
+DATE_PATTERNS: dict[str, str] = {
+    "en": "EEEE, MMMM d",        # Friday, March 5
+    "es": "EEEE d 'de' MMMM",    # viernes 5 de marzo
+    "fr": "EEEE d MMMM",         # vendredi 5 mars
+    "de": "EEEE, d. MMMM",       # Freitag, 5. März
+    "it": "EEEE d MMMM",         # venerdì 5 marzo
+    "pt": "EEEE, d 'de' MMMM",   # sexta-feira, 5 de março
+}
+
+
+def _lang(language: str | None) -> str:
+    return normalize_language(language) or "en"
+
+
+def _t(language: str, key: str, n: int | None = None, **arguments: object) -> str:
+    return _CATALOG.text(language, key, n=n, **arguments)
+
+
+def place_name(code: str, language: str = "en") -> str:
+    """Spoken city name for an IATA airport or metro code ("ORD" -> "Chicago", "LON" -> "London").
+
+    Uses ``LOCALIZED_CITY_NAMES`` for names that differ in ``language`` ("LON" -> "Londres" in
+    es/fr, "Londra" in it), then the curated city table, then airportsdata; the code itself when
+    unknown. An airport code of a metro with a localized name ("LHR") is named by its metro.
+    """
+    code = (code or "").upper()
+    lang = _lang(language)
+    names = LOCALIZED_CITY_NAMES.get(code)
+    if names is None and lang != "en":
+        metro = metro_of_airport().get(code)
+        # LHR is London, but EWR (in the NYC metro) is Newark
+        names = LOCALIZED_CITY_NAMES.get(metro) if metro and city_of(metro) == city_of(code) else None
+    if names and lang in names:
+        return names[lang]
+    return city_of(code)
+
+
+def speak_price(amount: Decimal | int | float, currency: str, language: str = "en") -> str:
+    """Whole-unit spoken price: (Decimal("212.40"), "USD") -> "212 dollars"; the plural form follows
+    the language's plural rule; a currency without a ``currency_<CODE>`` message is said by its code."""
+    whole = int(Decimal(amount).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    key = f"currency_{(currency or '').upper()}"
+    if key not in _CATALOG.specs:
+        return f"{whole} {currency}"
+    return _t(_lang(language), key, n=whole)
+
+
+def speak_time(value: datetime, language: str = "en") -> str:
+    """Localized short clock time ("7:05 AM" in en_US, "07:05" in de) via babel."""
+    text = format_time(value.replace(tzinfo=None), format="short", locale=LOCALES[_lang(language)])
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def speak_date(value: date, language: str = "en") -> str:
+    """Localized spoken day ("Friday, March 5" in en, "viernes 5 de marzo" in es); see DATE_PATTERNS."""
+    lang = _lang(language)
+    return format_date(value, format=DATE_PATTERNS[lang], locale=LOCALES[lang])
+
+
+def speak_offers(offers: list[Offer], query: FlightQuery, language: str = "en", max_options: int = 3) -> str:
+    """Spoken summary of ``offers`` for ``query``: count, up to ``max_options`` options
+    (carrier, local departure time, stops, whole-unit price), then how many more. The ``option``
+    message may also use ``{arrival}`` (local arrival time).
+    Empty ``offers`` -> "I couldn't find any flights from X to Y on <date>."
+    """
+    lang = _lang(language)
+    route = {
+        "origin": place_name(query.origin, lang),
+        "destination": place_name(query.destination, lang),
+        "date": speak_date(query.departure_date, lang),
+    }
+    if not offers:
+        return _t(lang, "none", **route)
+    parts = [_t(lang, "found_flights", n=len(offers), count=len(offers), **route)]
+    if query.return_date is not None:
+        parts.append(_t(lang, "round_trip", date=speak_date(query.return_date, lang)))
+    shown = offers[: max(0, max_options)]
+    for n, offer in enumerate(shown, start=1):
+        ordinal = _t(lang, f"ordinal_{n}") if n <= 3 else _t(lang, "ordinal_n", n=n)
+        if offer.stops == 0:
+            stops = _t(lang, "nonstop")
+        elif offer.stops == 1:
+            stops = _t(lang, "one_stop", via=place_name(offer.segments[0].destination, lang))
+        else:
+            stops = _t(lang, "stops", n=offer.stops)
+        parts.append(
+            _t(
+                lang,
+                "option",
+                ordinal=ordinal,
+                carrier=offer.carrier_name,
+                time=speak_time(offer.segments[0].departure, lang),
+                arrival=speak_time(offer.segments[-1].arrival, lang),
+                stops=stops,
+                price=speak_price(offer.price, offer.currency, lang),
+            )
+        )
+    more = len(offers) - len(shown)
+    if more > 0:
+        parts.append(_t(lang, "more_options", n=more))
+    return " ".join(parts)
+
+
+__all__ = ["DATE_PATTERNS", "DOMAIN", "LOCALES", "place_name", "speak_date", "speak_offers", "speak_price", "speak_time"]

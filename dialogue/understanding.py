@@ -1,0 +1,594 @@
+"""Understanding one caller turn: places, dates, options, passenger counts and corrections.
+
+Pure functions of a transcript and a language (no dialogue state, no Pipecat): the policy
+(:mod:`dialogue.policy`) decides what to do with what is found here.
+
+    normalize(text) -> str                       lower-case, punctuation dropped, sentence ends as " | "
+    parse(norm, language, today=..., answering_return=..., known_departure=..., cross_language=True) -> Parsed
+    fills_slot_in(norm, language) -> bool       the turn parses in that language alone (language evidence)
+    has / remove / only (language, norm, *keyword_keys)   keyword tests on a normalized turn
+    is_substantive(text, language) -> bool       False for "hi there", "um", "okay so"
+    resolve_span / pick_candidate / same_place   place helpers on ``flights.places``
+
+Keyword lists are plain data in :mod:`dialogue.keywords`; places and dates are resolved by
+``flights.places`` and ``flights.dates`` (fuzzy, so Whisper's "Chicaco" is Chicago).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
+
+from loguru import logger
+
+from dialogue.keywords import DEFAULT_LANGUAGE, keywords
+from flights.dates import find_date_in_text
+from flights.languages import SUPPORTED_LANGUAGES
+from flights.places import Place, Resolution, resolve_place
+
+ACCEPT_CONFIDENCE = 0.75
+"""Take the resolver's best place without asking at or above this score (when not ambiguous)."""
+
+CONFIRM_CONFIDENCE = 0.7
+"""Between this and ACCEPT_CONFIDENCE ask "Did you mean X?"; below it the place is unknown."""
+
+CABINS = ("PREMIUM_ECONOMY", "BUSINESS", "FIRST", "ECONOMY")  # keyword-matching order
+
+@dataclass
+class Parsed:
+    """Everything found in one utterance (independent of the dialogue state)."""
+
+    origin_text: str | None = None
+    destination_text: str | None = None
+    lone_text: str | None = None
+    departure: Any = None  # DateResult | None
+    ret: Any = None  # DateResult | None
+    wants_return: bool = False
+    adults: int | None = None
+    children: int | None = None
+    travel_class: str | None = None
+    nonstop: bool | None = None
+
+    @property
+    def has_route(self) -> bool:
+        return bool(self.origin_text or self.destination_text)
+
+    @property
+    def has_options(self) -> bool:
+        return any(
+            x is not None
+            for x in (self.departure, self.ret, self.adults, self.children, self.travel_class, self.nonstop)
+        ) or self.wants_return
+
+    @property
+    def has_anything(self) -> bool:
+        return self.has_route or self.has_options or bool(self.lone_text)
+
+
+@dataclass
+class PastDate:
+    """A date phrase the date parser does not handle but which is surely past ("yesterday")."""
+
+    value: date | None = None
+    reason: str = "past"
+    text: str = ""
+
+
+
+# ---------------------------------------------------------------------------------------------
+# text helpers
+
+_BRACKETS = re.compile(r"\[[^\]]*\]|\([^)]*\)|\*[^*]*\*|<[^>]*>")
+_DOTTED_ACRONYM = re.compile(r"\b((?:[A-Za-z]\.\s?){2,})")
+_SINGLE_INITIAL = re.compile(r"\b([A-Z])\.\s+(?=[A-Z])")
+_ABBREV = re.compile(r"\b(st|mt|ft|ste)\.", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.?!;]+")
+_NON_WORD = re.compile(r"[^\w'/:\-|]+")
+_LONE_DASH = re.compile(r"(?<!\w)-+|-+(?!\w)")
+_SPACES = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
+
+_MARK_FROM, _MARK_TO, _MARK_RET = "__from__", "__to__", "__ret__"
+_MARKS = {_MARK_FROM, _MARK_TO, _MARK_RET, "|"}
+
+
+def normalize(text: str) -> str:
+    """Lower-case transcript with sentence ends as ' | ' and other punctuation dropped."""
+    text = _BRACKETS.sub(" ", text or "")
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    text = _DOTTED_ACRONYM.sub(lambda m: re.sub(r"[.\s]", "", m.group(1)) + " ", text)
+    text = _SINGLE_INITIAL.sub(r"\1 ", text)
+    text = _ABBREV.sub(r"\1", text)
+    text = _SENTENCE_END.sub(" | ", text)
+    text = _NON_WORD.sub(" ", text.lower())
+    text = _LONE_DASH.sub(" ", text)
+    text = text.replace("_", " ")
+    return _SPACES.sub(" ", text).strip(" ")
+
+
+def split_words(text: str) -> list[str]:
+    return [t for t in text.split() if t != "|"]
+
+
+@lru_cache(maxsize=512)
+def keyword_regex(language: str, *keys: str) -> re.Pattern[str] | None:
+    alts: list[str] = []
+    for key in keys:
+        alts.extend(keywords(language, key))
+    if not alts:
+        return None
+    alts = sorted(set(alts), key=lambda w: (-len(w), w))
+    body = "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in alts)
+    return re.compile(rf"(?<![\w']){'(?:' + body + ')'}(?![\w'])")
+
+
+def has(language: str, text: str, *keys: str) -> bool:
+    rx = keyword_regex(language, *keys)
+    return bool(rx and rx.search(text))
+
+
+def remove(language: str, text: str, *keys: str) -> str:
+    rx = keyword_regex(language, *keys)
+    out = rx.sub(" ", text) if rx else text
+    return _SPACES.sub(" ", out.replace("|", " ")).strip()
+
+
+@lru_cache(maxsize=64)
+def word_set(language: str, *keys: str) -> frozenset[str]:
+    out: set[str] = set()
+    for key in keys:
+        for w in keywords(language, key):
+            out.add(w)
+    return frozenset(out)
+
+
+def only(language: str, text: str, keys: tuple[str, ...], extra: tuple[str, ...] = ()) -> bool:
+    """True when ``text`` holds at least one ``keys`` phrase and nothing but ``keys``/``extra``."""
+    return has(language, text, *keys) and not remove(language, text, *keys, *extra)
+
+
+def is_substantive(text: str, language: str = DEFAULT_LANGUAGE) -> bool:
+    """False for turns that are only greetings, hesitations or acknowledgements.
+
+    "Hi there.", "Hello?", "um", "okay so" -> False; "Hi, I need a flight" -> True. The
+    pipeline waits a little longer before ending such a turn: the caller usually goes on.
+    """
+    try:
+        norm = normalize(text)
+        return bool(remove(language, norm, "greeting", "hesitation", "ack"))
+    except Exception:  # never break the pipeline over a transcript
+        logger.exception("is_substantive failed")
+        return bool((text or "").strip())
+
+
+
+
+def parse(norm: str, language: str, *, today: date | None = None, answering_return: bool = False,
+          known_departure: date | None = None, cross_language: bool = True) -> Parsed:
+    """Everything ``norm`` (a :func:`normalize`d turn) says about a flight, in ``language``.
+
+    ``answering_return``: the caller is answering "what day would you like to come back?", so a
+    lone date is the return date. ``known_departure``: the departure date already agreed, so a
+    return weekday ("coming back Sunday") rolls forward past it. ``today`` defaults to the real
+    date. Never consults nor changes any dialogue state.
+
+    ``cross_language`` (default): the place markers and date words of the *other* supported
+    languages apply too, so a Spanish "a Roma" or a German "nach Berlin" fills a slot in an English
+    call before any language switch. The current language keeps precedence: another language's
+    markers are only tried when ``language``'s own found no origin nor destination, and their place
+    is only taken when it resolves surely (≥ ``ACCEPT_CONFIDENCE``, not ambiguous); another
+    language's dates only when ``language`` and English found none and the turn names one of that
+    language's weekdays or months. ``False`` parses in ``language`` alone (the language evidence of
+    :func:`fills_slot_in`).
+    """
+    lang = language
+    p = Parsed()
+
+    # return leg: everything after "returning"/"coming back" is about the return date
+    dep_text, ret_text = norm, None
+    rx_ret = keyword_regex(lang, "return")
+    m = rx_ret.search(norm) if rx_ret else None
+    if m:
+        p.wants_return = True
+        dep_text, ret_text = norm[: m.start()], norm[m.end():]
+    if has(lang, norm, "round_trip"):
+        p.wants_return = True
+
+    p.departure = find_date(dep_text, lang, today, cross_language=False)
+    if ret_text is not None:
+        p.ret = find_date(ret_text, lang, today, cross_language=False)
+    # another language's markers and dates, unless the turn is one sure place by itself
+    # ("Rio de Janeiro" is no "de" marker and no January)
+    cross = cross_language and not _is_one_place(dep_text, lang)
+    if cross and p.departure is None:
+        p.departure = find_date(dep_text, lang, today)
+    if cross and ret_text is not None and p.ret is None:
+        p.ret = find_date(ret_text, lang, today)
+    if p.departure is not None and answering_return and p.ret is None:
+        p.ret, p.departure = p.departure, None
+    p.ret = _roll_weekday(p.ret, p.departure, known_departure, lang)
+    date_found = p.departure is not None or p.ret is not None
+
+    _parse_places(dep_text, p, date_found, lang)
+    if cross and not p.has_route:
+        _parse_places_other_languages(dep_text, p, date_found, lang)
+    _parse_options(norm, p, lang)
+    return p
+
+
+def _parse_places_other_languages(text: str, p: Parsed, date_found: bool, lang: str) -> None:
+    """Markers of the other languages (see :func:`parse`): taken when at least one marked chunk is a
+    sure place; the language with most sure places wins (ties: ``SUPPORTED_LANGUAGES`` order)."""
+    best: tuple[int, Parsed] | None = None
+    for other in SUPPORTED_LANGUAGES:
+        if other == lang:
+            continue
+        q = Parsed()
+        _parse_places(text, q, date_found, other, also=lang, markers_only=True)
+        sure = [c for c in (q.origin_text, q.destination_text)
+                if c and _sure_place(c, other, CROSS_LANGUAGE_CONFIDENCE)]
+        if not sure:  # at least one sure place; the other end is kept for the policy to ask about
+            continue
+        n = len(sure)
+        if best is None or n > best[0]:
+            best = (n, q)
+    if best is not None:
+        logger.debug("dialogue: place markers of another language filled {} slot(s)", best[0])
+        p.origin_text, p.destination_text, p.lone_text = best[1].origin_text, best[1].destination_text, None
+
+
+CROSS_LANGUAGE_CONFIDENCE = 0.9
+"""A place after another language's marker is only taken at or above this resolver score."""
+
+
+@lru_cache(maxsize=1)
+def _function_words() -> frozenset[str]:
+    out: set[str] = set()
+    for code in SUPPORTED_LANGUAGES:
+        out |= word_set(code, "stop", "filler", "from", "to", "greeting", "hesitation", "ack", "yes", "no",
+                        "date_words", "numbers")
+    return frozenset(out)
+
+
+def _sure_place(text: str, language: str, confidence: float = ACCEPT_CONFIDENCE) -> bool:
+    if confidence > ACCEPT_CONFIDENCE:  # another language's marker: no "la" (LAX), no "nada"
+        if len(text) < 3 or all(w in _function_words() for w in text.split()):
+            return False
+    try:
+        res = resolve_place(text, language=language)
+    except Exception:
+        logger.exception("dialogue: resolve_place failed")
+        return False
+    return res.best is not None and res.confidence >= confidence and not res.ambiguous
+
+
+def _is_one_place(text: str, language: str) -> bool:
+    """The whole turn, less edge words, is one sure place ("Ciudad de México", "Rio de Janeiro")."""
+    said = remove(language, text, "greeting", "hesitation", "ack", "yes", "no").split()
+    if said and any(said[0] in word_set(code, "from", "to") for code in SUPPORTED_LANGUAGES if code != language):
+        return False  # "a Roma", "nach Berlin": another language's marker first
+    words = remove(language, text, "filler", "greeting", "hesitation", "ack", "yes", "no")
+    return bool(words) and len(words.split()) <= 4 and _sure_place(words, language, CROSS_LANGUAGE_CONFIDENCE)
+
+
+def fills_slot_in(norm: str, language: str, *, today: date | None = None) -> bool:
+    """Whether the dialogue can parse the (normalized) turn in ``language`` alone.
+
+    True when one of ``language``'s own place markers introduces a sure place (≥
+    ``ACCEPT_CONFIDENCE``: "a Madrid", "nach Berlin", "to Boston"), or a date is found and the turn
+    names one of ``language``'s weekdays or months. The language-switch fusion uses this as its
+    "dialogue" evidence (:mod:`processors.language_fusion`). Never raises.
+    """
+    try:
+        lang = language
+        q = Parsed()
+        _parse_places(norm, q, False, lang, sure_only=ACCEPT_CONFIDENCE, markers_only=True)
+        if q.origin_text or q.destination_text:
+            return True
+        if has(lang, norm, "weekdays", "months"):
+            return find_date(norm, lang, today, cross_language=False) is not None
+        return False
+    except Exception:
+        logger.exception("dialogue: fills_slot_in failed")
+        return False
+
+def _roll_weekday(ret, dep, known_departure: date | None, language: str):
+    """ "leaving Friday, coming back Sunday": the Sunday after the Friday, not before it."""
+    start = dep.value if dep is not None and dep.reason == "ok" and dep.value else known_departure
+    if ret is None or ret.reason != "ok" or ret.value is None or start is None or ret.value >= start:
+        return ret
+    if not has(language, normalize(getattr(ret, "text", "") or ""), "weekdays"):
+        return ret
+    value = ret.value
+    while value < start:
+        value += timedelta(days=7)
+    try:
+        return replace(ret, value=value)
+    except Exception:
+        return PastDate(value=value, reason="ok", text=getattr(ret, "text", ""))
+
+def find_date(text: str, language: str, today: date | None = None, *, cross_language: bool = True):
+    """The date phrase in ``text`` (a ``flights.dates.DateResult``, a :class:`PastDate` for "yesterday"
+    and the like, or ``None``). Cabin and passenger phrases are removed first; a phrase not found in
+    ``language`` is tried in English ("tomorrow" in a Spanish call), then (``cross_language``) in
+    each other language whose weekday or month names the text contains ("el martes" in an English
+    call). Never raises.
+    """
+    lang = language
+    # cabin and passenger phrases confuse date spotting ("Monday, first class" -> the 1st)
+    text = remove(lang, text, "cabin_premium_economy", "cabin_business", "cabin_first", "cabin_economy")
+    pax = "|".join(
+        re.escape(w).replace(r"\ ", r"\s+") for w in keywords(lang, "adults") + keywords(lang, "children") + keywords(lang, "passengers")
+    )
+    nums = "|".join(re.escape(w) for w in keywords(lang, "numbers") + keywords(lang, "one"))
+    if pax:
+        text = re.sub(rf"\b(?:\d{{1,2}}|{nums})\s+(?:{pax})\b", " ", text)
+    text = _SPACES.sub(" ", text.replace("|", " ")).strip()
+    if not text:
+        return None
+    try:
+        res = find_date_in_text(text, language=lang, today=today)
+        if res is None and lang != DEFAULT_LANGUAGE:  # "tomorrow" in a Spanish call
+            res = find_date_in_text(text, language=DEFAULT_LANGUAGE, today=today)
+        if res is None and cross_language:  # "el martes" before a switch to Spanish
+            for other in SUPPORTED_LANGUAGES:
+                if other not in (lang, DEFAULT_LANGUAGE) and has(other, text, "weekdays", "months"):
+                    res = find_date_in_text(text, language=other, today=today)
+                    if res is not None:
+                        break
+    except Exception:
+        logger.exception("dialogue: find_date_in_text failed")
+        return None
+    if res is None or getattr(res, "reason", None) is None:
+        if has(lang, text, "past_words"):
+            return PastDate()
+        return None
+    return res
+
+def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: str | None = None,
+                  sure_only: float | None = None, markers_only: bool = False) -> None:
+    """Origin/destination/lone chunks of ``text`` by ``lang``'s markers.
+
+    ``also``: a second language whose stop and edge words end chunks too (the call's language,
+    when another language's markers are tried). ``sure_only``: keep a marked chunk only when it is
+    a place (in ``lang``) at or above that resolver score. ``markers_only``: no "Boston to Paris" origin and no lone place.
+    """
+    marked = text
+    for key, mark in (("from", _MARK_FROM), ("to", _MARK_TO)):
+        rx = keyword_regex(lang, key)
+        if rx:
+            marked = rx.sub(f" {mark} ", marked)
+    tokens = marked.split()
+
+    langs = (lang,) if also is None or also == lang else (lang, also)
+    stop: set[str] = set()
+    edge: set[str] = set()
+    for code in langs:
+        stop |= word_set(code, "stop", "weekdays", "months", "numbers", "cabin_words")
+        if date_found:
+            stop |= word_set(code, "date_words")
+        edge |= word_set(code, "filler", "greeting", "hesitation", "ack", "yes", "no")
+
+    def is_stop(tok: str) -> bool:
+        return tok in _MARKS or tok in stop or bool(_DIGIT.search(tok))
+
+    def trim(chunk: list[str]) -> str | None:
+        while chunk and chunk[0] in edge:
+            chunk = chunk[1:]
+        while chunk and chunk[-1] in edge:
+            chunk = chunk[:-1]
+        return " ".join(chunk) or None
+
+    def chunk_after(i: int) -> str | None:
+        out: list[str] = []
+        for tok in tokens[i + 1:]:
+            if is_stop(tok):
+                break
+            out.append(tok)
+        return trim(out)
+
+    def chunk_before(i: int) -> str | None:
+        out: list[str] = []
+        for tok in reversed(tokens[:i]):
+            if is_stop(tok):
+                break
+            out.insert(0, tok)
+        return trim(out)
+
+    first_to = None
+    origins: list[str] = []
+    destinations: list[str] = []
+    for i, tok in enumerate(tokens):
+        if tok == _MARK_FROM:
+            chunk = chunk_after(i)
+            if chunk and (sure_only is None or _sure_place(chunk, lang, sure_only)):
+                origins.append(chunk)
+        elif tok == _MARK_TO:
+            dest = chunk_after(i)
+            if dest and (sure_only is None or _sure_place(dest, lang, sure_only)):
+                destinations.append(dest)
+                if first_to is None:
+                    first_to = i
+
+    def best(chunks: list[str]) -> str | None:
+        # Several chunks after the same marker: the last one that is a place wins (a correction,
+        # "to Chicago, no, to Denver"), so noise after it ("a Roma el 15 de a Will") is ignored.
+        if len(chunks) < 2:
+            return chunks[0] if chunks else None
+        places = [c for c in chunks if resolve_place(c, lang).confidence >= 0.75]
+        return (places or chunks)[-1]
+
+    p.origin_text = best(origins) or p.origin_text
+    p.destination_text = best(destinations) or p.destination_text
+    if p.origin_text is None and first_to is not None and not markers_only:
+        before = chunk_before(first_to)  # "Boston to Paris"
+        if before and (sure_only is None or _sure_place(before, lang, sure_only)):
+            p.origin_text = before
+    if p.has_route or markers_only:
+        return
+
+    # no markers: a lone place ("Chicago.", "um, Heathrow please")
+    chunks: list[str] = []
+    cur: list[str] = []
+    for tok in tokens + ["|"]:
+        if is_stop(tok):
+            c = trim(cur)
+            if c:
+                chunks.append(c)
+            cur = []
+        else:
+            cur.append(tok)
+    if chunks:
+        p.lone_text = max(chunks, key=len) if len(chunks) > 1 else chunks[0]
+        if len(chunks) > 1:
+            logger.debug("dialogue: several unmarked chunks, trying the longest")
+
+def _parse_options(norm: str, p: Parsed, lang: str) -> None:
+    for cabin in CABINS:
+        if has(lang, norm, f"cabin_{cabin.lower()}"):
+            p.travel_class = cabin
+            break
+    if has(lang, norm, "nonstop"):
+        p.nonstop = True
+
+    try:
+        from text_to_num import alpha2digit
+
+        digits = alpha2digit(norm.replace("|", " "), lang, threshold=0)
+    except Exception:
+        digits = norm
+    one = "|".join(re.escape(w) for w in keywords(lang, "one"))
+
+    def count(key: str) -> int | None:
+        nouns = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in keywords(lang, key))
+        if not nouns:
+            return None
+        m = re.search(rf"\b(\d{{1,2}})\s+(?:\w+\s+)?(?:{nouns})\b", digits)
+        if m:
+            return int(m.group(1))
+        if one and re.search(rf"\b(?:{one})\s+(?:{nouns})\b", digits):
+            return 1
+        return None
+
+    adults, children, total = count("adults"), count("children"), count("passengers")
+    if total is None and adults is None:
+        months = "|".join(re.escape(w) for w in keywords(lang, "months"))
+        m = re.search(
+            rf"\b(?:{'|'.join(re.escape(w) for w in keywords(lang, 'for_count'))})\s+(\d)\b"
+            rf"(?!\s*(?:st|nd|rd|th|days?|nights?|weeks?|months?|am|pm|o'clock|{months})\b)(?!\s*[:/])",
+            digits,
+        )
+        if m:
+            total = int(m.group(1))
+    if total is not None:
+        if children is not None and total > children and adults is None:
+            adults = total - children
+        elif adults is None:
+            adults = total
+    if adults is not None:
+        p.adults = max(1, min(9, adults))
+    if children is not None:
+        p.children = max(0, min(9, children))
+
+
+def resolve_span(heard: str, language: str) -> Resolution:
+    """``resolve_place`` on ``heard``; if that finds no sure place, on its sub-spans.
+
+    Speech recognition glues words onto a place ("qué dirá Roma" for "quiero ir a Roma"), so a
+    chunk that does not resolve is retried on its shorter word spans, keeping a span only when
+    it is a sure (≥ 0.9), unambiguous place.
+    """
+    res = resolve_place(heard, language=language)
+    words = heard.split()
+    if (res.best is not None and res.confidence >= ACCEPT_CONFIDENCE) or len(words) < 2:
+        return res
+    for size in range(len(words) - 1, 0, -1):
+        for start in range(len(words) - size, -1, -1):  # later spans first
+            sub = resolve_place(" ".join(words[start:start + size]), language=language)
+            if sub.best is not None and sub.confidence >= 0.9 and not sub.ambiguous:
+                return sub
+    return res
+
+
+def pick_candidate(norm: str, candidates: list[Place], language: str) -> Place | None:
+    """Which of ``candidates`` the answer ``norm`` chose ("the first one", "Portland, Maine", "PWM"); None
+    when it names none of them (or more than one equally)."""
+    lang = language
+    ords = [("first", "former", "one", "1st"), ("second", "latter", "other", "two", "2nd")]
+    words = set(split_words(norm))
+    for idx, names in enumerate(ords[: len(candidates)]):
+        if words & set(names) and not any(w in words for w in ("not", "no")):
+            return candidates[idx]
+    scored: list[tuple[int, Place]] = []
+    for place in candidates:
+        score = 0
+        sub = subdivision(place)
+        for label in (place.name, place.city, place.code, sub, country_name(place.country, lang)):
+            if label and re.search(rf"(?<!\w){re.escape(normalize(label))}(?!\w)", norm):
+                score += 1
+        # distinguishing labels matter most
+        if sub and re.search(rf"(?<!\w){re.escape(normalize(sub))}(?!\w)", norm):
+            score += 2
+        scored.append((score, place))
+    scored.sort(key=lambda x: -x[0])
+    if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
+        return scored[0][1]
+    try:  # the caller may have named a specific airport of one candidate
+        res = resolve_place(remove(lang, norm, "filler", "greeting", "hesitation", "ack", "yes"), language=lang)
+        if res.best is not None and res.confidence >= ACCEPT_CONFIDENCE:
+            for place in candidates:
+                if res.best.code == place.code or res.best.code in place.airports or place.code in res.best.airports:
+                    return place
+    except Exception:
+        logger.exception("dialogue: resolve_place failed")
+    return None
+
+
+def distinct_candidates(res: Resolution) -> list[Place]:
+    """The resolution's candidates without repeats (same code or shared airports), best first."""
+    out: list[Place] = []
+    for place, _score in res.candidates:
+        if all(place.code != o.code and not (set(place.airports) & set(o.airports)) for o in out):
+            out.append(place)
+    return out
+
+
+def subdivision(place: Place) -> str | None:
+    """The place's state or region ("Oregon") from airportsdata, or None."""
+    try:
+        from flights.airports import airport
+
+        info = airport(place.airports[0] if place.airports else place.code)
+        return (info or {}).get("subd") or None
+    except Exception:
+        return None
+
+def country_name(country: str | None, language: str) -> str | None:
+    """ISO 3166 alpha-2 ``country`` named in ``language`` by babel ("US" -> "Estados Unidos")."""
+    if not country:
+        return None
+    try:
+        from babel import Locale
+
+        return Locale.parse(language).territories.get(country.upper()) or country
+    except Exception:
+        return country
+
+
+def same_place(a: Place, b: Place) -> bool:
+    """True when ``a`` and ``b`` are the same city (same code, shared airports, or same city and country)."""
+    if a.code == b.code:
+        return True
+    if set(a.airports) & set(b.airports):
+        return True
+    return bool(a.city and b.city and a.city.lower() == b.city.lower() and a.country == b.country)
+
+
+__all__ = [
+    "ACCEPT_CONFIDENCE", "CABINS", "CONFIRM_CONFIDENCE", "CROSS_LANGUAGE_CONFIDENCE", "Parsed", "PastDate", "country_name",
+    "distinct_candidates", "fills_slot_in", "find_date", "has", "is_substantive", "keyword_regex", "normalize", "only",
+    "parse", "pick_candidate", "remove", "resolve_span", "same_place", "subdivision", "word_set", "split_words",
+]

@@ -1,0 +1,138 @@
+"""dialogue.understanding: what one caller turn says (places, dates, options, passenger counts,
+corrections), with the real flights/ resolver and dates and no dialogue state."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from dialogue.understanding import (
+    PastDate,
+    is_substantive,
+    normalize,
+    only,
+    parse,
+    pick_candidate,
+    remove,
+    resolve_span,
+    same_place,
+)
+from flights.places import resolve_place
+
+TODAY = date(2026, 11, 21)  # a Saturday
+
+
+def understand(text: str, language: str = "en", **state):
+    return parse(normalize(text), language, today=TODAY, **state)
+
+
+def test_normalize_drops_punctuation_and_marks_sentence_ends():
+    assert normalize("J.F.K. to L.A.X. on the fifth of March.") == "jfk to lax on the fifth of march |"
+    assert normalize("[BLANK_AUDIO] Hi, I\u2019m flying to St. Louis!") == "hi i'm flying to st louis |"
+
+
+@pytest.mark.parametrize(
+    "text, origin, destination, day",
+    [
+        ("Hi, I need a flight from Boston to Paris next Friday, please.", "boston", "paris", date(2026, 11, 27)),
+        ("To Paris from Boston tomorrow.", "boston", "paris", date(2026, 11, 22)),
+        ("Boston to Miami on December 24th", "boston", "miami", date(2026, 12, 24)),
+        ("J.F.K. to L.A.X. on the fifth of March.", "jfk", "lax", date(2027, 3, 5)),
+    ],
+)
+def test_route_and_date(text, origin, destination, day):
+    p = understand(text)
+    assert (p.origin_text, p.destination_text) == (origin, destination)
+    assert p.departure.reason == "ok" and p.departure.value == day and p.ret is None
+
+
+@pytest.mark.parametrize(
+    "language, text, origin, destination, day",
+    [
+        ("es", "Hola, quiero ir de Boston a Roma el 15 de abril, por favor.", "boston", "roma", date(2027, 4, 15)),
+        ("fr", "Je voudrais un vol de Paris à Londres vendredi prochain.", "paris", "londres", date(2026, 11, 27)),
+        ("de", "Von Hamburg nach Wien morgen, bitte.", "hamburg", "wien", date(2026, 11, 22)),
+        ("it", "Da Milano a Parigi domani.", "milano", "parigi", date(2026, 11, 22)),
+        ("pt", "De Lisboa para Londres amanhã.", "lisboa", "londres", date(2026, 11, 22)),
+    ],
+)
+def test_route_and_date_in_other_languages(language, text, origin, destination, day):
+    p = understand(text, language)
+    assert (p.origin_text, p.destination_text) == (origin, destination)
+    assert p.departure.value == day
+
+
+def test_a_correction_keeps_the_last_place_named():
+    assert understand("from Boston to Chicago, no, to Denver tomorrow").destination_text == "denver"
+    # "abril" heard as "a Will": "Will" is not a place, so "Roma" stays the destination
+    assert understand("Hola, quiero ir a Roma el 15 de a Will, por favor.", "es").destination_text == "roma"
+
+
+def test_a_lone_place_has_no_role():
+    p = understand("Miami.")
+    assert p.lone_text == "miami" and not p.has_route and not p.has_options
+
+
+def test_passenger_counts_cabin_and_nonstop():
+    p = understand("Two adults in business class from Boston to Paris on Friday")
+    assert (p.adults, p.children, p.travel_class) == (2, None, "BUSINESS")
+    p = understand("Going to Denver, non-stop, for three passengers with one child")
+    assert (p.adults, p.children, p.nonstop) == (2, 1, True)
+    assert understand("from Boston to Paris tomorrow in premium economy").travel_class == "PREMIUM_ECONOMY"
+    # "first class" is a cabin, not the 1st of the month
+    p = understand("I'd like to fly out of Chicago to Seattle on Monday, first class")
+    assert p.travel_class == "FIRST" and p.departure.value == date(2026, 11, 23)
+
+
+def test_return_leg_and_round_trip():
+    p = understand("A round trip from Denver to Las Vegas leaving Friday and coming back Sunday.")
+    assert p.wants_return and (p.departure.value, p.ret.value) == (date(2026, 11, 27), date(2026, 11, 29))
+    assert understand("Boston to Paris on Friday, round trip").wants_return
+
+
+def test_state_the_caller_is_answering_comes_in_as_arguments():
+    # answering "what day would you like to come back?": a lone date is the return date
+    p = understand("December 10th", answering_return=True)
+    assert p.departure is None and p.ret.value == date(2026, 12, 10)
+    assert understand("December 10th").departure.value == date(2026, 12, 10)
+    # a return weekday rolls forward past the departure already agreed
+    p = understand("coming back Sunday", known_departure=date(2026, 11, 27))
+    assert p.ret.value == date(2026, 11, 29)
+
+
+def test_a_surely_past_phrase_is_a_past_date():
+    p = understand("yesterday")
+    assert isinstance(p.departure, PastDate) and p.departure.reason == "past"
+
+
+def test_keyword_helpers():
+    norm = normalize("Okay, yes please.")
+    assert only("en", norm, ("yes",), ("ack", "filler"))
+    assert remove("en", normalize("um, Heathrow please"), "hesitation", "filler") == "heathrow"
+
+
+def test_place_helpers():
+    portland = resolve_place("Portland")
+    a, b = portland.candidates[0][0], portland.candidates[1][0]
+    assert pick_candidate(normalize("Portland, Maine"), [a, b], "en").code == "PWM"
+    assert pick_candidate(normalize("the first one"), [a, b], "en") is a
+    assert pick_candidate(normalize("neither"), [a, b], "en") is None
+    assert resolve_span("qué dirá roma", "es").best.code == "ROM"  # a place glued to other words
+    assert same_place(resolve_place("JFK").best, resolve_place("New York").best)
+    assert not same_place(resolve_place("Boston").best, resolve_place("Denver").best)
+
+
+# ---- is_substantive ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["Hi there.", "hello", "Hello?", "um", "okay so", "Uh, hi.", "", "[BLANK_AUDIO]"])
+def test_not_substantive(text):
+    assert is_substantive(text) is False
+
+
+@pytest.mark.parametrize("text", ["Hi there, I need a flight", "Boston", "to Paris", "tomorrow", "no"])
+def test_substantive(text):
+    assert is_substantive(text) is True
+
+
