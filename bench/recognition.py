@@ -24,12 +24,18 @@ Printed per language:
   English (Spanish for English turns) — the rule switches to the turn's language on it alone;
   **false switch**: same-language turns that would switch.
 
+``--temperature`` compares decoding policies (:data:`POLICIES`): ``fallback`` (faster-whisper's
+default temperatures 0.0, 0.2 … 1.0: the window is decoded again at the next one while avg log-prob
+< −1.0 or compression ratio > 2.4), ``one-step`` (0.0 then 0.2), ``greedy`` (0.0 only) and
+``greedy-capped`` (0.0 only, at most 12 tokens per second of audio + 16); each prints STT time per
+turn p50/p95/max and how many turns needed a fallback.
+
 ``--bias`` compares decoding without and with the dialogue's expected vocabulary as Whisper's
 prompt (:class:`processors.stt_vocabulary.ExpectedVocabulary`). ``--split tuning`` is for tuning;
 figures reported in the README come from ``held_out``. ``--fixtures`` runs the older per-WAV
 overlap table over ``tests/fixtures/*.wav``.
 
-Usage: ``python bench/recognition.py [--split held_out|tuning] [--bias off|on|both] [--beam 1 5] [--lead-ms 0 250 600] [--limit N]
+Usage: ``python bench/recognition.py [--split held_out|tuning] [--bias off|on|both] [--beam 1 5] [--temperature greedy fallback] [--lead-ms 0 250 600] [--limit N]
 [--lang es] [--kind switch] [-v]``. Run time: 240 turns × ~0.5–0.8 s per decoding on 2 shared cores (~3–6 min per
 bias setting).
 """
@@ -67,11 +73,23 @@ from processors.language_switch import (  # noqa: E402
     count_words,
 )
 from processors.stt_vocabulary import ExpectedVocabulary  # noqa: E402
-from processors.whisper_stt import SharedWhisperSTTService  # noqa: E402
+from processors.whisper_stt import (  # noqa: E402
+    MAX_NEW_TOKENS,
+    MAX_TOKENS_PER_SEC,
+    TOKEN_ALLOWANCE,
+    SharedWhisperSTTService,
+)
 from tests.fixtures import fixture_set as fs  # noqa: E402
 from tests.fixtures.make_fixtures import overlap  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
+#: decoding policies --temperature compares: SharedWhisperSTTService(temperatures=…, max_tokens_per_sec=…)
+POLICIES: dict[str, tuple[tuple[float, ...], float | None]] = {
+    "fallback": ((0.0, 0.2, 0.4, 0.6, 0.8, 1.0), None),  # faster-whisper 1.2.1's default
+    "one-step": ((0.0, 0.2), None),
+    "greedy": ((0.0,), None),
+    "greedy-capped": ((0.0,), MAX_TOKENS_PER_SEC),  # the gateway's
+}
 
 
 def place_ok(place, expected: str | None) -> bool:
@@ -101,6 +119,7 @@ class Outcome:
     any_switch: bool  # the rule switched to any language on this turn
     switch_from_other: bool  # in a call in another language (es for en, else en), this turn alone switches
     secs: float
+    temperature: float  # the highest temperature the decode needed (> 0: a fallback ran)
 
 
 def run_dialogue(u: fs.Utterance, text: str, switch_to: str | None, today: date):
@@ -127,29 +146,32 @@ def _dialogue_after_context(u: fs.Utterance, today: date) -> FlightDialogue:
 
 
 async def transcribe(model, r: fs.Rendering, u: fs.Utterance, bias: bool, today: date,
-                     beam: int = 1, lead_ms: int = 0):
+                     beam: int = 1, lead_ms: int = 0, policy: str = "greedy"):
     audio, rate = sf.read(str(r.path), dtype="float32")
     audio16 = np.concatenate([np.zeros(lead_ms * 16, dtype=np.float32), soxr.resample(audio, rate, 16000)])
     pcm = (np.clip(audio16, -1, 1) * 32767).astype("<i2").tobytes()
     vocab = ExpectedVocabulary(_dialogue_after_context(u, today)) if bias else None
     stt = SharedWhisperSTTService(model=model, allowed_languages=list(SUPPORTED_LANGUAGES), vocabulary=vocab,
-                                  beam_size=beam)
+                                  beam_size=beam, temperatures=POLICIES[policy][0],
+                                  max_tokens_per_sec=POLICIES[policy][1])
     stt._load()  # outside a pipeline: borrow the shared model now (StartFrame would do it)
     started = time.perf_counter()
-    text, lang, prob = "", "", 0.0
+    text, lang, prob, temperature = "", "", 0.0, 0.0
     async for frame in stt.run_stt(pcm):
         if getattr(frame, "text", None) is not None:
             text, lang = frame.text, frame.result.get("language") or ""
             prob = float(frame.result.get("language_probability") or 0.0)
-    return text, lang, prob, time.perf_counter() - started
+            temperature = float(frame.result.get("temperature") or 0.0)
+    return text, lang, prob, time.perf_counter() - started, temperature
 
 
 async def run_set(model, rs: list[fs.Rendering], bias: bool, today: date, verbose: bool,
-                  beam: int = 1, leads_ms: tuple[int, ...] = (0,)) -> list[Outcome]:
+                  beam: int = 1, leads_ms: tuple[int, ...] = (0,),
+                  policy: str = "greedy") -> list[Outcome]:
     out = []
     for r, lead in ((r, lead) for r in rs for lead in leads_ms):
         u = fs.BY_ID[r.utterance]
-        text, lang, prob, secs = await transcribe(model, r, u, bias, today, beam, lead)
+        text, lang, prob, secs, temperature = await transcribe(model, r, u, bias, today, beam, lead, policy)
         ev = TurnEvidence(lang or None, prob, count_words(text))
         decision = LanguageDecider(u.call_lang).evaluate(ev)
         switch_to = decision[0] if decision else None
@@ -157,9 +179,9 @@ async def run_set(model, rs: list[fs.Rendering], bias: bool, today: date, verbos
         o, d, dt, wrong, _ = run_dialogue(u, text, switch_to, today)
         out.append(Outcome(r.stem, u.language, u.kind, count_words(u.text), lang, prob, text, o and d and dt,
                            o, d, dt, wrong, u.call_lang != u.language, switch_to == u.language, switch_to is not None,
-                           bool(other and other[0] == u.language), secs))
+                           bool(other and other[0] == u.language), secs, temperature))
         if verbose:
-            print(f"{r.stem:32s} {lang:3s} {prob:.2f} {'S' if o and d and dt else '.'}"
+            print(f"{r.stem:32s} {lang:3s} {prob:.2f} {secs:5.2f}s t={temperature:.1f} {'S' if o and d and dt else '.'}"
                   f"{'o' if o else '-'}{'d' if d else '-'}{'t' if dt else '-'}{' WRONG' if wrong else ''}"
                   f"{' switch' if switch_to else ''}  {text}", flush=True)
     return out
@@ -228,13 +250,17 @@ async def bench_set(args) -> int:
     model = load_local_models(args.model, ROOT / ".cache" / "models").whisper
     modes = {"off": [False], "on": [True], "both": [False, True]}[args.bias]
     results: dict[str, list[Outcome]] = {}
-    for bias, beam in ((bias, beam) for bias in modes for beam in args.beam):
-        name = ("prompt" if bias else "plain") + (f", beam {beam}" if len(args.beam) > 1 or beam != 1 else "")
+    for bias, beam, temp in ((bias, beam, temp) for bias in modes for beam in args.beam for temp in args.temperature):
+        name = (("prompt" if bias else "plain") + (f", beam {beam}" if len(args.beam) > 1 or beam != 1 else "")
+                + (f", {temp}" if len(args.temperature) > 1 or temp != "greedy-capped" else ""))
         t0 = time.perf_counter()
-        results[name] = await run_set(model, rs, bias, today, args.verbose, beam, tuple(args.lead_ms))
+        results[name] = await run_set(model, rs, bias, today, args.verbose, beam, tuple(args.lead_ms),
+                                      temp)
         secs = [o.secs for o in results[name]]
+        fell_back = sum(o.temperature > 0 for o in results[name])
         print(f"[{name}] {len(secs)} turns in {time.perf_counter() - t0:.0f} s; STT per turn p50 "
-              f"{statistics.median(secs):.2f} s, p95 {np.percentile(secs, 95):.2f} s", flush=True)
+              f"{statistics.median(secs):.2f} s, p95 {np.percentile(secs, 95):.2f} s, max {max(secs):.2f} s; "
+              f"{fell_back} turns needed a temperature fallback", flush=True)
     utterances = sorted({fs.BY_ID[r.utterance] for r in rs}, key=lambda u: u.id)
     print()
     print(f"split: {args.split}, {len(rs)} renderings of {len(utterances)} utterances, "
@@ -244,26 +270,13 @@ async def bench_set(args) -> int:
 
 
 def bench_fixtures(args) -> int:
-    """The older table: word overlap and detection on tests/fixtures/*.wav."""
+    """The older table: word overlap and detection on tests/fixtures/*.wav, per ``--temperature`` policy
+    (the last one's table is printed; each prints its decode time per WAV)."""
     manifest = json.loads((FIXTURES / "manifest.json").read_text(encoding="utf-8"))
     model = load_local_models(args.model, ROOT / ".cache" / "models").whisper
-    per_lang: dict[str, list[tuple[float, bool, float, bool]]] = defaultdict(list)
-    print(f"{'fixture':28s} lang  det  p     overlap switch  transcript")
-    for stem, entry in manifest.items():
-        audio, rate = sf.read(str(FIXTURES / f"{stem}.wav"), dtype="float32")
-        audio16 = soxr.resample(audio, rate, 16000).astype(np.float32)
-        features = model.feature_extractor(audio16)
-        _, _, probs = model.detect_language(features=features[..., :-1])
-        lang, prob = next(((c, float(p)) for c, p in probs if c in SUPPORTED_LANGUAGES), ("", 0.0))
-        segments, _ = model.transcribe(audio16, language=lang or None, beam_size=1,
-                                       condition_on_previous_text=False, vad_filter=False)
-        text = " ".join(s.text.strip() for s in segments).strip()
-        score = overlap(entry["text"], text)
-        right = lang == entry["language"]
-        alone = right and prob >= CONFIDENT_PROBABILITY and count_words(text) >= MIN_WORDS
-        per_lang[entry["language"]].append((score, right, prob, alone))
-        print(f"{stem:28s} {entry['language']:5s} {lang:4s} {prob:.2f}  {score:.2f}    "
-              f"{'yes' if alone else 'no ':4s}    {text}", flush=True)
+    for policy in args.temperature:
+        temperatures, per_sec = POLICIES[policy]
+        per_lang = _fixtures_table(model, manifest, temperatures, per_sec)
     print()
     print("| language | fixtures | word overlap (mean) | language right | detection p (mean / min) |")
     print("|---|---|---|---|---|")
@@ -276,6 +289,35 @@ def bench_fixtures(args) -> int:
     return 0
 
 
+def _fixtures_table(model, manifest: dict, temperatures: tuple[float, ...], per_sec: float | None):
+    per_lang: dict[str, list[tuple[float, bool, float, bool]]] = defaultdict(list)
+    secs: list[float] = []
+    print(f"{'fixture':28s} lang  det  p     overlap switch  transcript")
+    for stem, entry in manifest.items():
+        audio, rate = sf.read(str(FIXTURES / f"{stem}.wav"), dtype="float32")
+        audio16 = soxr.resample(audio, rate, 16000).astype(np.float32)
+        features = model.feature_extractor(audio16)
+        _, _, probs = model.detect_language(features=features[..., :-1])
+        lang, prob = next(((c, float(p)) for c, p in probs if c in SUPPORTED_LANGUAGES), ("", 0.0))
+        started = time.perf_counter()
+        max_new = None if per_sec is None else min(MAX_NEW_TOKENS, TOKEN_ALLOWANCE + int(per_sec * len(audio16) / 16000))
+        segments, _ = model.transcribe(audio16, language=lang or None, beam_size=1, temperature=list(temperatures),
+                                       max_new_tokens=max_new, condition_on_previous_text=False, vad_filter=False)
+        segments = list(segments)
+        secs.append(time.perf_counter() - started)
+        hottest = max((s.temperature or 0.0 for s in segments), default=0.0)
+        text = " ".join(s.text.strip() for s in segments).strip()
+        score = overlap(entry["text"], text)
+        right = lang == entry["language"]
+        alone = right and prob >= CONFIDENT_PROBABILITY and count_words(text) >= MIN_WORDS
+        per_lang[entry["language"]].append((score, right, prob, alone))
+        print(f"{stem:28s} {entry['language']:5s} {lang:4s} {prob:.2f}  {score:.2f}    "
+              f"{'yes' if alone else 'no ':4s} {secs[-1]:5.2f}s t={hottest:.1f}  {text}", flush=True)
+    print(f"[temperatures {temperatures}, tokens/s {per_sec}] decode per WAV p50 {statistics.median(secs):.2f} s, "
+          f"max {max(secs):.2f} s", flush=True)
+    return per_lang
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default="base")
@@ -284,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="Whisper prompt with the dialogue's expected vocabulary: without, with, or both")
     ap.add_argument("--beam", type=int, nargs="+", default=[1],
                     help="beam sizes to compare (1 = greedy, as the gateway decodes by default)")
+    ap.add_argument("--temperature", nargs="+", choices=list(POLICIES), default=["greedy-capped"],
+                    help="decoding policies to compare (greedy-capped: as the gateway decodes)")
     ap.add_argument("--lead-ms", type=int, nargs="+", default=[0],
                     help="decode each rendering once per leading silence (ms): the gateway's segments start "
                          "0-1000 ms before the speech, and greedy decoding is sensitive to where")

@@ -4,8 +4,10 @@ Pipecat's ``WhisperSTTService`` loads its model inside ``__init__`` (per call, b
 loop) and discards the language Whisper detects (DESIGN.md). :class:`SharedWhisperSTTService`
 borrows a process-wide ``faster_whisper.WhisperModel`` (see :mod:`pipelines.models`) and emits each
 ``TranscriptionFrame`` with ``language`` set to the detected ISO 639-1 code and
-``result={"language": code, "language_probability": p, "no_speech_prob": max_p, "language_source": s}``
-where ``s`` is ``detected``, ``forced``, ``model`` (English-only model) or ``recent`` (see ``_detect``).
+``result={"language": code, "language_probability": p, "no_speech_prob": max_p, "language_source": s,
+"temperature": t}`` where ``s`` is ``detected``, ``forced``, ``model`` (English-only model) or
+``recent`` (see ``_detect``) and ``t`` the highest decoding temperature a segment needed (0.0 unless
+a temperature fallback ran).
 
 Input: one VAD segment of 16-bit mono PCM at the pipeline input rate (16 000 Hz; Whisper needs 16 kHz).
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -32,6 +34,13 @@ from processors.turn_hold import SegmentWithoutTranscriptFrame
 SHORT_SEGMENT_SECS = 1.5
 #: How long a confident segment's language is remembered for short ones (s).
 RECENT_LANGUAGE_SECS = 15.0
+#: Default text tokens per second of segment audio a decode may produce (speech runs at about 3-7).
+MAX_TOKENS_PER_SEC = 12.0
+#: Tokens allowed on top of ``max_tokens_per_sec`` × segment seconds.
+TOKEN_ALLOWANCE = 16
+#: Never more new tokens than this: with an ``initial_prompt`` (up to 223 tokens) and the start
+#: sequence, prompt + new tokens stay under Whisper's 448 (faster-whisper raises otherwise).
+MAX_NEW_TOKENS = 200
 
 
 class SharedWhisperSTTService(WhisperSTTService):
@@ -46,6 +55,17 @@ class SharedWhisperSTTService(WhisperSTTService):
         beam_size: 1 = greedy decoding (fastest on CPU).
         no_speech_prob: segments whose no-speech probability is at or above this are dropped
             (0.6–0.7 keeps Spanish/German utterances that 0.4 drops).
+        temperatures: faster-whisper's ``temperature`` schedule. It decodes at the first; when the
+            result's average log-probability is below −1.0 or its compression ratio above 2.4 it
+            decodes the whole window again at the next (each step above 0 samples ``best_of`` = 5
+            hypotheses), so faster-whisper's default ``(0.0, 0.2, …, 1.0)`` can cost six decodes
+            per segment. Default ``(0.0,)``: greedy only, never a fallback (README, "Recognition
+            per language": no accuracy lost on the held-out set, the slow tail gone).
+            https://github.com/SYSTRAN/faster-whisper/blob/v1.2.1/faster_whisper/transcribe.py
+        max_tokens_per_sec: at most this many text tokens per second of segment audio, plus
+            :data:`TOKEN_ALLOWANCE` (at most :data:`MAX_NEW_TOKENS`), become faster-whisper's
+            ``max_new_tokens``: a greedy decode caught in a loop ("red-red-red-…") stops there instead of at
+            the model's 448-token limit. ``None``: no bound beyond the model's.
         decode_queue: the process's :class:`processors.stt_queue.DecodeQueue` (bounded,
             shortest segment first); ``None`` decodes on the loop's default executor.
         vocabulary: called per segment with the ISO 639-1 code being decoded; the text it returns
@@ -65,12 +85,18 @@ class SharedWhisperSTTService(WhisperSTTService):
         no_speech_prob: float = 0.65,
         decode_queue: DecodeQueue | None = None,
         vocabulary: Callable[[str], str | None] | None = None,
+        temperatures: Sequence[float] = (0.0,),
+        max_tokens_per_sec: float | None = MAX_TOKENS_PER_SEC,
         **kwargs,
     ):
+        if not temperatures:
+            raise ValueError("temperatures: at least one decoding temperature is needed")
         self._shared_model = model
         self._decode_queue = decode_queue
         self._vocabulary = vocabulary
         self._beam_size = beam_size
+        self._temperatures = [float(t) for t in temperatures]
+        self._max_tokens_per_sec = max_tokens_per_sec
         self._allowed = list(allowed_languages) if allowed_languages else None
         super().__init__(
             settings=WhisperSTTService.Settings(
@@ -138,25 +164,32 @@ class SharedWhisperSTTService(WhisperSTTService):
         threshold = self._settings.no_speech_prob
         model = self._model
 
-        def transcribe() -> tuple[str, str | None, float, float, str]:
+        def transcribe() -> tuple[str, str | None, float, float, str, float]:
             lang, prob, source = (forced_code, 1.0, "forced")
             if lang is None:
                 lang, prob, source = self._detect_with_source(audio_float)
             prompt = self._vocabulary(lang) if self._vocabulary is not None and lang else None
+            max_new_tokens = None
+            if self._max_tokens_per_sec is not None:
+                max_new_tokens = min(MAX_NEW_TOKENS, TOKEN_ALLOWANCE
+                                     + int(self._max_tokens_per_sec * len(audio_float) / 16000))
             segments, info = model.transcribe(
                 audio_float,
                 language=lang,
                 initial_prompt=prompt,
                 beam_size=self._beam_size,
+                temperature=self._temperatures,
+                max_new_tokens=max_new_tokens,
                 condition_on_previous_text=False,
                 vad_filter=False,
             )
-            kept, worst = [], 0.0
+            kept, worst, hottest = [], 0.0, 0.0
             for seg in segments:
                 worst = max(worst, seg.no_speech_prob)
+                hottest = max(hottest, seg.temperature or 0.0)
                 if threshold is None or seg.no_speech_prob < threshold:
                     kept.append(seg.text.strip())
-            return " ".join(t for t in kept if t), lang or info.language, prob, worst, source
+            return " ".join(t for t in kept if t), lang or info.language, prob, worst, source, hottest
 
         started = time.perf_counter()
         try:
@@ -164,7 +197,7 @@ class SharedWhisperSTTService(WhisperSTTService):
                 result = await self._decode_queue.run(transcribe, cost_secs=len(audio_float) / 16000)
             else:
                 result = await asyncio.to_thread(transcribe)
-            text, lang, prob, no_speech, source = result
+            text, lang, prob, no_speech, source, temperature = result
         except Exception as e:  # a model failure is one lost utterance, not a dead call
             logger.exception(f"{self}: transcription failed: {e}")
             await self.stop_processing_metrics()
@@ -177,7 +210,8 @@ class SharedWhisperSTTService(WhisperSTTService):
             logger.debug(f"{self}: no speech in segment (no_speech_prob {no_speech:.2f})")
             yield SegmentWithoutTranscriptFrame()  # the turn need not wait for this segment any longer
             return
-        logger.debug(f"{self}: transcribed {len(text)} chars, {lang} p={prob:.2f} in {self.last_latency_secs:.2f}s")
+        logger.debug(f"{self}: transcribed {len(text)} chars, {lang} p={prob:.2f} at t={temperature:.1f} "
+                     f"in {self.last_latency_secs:.2f}s")
         language = None
         if lang:
             try:
@@ -190,5 +224,5 @@ class SharedWhisperSTTService(WhisperSTTService):
             time_now_iso8601(),
             language,
             result={"language": lang, "language_probability": prob, "no_speech_prob": no_speech,
-                    "language_source": source},
+                    "language_source": source, "temperature": temperature},
         )

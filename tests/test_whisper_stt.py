@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import soundfile as sf
 import soxr
 
-from processors.whisper_stt import SharedWhisperSTTService
+from processors.whisper_stt import MAX_NEW_TOKENS, TOKEN_ALLOWANCE, SharedWhisperSTTService
 from testkit.server import fixture
 
 LANGS = ["en", "es", "fr", "de", "it", "pt"]
@@ -69,6 +71,51 @@ def test_without_a_recent_language_a_short_segment_decides_for_itself():
     stt = SharedWhisperSTTService(model=ScriptedDetector({"en": 0.74, "es": 0.21}), allowed_languages=LANGS)
     assert stt._detect_with_source(seconds(0.5)) == ("en", 0.74, "detected")
 
+
+
+class RecordingTranscriber:
+    """Stands in for faster-whisper's ``WhisperModel`` (a third-party model) on an English-only
+    model: ``transcribe`` records its keyword arguments and returns one scripted segment."""
+
+    model = type("CT2", (), {"is_multilingual": False})()
+
+    def __init__(self, text: str, temperature: float = 0.0):
+        self.calls: list[dict] = []
+        self._segment = SimpleNamespace(text=text, no_speech_prob=0.01, temperature=temperature)
+
+    def transcribe(self, audio, **kwargs):
+        self.calls.append(kwargs)
+        return iter([self._segment]), SimpleNamespace(language="en")
+
+
+def pcm(secs: float) -> bytes:
+    return np.zeros(int(secs * 16000), np.int16).tobytes()
+
+
+async def test_decodes_greedily_with_a_token_budget_per_second_of_audio_by_default():
+    model = RecordingTranscriber("Wait, stop.")
+    stt = SharedWhisperSTTService(model=model)  # as the local profile builds it: 12 tokens/s
+    stt._load()
+    frames = [f async for f in stt.run_stt(pcm(2.0))]
+    assert model.calls[0]["temperature"] == [0.0]  # faster-whisper's default would be 0.0, 0.2 ... 1.0
+    assert model.calls[0]["max_new_tokens"] == TOKEN_ALLOWANCE + 24
+    assert frames[0].text == "Wait, stop." and frames[0].result["temperature"] == 0.0
+    [f async for f in stt.run_stt(pcm(60.0))]
+    assert model.calls[1]["max_new_tokens"] == MAX_NEW_TOKENS  # prompt + new tokens stay under 448
+
+
+async def test_a_fallback_schedule_is_passed_on_and_the_temperature_used_reported():
+    model = RecordingTranscriber("Paris", temperature=0.2)
+    stt = SharedWhisperSTTService(model=model, temperatures=(0.0, 0.2), max_tokens_per_sec=None)
+    stt._load()
+    frames = [f async for f in stt.run_stt(pcm(1.0))]
+    assert model.calls[0]["temperature"] == [0.0, 0.2] and model.calls[0]["max_new_tokens"] is None
+    assert frames[0].result["temperature"] == 0.2
+
+
+def test_an_empty_temperature_schedule_is_refused():
+    with pytest.raises(ValueError, match="temperature"):
+        SharedWhisperSTTService(model=RecordingTranscriber(""), temperatures=())
 
 @pytest.mark.e2e  # the shared Whisper model
 async def test_a_segment_without_speech_says_so_and_speech_is_transcribed_through_the_decode_queue(local_resources):
