@@ -27,7 +27,8 @@ Printed per language:
 ``--temperature`` compares decoding policies (:data:`POLICIES`): ``fallback`` (faster-whisper's
 default temperatures 0.0, 0.2 … 1.0: the window is decoded again at the next one while avg log-prob
 < −1.0 or compression ratio > 2.4), ``one-step`` (0.0 then 0.2), ``greedy`` (0.0 only) and
-``greedy-capped`` (0.0 only, at most 12 tokens per second of audio + 16); each prints STT time per
+``greedy-capped`` (0.0 only, at most 20 tokens per second of audio + 16, the gateway's;
+``greedy-capped-12``: 12 per second); each prints STT time per
 turn p50/p95/max and how many turns needed a fallback.
 
 ``--bias`` compares decoding without and with the dialogue's expected vocabulary as Whisper's
@@ -89,6 +90,7 @@ POLICIES: dict[str, tuple[tuple[float, ...], float | None]] = {
     "one-step": ((0.0, 0.2), None),
     "greedy": ((0.0,), None),
     "greedy-capped": ((0.0,), MAX_TOKENS_PER_SEC),  # the gateway's
+    "greedy-capped-12": ((0.0,), 12.0),
 }
 
 

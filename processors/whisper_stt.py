@@ -34,8 +34,9 @@ from processors.turn_hold import SegmentWithoutTranscriptFrame
 SHORT_SEGMENT_SECS = 1.5
 #: How long a confident segment's language is remembered for short ones (s).
 RECENT_LANGUAGE_SECS = 15.0
-#: Default text tokens per second of segment audio a decode may produce (speech runs at about 3-7).
-MAX_TOKENS_PER_SEC = 12.0
+#: Default text tokens per second of segment audio a decode may produce (held-out set: 20 cut only
+#: looping decodes; 12 also changed 3 real transcripts).
+MAX_TOKENS_PER_SEC = 20.0
 #: Tokens allowed on top of ``max_tokens_per_sec`` × segment seconds.
 TOKEN_ALLOWANCE = 16
 #: Never more new tokens than this: with an ``initial_prompt`` (up to 223 tokens) and the start
@@ -60,7 +61,7 @@ class SharedWhisperSTTService(WhisperSTTService):
             decodes the whole window again at the next (each step above 0 samples ``best_of`` = 5
             hypotheses), so faster-whisper's default ``(0.0, 0.2, …, 1.0)`` can cost six decodes
             per segment. Default ``(0.0,)``: greedy only, never a fallback (README, "Recognition
-            per language": no accuracy lost on the held-out set, the slow tail gone).
+            per language": held-out slots right 31 vs 33 of 240, STT per turn p95 1.2-1.8 s vs 21 s).
             https://github.com/SYSTRAN/faster-whisper/blob/v1.2.1/faster_whisper/transcribe.py
         max_tokens_per_sec: at most this many text tokens per second of segment audio, plus
             :data:`TOKEN_ALLOWANCE` (at most :data:`MAX_NEW_TOKENS`), become faster-whisper's
