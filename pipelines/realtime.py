@@ -116,6 +116,7 @@ class RealtimeProfile(Profile[RealtimeSettings, RealtimeResources]):
         played = PlayedAudioMarks(setup.call.stream_sid)
         llm = HeardTruncationRealtimeLLMService(
             heard_ms=lambda: played.heard_ms, output_hz=self.audio_out_hz,
+            language=lambda: setup.language.current,
             api_key=secret(settings.openai_api_key), base_url=settings.openai_realtime_url,
             settings=OpenAIRealtimeLLMService.Settings(
                 model=settings.openai_realtime_model,

@@ -26,8 +26,10 @@ bench measured from the first audio delta to the first ``media`` to Twilio.
 It also survives a dropped Realtime socket (Pipecat's service would stop receiving and leave the
 caller in silence): when the connection closes while the call runs, it reconnects at once (up to
 :data:`RECONNECT_ATTEMPTS` times), replays the conversation from the context as Pipecat does for a
-new session, and asks the model to apologise briefly and carry on. If it cannot reconnect it asks
-for the call to end (a ``HangupRequestFrame``), so the caller is never left in dead air.
+new session, and asks the model to apologise briefly and carry on. If it cannot reconnect (e.g. the
+key was revoked: the session closes after an ``error`` event and the upgrade is refused with 401)
+it plays the pre-rendered apology of :mod:`processors.vendor_apology` in the call's language and
+asks for the call to end after it (a ``HangupRequestFrame``), so the caller is never left in dead air.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from pipecat.services.openai.realtime import events
 from pipecat.services.openai.realtime.llm import OPENAI_SAMPLE_RATE, OpenAIRealtimeLLMService
 
 from processors.call_marks import HangupRequestFrame
+from processors.vendor_apology import apology_frames
 
 RECONNECT_ATTEMPTS = 2
 #: What the model is told after a reconnect (a system item), so the caller hears an apology.
@@ -99,6 +102,7 @@ class LowDelayDecimator:
         self._history = np.zeros(len(self._h) - 1, dtype=np.float32)
         self._phase = 0  # index in the next chunk of its first kept sample
         self._odd = b""
+        self._fed = False
 
     def process(self, pcm: bytes) -> bytes:
         """``pcm`` (PCM16 mono at ``in_hz``) → PCM16 mono at ``out_hz`` (may be empty for tiny chunks)."""
@@ -110,6 +114,7 @@ class LowDelayDecimator:
         x = np.frombuffer(pcm, dtype=np.int16).astype(np.float32)
         if not len(x):
             return b""
+        self._fed = True
         buf = np.concatenate([self._history, x])
         y = np.convolve(buf, self._h, mode="valid")[self._phase::self._factor]  # len(y) == len(x) before slicing
         self._phase = (self._phase - len(x)) % self._factor
@@ -117,8 +122,9 @@ class LowDelayDecimator:
         return np.clip(np.rint(y), -32768, 32767).astype(np.int16).tobytes()
 
     def flush(self) -> bytes:
-        """The last ``(taps - 1) / 2`` input samples still inside the filter, then :meth:`reset`."""
-        tail = self.process(bytes(2 * ((len(self._h) - 1) // 2)))
+        """The last ``(taps - 1) / 2`` input samples still inside the filter (nothing when nothing
+        was fed since the last reset), then :meth:`reset`."""
+        tail = self.process(bytes(2 * ((len(self._h) - 1) // 2))) if self._fed else b""
         self.reset()
         return tail
 
@@ -131,9 +137,11 @@ class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
         **kwargs: passed to ``OpenAIRealtimeLLMService``.
     """
 
-    def __init__(self, *, heard_ms: Callable[[], int], output_hz: int = 8000, **kwargs):
+    def __init__(self, *, heard_ms: Callable[[], int], output_hz: int = 8000,
+                 language: Callable[[], str | None] = lambda: None, **kwargs):
         super().__init__(**kwargs)
         self._heard_ms = heard_ms
+        self._language = language
         self._resampler = QuickStreamResampler()  # caller audio 8 -> 24 kHz without batching delay
         self._decimator = LowDelayDecimator(OPENAI_SAMPLE_RATE, output_hz)  # replies 24 -> 8 kHz, no hold
         self.truncations: list[tuple[str, int]] = []
@@ -202,7 +210,14 @@ class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
                 await self._create_response_after_reconnect()
                 return
             await asyncio.sleep(0.3 * attempt)
-        logger.error(f"{self}: could not reconnect to Realtime; ending the call")
+        # The voice is the vendor: say the pre-rendered apology, then hang up after its mark.
+        language = self._language()
+        logger.error(f"{self}: could not reconnect to Realtime; apologising ({language}) and ending the call")
+        try:
+            for frame in apology_frames(language, self._decimator.out_hz):
+                await self.push_frame(frame)
+        except Exception as e:  # a missing clip must not keep the call up in silence
+            logger.error(f"{self}: no apology clip: {e}")
         await self.push_frame(HangupRequestFrame(reason="vendor unavailable"))
 
     async def _wait_session_ready(self, timeout: float = 3.0) -> None:

@@ -244,6 +244,41 @@ def test_realtime_socket_drop_reconnects_apologises_and_the_call_goes_on(realtim
     assert next_audio is not None and next_audio - drop_at < 3.0, (drop_at, next_audio)
 
 
+def test_realtime_key_revoked_mid_call_apologises_then_hangs_up(realtime_fake):
+    from processors.vendor_apology import clip_pcm
+
+    fake = realtime_fake
+    fake.transcripts.push(said("en_greeting_request"))
+    server = realtime_gateway(fake)
+    revoked: list[float] = []
+    try:
+        def revoke_during_greeting():
+            deadline = time.time() + 60
+            while not fake.replies and time.time() < deadline:
+                time.sleep(0.02)
+            time.sleep(0.5)
+            revoked.append(time.time())
+            fake.revoke_key()
+        threading.Thread(target=revoke_during_greeting, daemon=True).start()
+        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=20)
+        assert server.alive()
+        health = httpx.get(f"{server.base}/health")
+    finally:
+        server.stop()
+    assert revoked and fake.rejected >= 1  # the reconnect was refused with 401
+    at = revoked[0] - result.wall_t0
+    first = result.first_audio_after(at + 0.3)  # past what was already queued for the greeting
+    assert first is not None and first - at < 3.0, (at, first)
+    # the apology clip is what the caller then hears, in full, before the gateway hangs up
+    apology_s = len(clip_pcm("en")) / 2 / 8000
+    heard = [t for t in result.times("media_in") if t >= first]
+    assert heard and heard[-1] - first >= apology_s - 0.3, (first, heard[-1], apology_s)
+    assert media_gaps(result, first, heard[-1]) < 0.5
+    # the gateway hung up on the hang-up mark, i.e. after Twilio played the apology
+    assert "hangup" in played_marks(result, result.times("closed")[0])
+    assert health.status_code == 200
+
+
 def test_realtime_rejected_key_is_named_by_health(realtime_fake):
     realtime_fake.reject_status = 401
     server = realtime_gateway(realtime_fake)

@@ -112,3 +112,15 @@ def test_decimator_delay_is_the_filter_half_length_and_flush_returns_it():
     y = np.frombuffer(d.process(x.tobytes()) + d.flush(), np.int16)
     assert len(y) == 800 + 24  # the flushed tail: 72 input samples = 24 output samples
     assert int(np.argmax(y)) == 400 + 24  # 3 ms late (145 taps: 72 samples at 24 kHz)
+
+
+def test_apology_clips_say_the_catalog_text_in_every_language():
+    from processors.vendor_apology import apology_frames, clip_pcm, stale_clips
+
+    assert stale_clips() == []  # re-render with `python -m processors.vendor_apology`
+    for code in ("en", "es", "fr", "de", "it", "pt"):
+        pcm = np.frombuffer(clip_pcm(code), np.int16)
+        assert 2.0 < len(pcm) / 8000 < 10.0 and np.abs(pcm).max() > 3000, code  # speech, not silence
+    started, audio, stopped = apology_frames("es-MX")
+    assert isinstance(started, TTSStartedFrame) and audio.sample_rate == 8000 and audio.audio == clip_pcm("es")
+    assert type(stopped).__name__ == "TTSStoppedFrame"
