@@ -336,3 +336,32 @@ def test_cascade_deepgram_drop_reconnects_and_the_next_turn_is_heard(cascade_fak
         server.stop()
     assert dropped and deepgram.connections >= 3  # start-up check, the call, the reconnect
     assert any("145 dollars" in t for t in cartesia.transcripts())
+
+
+def test_cascade_deepgram_key_revoked_mid_call_apologises_through_cartesia_then_hangs_up(cascade_fakes):
+    from dialogue.phrases import phrase
+
+    deepgram, chat, cartesia = cascade_fakes
+    deepgram.transcripts.push(said("en_greeting_request"))
+    server = cascade_gateway(cascade_fakes)
+    revoked: list[float] = []
+    try:
+        def revoke_during_greeting():
+            deadline = time.time() + 60
+            while not chat.replies and time.time() < deadline:
+                time.sleep(0.02)
+            time.sleep(0.3)
+            revoked.append(time.time())
+            deepgram.revoke_key()
+        threading.Thread(target=revoke_during_greeting, daemon=True).start()
+        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=20)
+        assert server.alive()
+    finally:
+        server.stop()
+    assert revoked and deepgram.rejected >= 1
+    spoken = " ".join(t.strip() for t in cartesia.transcripts())
+    assert phrase("en", "vendor_unavailable").split(".")[0] in spoken, spoken  # Cartesia gets it by sentence
+    at = revoked[0] - result.wall_t0
+    closed = result.times("closed")[0]
+    assert media_gaps(result, at, closed) < 3.0  # never dead air over 3 s
+    assert "hangup" in played_marks(result, closed)
