@@ -18,12 +18,14 @@ import time
 import httpx
 import pytest
 
+from dialogue.phrases import phrase
 from gateway.caller import SimulatedCaller, Turn, fixture_texts
 from tests.conftest import GatewayServer, fixture
 
 pytestmark = pytest.mark.e2e
 
 TEXTS = fixture_texts()
+SPANISH_LINE = phrase("es", "system_prompt_language")  # the prompt is in the caller's language
 
 
 def said(name: str, language: str = "en") -> tuple[str, str]:
@@ -114,7 +116,7 @@ def test_realtime_call_search_barge_in_spanish_and_goodbye(realtime_fake):
     assert heard and abs(cut["audio_end_ms"] - heard[-1]) <= 300, (cut, heard[-5:])
 
     # Spanish: the session instructions were updated; a later reply is in Spanish.
-    assert any("Answer in Spanish" in (u.get("instructions") or "") for u in fake.session_updates[1:])
+    assert any(SPANISH_LINE in (u.get("instructions") or "") for u in fake.session_updates[1:])
     assert any(t.startswith("[es]") for t in spoken), spoken
 
     # Goodbye → end_call → hang-up after the goodbye played.
@@ -194,7 +196,7 @@ def test_cascade_call_search_barge_in_spanish_and_goodbye(cascade_fakes):
     # Spanish: Cartesia asked for es with the Spanish voice; the LLM's instruction switched.
     requests = [r.message for r in cartesia.requests if r.message.get("transcript")]
     assert any(r["language"] == "es" and r["voice"]["id"] == "voice-es" for r in requests)
-    assert any("Answer in Spanish" in r.message["messages"][0]["content"] for r in chat.requests)
+    assert any(SPANISH_LINE in r.message["messages"][0]["content"] for r in chat.requests)
 
     # Goodbye → end_call → the call ends after the goodbye was played.
     assert [getattr(d, "name", "") for d in chat.replies if d is not None][-1] == "end_call"
@@ -339,8 +341,6 @@ def test_cascade_deepgram_drop_reconnects_and_the_next_turn_is_heard(cascade_fak
 
 
 def test_cascade_deepgram_key_revoked_mid_call_apologises_through_cartesia_then_hangs_up(cascade_fakes):
-    from dialogue.phrases import phrase
-
     deepgram, chat, cartesia = cascade_fakes
     deepgram.transcripts.push(said("en_greeting_request"))
     server = cascade_gateway(cascade_fakes)

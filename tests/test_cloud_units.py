@@ -124,3 +124,22 @@ def test_apology_clips_say_the_catalog_text_in_every_language():
     started, audio, stopped = apology_frames("es-MX")
     assert isinstance(started, TTSStartedFrame) and audio.sample_rate == 8000 and audio.audio == clip_pcm("es")
     assert type(stopped).__name__ == "TTSStoppedFrame"
+
+
+def test_agent_prompt_comes_from_the_catalogs_in_every_language():
+    from dialogue.phrases import phrase
+    from pipelines.agent_prompt import agent_instructions
+    from tests.fake_llm_script import instructions_language
+
+    prompts = {}
+    for code in ("en", "es", "fr", "de", "it", "pt"):
+        text = agent_instructions(code, "2026-12-01", speaks_filler=True)
+        prompts[code] = text
+        for key in ("system_prompt", "system_prompt_filler_spoken", "system_prompt_language"):
+            assert phrase(code, key) in text, (code, key)
+        assert phrase(code, "system_prompt_rules", date="2026-12-01") in text and "2026-12-01" in text
+        assert "search_flights" in text and "end_call" in text and '"no_flights"' in text  # literal in every language
+        assert instructions_language(text) == code
+        assert phrase(code, "system_prompt_filler_system") in agent_instructions(code, "2026-12-01", speaks_filler=False)
+    assert len(set(prompts.values())) == 6
+    assert agent_instructions("xx", "2026-12-01", speaks_filler=False).startswith(phrase("en", "system_prompt"))
