@@ -365,3 +365,27 @@ def test_cascade_deepgram_key_revoked_mid_call_apologises_through_cartesia_then_
     closed = result.times("closed")[0]
     assert media_gaps(result, at, closed) < 3.0  # never dead air over 3 s
     assert "hangup" in played_marks(result, closed)
+
+
+def test_cascade_llm_key_revoked_mid_call_apologises_through_cartesia_then_hangs_up(cascade_fakes):
+    deepgram, chat, cartesia = cascade_fakes
+    deepgram.transcripts.push(said("en_greeting_request"))
+    server = cascade_gateway(cascade_fakes)
+    try:
+        def revoke_after_greeting():
+            deadline = time.time() + 60
+            while not chat.replies and time.time() < deadline:
+                time.sleep(0.02)
+            chat.reject_status = 401  # the next completion (the caller's request) is refused
+        threading.Thread(target=revoke_after_greeting, daemon=True).start()
+        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=20)
+        assert server.alive()
+    finally:
+        server.stop()
+    assert chat.rejected >= 1
+    spoken = " ".join(t.strip() for t in cartesia.transcripts())
+    assert phrase("en", "vendor_unavailable").split(".")[0] in spoken, spoken
+    request_end = result.turns[0]["speech_end"]
+    first = result.first_audio_after(request_end)
+    assert first is not None and first - request_end < 3.0, (request_end, first)
+    assert "hangup" in played_marks(result, result.times("closed")[0])
