@@ -389,3 +389,32 @@ def test_cascade_llm_key_revoked_mid_call_apologises_through_cartesia_then_hangs
     first = result.first_audio_after(request_end)
     assert first is not None and first - request_end < 3.0, (request_end, first)
     assert "hangup" in played_marks(result, result.times("closed")[0])
+
+
+def test_cascade_cartesia_key_revoked_mid_call_plays_the_apology_clip_then_hangs_up(cascade_fakes):
+    from processors.vendor_apology import clip_pcm
+
+    deepgram, chat, cartesia = cascade_fakes
+    deepgram.transcripts.push(said("en_greeting_request"))
+    server = cascade_gateway(cascade_fakes)
+    revoked: list[float] = []
+    try:
+        def revoke_after_greeting():
+            deadline = time.time() + 60
+            while not chat.replies and time.time() < deadline:
+                time.sleep(0.02)
+            time.sleep(0.3)
+            revoked.append(time.time())
+            cartesia.reject_status = 401
+            cartesia.drop_connections()
+        threading.Thread(target=revoke_after_greeting, daemon=True).start()
+        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=25)
+        assert server.alive()
+    finally:
+        server.stop()
+    assert revoked and cartesia.rejected >= 1
+    closed = result.times("closed")[0]
+    assert "hangup" in played_marks(result, closed)
+    apology_s = len(clip_pcm("en")) / 2 / 8000
+    heard = [t for t in result.times("media_in") if t > revoked[0] - result.wall_t0 + 0.5]
+    assert heard and heard[-1] - heard[0] >= apology_s - 0.3, (heard[:1], heard[-1:], apology_s)
