@@ -13,6 +13,12 @@ places N simulated Twilio calls (a request, then a goodbye). It prints p50/p95 o
   first / last loud audio message the vendor received (Realtime ``input_audio_buffer.append``,
   Deepgram binary frames).
 
+The instants: the fakes stamp the vendor's first audio byte just before they write that message to
+their socket (sent, not received: the loopback hop into the gateway counts as ours), and the
+simulated caller stamps each ``media`` as its receive loop reads it. Fakes and caller share this
+process (one clock), so GIL hand-offs between the fakes' threads and the caller's loop can add a
+few ms to a figure, never remove any.
+
 Both include loopback WebSocket hops, JSON/base64, resampling (realtime 8↔24 kHz) and the
 pipeline's queues; the vendors' own latency is not in them. Target ≤ 20 ms each.
 

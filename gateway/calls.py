@@ -46,6 +46,7 @@ from pipelines.shell import BuiltCall, Resources
 from processors.call_marks import HANGUP_MARK, TRANSFER_MARK, HangupRequestFrame, TransferRequestFrame
 from dialogue.phrases import phrase
 from processors.idle_caller import IDLE_HANGUP_REASON
+from processors.vendor_apology import apology_frames
 from processors.twilio_serializer import MalformedMessage, StartMessage, parse_message
 
 if TYPE_CHECKING:
@@ -271,10 +272,15 @@ class CallSession:
         self._transfer: TransferRequestFrame | None = None
         self._transfer_timer: asyncio.Task | None = None
         self.transfer_outcome: str | None = None
+        self._vendor_failed = False
 
         @self.built.transport.event_handler("on_client_disconnected")
         async def _on_disconnected(_transport, _ws):
             await self.cancel("caller hung up (socket closed)")
+
+        @self.worker.event_handler("on_pipeline_error")
+        async def _on_error(_worker, frame):
+            await self.vendor_failed(frame)
 
         @self.worker.event_handler("on_pipeline_started")
         async def _on_started(_worker, _frame):
@@ -375,6 +381,26 @@ class CallSession:
         language = self.built.language.current
         self._log.info(f"saying goodbye: {reason}")
         await self.worker.queue_frames([TTSSpeakFrame(phrase(language, "goodbye")), HangupRequestFrame(reason=reason)])
+
+    async def vendor_failed(self, error: Any) -> None:
+        """A cascade vendor service became unusable mid-call (e.g. its key was revoked: 401 on the
+        reconnect): apologise in the call's language — through the TTS, or with the pre-rendered
+        clip when the TTS itself failed — then hang up after it. Once per call; the realtime
+        service handles its own socket (:mod:`processors.realtime_llm`)."""
+        core = self.built.core
+        processor = getattr(error, "processor", None)
+        if (processor is None or processor.is_usable or core.realtime_service_mode or self.end_reason
+                or self._hangup_timer is not None or self._vendor_failed
+                or not any(processor is p for p in (core.stt, core.llm, core.tts) if p is not None)):
+            return
+        self._vendor_failed = True
+        language = self.built.language.current
+        self._log.error(f"{processor} can no longer do its job: apologising and ending the call")
+        if processor is core.tts:
+            frames = apology_frames(language, self.built.transport.output().sample_rate or 8000)
+        else:
+            frames = [TTSSpeakFrame(phrase(language, "vendor_unavailable"))]
+        await self.worker.queue_frames([*frames, HangupRequestFrame(reason="vendor unavailable")])
 
     async def cancel(self, reason: str) -> None:
         """Stop at once (caller gone), once."""

@@ -9,10 +9,13 @@ Its core in the shell's pipeline (:mod:`pipelines.shell`)::
   audio, :mod:`processors.realtime_llm`) at ``OPENAI_REALTIME_URL?model=OPENAI_REALTIME_MODEL``,
   voice ``OPENAI_REALTIME_VOICE``; GA events.
 - **Audio**: Twilio's 8 kHz μ-law is decoded by the serializer to 8 kHz PCM (pipeline input rate
-  8000); the service resamples to the 24 kHz PCM (``audio/pcm``) the session uses, and the transport
-  resamples the 24 kHz replies to 8 kHz for μ-law. The API also accepts ``audio/pcmu``, which would
-  skip both resamplings, but Pipecat 1.14's service hard-codes 24 kHz PCM; a passthrough subclass
-  was **not built or measured** here (README: the measured overhead with resampling).
+  8000); the service resamples to the 24 kHz PCM (``audio/pcm``) the session uses, and decimates the
+  24 kHz replies to 8 kHz itself (a low-delay FIR, :class:`~processors.realtime_llm.LowDelayDecimator`:
+  the transport's own soxr VHQ resampler held a reply's first 160–200 ms), for μ-law. The API also
+  accepts ``audio/pcmu``, which would skip both conversions; measured by
+  ``bench/realtime_audio_formats.py`` at ~55 µs of CPU per 20 ms frame (~0.3 % of a core per call)
+  and **not adopted**: Pipecat 1.14's service hard-codes 24 kHz PCM in several places and the
+  pipeline's frames are PCM, so the subclass would not be small (README).
 - **Turns / VAD**: the Realtime server's VAD (``server_vad``), not Silero. Pipecat's service is
   built around it (``speech_started``/``speech_stopped`` propose turn starts/stops; the aggregator
   uses ``ExternalUserTurnStrategies``), the model's detector hears exactly the audio it answers, no
@@ -114,7 +117,8 @@ class RealtimeProfile(Profile[RealtimeSettings, RealtimeResources]):
         today = date.today().isoformat()
         played = PlayedAudioMarks(setup.call.stream_sid)
         llm = HeardTruncationRealtimeLLMService(
-            heard_ms=lambda: played.heard_ms,
+            heard_ms=lambda: played.heard_ms, output_hz=self.audio_out_hz,
+            language=lambda: setup.language.current,
             api_key=secret(settings.openai_api_key), base_url=settings.openai_realtime_url,
             settings=OpenAIRealtimeLLMService.Settings(
                 model=settings.openai_realtime_model,

@@ -15,11 +15,21 @@ batches (measured: 0 samples out for the first seven 20 ms frames, then 137 ms a
 delayed every caller frame on its way to the model by ~90 ms (``bench/cloud_overhead.py``).
 Upsampling already band-limited 8 kHz telephone audio needs no steep filter.
 
+The model's 24 kHz replies are decimated to the call's 8 kHz **here**, by :class:`LowDelayDecimator`
+(a 145-tap Kaiser-windowed-sinc FIR low-pass, -60 dB from 4 kHz, then every third sample; 1.5 ms
+group delay, nothing held back), so the output transport receives audio at its own rate and skips
+its resampler. That one is Pipecat's stream resampler at soxr ``VHQ`` (not configurable from the
+transport params) and holds the first 160–200 ms of a reply before releasing any audio (measured
+with 20–200 ms deltas; soxr ``HQ``/``MQ`` still hold 80 ms): it was most of the 55–95 ms the
+bench measured from the first audio delta to the first ``media`` to Twilio.
+
 It also survives a dropped Realtime socket (Pipecat's service would stop receiving and leave the
 caller in silence): when the connection closes while the call runs, it reconnects at once (up to
 :data:`RECONNECT_ATTEMPTS` times), replays the conversation from the context as Pipecat does for a
-new session, and asks the model to apologise briefly and carry on. If it cannot reconnect it asks
-for the call to end (a ``HangupRequestFrame``), so the caller is never left in dead air.
+new session, and asks the model to apologise briefly and carry on. If it cannot reconnect (e.g. the
+key was revoked: the session closes after an ``error`` event and the upgrade is refused with 401)
+it plays the pre-rendered apology of :mod:`processors.vendor_apology` in the call's language and
+asks for the call to end after it (a ``HangupRequestFrame``), so the caller is never left in dead air.
 """
 
 from __future__ import annotations
@@ -31,11 +41,13 @@ import asyncio
 import numpy as np
 import soxr
 from loguru import logger
-from pipecat.frames.frames import TTSStoppedFrame
+from pipecat.frames.frames import Frame, TTSAudioRawFrame, TTSStoppedFrame
+from pipecat.processors.frame_processor import FrameDirection
 from pipecat.services.openai.realtime import events
-from pipecat.services.openai.realtime.llm import OpenAIRealtimeLLMService
+from pipecat.services.openai.realtime.llm import OPENAI_SAMPLE_RATE, OpenAIRealtimeLLMService
 
 from processors.call_marks import HangupRequestFrame
+from processors.vendor_apology import apology_frames
 
 RECONNECT_ATTEMPTS = 2
 #: What the model is told after a reconnect (a system item), so the caller hears an apology.
@@ -61,6 +73,62 @@ class QuickStreamResampler:
         return self._stream.resample_chunk(samples).tobytes()
 
 
+class LowDelayDecimator:
+    """Streaming PCM16 mono decimator by an integer factor with no block buffering.
+
+    A linear-phase FIR low-pass (Kaiser-windowed sinc, ``taps`` taps, cut-off ``cutoff_hz``) keeps
+    the filter history between chunks; every ``in_hz // out_hz``-th filtered sample is kept, so each
+    chunk comes out at once (its length / factor, ±1 sample) and the only delay is the filter's
+    ``(taps - 1) / 2`` input samples (145 taps at 24 kHz: 3 ms). Defaults: 24 kHz → 8 kHz with the
+    stop band (≥ 60 dB down) from 4 kHz, the 8 kHz Nyquist frequency, and the pass band to ~3.4 kHz,
+    the telephone band.
+
+    Raises:
+        ValueError: ``in_hz`` is not a multiple of ``out_hz``.
+    """
+
+    def __init__(self, in_hz: int = 24000, out_hz: int = 8000, *, taps: int = 145, cutoff_hz: float = 3700.0,
+                 kaiser_beta: float = 5.65) -> None:
+        if in_hz % out_hz:
+            raise ValueError(f"LowDelayDecimator needs in_hz a multiple of out_hz, got {in_hz} -> {out_hz}")
+        self.in_hz, self.out_hz, self._factor = in_hz, out_hz, in_hz // out_hz
+        n = np.arange(taps) - (taps - 1) / 2
+        h = np.sinc(2 * cutoff_hz / in_hz * n) * np.kaiser(taps, kaiser_beta)
+        self._h = (h / h.sum()).astype(np.float32)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the history (start of a new stream)."""
+        self._history = np.zeros(len(self._h) - 1, dtype=np.float32)
+        self._phase = 0  # index in the next chunk of its first kept sample
+        self._odd = b""
+        self._fed = False
+
+    def process(self, pcm: bytes) -> bytes:
+        """``pcm`` (PCM16 mono at ``in_hz``) → PCM16 mono at ``out_hz`` (may be empty for tiny chunks)."""
+        pcm = self._odd + pcm
+        if len(pcm) % 2:
+            pcm, self._odd = pcm[:-1], pcm[-1:]
+        else:
+            self._odd = b""
+        x = np.frombuffer(pcm, dtype=np.int16).astype(np.float32)
+        if not len(x):
+            return b""
+        self._fed = True
+        buf = np.concatenate([self._history, x])
+        y = np.convolve(buf, self._h, mode="valid")[self._phase::self._factor]  # len(y) == len(x) before slicing
+        self._phase = (self._phase - len(x)) % self._factor
+        self._history = buf[len(x):]
+        return np.clip(np.rint(y), -32768, 32767).astype(np.int16).tobytes()
+
+    def flush(self) -> bytes:
+        """The last ``(taps - 1) / 2`` input samples still inside the filter (nothing when nothing
+        was fed since the last reset), then :meth:`reset`."""
+        tail = self.process(bytes(2 * ((len(self._h) - 1) // 2))) if self._fed else b""
+        self.reset()
+        return tail
+
+
 class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
     """``OpenAIRealtimeLLMService`` truncating interrupted replies to the heard audio.
 
@@ -69,12 +137,37 @@ class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
         **kwargs: passed to ``OpenAIRealtimeLLMService``.
     """
 
-    def __init__(self, *, heard_ms: Callable[[], int], **kwargs):
+    def __init__(self, *, heard_ms: Callable[[], int], output_hz: int = 8000,
+                 language: Callable[[], str | None] = lambda: None, **kwargs):
         super().__init__(**kwargs)
         self._heard_ms = heard_ms
+        self._language = language
         self._resampler = QuickStreamResampler()  # caller audio 8 -> 24 kHz without batching delay
+        self._decimator = LowDelayDecimator(OPENAI_SAMPLE_RATE, output_hz)  # replies 24 -> 8 kHz, no hold
         self.truncations: list[tuple[str, int]] = []
         self.reconnects = 0
+
+    async def push_frame(self, frame: Frame, direction: FrameDirection = FrameDirection.DOWNSTREAM):
+        """Replies' 24 kHz audio leaves at the call's rate (:class:`LowDelayDecimator`), the filter's
+        tail before the reply's ``TTSStoppedFrame``."""
+        if direction == FrameDirection.DOWNSTREAM:
+            if isinstance(frame, TTSAudioRawFrame) and frame.sample_rate == self._decimator.in_hz \
+                    and frame.num_channels == 1:
+                audio = self._decimator.process(frame.audio)
+                if not audio:
+                    return
+                frame = TTSAudioRawFrame(audio=audio, sample_rate=self._decimator.out_hz, num_channels=1,
+                                         context_id=frame.context_id)
+            elif isinstance(frame, TTSStoppedFrame):
+                tail = self._decimator.flush()
+                if tail:
+                    await super().push_frame(TTSAudioRawFrame(audio=tail, sample_rate=self._decimator.out_hz,
+                                                              num_channels=1, context_id=frame.context_id))
+        await super().push_frame(frame, direction)
+
+    async def _handle_interruption(self):
+        self._decimator.reset()  # the cut-off reply's tail must not play after the interruption
+        await super()._handle_interruption()
 
     async def _truncate_current_audio_response(self):
         current = self._current_audio_response
@@ -117,7 +210,14 @@ class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
                 await self._create_response_after_reconnect()
                 return
             await asyncio.sleep(0.3 * attempt)
-        logger.error(f"{self}: could not reconnect to Realtime; ending the call")
+        # The voice is the vendor: say the pre-rendered apology, then hang up after its mark.
+        language = self._language()
+        logger.error(f"{self}: could not reconnect to Realtime; apologising ({language}) and ending the call")
+        try:
+            for frame in apology_frames(language, self._decimator.out_hz):
+                await self.push_frame(frame)
+        except Exception as e:  # a missing clip must not keep the call up in silence
+            logger.error(f"{self}: no apology clip: {e}")
         await self.push_frame(HangupRequestFrame(reason="vendor unavailable"))
 
     async def _wait_session_ready(self, timeout: float = 3.0) -> None:

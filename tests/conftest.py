@@ -70,9 +70,13 @@ def _attr(module: str, name: str):
     return getattr(mod, name, None) if mod is not None else None
 
 
+#: Bearer key of the session gateway's call records (``GET /calls/{call_sid}``, with transcripts).
+E2E_API_KEY = "e2e-records-key"
+
+
 @pytest.fixture(scope="session")
 def gateway():
-    server = GatewayServer()
+    server = GatewayServer(env={"GATEWAY_API_KEYS": E2E_API_KEY, "STORE_TRANSCRIPTS": "true"})
     yield server
     server.stop()
 

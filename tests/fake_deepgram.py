@@ -70,6 +70,17 @@ class FakeDeepgram(ThreadedServer):
                 await ws.close(1011, "NET-0000 internal error")
         self.run(drop())
 
+    def revoke_key(self) -> None:
+        """The key stops working mid-call: open sockets close (1008, ``INVALID_AUTH``) and every later
+        upgrade is refused with 401 and Deepgram's error body
+        (https://developers.deepgram.com/docs/recovering-from-connection-errors-and-timeouts-when-live-streaming-audio)."""
+        self.reject_status = 401
+
+        async def revoke():
+            for ws in list(self._sockets):
+                await ws.close(1008, "INVALID_AUTH")
+        self.run(revoke())
+
     def _process_request(self, connection: ServerConnection, request) -> Response | None:
         url = urlparse(request.path)
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}

@@ -12,7 +12,8 @@ the next reply, so a test knows exactly what the "model" will do.
 - otherwise the first rule whose regular expression matches the last user message (case-folded)
   → its :class:`Say` or :class:`Call`; no match → "Sorry, could you say that again?".
 
-The reply language is read from the system instructions ("Answer in Spanish") so tests can see a
+The reply language is read from the system instructions (their ``system_prompt_language`` line, or
+"Answer in Spanish") so tests can see a
 language switch reach the model: the reply then starts with ``[es]``.
 """
 
@@ -44,7 +45,15 @@ class Call:
 
 
 def instructions_language(instructions: str | None) -> str | None:
-    """The language the instructions ask for ("... in Spanish ..." → ``es``), or ``None``."""
+    """The language the instructions ask for, or ``None``: the gateway's prompt line
+    ``system_prompt_language`` of any catalog (as the real model would read it), else an English
+    "answer in Spanish" → ``es``."""
+    from dialogue.phrases import phrase
+    from flights.languages import SUPPORTED_LANGUAGES
+
+    for code in SUPPORTED_LANGUAGES:
+        if phrase(code, "system_prompt_language") in (instructions or ""):
+            return code
     found = re.findall(r"\b(?:answer|speak|reply|respond)\s+(?:only\s+)?in\s+(\w+)", instructions or "", re.I)
     codes = [LANGUAGE_NAMES[w.lower()] for w in found if w.lower() in LANGUAGE_NAMES]
     return codes[-1] if codes else None

@@ -28,7 +28,8 @@ Pipecat 1.14's ``OpenAIRealtimeLLMService`` sends and parses (``pipecat/services
   ``conversation.item.truncated``; ``response.cancel`` stops the audio.
 
 Faults: ``reject_status``; ``first_byte_delay_secs`` (before each reply's first audio delta);
-:meth:`drop_connections` (close the socket abruptly with code 1011).
+:meth:`drop_connections` (close the socket abruptly with code 1011); :meth:`revoke_key` (an
+``invalid_api_key`` error event, close, then 401 on reconnect).
 """
 
 from __future__ import annotations
@@ -295,6 +296,22 @@ class FakeRealtime(ThreadedServer):
                 await s.cancel_response()
                 await s.ws.close(1011, "server error")
         self.run(drop())
+
+    def revoke_key(self) -> None:
+        """The key stops working mid-call: every open session gets the API's ``error`` server event
+        (``invalid_request_error`` / ``invalid_api_key``,
+        https://platform.openai.com/docs/api-reference/realtime-server-events/error) and is closed
+        (1008, policy violation); every later upgrade is refused with 401."""
+        self.reject_status = 401
+
+        async def revoke():
+            for s in list(self._sessions):
+                await s.cancel_response()
+                await s.send({"type": "error", "event_id": _id("event"), "error": {
+                    "type": "invalid_request_error", "code": "invalid_api_key",
+                    "message": "Incorrect API key provided.", "param": None, "event_id": None}})
+                await s.ws.close(1008, "invalid_api_key")
+        self.run(revoke())
 
     def _process_request(self, connection: ServerConnection, request) -> Response | None:
         query = parse_qs(urlparse(request.path).query)

@@ -18,12 +18,14 @@ import time
 import httpx
 import pytest
 
+from dialogue.phrases import phrase
 from gateway.caller import SimulatedCaller, Turn, fixture_texts
 from tests.conftest import GatewayServer, fixture
 
 pytestmark = pytest.mark.e2e
 
 TEXTS = fixture_texts()
+SPANISH_LINE = phrase("es", "system_prompt_language")  # the prompt is in the caller's language
 
 
 def said(name: str, language: str = "en") -> tuple[str, str]:
@@ -114,7 +116,7 @@ def test_realtime_call_search_barge_in_spanish_and_goodbye(realtime_fake):
     assert heard and abs(cut["audio_end_ms"] - heard[-1]) <= 300, (cut, heard[-5:])
 
     # Spanish: the session instructions were updated; a later reply is in Spanish.
-    assert any("Answer in Spanish" in (u.get("instructions") or "") for u in fake.session_updates[1:])
+    assert any(SPANISH_LINE in (u.get("instructions") or "") for u in fake.session_updates[1:])
     assert any(t.startswith("[es]") for t in spoken), spoken
 
     # Goodbye → end_call → hang-up after the goodbye played.
@@ -194,7 +196,7 @@ def test_cascade_call_search_barge_in_spanish_and_goodbye(cascade_fakes):
     # Spanish: Cartesia asked for es with the Spanish voice; the LLM's instruction switched.
     requests = [r.message for r in cartesia.requests if r.message.get("transcript")]
     assert any(r["language"] == "es" and r["voice"]["id"] == "voice-es" for r in requests)
-    assert any("Answer in Spanish" in r.message["messages"][0]["content"] for r in chat.requests)
+    assert any(SPANISH_LINE in r.message["messages"][0]["content"] for r in chat.requests)
 
     # Goodbye → end_call → the call ends after the goodbye was played.
     assert [getattr(d, "name", "") for d in chat.replies if d is not None][-1] == "end_call"
@@ -242,6 +244,41 @@ def test_realtime_socket_drop_reconnects_apologises_and_the_call_goes_on(realtim
     drop_at = dropped[0] - result.wall_t0
     next_audio = result.first_audio_after(drop_at)
     assert next_audio is not None and next_audio - drop_at < 3.0, (drop_at, next_audio)
+
+
+def test_realtime_key_revoked_mid_call_apologises_then_hangs_up(realtime_fake):
+    from processors.vendor_apology import clip_pcm
+
+    fake = realtime_fake
+    fake.transcripts.push(said("en_greeting_request"))
+    server = realtime_gateway(fake)
+    revoked: list[float] = []
+    try:
+        def revoke_during_greeting():
+            deadline = time.time() + 60
+            while not fake.replies and time.time() < deadline:
+                time.sleep(0.02)
+            time.sleep(0.5)
+            revoked.append(time.time())
+            fake.revoke_key()
+        threading.Thread(target=revoke_during_greeting, daemon=True).start()
+        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=20)
+        assert server.alive()
+        health = httpx.get(f"{server.base}/health")
+    finally:
+        server.stop()
+    assert revoked and fake.rejected >= 1  # the reconnect was refused with 401
+    at = revoked[0] - result.wall_t0
+    first = result.first_audio_after(at + 0.3)  # past what was already queued for the greeting
+    assert first is not None and first - at < 3.0, (at, first)
+    # the apology clip is what the caller then hears, in full, before the gateway hangs up
+    apology_s = len(clip_pcm("en")) / 2 / 8000
+    heard = [t for t in result.times("media_in") if t >= first]
+    assert heard and heard[-1] - first >= apology_s - 0.3, (first, heard[-1], apology_s)
+    assert media_gaps(result, first, heard[-1]) < 0.5
+    # the gateway hung up on the hang-up mark, i.e. after Twilio played the apology
+    assert "hangup" in played_marks(result, result.times("closed")[0])
+    assert health.status_code == 200
 
 
 def test_realtime_rejected_key_is_named_by_health(realtime_fake):
@@ -301,3 +338,83 @@ def test_cascade_deepgram_drop_reconnects_and_the_next_turn_is_heard(cascade_fak
         server.stop()
     assert dropped and deepgram.connections >= 3  # start-up check, the call, the reconnect
     assert any("145 dollars" in t for t in cartesia.transcripts())
+
+
+def test_cascade_deepgram_key_revoked_mid_call_apologises_through_cartesia_then_hangs_up(cascade_fakes):
+    deepgram, chat, cartesia = cascade_fakes
+    deepgram.transcripts.push(said("en_greeting_request"))
+    server = cascade_gateway(cascade_fakes)
+    revoked: list[float] = []
+    try:
+        def revoke_during_greeting():
+            deadline = time.time() + 60
+            while not chat.replies and time.time() < deadline:
+                time.sleep(0.02)
+            time.sleep(0.3)
+            revoked.append(time.time())
+            deepgram.revoke_key()
+        threading.Thread(target=revoke_during_greeting, daemon=True).start()
+        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=20)
+        assert server.alive()
+    finally:
+        server.stop()
+    assert revoked and deepgram.rejected >= 1
+    spoken = " ".join(t.strip() for t in cartesia.transcripts())
+    assert phrase("en", "vendor_unavailable").split(".")[0] in spoken, spoken  # Cartesia gets it by sentence
+    at = revoked[0] - result.wall_t0
+    closed = result.times("closed")[0]
+    assert media_gaps(result, at, closed) < 3.0  # never dead air over 3 s
+    assert "hangup" in played_marks(result, closed)
+
+
+def test_cascade_llm_key_revoked_mid_call_apologises_through_cartesia_then_hangs_up(cascade_fakes):
+    deepgram, chat, cartesia = cascade_fakes
+    deepgram.transcripts.push(said("en_greeting_request"))
+    server = cascade_gateway(cascade_fakes)
+    try:
+        def revoke_after_greeting():
+            deadline = time.time() + 60
+            while not chat.replies and time.time() < deadline:
+                time.sleep(0.02)
+            chat.reject_status = 401  # the next completion (the caller's request) is refused
+        threading.Thread(target=revoke_after_greeting, daemon=True).start()
+        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=20)
+        assert server.alive()
+    finally:
+        server.stop()
+    assert chat.rejected >= 1
+    spoken = " ".join(t.strip() for t in cartesia.transcripts())
+    assert phrase("en", "vendor_unavailable").split(".")[0] in spoken, spoken
+    request_end = result.turns[0]["speech_end"]
+    first = result.first_audio_after(request_end)
+    assert first is not None and first - request_end < 3.0, (request_end, first)
+    assert "hangup" in played_marks(result, result.times("closed")[0])
+
+
+def test_cascade_cartesia_key_revoked_mid_call_plays_the_apology_clip_then_hangs_up(cascade_fakes):
+    from processors.vendor_apology import clip_pcm
+
+    deepgram, chat, cartesia = cascade_fakes
+    deepgram.transcripts.push(said("en_greeting_request"))
+    server = cascade_gateway(cascade_fakes)
+    revoked: list[float] = []
+    try:
+        def revoke_after_greeting():
+            deadline = time.time() + 60
+            while not chat.replies and time.time() < deadline:
+                time.sleep(0.02)
+            time.sleep(0.3)
+            revoked.append(time.time())
+            cartesia.reject_status = 401
+            cartesia.drop_connections()
+        threading.Thread(target=revoke_after_greeting, daemon=True).start()
+        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=25)
+        assert server.alive()
+    finally:
+        server.stop()
+    assert revoked and cartesia.rejected >= 1
+    closed = result.times("closed")[0]
+    assert "hangup" in played_marks(result, closed)
+    apology_s = len(clip_pcm("en")) / 2 / 8000
+    heard = [t for t in result.times("media_in") if t > revoked[0] - result.wall_t0 + 0.5]
+    assert heard and heard[-1] - heard[0] >= apology_s - 0.3, (heard[:1], heard[-1:], apology_s)

@@ -11,8 +11,10 @@ import time
 import httpx
 import pytest
 
-from gateway.caller import SimulatedCaller, Turn, format_transcript, transcribe_bot
+from dialogue.policy import FlightDialogue
+from gateway.caller import SimulatedCaller, Turn, fixture_texts, format_transcript, transcribe_bot
 from testkit.server import fixture
+from tests.conftest import E2E_API_KEY
 
 pytestmark = pytest.mark.e2e
 
@@ -44,13 +46,43 @@ def test_full_call_speaks_a_flight_and_goodbye_ends_the_call(gateway, listener):
     assert not result.times("clear")
 
 
+def call_record(gateway, call_sid: str, wait_s: float = 5.0) -> dict:
+    """``GET /calls/{call_sid}`` once the gateway has written the ended call's record (it does so
+    just after the stream closes; 404 until then)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        r = httpx.get(f"{gateway.base}/calls/{call_sid}", headers={"Authorization": f"Bearer {E2E_API_KEY}"})
+        if r.status_code != 404 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9']+", text.lower()))
+
+
 def test_missing_date_is_asked_for(gateway, listener):
     result = call(gateway, listener, Turn(fixture("en_route_only")), Turn(fixture("en_date_only")))
     first_reply = " ".join(u.text for u in result.bot if u.start > result.turns[0]["speech_end"]
                            and u.start < result.turns[1]["sent_at"]).lower()
-    assert re.search(r"\b(when|date|day|leave)\b", first_reply), first_reply  # "What day would you like to leave?"
+    heard = [t["text"] for t in call_record(gateway, result.call_sid)["transcript"] if t["role"] == "caller"]
+    # The whole utterance reached the brain as one turn ("I want to fly from New York to London.").
+    spoken = words(fixture_texts()["en_route_only"])
+    assert len(spoken & words(heard[0])) >= 0.6 * len(spoken), heard
+    # What the caller heard is the dialogue's answer to what the gateway heard. Whisper sometimes
+    # mishears a word of this robotic voice ("for me, York" for "from New York", ~5 % of segment
+    # offsets): recognition is measured in bench/recognition.py, not asserted here.
+    dialogue = FlightDialogue("en")
+    dialogue.greeting()
+    answer = dialogue.handle_user(heard[0]).say
+    assert len(words(answer) & words(first_reply)) >= 0.6 * len(words(answer)), (answer, first_reply)
     assert "london" in bot_text(result)
-    assert TIME_SPOKEN.search(bot_text(result))
+    if dialogue.slots.origin and dialogue.slots.destination:  # the route was heard: only the date is asked
+        assert re.search(r"\b(when|date|day|leave)\b", first_reply), first_reply  # "What day would you like to leave?"
+        # ... and the date answer gets flights read out
+        assert TIME_SPOKEN.search(bot_text(result)), bot_text(result)
 
 
 def test_pause_mid_request_is_one_turn_answered_once(gateway, listener):
