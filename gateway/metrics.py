@@ -6,7 +6,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 # One registry per process, defined low so the call pipeline's metrics (turn stages, languages) live
 # beside these without processors importing gateway.
-from processors.metrics import LANGUAGE_METRICS, REGISTRY, TURN_STAGE_SECONDS  # noqa: F401 (re-exported)
+from processors.metrics import REGISTRY  # noqa: F401 (re-exported: GET /metrics serves it)
 
 CALLS = Counter("gateway_calls_total", "Calls started", ["profile", "direction"], registry=REGISTRY)
 CALLS_REFUSED = Counter("gateway_calls_refused_total", "Calls refused", ["reason"], registry=REGISTRY)
