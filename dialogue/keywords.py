@@ -8,6 +8,8 @@ lower-cased transcript whose punctuation has been removed (apostrophes kept; see
   repeat), ``yes``, ``no``, ``new_search``, ``start_over``;
 * words that carry nothing: ``greeting``, ``hesitation``, ``ack``, and the request ``filler``
   stripped around place names;
+* ``backchannel``: what a listener says while the bot talks to show they follow ("mm-hmm",
+  "ajá", "d'accord", "genau", "certo", "sim"…); a turn of only these does not stop the bot;
 * place markers ``from``, ``to``, ``return``, and ``stop`` (words that end a place name, with
   ``weekdays``, ``months``, ``numbers``, ``cabin_words`` and, when a date was found, ``date_words``);
 * ``past_words`` (date phrases always in the past when the date parser finds nothing);
@@ -59,6 +61,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "good evening|greetings|howdy|yes hello"
         ),
         "hesitation": "um|uh|uhm|umm|er|erm|ah|hmm|mm|mhm|uh huh|eh",
+        # what a listener says to show they follow, while the bot talks (a backchannel)
+        "backchannel": "mm hmm|mm-hmm|mhm|mm|hmm|uh huh|uh-huh|okay|ok|yeah|yes|yep|yup|right|sure|alright|all right|i see|got it|go on|great|cool",
         "ack": "okay|ok|so|well|alright|all right|right|yeah|yes|thanks|thank you|great|cool|fine|sure|oh",
         # request filler stripped around place names
         "filler": (
@@ -129,6 +133,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "start_over": "empezar de nuevo|volver a empezar|desde el principio|empecemos de nuevo",
         "greeting": "hola|buenas|buenos días|buenos dias|buenas tardes|buenas noches|qué tal|que tal|oiga|diga|hola buenas",
         "hesitation": "eh|em|mm|mmm|hmm|este|pues|bueno|ah",
+        # what a listener says to show they follow, while the bot talks (a backchannel)
+        "backchannel": "ajá|aja|a-ha|mm-hmm|sí|si|vale|claro|ya|mhm|mm|ok|okay|de acuerdo|bueno|vale vale|sí sí|si si|entiendo|perfecto",
         "ack": "vale|bueno|bien|muy bien|gracias|muchas gracias|perfecto|genial|claro|sí|si|de acuerdo|ok|okay|pues",
         "filler": (
             "yo|me|mi|nos|quiero|quisiera|querría|queria|necesito|necesitamos|quería|queremos|busco|buscar|"
@@ -180,6 +186,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "start_over": "recommencer|on recommence|depuis le début|tout recommencer",
         "greeting": "bonjour|bonsoir|salut|allô|allo|bonjour madame|bonjour monsieur",
         "hesitation": "euh|heu|hum|bah|ben|mmh|hmm",
+        # what a listener says to show they follow, while the bot talks (a backchannel)
+        "backchannel": "d'accord|oui|ouais|mhm|mm|ok|okay|ah oui|je vois|bien sûr|bien sur|voilà|voila|entendu|très bien|tres bien",
         "ack": "d'accord|bon|bien|très bien|tres bien|merci|merci beaucoup|parfait|super|ok|okay|oui|alors|ah",
         "filler": (
             "je|j'ai|nous|moi|mon|ma|voudrais|voudrions|veux|aimerais|besoin|cherche|chercher|réserver|reserver|"
@@ -230,6 +238,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "start_over": "von vorne|neu anfangen|noch mal von vorne|von anfang an",
         "greeting": "hallo|guten tag|guten morgen|guten abend|grüß gott|gruss gott|servus|moin|hallo guten tag",
         "hesitation": "äh|ähm|ehm|hm|hmm|mh|öh",
+        # what a listener says to show they follow, while the bot talks (a backchannel)
+        "backchannel": "genau|ja|mhm|mm|okay|ok|achso|ach so|alles klar|gut|stimmt|aha|verstehe|ja ja|richtig",
         "ack": "okay|ok|gut|also|ja|danke|danke schön|vielen dank|super|prima|alles klar|schön|na",
         "filler": (
             "ich|wir|mir|uns|möchte|mochte|möchten|will|wollen|würde|wurde|gern|gerne|brauche|brauchen|suche|"
@@ -280,6 +290,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "start_over": "ricominciare|ricominciamo|da capo|dall'inizio",
         "greeting": "buongiorno|buonasera|ciao|salve|pronto|buondì",
         "hesitation": "ehm|eh|mmm|mm|hmm|beh|allora",
+        # what a listener says to show they follow, while the bot talks (a backchannel)
+        "backchannel": "certo|sì|si|ok|okay|va bene|mhm|mm|esatto|giusto|ho capito|capito|perfetto|ah sì|ah si|d'accordo",
         "ack": "va bene|bene|ok|okay|grazie|grazie mille|perfetto|ottimo|sì|si|allora|d'accordo|certo",
         "filler": (
             "io|noi|mi|ci|vorrei|vorremmo|voglio|ho bisogno|cerco|cercare|prenotare|un|una|uno|il|lo|la|i|gli|le|"
@@ -330,6 +342,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "start_over": "começar de novo|comecar de novo|recomeçar|recomecar|do início|do inicio",
         "greeting": "olá|ola|oi|bom dia|boa tarde|boa noite|alô|alo|estou",
         "hesitation": "hum|hmm|ah|é|eh|ahn|pois|bem",
+        # what a listener says to show they follow, while the bot talks (a backchannel)
+        "backchannel": "sim|certo|tá|ta|ok|okay|pois|pois é|pois e|entendi|mhm|mm|claro|hum|está bem|esta bem|sei",
         "ack": "está bem|esta bem|tá|ta|ok|okay|bem|obrigado|obrigada|muito obrigado|perfeito|ótimo|otimo|sim|pois|então|entao|certo",
         "filler": (
             "eu|nós|nos|me|meu|minha|quero|queria|queríamos|gostaria|preciso|precisamos|procuro|procurar|"

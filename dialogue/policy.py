@@ -131,6 +131,16 @@ class FlightDialogue:
         """What to say for "repeat that" (the last question or the last results)."""
         return self._last_answer
 
+    def caller_heard(self, heard: str) -> None:
+        """The caller cut the last answer off after hearing only ``heard`` of it (whole sentences).
+
+        What the dialogue remembers of it ("repeat that", the offers read out) becomes what was
+        heard; ``""`` (nothing of it was heard) keeps the answer before it.
+        """
+        heard = (heard or "").strip()
+        if heard:
+            self._last_answer = heard
+
     def searching_text(self) -> str | None:
         """The filler for the search about to run ("Let me check flights from A to B.")."""
         if self.slots.origin is None or self.slots.destination is None:

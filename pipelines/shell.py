@@ -11,13 +11,16 @@
 - the ``LLMContext`` with the ``search_flights`` and ``end_call`` tools, registered on the profile's
   LLM the same way for every brain, and its user/assistant aggregators;
 - the :class:`~processors.flight_tool.FlightToolProcessor` (speaks the profile's filler);
-- :class:`~processors.call_marks.CallMarksProcessor` (Twilio marks; hang-up after the goodbye);
+- :class:`~processors.call_marks.CallMarksProcessor` (Twilio marks per sentence and reply; hang-up
+  after the goodbye) and :mod:`processors.resume` (a backchannel or a noise that cut the bot off
+  resumes it from the first unheard sentence; a real interruption leaves the brain and the context
+  with only what was played);
 - the :class:`~processors.turn_timing.TurnTimingObserver` and the ``PipelineWorker``;
 
 and slots the profile's :class:`~pipelines.contract.ProfileCore` (STT, brain/LLM, TTS) in::
 
-    transport.input() → stt → language switch → DTMF → user aggregator → llm → flight tool
-        → tts → marks → transport.output() → assistant aggregator
+    transport.input() → stt → language switch → resume gate → DTMF → user aggregator → llm
+        → flight tool → speech tap → tts → marks → transport.output() → assistant aggregator
 
 Process-wide resources (:class:`Resources`) are loaded once by :func:`load_resources`: the profile's
 own (``Profile.load``) and the flight search every profile shares.
@@ -25,6 +28,7 @@ own (``Profile.load``) and the flight search every profile shares.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
@@ -46,10 +50,12 @@ from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPI
 import flights
 from flights.chain import ProviderChain, build_chain
 from flights.timetable import TimetableProvider
+from dialogue.understanding import is_backchannel
 from pipelines.contract import CallInfo, CallSetup, Profile, ProfileCore, ProfileResources
 from processors.call_language import CallLanguage
 from processors.call_marks import CallMarksProcessor
 from processors.call_tools import CallTools
+from processors.resume import HeardSpeech, Interruption, ResumeGate, SpeechTap, keep_only_heard
 from processors.dtmf_commands import DTMFCommandsProcessor
 from processors.flight_tool import SEARCH_FLIGHTS, FlightToolProcessor
 from processors.language_switch import LanguageSwitchProcessor, parse_number_languages, starting_language
@@ -124,6 +130,9 @@ class BuiltCall:
         pipeline: the call's processors, in order (``pipeline.processors``).
         core: the profile's processors.
         greeting: frames to queue once the worker runs (the bot speaks first).
+        heard: what the caller heard of the bot (sentence marks), for resuming after a false
+            interruption (``heard.false_interruptions`` / ``heard.real_interruptions``).
+        resume_gate: the processor that resumes after a backchannel or a no-word segment.
     """
 
     worker: PipelineWorker
@@ -141,6 +150,8 @@ class BuiltCall:
     pipeline: Pipeline
     core: ProfileCore
     greeting: list[Frame]
+    heard: HeardSpeech | None = None
+    resume_gate: ResumeGate | None = None
 
 
 def load_flight_search(settings: CallShellSettings) -> ProviderChain:
@@ -228,19 +239,39 @@ def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources
     call_tools.register(core.llm)
     context = LLMContext(messages=list(core.messages),
                          tools=ToolsSchema(standard_tools=[SEARCH_FLIGHTS, *call_tools.schemas]))
+    user_params = core.user_params
+    if core.tts is not None:
+        # A word-less turn that cut the bot off resumes it (processors.resume), so Pipecat's
+        # "ask the caller to repeat" recovery would answer it a second time.
+        user_params = dataclasses.replace(user_params, empty_user_turn=None)
     user_aggregator, assistant_aggregator = LLMContextAggregatorPair(
-        context, user_params=core.user_params, realtime_service_mode=core.realtime_service_mode or None,
+        context, user_params=user_params, realtime_service_mode=core.realtime_service_mode or None,
     )
-    marks = CallMarksProcessor(call.stream_sid)
+    heard = HeardSpeech()
+    marks = CallMarksProcessor(call.stream_sid, heard=heard)
+    serializer.on_mark = heard.mark_played
+    resume_gate = ResumeGate(heard, is_backchannel=lambda text: is_backchannel(text, language.current))
+
+    async def on_real_interruption(snap: Interruption) -> None:
+        # What the caller heard is what the bot said: the context and the brain keep only that.
+        messages = context.get_messages()
+        if keep_only_heard(messages, snap.heard):
+            context.set_messages(messages)
+        caller_heard = getattr(core.llm, "caller_heard", None)
+        if callable(caller_heard):
+            caller_heard(snap.heard)
+
+    heard.on_real_interruption = on_real_interruption
     processors = [
         transport.input(),
         *([core.stt] if core.stt is not None else []),
         language_switch,
+        resume_gate,
         DTMFCommandsProcessor(),
         user_aggregator,
         core.llm,
         flight_tool,
-        *([core.tts] if core.tts is not None else []),
+        *([SpeechTap(heard), core.tts] if core.tts is not None else []),
         marks,
         transport.output(),
         assistant_aggregator,
@@ -265,4 +296,5 @@ def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources
         language_switch=language_switch, flight_tool=flight_tool, call_tools=call_tools,
         context=context, user_aggregator=user_aggregator, assistant_aggregator=assistant_aggregator,
         timing=timing, pipeline=pipeline, core=core, greeting=list(core.greeting),
+        heard=heard, resume_gate=resume_gate,
     )

@@ -22,6 +22,16 @@ latency budget has passed since its speech ended: the ``ttfs_p99_latency`` every
 announces in its ``STTMetadataFrame`` (or ``max_stt_wait_secs``). Only standard Pipecat frames are
 used, so this works the same with Whisper, Deepgram or any other ``STTService``.
 
+**Short whole answers.** Smart Turn v3 often rates a short turn without a verb "incomplete" ("Thanks,
+bye.", "Yes.", "Chicago.", "Tuesday."), and the stock strategy then waits for Smart Turn's own
+silence timeout (3 s) — the 3.1–3.5 s answers to closings and corrections. With ``is_complete``
+(e.g. :func:`dialogue.understanding.is_short_complete`), a turn whose transcript is such a whole
+answer ends as soon as the caller has stopped and the transcript is in, whatever Smart Turn said.
+
+**No words.** A ``NoWordsFrame`` (the STT found no speech in a segment) or a ``UserBackchannelFrame``
+(a backchannel taken out of the turn, :mod:`processors.resume`) closes its pending segment at once,
+so a cough does not hold a turn open for the whole STT budget.
+
 The bot never interrupts itself as long as turns *start* on VAD only (``VADUserTurnStartStrategy``):
 a transcript that still arrives after its turn ended cannot open a new turn.
 """
@@ -34,10 +44,12 @@ from collections import deque
 from collections.abc import Callable
 
 from loguru import logger
-from pipecat.frames.frames import Frame, TranscriptionFrame, VADUserStoppedSpeakingFrame
+from pipecat.frames.frames import Frame, TranscriptionFrame, UserBackchannelFrame, VADUserStoppedSpeakingFrame
 from pipecat.turns.user_stop.turn_analyzer_user_turn_stop_strategy import (
     TurnAnalyzerUserTurnStopStrategy,
 )
+
+from processors.resume import NoWordsFrame
 
 
 class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
@@ -48,12 +60,17 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
         hold_secs: extra silence (s) required before ending a non-substantive turn.
         max_stt_wait_secs: how long after a segment's speech ended (s) it may still get its
             transcript; ``None`` takes the STT's announced ``ttfs_p99_latency``.
+        is_complete: ``(turn_text) -> bool``; True for a short turn that is a whole answer by itself
+            (ends the turn even when Smart Turn says "incomplete"). ``None``: Smart Turn decides.
         **kwargs: passed to :class:`TurnAnalyzerUserTurnStopStrategy` (``turn_analyzer``…).
     """
 
     def __init__(self, *, is_substantive: Callable[[str], bool], hold_secs: float = 0.9,
-                 max_stt_wait_secs: float | None = None, **kwargs):
+                 max_stt_wait_secs: float | None = None, is_complete: Callable[[str], bool] | None = None,
+                 **kwargs):
         super().__init__(**kwargs)
+        self._is_complete = is_complete
+        self.short_completions = 0
         self._max_stt_wait = max_stt_wait_secs
         # wall-clock deadlines (time.time(), like VAD frame timestamps) of the pending segments, oldest first
         self._pending: deque[float] = deque()
@@ -83,10 +100,14 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
         """Track pending segments, then do the Smart Turn bookkeeping."""
         if isinstance(frame, VADUserStoppedSpeakingFrame):
             self._pending.append(frame.timestamp - frame.stop_secs + self._stt_wait_secs())
-        elif isinstance(frame, TranscriptionFrame):
+        elif isinstance(frame, (TranscriptionFrame, NoWordsFrame, UserBackchannelFrame)):
             self._prune()
             if self._pending:
                 self._pending.popleft()
+            if not isinstance(frame, TranscriptionFrame):
+                result = await super().process_frame(frame)
+                await self._maybe_trigger_user_turn_stopped()
+                return result
         return await super().process_frame(frame)
 
     def _waiting_for_stt(self) -> bool:
@@ -113,6 +134,11 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
     async def _maybe_trigger_user_turn_stopped(self):
         if self._waiting_for_stt():
             return  # a segment of this turn is still being transcribed
+        if (not self._turn_complete and self._vad_stopped and not self._vad_user_speaking
+                and self._is_complete is not None and self._turn_text and self._is_complete(self._turn_text)):
+            self._turn_complete = True  # a whole short answer: Smart Turn's "incomplete" is not waited out
+            self.short_completions += 1
+            logger.debug(f"{self}: short complete turn, not waiting for Smart Turn's timeout")
         await super()._maybe_trigger_user_turn_stopped()
 
     async def _reset(self):
@@ -134,12 +160,15 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
     async def _handle_transcription(self, frame: TranscriptionFrame):
         self._turn_text = f"{self._turn_text} {frame.text}".strip()
         await super()._handle_transcription(frame)
+        if not self._turn_complete:
+            await self._maybe_trigger_user_turn_stopped()
 
     async def trigger_user_turn_stopped(self, **kwargs):
         """End the turn now, or after the hold when the turn so far is not substantive."""
         if self._waiting_for_stt():
             return  # re-checked when the pending transcript arrives or its deadline passes
-        if self._hold_done or self._hold_secs <= 0 or self._is_substantive(self._turn_text):
+        if (self._hold_done or self._hold_secs <= 0 or self._is_substantive(self._turn_text)
+                or (self._is_complete is not None and self._is_complete(self._turn_text))):
             self._hold_done = False
             await super().trigger_user_turn_stopped(**kwargs)
             return

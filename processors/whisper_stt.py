@@ -24,6 +24,8 @@ from pipecat.services.whisper.stt import WhisperSTTService
 from pipecat.transcriptions.language import Language
 from pipecat.utils.time import time_now_iso8601
 
+from processors.resume import NoWordsFrame
+
 
 #: Segments shorter than this (s of audio) do not decide their own language unless confident.
 SHORT_SEGMENT_SECS = 1.5
@@ -114,7 +116,7 @@ class SharedWhisperSTTService(WhisperSTTService):
         return code, prob, "detected"
 
     async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame, None]:
-        """Transcribe one segment; yields a ``TranscriptionFrame`` (or nothing for non-speech)."""
+        """Transcribe one segment; yields a ``TranscriptionFrame``, or a ``NoWordsFrame`` for non-speech."""
         if not self._model:
             yield ErrorFrame("Whisper model not available")
             return
@@ -155,6 +157,7 @@ class SharedWhisperSTTService(WhisperSTTService):
         await self.stop_processing_metrics()
         if not text:
             logger.debug(f"{self}: no speech in segment (no_speech_prob {no_speech:.2f})")
+            yield NoWordsFrame()  # "no words", not "words still coming" (processors.resume)
             return
         logger.debug(f"{self}: transcribed {len(text)} chars, {lang} p={prob:.2f} in {self.last_latency_secs:.2f}s")
         language = None
