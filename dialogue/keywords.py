@@ -134,7 +134,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "greeting": "hola|buenas|buenos días|buenos dias|buenas tardes|buenas noches|qué tal|que tal|oiga|diga|hola buenas",
         "hesitation": "eh|em|mm|mmm|hmm|este|pues|bueno|ah",
         # what a listener says to show they follow, while the bot talks (a backchannel)
-        "backchannel": "ajá|aja|a-ha|mm-hmm|sí|si|vale|claro|ya|mhm|mm|ok|okay|de acuerdo|bueno|vale vale|sí sí|si si|entiendo|perfecto",
+        "backchannel": "ajá|aja|a-ha|ah ha|aha|mm-hmm|sí|si|vale|claro|ya|mhm|mm|ok|okay|de acuerdo|bueno|vale vale|sí sí|si si|entiendo|perfecto",
         "ack": "vale|bueno|bien|muy bien|gracias|muchas gracias|perfecto|genial|claro|sí|si|de acuerdo|ok|okay|pues",
         "filler": (
             "yo|me|mi|nos|quiero|quisiera|querría|queria|necesito|necesitamos|quería|queremos|busco|buscar|"

@@ -1,0 +1,233 @@
+"""False interruptions (issue 13, items 1, 2 and 7) with scripted frames through Pipecat's run_test.
+
+The pipeline is the call's own chain around where the TTS would be: resume gate → speech tap →
+marks → a stand-in for Twilio that echoes the marks it "played" through the real serializer. The
+TTS's part is played by the frames it would push: each sentence's ``TTSTextFrame`` after its audio.
+"""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+from pipecat.audio.turn.base_turn_analyzer import BaseTurnAnalyzer, BaseTurnParams, EndOfTurnState
+from pipecat.frames.frames import (
+    Frame,
+    InterruptionFrame,
+    LLMTextFrame,
+    OutputTransportMessageFrame,
+    TranscriptionFrame,
+    TTSSpeakFrame,
+    TTSTextFrame,
+    UserBackchannelFrame,
+    UserStoppedSpeakingFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
+)
+from pipecat.pipeline.pipeline import Pipeline
+from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.processors.aggregators.llm_response_universal import (
+    LLMContextAggregatorPair,
+    LLMUserAggregatorParams,
+)
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.serializers.twilio import TwilioFrameSerializer
+from pipecat.tests.utils import SleepFrame, run_test
+from pipecat.turns.user_start import VADUserTurnStartStrategy
+from pipecat.turns.user_turn_strategies import UserTurnStrategies
+from pipecat.utils.time import time_now_iso8601
+
+from dialogue.policy import FlightDialogue
+from dialogue.understanding import is_backchannel, is_short_complete
+from processors.call_marks import CallMarksProcessor
+from processors.resume import HeardSpeech, NoWordsFrame, ResumeGate, SpeechTap, keep_only_heard
+from processors.turn_hold import HoldShortTurnStopStrategy
+from processors.twilio_serializer import GatewayTwilioSerializer
+
+STREAM = "MZ" + "a" * 32
+ANSWER = ["I found three flights.", "The first is JetBlue at 8 a.m.", "The second is United at 9 a.m.",
+          "Would you like another flight?"]
+
+
+class TwilioPlayback(FrameProcessor):
+    """Stands in for Twilio: echoes, through the real serializer, the marks named in ``play``."""
+
+    def __init__(self, serializer: GatewayTwilioSerializer, play: set[str]):
+        super().__init__()
+        self._serializer = serializer
+        self._play = play
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection):
+        await super().process_frame(frame, direction)
+        await self.push_frame(frame, direction)
+        if isinstance(frame, OutputTransportMessageFrame) and frame.message.get("event") == "mark":
+            name = frame.message["mark"]["name"]
+            if name in self._play:
+                await self._serializer.deserialize(json.dumps(
+                    {"event": "mark", "streamSid": STREAM, "mark": {"name": name}}))
+
+
+async def chain(play: set[str]):
+    heard = HeardSpeech()
+    serializer = GatewayTwilioSerializer(STREAM, "CA" + "b" * 32,
+                                         params=TwilioFrameSerializer.InputParams(auto_hang_up=False))
+    await serializer.setup(SimpleNamespace(audio_in_sample_rate=16000, audio_out_sample_rate=8000))
+    serializer.on_mark = heard.mark_played
+    gate = ResumeGate(heard, is_backchannel=lambda t: is_backchannel(t, "en"))
+    procs = [gate, SpeechTap(heard), CallMarksProcessor(STREAM, heard=heard), TwilioPlayback(serializer, play)]
+    return heard, gate, Pipeline(procs)
+
+
+def reply_then_barge_in(*after: Frame) -> list[Frame]:
+    """The brain's answer word by word, the TTS's sentences 1–2 sent, then a barge-in."""
+    words = " ".join(ANSWER).split(" ")
+    return [
+        *[LLMTextFrame(w + " ") for w in words],
+        TTSTextFrame(ANSWER[0], aggregated_by="sentence"),
+        TTSTextFrame(ANSWER[1], aggregated_by="sentence"),
+        SleepFrame(0.3),  # let the data frames (and the echo of s-1) through before the system frame
+        InterruptionFrame(),
+        SleepFrame(0.1),
+        *after,
+    ]
+
+
+def transcript(text: str) -> TranscriptionFrame:
+    return TranscriptionFrame(text, "caller", time_now_iso8601(), finalized=True)
+
+
+def spoken(down: list[Frame]) -> list[str]:
+    return [f.text for f in down if isinstance(f, TTSSpeakFrame)]
+
+
+async def test_a_backchannel_resumes_from_the_first_sentence_not_heard_in_full():
+    # Twilio played sentence 1 in full; sentence 2 was cut off by the clear.
+    heard, gate, pipe = await chain(play={"s-1"})
+    down, _ = await run_test(pipe, frames_to_send=reply_then_barge_in(transcript("Mm-hmm.")))
+    assert spoken(down) == [" ".join(ANSWER[1:])]  # from sentence 2, once, no preamble
+    assert not [f for f in down if isinstance(f, TranscriptionFrame)]  # the brain never sees it
+    assert [f.text for f in down if isinstance(f, UserBackchannelFrame)] == ["Mm-hmm."]
+    assert gate.resumes == 1 and heard.false_interruptions == 1 and heard.real_interruptions == 0
+
+
+async def test_no_words_resumes_and_marks_echoed_by_the_clear_do_not_count_as_heard():
+    # Twilio echoes every pending mark at once after a clear: s-2 arrives after the interruption.
+    heard, gate, pipe = await chain(play={"s-1"})
+    down, _ = await run_test(pipe, frames_to_send=reply_then_barge_in(NoWordsFrame()))
+    assert spoken(down) == [" ".join(ANSWER[1:])]
+    heard.mark_played("s-2")  # the clear's late echo of the cut-off sentence
+    assert heard.heard_text == ""  # a fresh stretch: nothing of the old one counts
+
+
+async def test_other_languages_backchannels_resume_too():
+    for language, text in [("es", "Ajá, sí."), ("fr", "D'accord."), ("de", "Genau."), ("it", "Certo."),
+                           ("pt", "Sim, sim.")]:
+        assert is_backchannel(text, language), (language, text)
+    for language, text in [("en", "Wait, no, Tuesday."), ("es", "No, el martes."), ("en", ""),
+                           ("de", "Nein, Dienstag."), ("en", "Stop.")]:
+        assert not is_backchannel(text, language), (language, text)
+
+
+async def test_a_real_interruption_stands_and_only_the_heard_part_is_remembered():
+    heard, gate, pipe = await chain(play={"s-1"})
+    seen = []
+
+    async def on_real(snap):
+        seen.append(snap)
+
+    heard.on_real_interruption = on_real
+    down, _ = await run_test(pipe, frames_to_send=reply_then_barge_in(transcript("Wait, no, Tuesday.")))
+    assert spoken(down) == []  # no resume
+    assert [f.text for f in down if isinstance(f, TranscriptionFrame)] == ["Wait, no, Tuesday."]
+    assert len(seen) == 1 and seen[0].heard == ANSWER[0]
+    assert seen[0].unheard == " ".join(ANSWER[1:])
+    assert heard.real_interruptions == 1 and gate.resumes == 0
+
+
+async def test_a_turn_after_the_bot_finished_is_not_an_interruption():
+    heard, gate, pipe = await chain(play={"s-1", "s-2", "s-3", "s-4"})
+    words = " ".join(ANSWER).split(" ")
+    frames = [*[LLMTextFrame(w + " ") for w in words],
+              *[TTSTextFrame(s, aggregated_by="sentence") for s in ANSWER],
+              SleepFrame(0.3), InterruptionFrame(), SleepFrame(0.1), transcript("Okay.")]
+    down, _ = await run_test(pipe, frames_to_send=frames)
+    assert spoken(down) == []
+    assert [f.text for f in down if isinstance(f, TranscriptionFrame)] == ["Okay."]  # the brain answers it
+
+
+def test_the_context_keeps_only_what_was_played():
+    messages = [{"role": "user", "content": "Boston to Chicago Friday"},
+                {"role": "assistant", "content": " ".join(ANSWER)}]
+    assert keep_only_heard(messages, ANSWER[0])
+    assert messages[-1]["content"] == ANSWER[0]
+    assert not keep_only_heard([{"role": "user", "content": "hi"}], "x")
+
+
+def test_the_rule_brain_repeats_what_the_caller_heard():
+    dialogue = FlightDialogue(language="en")
+    dialogue.greeting()
+    result = {"status": "ok", "speech": " ".join(ANSWER[:3]), "live": True}
+    dialogue.handle_tool_result(result)
+    dialogue.caller_heard(ANSWER[0])
+    assert dialogue.handle_user("Can you repeat that?").say == ANSWER[0]
+    dialogue.caller_heard("")  # heard nothing of a later answer: the earlier one stays
+    assert dialogue.last_answer() == ANSWER[0]
+
+
+# ---- item 7: short whole answers do not wait for Smart Turn's timeout ----------------------------
+
+
+class IncompleteAtEveryStop(BaseTurnAnalyzer):
+    """Rates every stop incomplete and never times out (Smart Turn on "Thanks, bye.", at worst)."""
+
+    @property
+    def speech_triggered(self) -> bool:
+        return False
+
+    @property
+    def params(self) -> BaseTurnParams:
+        return BaseTurnParams()
+
+    def append_audio(self, buffer: bytes, is_speech: bool) -> EndOfTurnState:
+        return EndOfTurnState.INCOMPLETE
+
+    async def analyze_end_of_turn(self):
+        return EndOfTurnState.INCOMPLETE, None
+
+    def clear(self):
+        pass
+
+
+async def turn_ends(text: str, *, hold_secs: float = 30.0) -> bool:
+    strategy = HoldShortTurnStopStrategy(
+        turn_analyzer=IncompleteAtEveryStop(), is_substantive=lambda t: False, hold_secs=hold_secs,
+        is_complete=lambda t: is_short_complete(t, "en"), max_stt_wait_secs=5.0)
+    user, _ = LLMContextAggregatorPair(LLMContext(messages=[]), user_params=LLMUserAggregatorParams(
+        user_turn_strategies=UserTurnStrategies(start=[VADUserTurnStartStrategy()], stop=[strategy]),
+        user_turn_stop_timeout=30.0))
+    down, _ = await run_test(user, frames_to_send=[
+        VADUserStartedSpeakingFrame(start_secs=0.15), SleepFrame(0.2), VADUserStoppedSpeakingFrame(stop_secs=0.2),
+        transcript(text), SleepFrame(0.3)])
+    return any(isinstance(f, UserStoppedSpeakingFrame) for f in down)
+
+
+async def test_short_whole_answers_end_the_turn_though_smart_turn_says_incomplete():
+    # The hold (30 s here) and Smart Turn's timeout (never) would otherwise keep each turn open.
+    for text in ["Thanks, bye.", "Yes.", "No.", "Chicago.", "Tuesday.", "Can you repeat that?"]:
+        assert await turn_ends(text), text
+
+
+async def test_greetings_and_half_requests_still_wait():
+    for text in ["Hi there.", "I need a flight from Boston to"]:
+        assert not await turn_ends(text), text
+
+
+async def test_a_no_words_segment_closes_its_pending_segment_at_once():
+    strategy = HoldShortTurnStopStrategy(turn_analyzer=IncompleteAtEveryStop(), is_substantive=lambda t: True,
+                                         max_stt_wait_secs=30.0)
+    user, _ = LLMContextAggregatorPair(LLMContext(messages=[]), user_params=LLMUserAggregatorParams(
+        user_turn_strategies=UserTurnStrategies(start=[VADUserTurnStartStrategy()], stop=[strategy])))
+    await run_test(user, frames_to_send=[
+        VADUserStartedSpeakingFrame(start_secs=0.15), SleepFrame(0.1), VADUserStoppedSpeakingFrame(stop_secs=0.2),
+        SleepFrame(0.05), NoWordsFrame(), SleepFrame(0.05)])
+    assert strategy.pending_segments == 0
