@@ -6,7 +6,7 @@ first segment transcribed and finalized before they resume; Smart Turn v3 rates 
 so the stock strategy ends the turn, the bot answers the greeting, and the rest of the request then
 interrupts the bot (DESIGN.md: 7 of 15 stock calls). :class:`HoldShortTurnStopStrategy` keeps Smart
 Turn's verdict but, when everything transcribed so far in the turn is *not substantive* (a greeting,
-a filler, an acknowledgement — decided by a pluggable predicate), waits ``hold_secs`` more before
+a filler, an acknowledgement — decided by a pluggable predicate), waits until ``hold_secs`` after the end of speech before
 ending the turn. Any speech in that window (VAD start) cancels the hold and the turn goes on, so
 "Hi there. … I need a flight …" is one turn, answered once. Substantive turns end exactly as before:
 no added latency where it matters.
@@ -57,7 +57,8 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
 
     Args:
         is_substantive: ``(turn_text) -> bool``; False for text that is only a greeting/filler.
-        hold_secs: extra silence (s) required before ending a non-substantive turn.
+        hold_secs: silence (s) after the caller's speech ended required before ending a
+            non-substantive turn (counted from the end of speech, not from the verdict).
         max_stt_wait_secs: how long after a segment's speech ended (s) it may still get its
             transcript; ``None`` takes the STT's announced ``ttfs_p99_latency``.
         is_complete: ``(turn_text) -> bool``; True for a short turn that is a whole answer by itself
@@ -71,6 +72,7 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
         super().__init__(**kwargs)
         self._is_complete = is_complete
         self.short_completions = 0
+        self._speech_end = 0.0  # time.time() the caller last stopped speaking (VAD stop - stop_secs)
         self._max_stt_wait = max_stt_wait_secs
         # wall-clock deadlines (time.time(), like VAD frame timestamps) of the pending segments, oldest first
         self._pending: deque[float] = deque()
@@ -99,6 +101,7 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
     async def process_frame(self, frame: Frame):
         """Track pending segments, then do the Smart Turn bookkeeping."""
         if isinstance(frame, VADUserStoppedSpeakingFrame):
+            self._speech_end = frame.timestamp - frame.stop_secs
             self._pending.append(frame.timestamp - frame.stop_secs + self._stt_wait_secs())
         elif isinstance(frame, (TranscriptionFrame, NoWordsFrame, UserBackchannelFrame)):
             self._prune()
@@ -175,12 +178,16 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
         if self._hold_task:
             return
         self.holds += 1
-        logger.debug(f"{self}: holding a non-substantive turn for {self._hold_secs:.2f}s")
-        self._hold_task = self.task_manager.create_task(self._hold(kwargs), f"{self}::hold")
+        # The hold counts from the end of the caller's speech, not from Smart Turn's verdict and
+        # the transcript (which come 0.5 s or more later): the silence it asks for is the same,
+        # the answer to a lone "Hello?" is not delayed by the STT's latency on top of it.
+        delay = max(0.0, self._speech_end + self._hold_secs - time.time()) if self._speech_end else self._hold_secs
+        logger.debug(f"{self}: holding a non-substantive turn for {delay:.2f}s")
+        self._hold_task = self.task_manager.create_task(self._hold(kwargs, delay), f"{self}::hold")
 
-    async def _hold(self, kwargs):
+    async def _hold(self, kwargs, delay: float):
         try:
-            await asyncio.sleep(self._hold_secs)
+            await asyncio.sleep(delay)
         except asyncio.CancelledError:
             return
         self._hold_task = None

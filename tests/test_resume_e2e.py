@@ -1,0 +1,70 @@
+"""End to end (issue 13, item 1): a backchannel or a cough over the flight list costs the caller
+nothing; "wait, no, Tuesday" stops the bot and is answered. Real gateway, simulated Twilio caller,
+what the caller heard transcribed with Whisper. The gap at the resume is measured in
+``bench/resume_gap.py``, not asserted here."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import date
+
+import pytest
+
+from gateway.caller import SimulatedCaller, Turn, format_transcript, transcribe_bot
+from tests.conftest import fixture
+
+pytestmark = pytest.mark.e2e
+
+#: into the flight list: counted from the start of the list (the utterance after the filler)
+BARGE_MS = 5200
+
+
+def over_the_list(gateway, listener, stem: str):
+    turns = [Turn(fixture("en_greeting_request")), Turn(fixture(stem), barge_in_ms=BARGE_MS, barge_in_after=1)]
+    result = asyncio.run(SimulatedCaller(gateway.ws_url, turns, hangup_after_s=25, quiet_ms=1500).run())
+    transcribe_bot(result, listener, ["en"])
+    print(format_transcript(result))
+    return result
+
+
+def answer_text(result) -> str:
+    """Everything the bot said after the request, as heard (lower case)."""
+    return " ".join(u.text for u in result.bot if u.start > result.turns[0]["speech_end"]).lower()
+
+
+def assert_whole_answer_once(result) -> None:
+    said = answer_text(result)
+    assert said.count("i found") == 1, said  # no restart from the top
+    for ordinal in ("second", "third"):
+        assert said.count(f"the {ordinal}") == 1, (ordinal, said)  # each sentence, once
+    assert re.search(r"anything else|another flight", said), said  # to the end
+    assert "let me check" in said and said.count("let me check") == 1, said  # no second preamble
+
+
+def test_a_backchannel_over_the_list_resumes_it(gateway, listener):
+    result = over_the_list(gateway, listener, "en_backchannel_okay")
+    barge = result.turns[1]
+    clears = [t for t in result.times("clear") if t >= barge["speech_start"]]
+    assert clears, "the backchannel did not cut the bot off: nothing to resume was tested"
+    assert any(u.start > clears[0] for u in result.bot), "the bot never went on"
+    assert_whole_answer_once(result)
+
+
+def test_a_cough_over_the_list_costs_nothing(gateway, listener):
+    # Silero may not even rate a cough as speech (then no clear is sent); either way the caller
+    # hears the whole answer, once.
+    result = over_the_list(gateway, listener, "en_cough")
+    assert_whole_answer_once(result)
+
+
+def test_wait_no_tuesday_stops_the_list_and_searches_tuesday(gateway, listener):
+    before = gateway.log()
+    result = over_the_list(gateway, listener, "en_wait_no_tuesday")
+    barge = result.turns[1]
+    assert [t for t in result.times("clear") if t >= barge["speech_start"]], "no clear on a real barge-in"
+    new_log = gateway.log()[len(before):]
+    searched = [date.fromisoformat(d) for d in re.findall(r"search_flights \w+->\w+ on (\d{4}-\d{2}-\d{2})", new_log)]
+    assert len(searched) == 2, searched
+    assert searched[1].weekday() == 1 and searched[1] != searched[0], searched  # Tuesday, the new date
+    assert "false interruption" not in new_log
