@@ -37,6 +37,7 @@ from loguru import logger
 from pipecat.frames.frames import (
     DataFrame,
     Frame,
+    LLMFullResponseStartFrame,
     LLMTextFrame,
     TranscriptionFrame,
     TTSSpeakFrame,
@@ -121,6 +122,13 @@ class HeardSpeech:
             self._reset()  # the caller heard the last stretch out: this starts a new one
         self._queued += text
 
+    def new_response(self) -> None:
+        """The brain starts a new answer: a verdict not given by now is moot, and if the wire holds
+        nothing unheard, whatever the TTS never sent of the old stretch is dropped from it."""
+        self.interrupted = None
+        if len(self._sent) == len(self._heard):
+            self._reset()
+
     def next_mark(self, sentence: str) -> str:
         """Name of the mark to queue behind ``sentence``'s audio (and remember it as sent)."""
         self._n += 1
@@ -163,7 +171,8 @@ class SpeechTap(FrameProcessor):
     """Just before the TTS: records what the bot is going to say into :class:`HeardSpeech`.
 
     ``LLMTextFrame`` chunks are recorded as they are (they carry their spaces), ``TTSSpeakFrame``
-    texts as whole utterances. Every frame passes on unchanged.
+    texts as whole utterances; ``LLMFullResponseStartFrame`` is :meth:`HeardSpeech.new_response`.
+    Every frame passes on unchanged.
     """
 
     def __init__(self, heard: HeardSpeech, **kwargs):
@@ -174,7 +183,9 @@ class SpeechTap(FrameProcessor):
         """Record text on its way to the TTS, then push every frame on."""
         await super().process_frame(frame, direction)
         if direction == FrameDirection.DOWNSTREAM:
-            if isinstance(frame, TTSSpeakFrame):
+            if isinstance(frame, LLMFullResponseStartFrame):
+                self._heard.new_response()
+            elif isinstance(frame, TTSSpeakFrame):
                 self._heard.queue(f" {frame.text} ")
             elif isinstance(frame, LLMTextFrame):
                 self._heard.queue(frame.text)
@@ -218,7 +229,7 @@ class ResumeGate(FrameProcessor):
 
     async def _real(self, transcript: str) -> None:
         snap = self._heard.take()
-        if snap is None:
+        if snap is None or time.monotonic() - snap.at > self._max_verdict:
             return
         self._heard.real_interruptions += 1
         if self._heard.on_real_interruption is not None:

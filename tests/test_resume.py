@@ -231,3 +231,15 @@ async def test_a_no_words_segment_closes_its_pending_segment_at_once():
         VADUserStartedSpeakingFrame(start_secs=0.15), SleepFrame(0.1), VADUserStoppedSpeakingFrame(stop_secs=0.2),
         SleepFrame(0.05), NoWordsFrame(), SleepFrame(0.05)])
     assert strategy.pending_segments == 0
+
+
+def test_a_new_answer_starts_a_new_stretch_once_the_wire_is_quiet():
+    heard = HeardSpeech()
+    heard.queue(" First answer. Never sent. ")
+    heard.mark_played(heard.next_mark("First answer."))
+    heard.new_response()  # the brain answers again; "Never sent." can no longer be resumed
+    heard.queue("Second answer. ")
+    heard.queue("Its second sentence.")
+    heard.next_mark("Second answer.")
+    snap = heard.interrupt()
+    assert snap is not None and snap.heard == "" and snap.unheard == "Second answer. Its second sentence."
