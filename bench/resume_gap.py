@@ -11,7 +11,8 @@ prints, from the caller's side of the wire:
 
 It also prints the hold-then-clear alternative's cost, from the same calls: holding the ``clear``
 until the words are known would leave the bot talking over a real barge-in from onset until the
-transcript (onset → the gateway's verdict, taken from its log).
+verdict, estimated as (caller's sound) + VAD stop (0.2 s) + the Whisper latency the gateway logged
+for that segment.
 
 Usage: ``python bench/resume_gap.py [--rounds 2]``.
 """
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -30,8 +33,9 @@ from bench.turn_latency import line  # noqa: E402
 from gateway.caller import SimulatedCaller, Turn  # noqa: E402
 from tests.conftest import GatewayServer, fixture  # noqa: E402
 
-#: ms after the filler starts: inside the flight list (filler ~2.5 s, search, then the list)
-BARGE_MS = 6500
+#: ms after the flight list starts (the utterance after the filler): inside its second sentence
+BARGE_MS = 5200
+VAD_STOP_SECS = 0.2
 CASES = ["en_backchannel", "en_backchannel_okay", "en_cough", "es_cough", "en_wait_no_tuesday"]
 
 
@@ -47,27 +51,38 @@ def resume_figures(result, barge: dict) -> dict:
     }
 
 
-async def one(url: str, stem: str) -> dict:
-    turns = [Turn(fixture("en_greeting_request")), Turn(fixture(stem), barge_in_ms=BARGE_MS)]
-    result = await SimulatedCaller(url, turns, hangup_after_s=20, quiet_ms=1500).run()
-    return resume_figures(result, result.turns[1])
+async def one(server: GatewayServer, stem: str) -> dict:
+    before = len(server.log())
+    turns = [Turn(fixture("en_greeting_request")), Turn(fixture(stem), barge_in_ms=BARGE_MS, barge_in_after=1)]
+    result = await SimulatedCaller(server.ws_url, turns, hangup_after_s=20, quiet_ms=1500).run()
+    figures = resume_figures(result, result.turns[1])
+    latencies = re.findall(r"transcribed \d+ chars.* in ([\d.]+)s|no speech in segment", server.log()[before:])
+    barge = result.turns[1]
+    stt = [float(x) for x in latencies if x]
+    figures["hold_then_clear"] = (barge["speech_end"] - barge["speech_start"] + VAD_STOP_SECS + stt[-1]
+                                  if len(stt) >= 2 else None)
+    return figures
 
 
 async def main(rounds: int) -> None:
-    server = GatewayServer(env={"LOG_LEVEL": "INFO"})
+    load_at_start = os.getloadavg()[0]
+    server = GatewayServer(env={"LOG_LEVEL": "DEBUG"})
     figures: dict[str, list[dict]] = {c: [] for c in CASES}
     try:
         for _ in range(rounds):
             for stem in CASES:
-                figures[stem].append(await one(server.ws_url, stem))
+                figures[stem].append(await one(server, stem))
         log = server.log()
     finally:
         server.stop()
-    print(f"\nfalse interruptions — {rounds} round(s), local profile, 2-core CPU shared")
+    load = os.getloadavg()
+    print(f"\nfalse interruptions — {rounds} round(s), local profile, 2-core CPU shared; load average "
+          f"{load_at_start:.1f} at the start, {load[0]:.1f} (1 min) at the end")
     for stem, rows in figures.items():
         print(stem)
         for key, label in (("clear", "onset -> clear"), ("gap", "clear -> resumed audio (gap)"),
-                           ("end_to_resume", "end of caller sound -> resumed/next audio")):
+                           ("end_to_resume", "end of caller sound -> resumed/next audio"),
+                           ("hold_then_clear", "hold-then-clear: onset -> clear (estimate)")):
             print("  " + line(label, [r[key] * 1000 for r in rows if r[key] is not None]))
     print(f"resumes logged: {log.count('false interruption (')}; "
           f"real interruptions answered: {log.count('search_flights')}")
