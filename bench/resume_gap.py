@@ -55,6 +55,9 @@ async def one(server: GatewayServer, stem: str) -> dict:
     before = len(server.log())
     turns = [Turn(fixture("en_greeting_request")), Turn(fixture(stem), barge_in_ms=BARGE_MS, barge_in_after=1)]
     result = await SimulatedCaller(server.ws_url, turns, hangup_after_s=20, quiet_ms=1500).run()
+    if len(result.turns) < 2:  # the bot never reached the list: nothing to barge into
+        print(f"{stem}: the bot did not reach the flight list in time; no barge-in")
+        return {"clear": None, "gap": None, "end_to_resume": None, "hold_then_clear": None}
     figures = resume_figures(result, result.turns[1])
     latencies = re.findall(r"transcribed \d+ chars.* in ([\d.]+)s|no speech in segment", server.log()[before:])
     barge = result.turns[1]

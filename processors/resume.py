@@ -29,6 +29,7 @@ what the bot was going to say), :class:`ResumeGate` (after the STT: the verdict,
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from loguru import logger
 from pipecat.frames.frames import (
     DataFrame,
     Frame,
+    InterruptionFrame,
     LLMFullResponseStartFrame,
     LLMTextFrame,
     TranscriptionFrame,
@@ -69,6 +71,9 @@ class Interruption:
     heard: str
     unheard: str
     at: float
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9¿¡\"'(])")
 
 
 def _words(text: str) -> list[str]:
@@ -202,8 +207,8 @@ class ResumeGate(FrameProcessor):
             caller has been waiting in silence too long, the brain answers instead.
 
     A backchannel transcript becomes a ``UserBackchannelFrame`` (the user aggregator reports it
-    with ``on_user_backchannel`` and keeps it out of the context); the resume is a ``TTSSpeakFrame``
-    of :attr:`Interruption.unheard`, pushed downstream (it reaches the TTS through the aggregator
+    with ``on_user_backchannel`` and keeps it out of the context); the resume is one ``TTSSpeakFrame``
+    per sentence of :attr:`Interruption.unheard`, pushed downstream (it reaches the TTS through the aggregator
     and the brain, which pass it on).
     """
 
@@ -225,7 +230,11 @@ class ResumeGate(FrameProcessor):
         self.resumes += 1
         self._heard.false_interruptions += 1
         logger.info(f"{self}: false interruption ({why}): resuming with {len(snap.unheard.split())} words")
-        await self.push_frame(TTSSpeakFrame(snap.unheard))
+        # One TTSSpeakFrame per sentence: the TTS synthesizes a TTSSpeakFrame whole, and the first
+        # sentence should play while the rest is synthesized (and each gets its own mark).
+        for sentence in _SENTENCE_END.split(snap.unheard):
+            if sentence.strip():
+                await self.push_frame(TTSSpeakFrame(sentence.strip()))
 
     async def _real(self, transcript: str) -> None:
         snap = self._heard.take()
@@ -253,6 +262,10 @@ class ResumeGate(FrameProcessor):
                     await self._resume("backchannel")
                     return
                 await self._real(frame.text)
+        if isinstance(frame, InterruptionFrame) and direction == FrameDirection.DOWNSTREAM:
+            # Snapshot here too, not only at the output: what was heard depends only on the echoes
+            # received so far, and the verdict (the next transcript) must find it in place.
+            self._heard.interrupt()
         await self.push_frame(frame, direction)
 
 

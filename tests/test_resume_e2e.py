@@ -25,6 +25,7 @@ def over_the_list(gateway, listener, stem: str):
     result = asyncio.run(SimulatedCaller(gateway.ws_url, turns, hangup_after_s=25, quiet_ms=1500).run())
     transcribe_bot(result, listener, ["en"])
     print(format_transcript(result))
+    assert len(result.turns) == 2, "the bot never read the flight list, so nothing was spoken over it"
     return result
 
 
