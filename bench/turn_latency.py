@@ -12,6 +12,12 @@ and prints p50/p95 of
 
 Usage: ``python bench/turn_latency.py [--calls 4] [--concurrency 1]``. With ``--concurrency 4`` the
 calls run at the same time (models are shared; figures then include CPU contention on 2 cores).
+
+``--dead-providers``: the live flight providers fail instead (fake Amadeus hangs, fake SerpApi
+answers 500; per-provider timeout 4 s, deadline 6 s) and each call is one full request; printed:
+end of caller speech → the filler ("Let me check…") and → the answer (live fares unavailable, then
+timetable flights), against the 6 s deadline. ``tests/test_flight_fallback_e2e.py`` checks what
+the caller hears in that case; this prints how soon.
 """
 
 from __future__ import annotations
@@ -27,7 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gateway.caller import SimulatedCaller, Turn  # noqa: E402
-from tests.conftest import GatewayServer, fixture  # noqa: E402
+from testkit.fake_vendors import FakeAmadeus, FakeSerpApi, VendorLoop, dead_providers_env  # noqa: E402
+from testkit.server import GatewayServer, fixture  # noqa: E402
 
 #: (fixture, turn type); the bot's answers: where from and to? → where to? → what day? → flights,
 #: anything else? → where from and to? → what day? → flights (barged in) → … → goodbye.
@@ -118,9 +125,51 @@ async def main(calls: int, concurrency: int) -> None:
         print("  " + line(k, stages.get(k, [])))
 
 
+DEADLINE_SECS = 6.0
+
+
+def dead_providers(calls: int) -> None:
+    """``--dead-providers``: request → filler and request → answer when every live provider fails."""
+    vendors = VendorLoop()
+    amadeus = vendors.run(FakeAmadeus().start())
+    serp = vendors.run(FakeSerpApi().start())
+    amadeus.delay = float("inf")
+    serp.fail_next(500, times=10**6)
+    server = GatewayServer(env={"LOG_LEVEL": "INFO", **dead_providers_env(
+        amadeus, serp, provider_timeout_secs=4, deadline_secs=DEADLINE_SECS)})
+    fillers, answers, unanswered = [], [], 0
+    try:
+        for _ in range(calls):
+            result = asyncio.run(SimulatedCaller(server.ws_url, [Turn(fixture("en_greeting_request"))],
+                                                 hangup_after_s=20).run())
+            end = result.turns[0]["speech_end"]
+            after = [u for u in result.bot if u.start > end]  # filler, then (after a pause) the answer
+            if len(after) < 2:
+                unanswered += 1
+                continue
+            fillers.append((after[0].start - end) * 1000)
+            answers.append((after[1].start - end) * 1000)
+    finally:
+        server.stop()
+        vendors.run(amadeus.close())
+        vendors.run(serp.close())
+        vendors.stop()
+    print(f"\nall live providers failing — {calls} calls, deadline {DEADLINE_SECS:.0f} s, 2-core CPU")
+    print(f"{'calls without filler + answer':<44} {unanswered}/{calls}")
+    print(line("end of caller speech -> filler", fillers))
+    print(line("end of caller speech -> answer", answers))
+    within = sum(a <= DEADLINE_SECS * 1000 for a in answers)
+    print(f"{'answers within the deadline':<44} {within}/{len(answers)}")
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--calls", type=int, default=4)
     ap.add_argument("--concurrency", type=int, default=1)
+    ap.add_argument("--dead-providers", action="store_true",
+                    help="every live flight provider fails: time to the filler and to the timetable answer")
     a = ap.parse_args()
-    asyncio.run(main(a.calls, a.concurrency))
+    if a.dead_providers:
+        dead_providers(a.calls)
+    else:
+        asyncio.run(main(a.calls, a.concurrency))

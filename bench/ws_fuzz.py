@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from tests.conftest import GatewayServer  # noqa: E402
+from testkit.server import GatewayServer  # noqa: E402
 
 SILENCE = base64.b64encode(b"\xff" * 160).decode()
 EVENTS = ["connected", "start", "media", "mark", "dtmf", "stop"]

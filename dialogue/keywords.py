@@ -4,7 +4,8 @@
 lower-cased transcript whose punctuation has been removed (apostrophes kept; see
 :func:`dialogue.understanding.normalize`). Longer alternatives are tried first. Keys:
 
-* whole-turn intents: ``goodbye``, ``repeat``, ``repeat_alone`` (a turn of only these asks for a
+* whole-turn intents: ``goodbye``, ``transfer`` (asks for a person), ``repeat``, ``repeat_alone``
+  (a turn of only these asks for a
   repeat), ``yes``, ``no``, ``new_search``, ``start_over``;
 * words that carry nothing: ``greeting``, ``hesitation``, ``ack``, and the request ``filler``
   stripped around place names;
@@ -55,6 +56,13 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "now|also|how about|what about a flight|next search"
         ),
         "start_over": "start over|start again|begin again|restart|from scratch",
+        # asks for a human (transfer_call)
+        "transfer": (
+            "talk to a person|speak to a person|talk to someone|speak to someone|a real person|"
+            "a human|talk to a human|speak to a human|an agent|talk to an agent|speak to an agent|"
+            "a live agent|an operator|the operator|a representative|customer service|"
+            "talk to a person please|transfer me|put me through"
+        ),
         # words that carry nothing: greetings, hesitations, acknowledgements
         "greeting": (
             "hi|hello|hey|hiya|hi there|hello there|hey there|good morning|good afternoon|"
@@ -131,6 +139,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "no": "no|no gracias|para nada|ninguno|tampoco|incorrecto",
         "new_search": "otro|otro vuelo|otra búsqueda|otra busqueda|nueva búsqueda|nueva busqueda|ahora|también|tambien|y qué tal|y que tal",
         "start_over": "empezar de nuevo|volver a empezar|desde el principio|empecemos de nuevo",
+        "transfer": "hablar con una persona|hablar con alguien|una persona real|un agente|hablar con un agente|un operador|una operadora|un humano|atención al cliente|atencion al cliente|pásame con|pasame con|páseme con|paseme con",
         "greeting": "hola|buenas|buenos días|buenos dias|buenas tardes|buenas noches|qué tal|que tal|oiga|diga|hola buenas",
         "hesitation": "eh|em|mm|mmm|hmm|este|pues|bueno|ah",
         # what a listener says to show they follow, while the bot talks (a backchannel)
@@ -184,6 +193,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "no": "non|non merci|pas du tout|aucun|ni l'un ni l'autre",
         "new_search": "un autre|un autre vol|une autre|nouvelle recherche|maintenant|aussi|et pour",
         "start_over": "recommencer|on recommence|depuis le début|tout recommencer",
+        "transfer": "parler à une personne|parler a une personne|parler à quelqu'un|parler a quelqu'un|une vraie personne|un agent|parler à un agent|parler a un agent|un conseiller|une conseillère|un opérateur|un operateur|un humain|service client",
         "greeting": "bonjour|bonsoir|salut|allô|allo|bonjour madame|bonjour monsieur",
         "hesitation": "euh|heu|hum|bah|ben|mmh|hmm",
         # what a listener says to show they follow, while the bot talks (a backchannel)
@@ -236,6 +246,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "no": "nein|nee|nö|keine|auf keinen fall|falsch|weder noch",
         "new_search": "noch einen|noch einen flug|einen anderen|neue suche|jetzt|auch|und wie wäre es",
         "start_over": "von vorne|neu anfangen|noch mal von vorne|von anfang an",
+        "transfer": "mit einer person sprechen|mit einem menschen sprechen|mit jemandem sprechen|einen menschen sprechen|einen mitarbeiter|eine mitarbeiterin|mit einem mitarbeiter|einen agenten|einen berater|kundendienst|kundenservice|verbinden sie mich",
         "greeting": "hallo|guten tag|guten morgen|guten abend|grüß gott|gruss gott|servus|moin|hallo guten tag",
         "hesitation": "äh|ähm|ehm|hm|hmm|mh|öh",
         # what a listener says to show they follow, while the bot talks (a backchannel)
@@ -288,6 +299,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "no": "no|no grazie|per niente|nessuno|né l'uno né l'altro",
         "new_search": "un altro|un altro volo|un'altra|nuova ricerca|adesso|ora|anche|e invece",
         "start_over": "ricominciare|ricominciamo|da capo|dall'inizio",
+        "transfer": "parlare con una persona|parlare con qualcuno|una persona vera|un operatore|un'operatrice|un operatrice|parlare con un operatore|un agente|un essere umano|servizio clienti|mi passi",
         "greeting": "buongiorno|buonasera|ciao|salve|pronto|buondì",
         "hesitation": "ehm|eh|mmm|mm|hmm|beh|allora",
         # what a listener says to show they follow, while the bot talks (a backchannel)
@@ -340,6 +352,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "no": "não|nao|de jeito nenhum|nenhum|nem um nem outro",
         "new_search": "outro|outro voo|outra pesquisa|nova pesquisa|agora|também|tambem|e que tal",
         "start_over": "começar de novo|comecar de novo|recomeçar|recomecar|do início|do inicio",
+        "transfer": "falar com uma pessoa|falar com alguém|falar com alguem|uma pessoa real|um agente|falar com um agente|um operador|uma operadora|um humano|atendimento ao cliente|um atendente|uma atendente",
         "greeting": "olá|ola|oi|bom dia|boa tarde|boa noite|alô|alo|estou",
         "hesitation": "hum|hmm|ah|é|eh|ahn|pois|bem",
         # what a listener says to show they follow, while the bot talks (a backchannel)

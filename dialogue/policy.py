@@ -80,6 +80,8 @@ class BrainTurn:
     """Arguments for ``search_flights`` (the tool schema exactly), or None."""
     end_call: bool = False
     """True once the goodbye is in ``say``: hang up after speaking it."""
+    transfer: bool = False
+    """The caller asked for a person: call ``transfer_call`` (with :meth:`FlightDialogue.handover`)."""
 
 
 @dataclass
@@ -140,6 +142,28 @@ class FlightDialogue:
         heard = (heard or "").strip()
         if heard:
             self._last_answer = heard
+
+    def open_question(self) -> str:
+        """The question the caller is expected to answer now, in the current language (for an idle
+        re-prompt): the pending slot question, "anything else?" after results, or the retry offer."""
+        return self._question_text()
+
+    def handover(self) -> dict[str, str]:
+        """What the caller gave so far, spoken in the current language, for a person taking over:
+        ``{"origin", "destination", "date"}`` (only the slots that are filled; ``{}`` for none)."""
+        s = self.slots
+        out = {}
+        if s.origin is not None:
+            out["origin"] = self._name(s.origin)
+        if s.destination is not None:
+            out["destination"] = self._name(s.destination)
+        if s.departure_date is not None:
+            out["date"] = self._spoken_date(s.departure_date)
+        return out
+
+    def transfer_unavailable(self) -> BrainTurn:
+        """No one can take the call: say so and carry on with the open question."""
+        return self._reply(self._join(self._p("no_agent"), self._question_text()), remember=False)
 
     def searching_text(self) -> str | None:
         """The filler for the search about to run ("Let me check flights from A to B.")."""
@@ -210,6 +234,10 @@ class FlightDialogue:
             logger.debug("dialogue: empty or noise turn")
             return self._not_understood()
 
+        if has(lang, norm, "transfer"):
+            logger.info("dialogue: caller asks for a person")
+            return BrainTurn(say=None, transfer=True)
+
         if has(lang, norm, "repeat") or only(lang, norm, ("repeat_alone",), ("hesitation", "greeting")):
             return self._repeat()
 
@@ -261,6 +289,18 @@ class FlightDialogue:
         lang = self.language
         chatter = ("greeting", "hesitation", "ack")
         new_search = has(lang, norm, "new_search")
+        correction = self._correction_role(parsed)
+        if correction is not None:
+            # "actually, make that Denver instead", "no, from Chicago": the same search with one
+            # end changed (a place without "from" is the destination); dates and options stay
+            role, heard = correction
+            logger.info("dialogue: correction after results: new {}", role)
+            self.phase = "collecting"
+            self._pending = None
+            setattr(self.slots, role, None)
+            return self._apply(replace(parsed, origin_text=heard if role == "origin" else None,
+                                       destination_text=heard if role == "destination" else None,
+                                       lone_text=None))
         if parsed.has_route or (new_search and not parsed.has_options):
             logger.info("dialogue: new search in the same call")
             self._reset()
@@ -283,14 +323,49 @@ class FlightDialogue:
                 self.phase = "results"
                 return self._reply(self._p("anything_else"))
             return self._goodbye()
-        if parsed.lone_text:
-            # a lone city after results: take it as the start of a new search
-            self._reset()
-            return self._apply(parsed)
         question = self._p("search_failed") if self.phase == "retry" else self._p("anything_else")
         if not remove(lang, norm, *chatter):
             return self._reply(question)
         return self._reply(self._join(self._p("didnt_understand"), question), remember=False)
+
+    def _correction_role(self, parsed: Parsed) -> tuple[str, str] | None:
+        """``(slot, heard)`` when a turn after results changes one end of the last search.
+
+        One end marked ("from Chicago", "a Valencia") changes that end; a lone place that resolves
+        (at least ``CONFIRM_CONFIDENCE``: "actually, make that Denver instead") changes the
+        destination. Both ends marked is a new search (``None``), and so is anything before a search.
+        """
+        if self._last_search is None or self.slots.origin is None or self.slots.destination is None:
+            return None
+        if parsed.origin_text and parsed.destination_text:
+            return None
+        if parsed.origin_text:
+            return "origin", parsed.origin_text
+        if parsed.destination_text:
+            return "destination", parsed.destination_text
+        if parsed.lone_text and self._new_place(parsed.lone_text, CONFIRM_CONFIDENCE):
+            return "destination", parsed.lone_text
+        return None
+
+    def _new_place(self, heard: str, confidence: float) -> bool:
+        """``heard`` resolves (≥ ``confidence``) to a place that is neither end of the route."""
+        try:
+            res = resolve_span(heard, self.language)
+        except Exception:
+            logger.exception("dialogue: resolve_place failed")
+            return False
+        if res.best is None or res.confidence < confidence:
+            return False
+        return not any(end is not None and same_place(res.best, end)
+                       for end in (self.slots.origin, self.slots.destination))
+
+    def _resolves(self, heard: str, confidence: float) -> bool:
+        try:
+            res = resolve_span(heard, self.language)
+        except Exception:
+            logger.exception("dialogue: resolve_place failed")
+            return False
+        return res.best is not None and res.confidence >= confidence
 
     def _answer_pending(self, norm: str, parsed: Parsed, pending: _Pending) -> BrainTurn | None:
         """Answers to "Did you mean A or B?", "Did you mean A?", "from or to?"."""
@@ -356,10 +431,18 @@ class FlightDialogue:
                 dest_text = parsed.lone_text
             elif role == "which_end":
                 problem = self._which_end(parsed.lone_text)
+            elif self._new_place(parsed.lone_text, ACCEPT_CONFIDENCE):
+                # route complete: a sure new lone place corrects the destination ("make that Denver")
+                logger.info("dialogue: lone place replaces the destination")
+                s.destination = None
+                dest_text = parsed.lone_text
+            elif self._resolves(parsed.lone_text, ACCEPT_CONFIDENCE):
+                logger.debug("dialogue: lone place repeats one end of the route")
             else:
                 logger.debug("dialogue: lone place text ignored (route already complete)")
                 if not parsed.has_options:
                     problem = self._not_understood()
+        todo: list[tuple[str, str]] = []
         for role, heard in (("origin", origin_text), ("destination", dest_text)):
             if not heard:
                 continue
@@ -370,6 +453,17 @@ class FlightDialogue:
                 if res.best is None or res.ambiguous or res.confidence < 0.9:
                     logger.debug("dialogue: kept {} (weak replacement, confidence {:.2f})", role, res.confidence)
                     continue
+            todo.append((role, heard))
+        # Sure places first, so that a question about the other end can confirm them ("Flying to
+        # Madrid. Where would you like to fly to Madrid from?") instead of losing them.
+        for role, heard in list(todo):
+            sure = self._sure_place(heard)
+            if sure is not None:
+                todo.remove((role, heard))
+                turn = self._set_place(role, sure, ask=False)
+                if problem is None:
+                    problem = turn
+        for role, heard in todo:
             if problem is None:
                 problem = self._resolve_into(role, heard)
             else:  # one question at a time: keep a sure place silently, ask about the rest later
@@ -382,8 +476,10 @@ class FlightDialogue:
 
         # dates
         dep, ret = parsed.departure, parsed.ret
+        date_noted = False
         if dep is not None:
             if dep.reason == "ok" and dep.value is not None:
+                date_noted = dep.value != s.departure_date
                 s.departure_date = dep.value
                 if s.return_date and s.return_date < dep.value and ret is None:
                     s.return_date = None
@@ -402,7 +498,9 @@ class FlightDialogue:
 
         if problem is not None:
             return problem
-        return self._next()
+        # A date given while a place is still missing is confirmed, so the caller knows it was kept
+        # ("Leaving on Friday, December 4. Flying to London. Where are you flying from?").
+        return self._next(self._p("date_noted") if date_noted else None)
 
     def _lone_role(self, pending: _Pending | None) -> str | None:
         s = self.slots
@@ -439,9 +537,24 @@ class FlightDialogue:
             return self._reply(self._p("confirm_place", a=self._name(best), heard=heard))
         logger.info("dialogue: unknown place ({} words) for {}", len(heard.split()), role)
         self._pending = _Pending(role, role=role, heard=heard)
-        if len(heard.split()) > MAX_HEARD_WORDS:
+        short = len(heard.split()) <= MAX_HEARD_WORDS
+        other = self.slots.destination if role == "origin" else self.slots.origin
+        if other is not None:  # keep and confirm the end we understood; ask only for this one
+            return self._reply(self._p(f"missing_{role}_heard" if short else f"missing_{role}", heard=heard))
+        if not short:
             return self._not_understood()
         return self._reply(self._p("unknown_place", heard=heard))
+
+    def _sure_place(self, heard: str) -> Place | None:
+        """The place ``heard`` names when it is sure (≥ ``ACCEPT_CONFIDENCE``, not ambiguous)."""
+        try:
+            res = resolve_span(heard, self.language)
+        except Exception:
+            logger.exception("dialogue: resolve_place failed")
+            return None
+        if res.best is not None and res.confidence >= ACCEPT_CONFIDENCE and not res.ambiguous:
+            return res.best
+        return None
 
     def _resolve_quietly(self, role: str, heard: str) -> None:
         try:
@@ -490,11 +603,16 @@ class FlightDialogue:
 
     # ---- answers -------------------------------------------------------------------------
 
-    def _next(self) -> BrainTurn:
+    def _next(self, prefix: str | None = None) -> BrainTurn:
+        """Search when every required slot is filled, else ask for the next one.
+
+        ``prefix`` (an acknowledgement) goes before a question only: a search speaks its own
+        filler, which names the route and the date.
+        """
         question = self._question_key()
         if question is None:
             return self._search()
-        return self._ask()
+        return self._ask(prefix)
 
     def _question_key(self) -> str | None:
         s = self.slots

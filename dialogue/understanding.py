@@ -4,7 +4,8 @@ Pure functions of a transcript and a language (no dialogue state, no Pipecat): t
 (:mod:`dialogue.policy`) decides what to do with what is found here.
 
     normalize(text) -> str                       lower-case, punctuation dropped, sentence ends as " | "
-    parse(norm, language, today=..., answering_return=..., known_departure=...) -> Parsed
+    parse(norm, language, today=..., answering_return=..., known_departure=..., cross_language=True) -> Parsed
+    fills_slot_in(norm, language) -> bool       the turn parses in that language alone (language evidence)
     has / remove / only (language, norm, *keyword_keys)   keyword tests on a normalized turn
     is_substantive(text, language) -> bool       False for "hi there", "um", "okay so"
     resolve_span / pick_candidate / same_place   place helpers on ``flights.places``
@@ -25,6 +26,7 @@ from loguru import logger
 
 from dialogue.keywords import DEFAULT_LANGUAGE, keywords
 from flights.dates import find_date_in_text
+from flights.languages import SUPPORTED_LANGUAGES
 from flights.places import Place, Resolution, resolve_place
 
 ACCEPT_CONFIDENCE = 0.75
@@ -204,13 +206,22 @@ def is_short_complete(text: str, language: str = DEFAULT_LANGUAGE, *, max_words:
 
 
 def parse(norm: str, language: str, *, today: date | None = None, answering_return: bool = False,
-          known_departure: date | None = None) -> Parsed:
+          known_departure: date | None = None, cross_language: bool = True) -> Parsed:
     """Everything ``norm`` (a :func:`normalize`d turn) says about a flight, in ``language``.
 
     ``answering_return``: the caller is answering "what day would you like to come back?", so a
     lone date is the return date. ``known_departure``: the departure date already agreed, so a
     return weekday ("coming back Sunday") rolls forward past it. ``today`` defaults to the real
     date. Never consults nor changes any dialogue state.
+
+    ``cross_language`` (default): the place markers and date words of the *other* supported
+    languages apply too, so a Spanish "a Roma" or a German "nach Berlin" fills a slot in an English
+    call before any language switch. The current language keeps precedence: another language's
+    markers are only tried when ``language``'s own found no origin nor destination, and their place
+    is only taken when it resolves surely (≥ ``ACCEPT_CONFIDENCE``, not ambiguous); another
+    language's dates only when ``language`` and English found none and the turn names one of that
+    language's weekdays or months. ``False`` parses in ``language`` alone (the language evidence of
+    :func:`fills_slot_in`).
     """
     lang = language
     p = Parsed()
@@ -225,8 +236,15 @@ def parse(norm: str, language: str, *, today: date | None = None, answering_retu
     if has(lang, norm, "round_trip"):
         p.wants_return = True
 
-    p.departure = find_date(dep_text, lang, today)
+    p.departure = find_date(dep_text, lang, today, cross_language=False)
     if ret_text is not None:
+        p.ret = find_date(ret_text, lang, today, cross_language=False)
+    # another language's markers and dates, unless the turn is one sure place by itself
+    # ("Rio de Janeiro" is no "de" marker and no January)
+    cross = cross_language and not _is_one_place(dep_text, lang)
+    if cross and p.departure is None:
+        p.departure = find_date(dep_text, lang, today)
+    if cross and ret_text is not None and p.ret is None:
         p.ret = find_date(ret_text, lang, today)
     if p.departure is not None and answering_return and p.ret is None:
         p.ret, p.departure = p.departure, None
@@ -234,8 +252,87 @@ def parse(norm: str, language: str, *, today: date | None = None, answering_retu
     date_found = p.departure is not None or p.ret is not None
 
     _parse_places(dep_text, p, date_found, lang)
+    if cross and not p.has_route:
+        _parse_places_other_languages(dep_text, p, date_found, lang)
     _parse_options(norm, p, lang)
     return p
+
+
+def _parse_places_other_languages(text: str, p: Parsed, date_found: bool, lang: str) -> None:
+    """Markers of the other languages (see :func:`parse`): taken when at least one marked chunk is a
+    sure place; the language with most sure places wins (ties: ``SUPPORTED_LANGUAGES`` order)."""
+    best: tuple[int, Parsed] | None = None
+    for other in SUPPORTED_LANGUAGES:
+        if other == lang:
+            continue
+        q = Parsed()
+        _parse_places(text, q, date_found, other, also=lang, markers_only=True)
+        sure = [c for c in (q.origin_text, q.destination_text)
+                if c and _sure_place(c, other, CROSS_LANGUAGE_CONFIDENCE)]
+        if not sure:  # at least one sure place; the other end is kept for the policy to ask about
+            continue
+        n = len(sure)
+        if best is None or n > best[0]:
+            best = (n, q)
+    if best is not None:
+        logger.debug("dialogue: place markers of another language filled {} slot(s)", best[0])
+        p.origin_text, p.destination_text, p.lone_text = best[1].origin_text, best[1].destination_text, None
+
+
+CROSS_LANGUAGE_CONFIDENCE = 0.9
+"""A place after another language's marker is only taken at or above this resolver score."""
+
+
+@lru_cache(maxsize=1)
+def _function_words() -> frozenset[str]:
+    out: set[str] = set()
+    for code in SUPPORTED_LANGUAGES:
+        out |= word_set(code, "stop", "filler", "from", "to", "greeting", "hesitation", "ack", "yes", "no",
+                        "date_words", "numbers")
+    return frozenset(out)
+
+
+def _sure_place(text: str, language: str, confidence: float = ACCEPT_CONFIDENCE) -> bool:
+    if confidence > ACCEPT_CONFIDENCE:  # another language's marker: no "la" (LAX), no "nada"
+        if len(text) < 3 or all(w in _function_words() for w in text.split()):
+            return False
+    try:
+        res = resolve_place(text, language=language)
+    except Exception:
+        logger.exception("dialogue: resolve_place failed")
+        return False
+    return res.best is not None and res.confidence >= confidence and not res.ambiguous
+
+
+def _is_one_place(text: str, language: str) -> bool:
+    """The whole turn, less edge words, is one sure place ("Ciudad de México", "Rio de Janeiro")."""
+    said = remove(language, text, "greeting", "hesitation", "ack", "yes", "no").split()
+    if said and any(said[0] in word_set(code, "from", "to") for code in SUPPORTED_LANGUAGES if code != language):
+        return False  # "a Roma", "nach Berlin": another language's marker first
+    words = remove(language, text, "filler", "greeting", "hesitation", "ack", "yes", "no")
+    return bool(words) and len(words.split()) <= 4 and _sure_place(words, language, CROSS_LANGUAGE_CONFIDENCE)
+
+
+def fills_slot_in(norm: str, language: str, *, today: date | None = None) -> bool:
+    """Whether the dialogue can parse the (normalized) turn in ``language`` alone.
+
+    True when one of ``language``'s own place markers introduces a sure place (≥
+    ``ACCEPT_CONFIDENCE``: "a Madrid", "nach Berlin", "to Boston"), or a date is found and the turn
+    names one of ``language``'s weekdays or months. The language-switch fusion uses this as its
+    "dialogue" evidence (:mod:`processors.language_fusion`). Never raises.
+    """
+    try:
+        lang = language
+        q = Parsed()
+        _parse_places(norm, q, False, lang, sure_only=ACCEPT_CONFIDENCE, markers_only=True)
+        if q.origin_text or q.destination_text:
+            return True
+        if has(lang, norm, "weekdays", "months"):
+            return find_date(norm, lang, today, cross_language=False) is not None
+        return False
+    except Exception:
+        logger.exception("dialogue: fills_slot_in failed")
+        return False
 
 def _roll_weekday(ret, dep, known_departure: date | None, language: str):
     """ "leaving Friday, coming back Sunday": the Sunday after the Friday, not before it."""
@@ -252,10 +349,12 @@ def _roll_weekday(ret, dep, known_departure: date | None, language: str):
     except Exception:
         return PastDate(value=value, reason="ok", text=getattr(ret, "text", ""))
 
-def find_date(text: str, language: str, today: date | None = None):
+def find_date(text: str, language: str, today: date | None = None, *, cross_language: bool = True):
     """The date phrase in ``text`` (a ``flights.dates.DateResult``, a :class:`PastDate` for "yesterday"
     and the like, or ``None``). Cabin and passenger phrases are removed first; a phrase not found in
-    ``language`` is tried in English ("tomorrow" in a Spanish call). Never raises.
+    ``language`` is tried in English ("tomorrow" in a Spanish call), then (``cross_language``) in
+    each other language whose weekday or month names the text contains ("el martes" in an English
+    call). Never raises.
     """
     lang = language
     # cabin and passenger phrases confuse date spotting ("Monday, first class" -> the 1st)
@@ -273,6 +372,12 @@ def find_date(text: str, language: str, today: date | None = None):
         res = find_date_in_text(text, language=lang, today=today)
         if res is None and lang != DEFAULT_LANGUAGE:  # "tomorrow" in a Spanish call
             res = find_date_in_text(text, language=DEFAULT_LANGUAGE, today=today)
+        if res is None and cross_language:  # "el martes" before a switch to Spanish
+            for other in SUPPORTED_LANGUAGES:
+                if other not in (lang, DEFAULT_LANGUAGE) and has(other, text, "weekdays", "months"):
+                    res = find_date_in_text(text, language=other, today=today)
+                    if res is not None:
+                        break
     except Exception:
         logger.exception("dialogue: find_date_in_text failed")
         return None
@@ -282,7 +387,14 @@ def find_date(text: str, language: str, today: date | None = None):
         return None
     return res
 
-def _parse_places(text: str, p: Parsed, date_found: bool, lang: str) -> None:
+def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: str | None = None,
+                  sure_only: float | None = None, markers_only: bool = False) -> None:
+    """Origin/destination/lone chunks of ``text`` by ``lang``'s markers.
+
+    ``also``: a second language whose stop and edge words end chunks too (the call's language,
+    when another language's markers are tried). ``sure_only``: keep a marked chunk only when it is
+    a place (in ``lang``) at or above that resolver score. ``markers_only``: no "Boston to Paris" origin and no lone place.
+    """
     marked = text
     for key, mark in (("from", _MARK_FROM), ("to", _MARK_TO)):
         rx = keyword_regex(lang, key)
@@ -290,10 +402,14 @@ def _parse_places(text: str, p: Parsed, date_found: bool, lang: str) -> None:
             marked = rx.sub(f" {mark} ", marked)
     tokens = marked.split()
 
-    stop = set(word_set(lang, "stop", "weekdays", "months", "numbers", "cabin_words"))
-    if date_found:
-        stop |= word_set(lang, "date_words")
-    edge = word_set(lang, "filler", "greeting", "hesitation", "ack", "yes", "no")
+    langs = (lang,) if also is None or also == lang else (lang, also)
+    stop: set[str] = set()
+    edge: set[str] = set()
+    for code in langs:
+        stop |= word_set(code, "stop", "weekdays", "months", "numbers", "cabin_words")
+        if date_found:
+            stop |= word_set(code, "date_words")
+        edge |= word_set(code, "filler", "greeting", "hesitation", "ack", "yes", "no")
 
     def is_stop(tok: str) -> bool:
         return tok in _MARKS or tok in stop or bool(_DIGIT.search(tok))
@@ -326,11 +442,12 @@ def _parse_places(text: str, p: Parsed, date_found: bool, lang: str) -> None:
     destinations: list[str] = []
     for i, tok in enumerate(tokens):
         if tok == _MARK_FROM:
-            if chunk := chunk_after(i):
+            chunk = chunk_after(i)
+            if chunk and (sure_only is None or _sure_place(chunk, lang, sure_only)):
                 origins.append(chunk)
         elif tok == _MARK_TO:
             dest = chunk_after(i)
-            if dest:
+            if dest and (sure_only is None or _sure_place(dest, lang, sure_only)):
                 destinations.append(dest)
                 if first_to is None:
                     first_to = i
@@ -345,9 +462,11 @@ def _parse_places(text: str, p: Parsed, date_found: bool, lang: str) -> None:
 
     p.origin_text = best(origins) or p.origin_text
     p.destination_text = best(destinations) or p.destination_text
-    if p.origin_text is None and first_to is not None:
-        p.origin_text = chunk_before(first_to)  # "Boston to Paris"
-    if p.has_route:
+    if p.origin_text is None and first_to is not None and not markers_only:
+        before = chunk_before(first_to)  # "Boston to Paris"
+        if before and (sure_only is None or _sure_place(before, lang, sure_only)):
+            p.origin_text = before
+    if p.has_route or markers_only:
         return
 
     # no markers: a lone place ("Chicago.", "um, Heathrow please")
@@ -508,7 +627,7 @@ def same_place(a: Place, b: Place) -> bool:
 
 
 __all__ = [
-    "ACCEPT_CONFIDENCE", "CABINS", "CONFIRM_CONFIDENCE", "Parsed", "PastDate", "country_name",
-    "distinct_candidates", "find_date", "has", "is_substantive", "keyword_regex", "normalize", "only",
+    "ACCEPT_CONFIDENCE", "CABINS", "CONFIRM_CONFIDENCE", "CROSS_LANGUAGE_CONFIDENCE", "Parsed", "PastDate", "country_name",
+    "distinct_candidates", "fills_slot_in", "find_date", "has", "is_substantive", "keyword_regex", "normalize", "only",
     "parse", "pick_candidate", "remove", "resolve_span", "same_place", "subdivision", "word_set", "split_words",
 ]

@@ -7,7 +7,8 @@ Security (https://www.twilio.com/docs/usage/webhooks/webhooks-security): with ``
 set, ``/twilio/voice``, ``/twilio/status`` and the ``/twilio/stream`` upgrade need a valid
 ``X-Twilio-Signature`` (403 otherwise), and each stream must present the per-call token its TwiML
 carried. Only ``INSECURE_SKIP_TWILIO_SIGNATURE=true`` turns this off (reported by ``/health`` and
-logged at start-up). ``POST /call`` and ``GET /calls`` need a ``GATEWAY_API_KEYS`` bearer key;
+logged at start-up). ``POST /call``, ``GET /calls`` and ``GET /calls/{call_sid}`` need a
+``GATEWAY_API_KEYS`` bearer key;
 failed key attempts are limited per client address (``AUTH_FAILURE_RATE_LIMIT``, then 429).
 
 Front-door limits: FastAPI's ``max_body_size`` (Starlette's ``RequestBodyLimitMiddleware``) counts
@@ -17,6 +18,11 @@ signature is checked (https://fastapi.tiangolo.com/advanced/request-body-limits/
 protocol wrapper in :mod:`gateway.cli` then closes the connection instead of reading the rest, and
 cuts slow or idle HTTP clients.
 ``X-Forwarded-*`` headers count only from ``FORWARDED_ALLOW_IPS``.
+
+Call state (stream tokens, outbound contexts, call records, rate limits) lives in
+``app.state.call_state`` (:mod:`gateway.state`): in process, or in Redis with ``REDIS_URL``. While
+Redis does not answer, new calls get the busy TwiML and ``/health``, ``/health/ready`` answer 503
+``state_unavailable``; calls in progress go on.
 """
 
 from __future__ import annotations
@@ -29,9 +35,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlencode
 
-from cachetools import TTLCache
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, WebSocket
 from fastapi.responses import JSONResponse, Response
+from limits.errors import StorageError
 from loguru import logger
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import ClientDisconnect
@@ -50,7 +56,8 @@ from gateway.outbound import (
     choose_caller_id,
     key_id,
 )
-from gateway.settings import Settings
+from gateway.settings import MissingSettingError, Settings
+from gateway.state import OUTBOUND_CONTEXT_TTL_SECS, CallState, StateUnavailable, make_call_state
 from gateway.twilio import (
     SIGNATURE_HEADER,
     StreamTokenLedger,
@@ -60,18 +67,15 @@ from gateway.twilio import (
     refusal_twiml,
     signature_valid,
     stream_twiml,
+    whisper_twiml,
 )
 from pipelines.registry import load_resources
 from pipelines.shell import Resources
 from processors.twilio_serializer import is_call_sid
 
 MACHINE_MESSAGE = "Hello, this is the flight desk returning your call. Please call us back. Goodbye."
-#: How long a POST /call context waits for its call's voice webhook (s): Twilio lets a call ring for
-#: ``Timeout`` s, 60 by default and 600 at most
-#: (https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource).
-OUTBOUND_CONTEXT_TTL_SECS = 600
-#: At most this many contexts are kept (beyond that, the least recently used go first).
-OUTBOUND_CONTEXT_MAX = 10_000
+BUSY_MESSAGE = "Sorry, all our lines are busy. Please call again later."
+__all__ = ["OUTBOUND_CONTEXT_TTL_SECS", "create_app"]
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -80,6 +84,14 @@ def get_settings_dep(request: Request) -> Settings:
 
 def get_registry(request: Request) -> CallRegistry:
     return request.app.state.registry
+
+
+def get_call_state(request: Request) -> CallState:
+    return request.app.state.call_state
+
+
+def _busy() -> Response:
+    return Response(refusal_twiml(BUSY_MESSAGE), media_type="application/xml")
 
 
 def _peer(connection: Request | WebSocket) -> str | None:
@@ -123,20 +135,26 @@ async def twilio_form(request: Request, settings: Settings = Depends(get_setting
     return form
 
 
-def require_api_key(request: Request, settings: Settings = Depends(get_settings_dep)) -> str:
+async def require_api_key(request: Request, settings: Settings = Depends(get_settings_dep)) -> str:
     """The caller's API key: 401 without a valid bearer key, 429 while the client address is over
-    ``AUTH_FAILURE_RATE_LIMIT`` failed attempts (checked first, so guessing stops there)."""
+    ``AUTH_FAILURE_RATE_LIMIT`` failed attempts (checked first, so guessing stops there), 503 while
+    the shared state (which holds that count) does not answer."""
     limiter: AuthFailureLimiter = request.app.state.auth_failures
     client = client_address(settings, request)
     try:
-        limiter.check(client)
+        await limiter.check(client)
     except OutboundRefused as e:
         metrics.CALLS_REFUSED.labels("auth_rate_limit").inc()
         raise HTTPException(e.status, e.message) from None
+    except StorageError:
+        raise HTTPException(503, "shared call state unavailable (REDIS_URL)") from None
     try:
         return check_api_key(request.headers.get("authorization"), settings.api_keys())
     except OutboundRefused as e:
-        limiter.failed(client)
+        try:
+            await limiter.failed(client)
+        except StorageError:
+            logger.warning("could not count a failed key attempt: shared call state unavailable")
         raise HTTPException(e.status, e.message, headers={"WWW-Authenticate": "Bearer"}) from None
 
 
@@ -148,12 +166,13 @@ ops_router = APIRouter(tags=["ops"])
 @twilio_router.post("/voice")
 async def voice_webhook(request: Request, form: dict[str, str] = Depends(twilio_form),
                         settings: Settings = Depends(get_settings_dep),
-                        registry: CallRegistry = Depends(get_registry)) -> Response:
+                        state: CallState = Depends(get_call_state)) -> Response:
     """Call webhook → TwiML ``<Connect><Stream>`` with From/To/language/token ``<Parameter>``s.
 
-    Outbound calls we placed carry ``direction=outbound``, ``language`` and ``ctx`` in the URL; when
-    answering-machine detection says a machine answered (``AnsweredBy=machine_*``), a short message
-    is said and the call hangs up.
+    Outbound calls we placed carry ``direction=outbound``, ``language`` and ``ctx`` in the URL (the
+    context itself is in the call state, so any replica finds it); when answering-machine detection
+    says a machine answered (``AnsweredBy=machine_*``), a short message is said and the call hangs
+    up. A full replica, or a shared state that does not answer, gives the busy TwiML.
     """
     q = request.query_params
     call_sid = form.get("CallSid", "")
@@ -171,38 +190,50 @@ async def voice_webhook(request: Request, form: dict[str, str] = Depends(twilio_
         metrics.CALLS_REFUSED.labels("draining").inc()
         return Response(refusal_twiml("Sorry, we can't take your call right now. Please call again in a moment."),
                         media_type="application/xml")
-    if len(registry.active) >= settings.max_concurrent_calls:
+    if len(state.local.active) >= settings.max_concurrent_calls:
         metrics.CALLS_REFUSED.labels("capacity").inc()
-        return Response(refusal_twiml("Sorry, all our lines are busy. Please call again later."),
-                        media_type="application/xml")
+        return _busy()
+    if not state.healthy:
+        logger.bind(call_sid=call_sid).warning("call refused: shared call state unavailable")
+        metrics.CALLS_REFUSED.labels("state_unavailable").inc()
+        return _busy()
     params = {
         "From": form.get("From", ""),
         "To": form.get("To", ""),
         "language": language,
         "direction": direction,
     }
-    context = request.app.state.outbound_context.pop(q.get("ctx", ""), None)
+    try:
+        context = await state.pop_context(q.get("ctx", ""))
+        await state.note_call(call_sid, direction=direction, language=language,
+                              to_number=params["To"], from_number=params["From"])
+    except StateUnavailable as e:
+        logger.bind(call_sid=call_sid).warning(f"call refused: {e}")
+        metrics.CALLS_REFUSED.labels("state_unavailable").inc()
+        return _busy()
     if context:
         params["context"] = context[:500]
     if request.app.state.tokens is not None and call_sid:
         params["token"] = request.app.state.tokens.issue(call_sid, settings.stream_token_ttl_secs)
-    registry.get_or_create(call_sid, direction=direction, language=language,
-                           to_number=params["To"], from_number=params["From"])
     logger.bind(call_sid=call_sid).info(f"voice webhook ({direction}): connecting media stream")
     return Response(stream_twiml(settings.stream_url(), params), media_type="application/xml")
 
 
 @twilio_router.post("/status")
 async def status_callback(form: dict[str, str] = Depends(twilio_form),
-                          registry: CallRegistry = Depends(get_registry)) -> Response:
-    """Call status callback (initiated, ringing, answered/in-progress, completed…) → registry."""
+                          state: CallState = Depends(get_call_state)) -> Response:
+    """Call status callback (initiated, ringing, answered/in-progress, completed…) → call state
+    (503 while it does not answer)."""
     call_sid = form.get("CallSid", "")
     status = form.get("CallStatus", "")
     if not is_call_sid(call_sid) or not status or len(status) > 32:
         raise HTTPException(422, "CallSid (CA + 32 hex digits) and CallStatus are required")
-    registry.update_status(call_sid, status, duration=form.get("CallDuration"),
-                           direction=form.get("Direction"), to_number=form.get("To", ""),
-                           from_number=form.get("From", ""))
+    try:
+        await state.update_status(call_sid, status, duration=form.get("CallDuration"),
+                                  direction=form.get("Direction"), to_number=form.get("To", ""),
+                                  from_number=form.get("From", ""))
+    except StateUnavailable:
+        raise HTTPException(503, "shared call state unavailable") from None
     logger.bind(call_sid=call_sid).info(f"call status: {status}")
     return Response(status_code=204)
 
@@ -221,34 +252,51 @@ async def media_stream(websocket: WebSocket) -> None:
     if app.state.resources is None:
         await websocket.close(code=1013, reason="starting")
         return
-    await handle_stream(websocket, settings, app.state.resources, app.state.registry, app.state.tokens,
-                        app.state.drain)
+    await handle_stream(websocket, settings, app.state.resources, app.state.call_state, app.state.tokens,
+                        app.state.drain, app.state.twilio_rest)
+
+
+@twilio_router.post("/whisper")
+async def transfer_whisper(request: Request, _form: dict[str, str] = Depends(twilio_form)) -> Response:
+    """TwiML the agent's leg of a transfer runs once the agent answers, before the caller is
+    bridged (``<Number url>``, https://www.twilio.com/docs/voice/twiml/number#url): ``<Say>`` of the
+    ``text`` query parameter (the route and date gathered; cut to 300 characters) in ``language``.
+    Signed by Twilio like every webhook (403 otherwise)."""
+    q = request.query_params
+    language = normalize_language(q.get("language")) or request.app.state.settings.default_language
+    return Response(whisper_twiml(q.get("text") or "", language), media_type="application/xml")
 
 
 @calls_router.post("/call", status_code=201)
 async def place_call(req: CallRequest, request: Request, key: str = Depends(require_api_key),
                      settings: Settings = Depends(get_settings_dep),
-                     registry: CallRegistry = Depends(get_registry)) -> JSONResponse:
+                     state: CallState = Depends(get_call_state)) -> JSONResponse:
     """Place an outbound call: ``{to, from?, language?, context?}`` → 201 ``{call_sid, status}``.
 
     Errors: 401 key, 413 body size, 422 body/number, 403 destination, 429 rate limit, 503 Twilio not
-    configured; Twilio's own refusals keep their status class and carry ``twilio_code``/``message``.
+    configured or shared call state unavailable; Twilio's own refusals keep their status class and
+    carry ``twilio_code``/``message``.
     """
     kid = key_id(request.app.state.key_id_secret, key)
     try:
         from_number = choose_caller_id(req.from_, settings.from_numbers())
         to, from_ = check_destination(req.to, from_number, settings.allowed_countries(), settings.from_numbers())
-        request.app.state.rate_limiter.hit(kid)
+        await request.app.state.rate_limiter.hit(kid)
     except OutboundRefused as e:
         metrics.CALLS_REFUSED.labels(f"outbound_{e.status}").inc()
         raise HTTPException(e.status, e.message) from None
+    except StorageError:
+        raise HTTPException(503, "shared call state unavailable (REDIS_URL)") from None
     rest: TwilioRest | None = request.app.state.twilio_rest
     if rest is None:
         raise HTTPException(503, "Twilio credentials are not configured")
     ctx_id = ""
     if req.context:
         ctx_id = secrets.token_urlsafe(12)
-        request.app.state.outbound_context[ctx_id] = req.context
+        try:
+            await state.put_context(ctx_id, req.context)
+        except StateUnavailable:
+            raise HTTPException(503, "shared call state unavailable (REDIS_URL)") from None
     query = {"direction": "outbound", "language": req.language or settings.default_language}
     if ctx_id:
         query["ctx"] = ctx_id
@@ -268,9 +316,11 @@ async def place_call(req: CallRequest, request: Request, key: str = Depends(requ
     except (TwilioException, OSError, asyncio.TimeoutError) as e:
         logger.warning(f"Twilio unreachable: {e}")
         return JSONResponse({"detail": "Twilio unreachable", "message": str(e)[:200]}, status_code=503)
-    record = registry.get_or_create(call_sid, direction="outbound", language=query["language"],
-                                    to_number=to, from_number=from_)
-    record.status = status
+    try:
+        await state.note_call(call_sid, status=status, direction="outbound", language=query["language"],
+                              to_number=to, from_number=from_)
+    except StateUnavailable as e:  # the call is placed: say so; its record will come with its webhook
+        logger.bind(call_sid=call_sid).warning(f"outbound call not recorded: {e}")
     logger.bind(call_sid=call_sid).info(f"outbound call placed (key {kid}, region allowed)")
     metrics.CALLS.labels(settings.profile, "outbound_placed").inc()
     return JSONResponse({"call_sid": call_sid, "status": status}, status_code=201)
@@ -278,16 +328,35 @@ async def place_call(req: CallRequest, request: Request, key: str = Depends(requ
 
 @calls_router.get("/calls")
 async def list_calls(_key: str = Depends(require_api_key),
-                     registry: CallRegistry = Depends(get_registry)) -> JSONResponse:
-    """Active and recent calls (status, timestamps, duration, language, direction)."""
-    return JSONResponse(registry.listing())
+                     state: CallState = Depends(get_call_state)) -> JSONResponse:
+    """Active and recent calls (status, timestamps, duration, language, direction), of every
+    replica when the state is shared; 503 while it does not answer."""
+    try:
+        return JSONResponse(await state.listing())
+    except StateUnavailable:
+        raise HTTPException(503, "shared call state unavailable (REDIS_URL)") from None
+
+
+@calls_router.get("/calls/{call_sid}")
+async def get_call(call_sid: str, _key: str = Depends(require_api_key),
+                   registry: CallRegistry = Depends(get_registry)) -> JSONResponse:
+    """One call's record: start/end, direction, numbers masked but for the last 4 digits, languages
+    and switches, turns with latency, searches, interruptions, how it ended, the recording file;
+    what was said only with ``STORE_TRANSCRIPTS``. 401 without a key; 404 for an unknown CallSid or
+    a record older than ``CALL_RECORD_TTL_SECS``."""
+    record = registry.record(call_sid) if is_call_sid(call_sid) else None
+    if record is None:
+        raise HTTPException(404, "no such call")
+    return JSONResponse(record.detail())
 
 
 @ops_router.get("/health")
 async def health(request: Request, settings: Settings = Depends(get_settings_dep),
                  registry: CallRegistry = Depends(get_registry)) -> JSONResponse:
-    """Liveness/readiness: profile, active calls, model and provider state (503 while loading)."""
+    """Liveness/readiness: profile, active calls, model, provider and call-state state (503 while
+    loading or while the shared call state does not answer)."""
     resources = request.app.state.resources
+    call_state: CallState = request.app.state.call_state
     ready = resources is not None
     body: dict[str, Any] = {
         "status": "ok" if ready else "starting",
@@ -301,13 +370,19 @@ async def health(request: Request, settings: Settings = Depends(get_settings_dep
             "off (no TWILIO_AUTH_TOKEN)"),
         "outbound_calls": bool(settings.api_keys()) and settings.twilio_rest_configured,
         "draining": request.app.state.drain.draining,
+        "call_state": call_state.describe(),
     }
     if ready:
         body["resources"] = resources.describe()
+        if body["resources"].get("problems"):  # e.g. a cloud vendor rejected a key at start-up
+            body["status"] = "degraded"
         flights: dict[str, Any] = {"order": settings.flight_providers, **resources.flights()}
         live = [n for n, p in flights.get("providers", {}).items() if p.get("live") and p.get("configured")]
         flights["data"] = ("live fares: " + ", ".join(live)) if live else "sample timetable, not live fares"
         body["flights"] = flights
+    if ready and not call_state.healthy:
+        body["status"] = "state_unavailable"
+        ready = False
     if request.app.state.load_error:
         body["status"] = "error"
         body["error"] = request.app.state.load_error
@@ -323,7 +398,8 @@ async def health_live() -> JSONResponse:
 @ops_router.get("/health/ready")
 async def health_ready(request: Request) -> JSONResponse:
     """Readiness for a load balancer: 200 ``ready`` only when calls are taken; 503 with ``status``
-    ``starting`` (models loading), ``error`` (they failed) or ``draining`` (SIGTERM received)."""
+    ``starting`` (models loading), ``error`` (they failed), ``draining`` (SIGTERM received) or
+    ``state_unavailable`` (the shared call state, Redis, does not answer)."""
     state = request.app.state
     if state.load_error:
         status = "error"
@@ -331,6 +407,8 @@ async def health_ready(request: Request) -> JSONResponse:
         status = "starting"
     elif state.drain.draining:
         status = "draining"
+    elif not state.call_state.healthy:
+        status = "state_unavailable"
     else:
         status = "ready"
     return JSONResponse({"status": status, "active_calls": len(state.registry.active)},
@@ -360,12 +438,24 @@ def create_app(settings: Settings, resources: Resources | None = None, drain: Dr
             (default: a fresh one, never started).
 
     Raises:
-        MissingSettingError: the profile lacks a required key.
+        MissingSettingError: the profile lacks a required key, or ``REDIS_URL`` and
+            ``GATEWAY_API_KEYS`` are set without ``KEY_ID_SECRET`` (replicas must name a key alike
+            for its rate limit to be shared).
+        gateway.state.StateUnavailable: at start-up (lifespan), ``REDIS_URL`` does not answer.
     """
     settings.check_profile()
+    if settings.redis_url and settings.api_keys() and not settings.key_id_secret:
+        raise MissingSettingError("KEY_ID_SECRET must be set when REDIS_URL is: every replica must derive the "
+                                  "same key id for OUTBOUND_RATE_LIMIT to be shared")
+    call_state = make_call_state(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        try:
+            await call_state.start()
+        except StateUnavailable as e:
+            logger.error(f"cannot start: {e}")
+            raise
         if settings.twilio_rest_configured:  # its aiohttp session needs the running loop
             app.state.twilio_rest = TwilioRest(settings.twilio_account_sid, settings.auth_token,
                                                settings.twilio_api_base_url)
@@ -383,16 +473,18 @@ def create_app(settings: Settings, resources: Resources | None = None, drain: Dr
         yield
         if app.state.twilio_rest is not None:
             await app.state.twilio_rest.close()
+        await call_state.close()
 
     app = FastAPI(title="Polyglot voice gateway", lifespan=lifespan, max_body_size=settings.max_request_bytes)
     app.state.settings = settings
     app.state.resources = resources
-    app.state.registry = CallRegistry()
+    app.state.call_state = call_state
+    app.state.registry = call_state.local  # this replica's live streams
+    app.state.registry.record_ttl_secs = settings.call_record_ttl_secs
     app.state.load_error = None
     app.state.drain = drain if drain is not None else Drain(settings.drain_timeout_secs)
-    app.state.outbound_context = TTLCache(maxsize=OUTBOUND_CONTEXT_MAX, ttl=OUTBOUND_CONTEXT_TTL_SECS)
-    app.state.rate_limiter = KeyRateLimiter(settings.outbound_rate_limit)
-    app.state.auth_failures = AuthFailureLimiter(settings.auth_failure_rate_limit)
+    app.state.rate_limiter = KeyRateLimiter(settings.outbound_rate_limit, call_state.rate_storage)
+    app.state.auth_failures = AuthFailureLimiter(settings.auth_failure_rate_limit, call_state.rate_storage)
     app.state.key_id_secret = (settings.key_id_secret.get_secret_value().encode() if settings.key_id_secret
                                else secrets.token_bytes(32))
     app.state.twilio_rest = None

@@ -147,6 +147,7 @@ class SimulatedCaller:
         self._playback: list[tuple[str, Any]] = []  # ("audio", bytes) | ("mark", name)
         self._play_buf = bytearray()
         self._mic: bytearray = bytearray()
+        self._mic_fresh = False
         self._last_bot_audio = 0.0
         self._bot_started_at: float | None = None
         self._closed = asyncio.Event()
@@ -232,6 +233,9 @@ class SimulatedCaller:
 
             # Microphone: 20 ms of the current utterance, or silence.
             if self._mic:
+                if self._mic_fresh:  # the first frame of an utterance goes out now (bench timing)
+                    self._mic_fresh = False
+                    self._event("mic_first_frame", wall=time.time())
                 chunk = bytes(self._mic[: FRAME_BYTES * 2]).ljust(FRAME_BYTES * 2, b"\x00")
                 del self._mic[: FRAME_BYTES * 2]
                 payload = audioop.lin2ulaw(chunk, 2)
@@ -290,6 +294,7 @@ class SimulatedCaller:
         pcm = load_turn_audio(turn.wav)
         start, end = speech_bounds(pcm)
         t = self._now()
+        self._mic_fresh = True
         self._mic.extend(pcm)
         info = {"wav": str(turn.wav), "text": turn.text or "", "sent_at": t,
                 "speech_start": t + start, "speech_end": t + end, "barge_in_ms": turn.barge_in_ms}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import socket
 import sys
 from pathlib import Path
@@ -38,10 +39,43 @@ def _ordinary_hangup(record) -> None:
         record["message"] = "the caller had already closed the socket (ordinary hang-up)"
 
 
-def _setup_logging(level: str) -> None:
+def json_line(record) -> str:
+    """One log record as a JSON object (no newline): ``time`` (ISO 8601 UTC, ms), ``level``,
+    ``message``, ``logger`` (module), ``call_sid`` (``"-"`` outside a call), any other bound
+    ``extra`` fields, and ``exception`` (the formatted traceback) when there is one."""
+    from datetime import timezone
+
+    extra = dict(record["extra"])
+    line: dict = {
+        "time": record["time"].astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "level": record["level"].name,
+        "message": record["message"],
+        "logger": record["name"],
+        "call_sid": extra.pop("call_sid", "-"),
+        **{k: v if isinstance(v, (str, int, float, bool)) or v is None else str(v) for k, v in extra.items()},
+    }
+    if record["exception"] is not None:
+        import traceback
+
+        exc = record["exception"]
+        line["exception"] = "".join(traceback.format_exception(exc.type, exc.value, exc.traceback))
+    return json.dumps(line, ensure_ascii=False)
+
+
+def _json_sink(message) -> None:
+    sys.stderr.write(json_line(message.record) + "\n")
+    sys.stderr.flush()
+
+
+def _setup_logging(level: str, log_format: str = "text") -> None:
+    """Logs to stderr: readable lines, or JSON lines with ``LOG_FORMAT=json`` (:func:`json_line`).
+    Lines logged during a call carry its ``call_sid`` (see :func:`gateway.calls.handle_stream`)."""
     logger.remove()
-    logger.add(sys.stderr, level=level.upper(), backtrace=False, diagnose=False,
-               format="{time:HH:mm:ss.SSS} {level: <7} {extra[call_sid]: <10.10} {message}")
+    if log_format == "json":
+        logger.add(_json_sink, level=level.upper(), backtrace=False, diagnose=False, catch=True)
+    else:
+        logger.add(sys.stderr, level=level.upper(), backtrace=False, diagnose=False,
+                   format="{time:HH:mm:ss.SSS} {level: <7} {extra[call_sid]: <10.10} {message}")
     logger.configure(extra={"call_sid": "-"}, patcher=_ordinary_hangup)
 
 
@@ -199,14 +233,23 @@ def uvicorn_config(app, settings: Settings, host: str, port: int, **overrides):
 def serve(args: argparse.Namespace) -> int:
     from gateway.app import create_app
     from gateway.drain import Drain, DrainingServer
+    from gateway.settings import MissingSettingError
+
+    from gateway.tracing import setup_tracing
 
     settings = Settings()
-    _setup_logging(args.log_level or settings.log_level)
+    _setup_logging(args.log_level or settings.log_level, settings.log_format)
+    setup_tracing(settings)
     drain = Drain(settings.drain_timeout_secs)
-    app = create_app(settings, drain=drain)
+    try:
+        app = create_app(settings, drain=drain)
+    except MissingSettingError as e:  # e.g. PROFILE=realtime without OPENAI_API_KEY
+        logger.error(f"cannot start: {e}")
+        return 2
     config = uvicorn_config(app, settings, args.host or settings.host, args.port or settings.port)
-    DrainingServer(config, drain).run()  # SIGTERM drains calls, then returns (see gateway.drain)
-    return 0
+    server = DrainingServer(config, drain)
+    server.run()  # SIGTERM drains calls, then returns (see gateway.drain)
+    return 0 if server.started else 3  # 3: start-up failed (uvicorn's STARTUP_FAILURE), e.g. REDIS_URL
 
 
 def _free_port() -> int:

@@ -19,7 +19,8 @@ Checks, in order (each refusal dials nothing):
    satellite +881/+870, international networks +882/+883, international freephone/shared cost
    +800/+808…), not one of our own caller IDs, and its region is in ``OUTBOUND_ALLOWED_COUNTRIES``
    (configuration only; unset: the region of the caller ID) → else 403.
-6. The key is under its rate limit (``OUTBOUND_RATE_LIMIT``, moving window, in memory) → else 429.
+6. The key is under its rate limit (``OUTBOUND_RATE_LIMIT``, moving window, shared by every replica
+   when ``REDIS_URL`` is set, see :mod:`gateway.state`) → else 429.
 
 Number types: https://github.com/google/libphonenumber (``PhoneNumberType``; e.g. UK 070 is
 PERSONAL_NUMBER, UK 056 is VOIP).
@@ -33,8 +34,8 @@ import re
 
 import phonenumbers
 from limits import parse as parse_limit
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
 from phonenumbers import PhoneNumberType
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -192,30 +193,40 @@ def check_destination(to_raw: str, from_number: str, allowed: set[str] | None,
 
 
 class KeyRateLimiter:
-    """Moving-window rate limit per API key id (``limits``; in memory now, a shared storage later)."""
+    """Moving-window rate limit per API key id (``limits``' async API).
 
-    def __init__(self, rate: str):
+    Args:
+        rate: ``OUTBOUND_RATE_LIMIT`` (limits syntax, e.g. ``10/minute``).
+        storage: a ``limits.aio.storage`` backend — memory (this process) or Redis (every replica,
+            :attr:`gateway.state.CallState.rate_storage`); default: memory.
+    """
+
+    def __init__(self, rate: str, storage: Storage | None = None):
         self._item = parse_limit(rate)
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = MovingWindowRateLimiter(storage if storage is not None else MemoryStorage())
 
-    def hit(self, key_id: str) -> None:
-        """Count one call for ``key_id`` (never the key itself). Raises OutboundRefused(429) over the limit."""
-        if not self._limiter.hit(self._item, "outbound", key_id):
+    async def hit(self, key_id: str) -> None:
+        """Count one call for ``key_id`` (never the key itself). Raises OutboundRefused(429) over the limit.
+
+        Raises ``limits.errors.StorageError`` when a shared storage does not answer.
+        """
+        if not await self._limiter.hit(self._item, "outbound", key_id):
             raise OutboundRefused(429, f"rate limit {self._item} exceeded")
 
 
 class AuthFailureLimiter:
-    """Moving-window limit on failed bearer-key attempts per client address (``limits``, in memory)."""
+    """Moving-window limit on failed bearer-key attempts per client address (``limits``' async API;
+    ``storage`` as for :class:`KeyRateLimiter`)."""
 
-    def __init__(self, rate: str):
+    def __init__(self, rate: str, storage: Storage | None = None):
         self._item = parse_limit(rate)
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = MovingWindowRateLimiter(storage if storage is not None else MemoryStorage())
 
-    def check(self, client: str) -> None:
+    async def check(self, client: str) -> None:
         """Raises OutboundRefused(429) while ``client`` is over the limit of failures."""
-        if not self._limiter.test(self._item, "auth-fail", client):
+        if not await self._limiter.test(self._item, "auth-fail", client):
             raise OutboundRefused(429, "too many failed authentication attempts")
 
-    def failed(self, client: str) -> None:
+    async def failed(self, client: str) -> None:
         """Count one failed attempt from ``client``."""
-        self._limiter.hit(self._item, "auth-fail", client)
+        await self._limiter.hit(self._item, "auth-fail", client)

@@ -22,7 +22,7 @@ from pydantic_settings import BaseSettings
 
 from flights.settings import FlightSettings
 from pipelines.local_settings import LocalSettings
-from pipelines.planned import CloudKeySettings
+from pipelines.cloud_settings import CascadeSettings, RealtimeSettings
 from pipelines.settings import ROOM_SETTINGS_CONFIG, MissingSettingError, ShellSettings
 
 ProfileName = Literal["local", "realtime", "cascade"]
@@ -72,6 +72,16 @@ class GatewaySettings(BaseSettings):
         None,
         description="Proxies whose X-Forwarded-Host/-Proto/-For are trusted (uvicorn's convention: "
         "comma-separated IPs or networks, '*' for any); unset: none, the public URL is PUBLIC_HOST",
+    )
+    transfer_number: str | None = Field(
+        None, description="E.164 number a caller asking for a person is transferred to (Twilio <Dial>); "
+        "unset: the bot says no one is available"
+    )
+    store_transcripts: bool = Field(
+        False, description="Keep what was said (both sides) in the call records of GET /calls/{call_sid}"
+    )
+    call_record_ttl_secs: int = Field(
+        86400, ge=60, description="How long a finished call's record is kept for GET /calls/{call_sid}, and call records and live-stream claims live in Redis (s)"
     )
     stream_media_timeout_secs: float = Field(
         15.0, gt=0, description="End a stream that sent no media for this long (s); Twilio sends it every 20 ms"
@@ -161,7 +171,45 @@ class GatewaySettings(BaseSettings):
         return f"{self.stream_scheme}://{self.public_host}/twilio/stream"
 
 
-class Settings(GatewaySettings, ShellSettings, LocalSettings, CloudKeySettings, FlightSettings):
+class ScaleOutSettings(BaseSettings):
+    """Shared call state across replicas, tracing and log format (see README "Scale-out" and
+    "Tracing and logs")."""
+
+    model_config = ROOM_SETTINGS_CONFIG
+
+    redis_url: SecretStr | None = Field(
+        None,
+        description="redis:// or rediss:// URL of the call state shared by every replica; "
+        "unset: in-process state (one replica). Unreachable at start-up: start-up fails",
+    )
+    redis_key_prefix: str = Field("gw:", min_length=1, description="Namespace of every key the gateway writes")
+    redis_timeout_secs: float = Field(
+        0.5, gt=0, le=10, description="Per-operation Redis timeout (s); slower counts as unreachable"
+    )
+    redis_health_interval_secs: float = Field(
+        1.0, gt=0, le=60, description="How often Redis is pinged to refuse, then retake, calls (s)"
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="text: one readable line per event; json: one JSON object per line"
+    )
+    otel_exporter_otlp_endpoint: str | None = Field(
+        None, description="OTLP/HTTP collector (e.g. http://otel-collector:4318); set: OpenTelemetry "
+        "tracing on (call, turn, STT/LLM/TTS spans)",
+    )
+    otel_service_name: str = Field("voice-gateway", description="service.name of the exported spans")
+    trace_transcripts: bool = Field(
+        False, description="Keep what was said (transcripts, LLM input/output, TTS text) on spans; "
+        "off: stripped before export",
+    )
+
+    @property
+    def tracing_enabled(self) -> bool:
+        """Whether calls are traced (``OTEL_EXPORTER_OTLP_ENDPOINT`` set; see :mod:`gateway.tracing`)."""
+        return bool(self.otel_exporter_otlp_endpoint)
+
+
+class Settings(GatewaySettings, ScaleOutSettings, ShellSettings, LocalSettings, RealtimeSettings, CascadeSettings,
+               FlightSettings):
     """All gateway settings: every room's class composed (environment variables and ``.env``)."""
 
     model_config = ROOM_SETTINGS_CONFIG
@@ -184,4 +232,4 @@ def get_settings() -> Settings:
     return Settings()
 
 
-__all__ = ["GatewaySettings", "MissingSettingError", "Settings", "get_settings"]
+__all__ = ["GatewaySettings", "MissingSettingError", "ScaleOutSettings", "Settings", "get_settings"]

@@ -54,6 +54,37 @@ def refusal_twiml(message: str) -> str:
     return str(response)
 
 
+#: Twilio ``<Say language>`` per call language (https://www.twilio.com/docs/voice/twiml/say#language).
+SAY_LANGUAGES = {"en": "en-US", "es": "es-ES", "fr": "fr-FR", "de": "de-DE", "it": "it-IT", "pt": "pt-PT"}
+
+
+def transfer_twiml(number: str, *, caller_id: str | None, whisper_url: str | None) -> str:
+    """TwiML that bridges the live call to a person: ``<Dial callerId><Number url>``.
+
+    Args:
+        number: ``TRANSFER_NUMBER`` (E.164).
+        caller_id: the caller's own number, so the agent sees who is calling (``None``: Twilio's
+            default, the number the call came in on); https://www.twilio.com/docs/voice/twiml/dial#callerid.
+        whisper_url: TwiML the *agent's* leg runs once the agent answers and before the two parties
+            are connected — the whisper (https://www.twilio.com/docs/voice/twiml/number#url).
+
+    Returns:
+        e.g. ``<Response><Dial callerId="+1…"><Number url="https://…/twilio/whisper?…"
+        method="POST">+1…</Number></Dial></Response>``.
+    """
+    response = VoiceResponse()
+    dial = response.dial(caller_id=caller_id or None)
+    dial.number(number, url=whisper_url, method="POST" if whisper_url else None)
+    return str(response)
+
+
+def whisper_twiml(text: str, language: str) -> str:
+    """TwiML the agent hears before being bridged: ``<Say language>`` of ``text`` (cut to 300 characters)."""
+    response = VoiceResponse()
+    response.say(" ".join(text.split())[:300], language=SAY_LANGUAGES.get(language, "en-US"))
+    return str(response)
+
+
 class HandshakeError(ValueError):
     """The WebSocket did not open like a Twilio Media Stream (no valid ``start``)."""
 
@@ -219,21 +250,33 @@ class StreamTokenLedger:
     def issue(self, call_sid: str, ttl_secs: int) -> str:
         return make_stream_token(self._secret, call_sid, ttl_secs)
 
-    def redeem(self, call_sid: str, token: str | None, now: float | None = None) -> str | None:
-        """Accept ``token`` for ``call_sid`` once. Returns ``None`` if accepted, else the reason."""
+    def verify(self, call_sid: str, token: str | None, now: float | None = None) -> tuple[str | None, int]:
+        """Check ``token`` for ``call_sid`` without using it up.
+
+        Returns ``(None, expires)`` — ``expires`` in unix s — when it was issued for this call and is
+        still valid, else ``(reason, 0)``. Single use is the caller's (:meth:`redeem` in process,
+        :meth:`gateway.state.CallState.use_token` across replicas).
+        """
         import hmac
 
         now = now if now is not None else time.time()
         if not token or "." not in token:
-            return "missing stream token"
+            return "missing stream token", 0
         expires_s, _, mac = token.partition(".")
         if not expires_s.isdigit():
-            return "malformed stream token"
+            return "malformed stream token", 0
         expires = int(expires_s)
         if not hmac.compare_digest(mac, _token_mac(self._secret, call_sid, expires)):
-            return "stream token not issued for this call"
+            return "stream token not issued for this call", 0
         if expires < now:
-            return "stream token expired"
+            return "stream token expired", 0
+        return None, expires
+
+    def redeem(self, call_sid: str, token: str | None, now: float | None = None) -> str | None:
+        """Accept ``token`` for ``call_sid`` once (in this ledger). Returns ``None`` if accepted, else the reason."""
+        refused, expires = self.verify(call_sid, token, now)
+        if refused:
+            return refused
         if token in self._used:
             return "stream token already used"
         self._used[token] = expires
@@ -277,6 +320,17 @@ class TwilioRest:
             status_callback_event=["initiated", "ringing", "answered", "completed"], **kwargs,
         )
         return call.sid, call.status
+
+    async def update_call(self, call_sid: str, *, twiml: str) -> str:
+        """Replace the TwiML a live call is running (``POST /Calls/{CallSid}.json`` with ``Twiml``):
+        Twilio ends the ``<Connect><Stream>`` and runs ``twiml`` instead (e.g. a ``<Dial>`` transfer).
+        Returns the call's status. https://www.twilio.com/docs/voice/api/call-resource#update-a-call-resource
+
+        Raises:
+            twilio.base.exceptions.TwilioRestException: Twilio refused (unknown or finished call…).
+        """
+        call = await self._client.calls(call_sid).update_async(twiml=twiml)
+        return call.status
 
     async def close(self) -> None:
         http = self._client.http_client

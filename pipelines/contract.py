@@ -119,6 +119,8 @@ class ProfileCore:
         tts_language_settings: ``code -> TTSSettings`` delta pushed to ``tts`` on a switch, ``None``
             for none (default: ``TTSSettings(language=code)``).
         realtime_service_mode: passed to ``LLMContextAggregatorPair`` (speech-to-speech services).
+        open_question: ``() -> str | None``, the question the caller is expected to answer now, for
+            the idle re-prompt; ``None``: the last sentence the bot said (from the context).
     """
 
     llm: LLMService
@@ -131,6 +133,7 @@ class ProfileCore:
     llm_language_settings: Callable[[str], LLMSettings] | None = None
     tts_language_settings: Callable[[str], TTSSettings] | None = _tts_language
     realtime_service_mode: bool = False
+    open_question: Callable[[], str | None] | None = None
 
 
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)

@@ -130,6 +130,7 @@ class LocalProfile(Profile[LocalSettings, LocalResources]):
             # The brain and the TTS read the call's language state; no settings frames needed.
             llm_language_settings=None,
             tts_language_settings=None,
+            open_question=brain.dialogue.open_question,
         )
 
 

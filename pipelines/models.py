@@ -154,6 +154,12 @@ _lock = threading.Lock()
 _loaded: dict[tuple, LocalModels] = {}
 
 
+def models_key(whisper_name: str, cache_dir: Path | str, compute_type: str, cpu_threads: int) -> tuple:
+    """Cache key of :func:`load_local_models`: ``cache_dir`` resolved, so ``.cache/models``,
+    ``./.cache/models`` and its absolute path share one set of models in a process."""
+    return (whisper_name, str(Path(cache_dir).resolve()), compute_type, cpu_threads)
+
+
 def load_local_models(
     whisper_name: str = "base",
     cache_dir: Path | str = ".cache/models",
@@ -167,7 +173,7 @@ def load_local_models(
     Raises:
         ModelIntegrityError, ModuleNotFoundError: see :func:`whisper_base_dir`.
     """
-    key = (whisper_name, str(cache_dir), compute_type, cpu_threads)
+    key = models_key(whisper_name, cache_dir, compute_type, cpu_threads)
     with _lock:
         if key in _loaded:
             return _loaded[key]

@@ -12,15 +12,16 @@ from typing import Any
 
 from pipelines.contract import CallInfo, Profile, ProfileUnavailableError
 from pipelines.local import LOCAL
-from pipelines.planned import CASCADE, REALTIME
+from pipelines.cascade import CASCADE
+from pipelines.realtime import REALTIME
 from pipelines.shell import BuiltCall, Resources
 from pipelines.shell import build_call as _build_call
 from pipelines.shell import load_resources as _load_resources
 
 PROFILES: dict[str, Profile] = {
     LOCAL.name: LOCAL,
-    REALTIME.name: REALTIME,  # placeholder (pipelines/planned.py) until pipelines/realtime.py
-    CASCADE.name: CASCADE,    # placeholder until pipelines/cascade.py
+    REALTIME.name: REALTIME,
+    CASCADE.name: CASCADE,
 }
 
 

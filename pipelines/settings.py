@@ -38,6 +38,21 @@ class ShellSettings(BaseSettings):
         300.0, description="End a call after this long with no caller or bot activity (s)"
     )
 
+    idle_reprompt_secs: float = Field(
+        8.0, ge=0, description="Re-prompt a caller silent this long while the bot waits for an answer (s); 0: never"
+    )
+    idle_max_reprompts: int = Field(
+        2, ge=0, le=10, description="Re-prompts of a silent caller before the goodbye and hang-up"
+    )
+    record_calls: bool = Field(
+        False, description="Record each call to RECORDINGS_DIR (stereo WAV: caller left, bot right, 8 kHz); "
+        "the greeting says so. Off: no caller audio is written anywhere"
+    )
+    recordings_dir: str = Field("recordings", description="Where call recordings are written (<CallSid>.wav)")
+    recording_retention_days: float = Field(
+        30.0, gt=0, description="Recordings older than this are deleted (checked at each call's end) (days)"
+    )
+
     @field_validator("default_language")
     @classmethod
     def _lower_language(cls, value: str) -> str:

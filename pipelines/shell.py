@@ -12,15 +12,20 @@
   LLM the same way for every brain, and its user/assistant aggregators;
 - the :class:`~processors.flight_tool.FlightToolProcessor` (speaks the profile's filler);
 - :class:`~processors.call_marks.CallMarksProcessor` (Twilio marks per sentence and reply; hang-up
-  after the goodbye) and :mod:`processors.resume` (a backchannel or a noise that cut the bot off
-  resumes it from the first unheard sentence; a real interruption leaves the brain and the context
-  with only what was played);
+  after the goodbye, transfer after "I'm transferring you") and :mod:`processors.resume` (with a
+  TTS in the pipeline: a backchannel or a noise that cut the bot off resumes it from the first
+  unheard sentence; a real interruption leaves the brain and the context with only what was played);
+- the idle-caller re-prompts (:class:`~processors.idle_caller.IdleCaller` on the user aggregator's
+  ``UserIdleController``, ``IDLE_REPROMPT_SECS``/``IDLE_MAX_REPROMPTS``);
+- with ``RECORD_CALLS``, the :class:`~processors.call_recording.CallRecorder` after the output
+  transport, and the recording notice before the greeting;
 - the :class:`~processors.turn_timing.TurnTimingObserver` and the ``PipelineWorker``;
 
 and slots the profile's :class:`~pipelines.contract.ProfileCore` (STT, brain/LLM, TTS) in::
 
-    transport.input() → stt → language switch → resume gate → DTMF → user aggregator → llm
-        → flight tool → speech tap → tts → marks → transport.output() → assistant aggregator
+    transport.input() → stt → language switch → [resume gate] → DTMF → user aggregator → llm
+        → flight tool → [speech tap] → tts → marks → transport.output() → [recorder]
+        → assistant aggregator
 
 Process-wide resources (:class:`Resources`) are loaded once by :func:`load_resources`: the profile's
 own (``Profile.load``) and the flight search every profile shares.
@@ -28,14 +33,13 @@ own (``Profile.load``) and the flight search every profile shares.
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 from loguru import logger
 from pipecat.adapters.llm.schemas.tools_schema import ToolsSchema
-from pipecat.frames.frames import Frame
+from pipecat.frames.frames import Frame, TTSSpeakFrame
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
 from pipecat.processors.aggregators.llm_context import LLMContext
@@ -48,16 +52,21 @@ from pipecat.serializers.twilio import TwilioFrameSerializer
 from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPIWebsocketTransport
 
 import flights
+from dialogue.phrases import phrase
+from dialogue.understanding import is_backchannel
 from flights.chain import ProviderChain, build_chain
 from flights.timetable import TimetableProvider
-from dialogue.understanding import is_backchannel
 from pipelines.contract import CallInfo, CallSetup, Profile, ProfileCore, ProfileResources
 from processors.call_language import CallLanguage
+from processors.language_fusion import TextLanguageDetector
 from processors.call_marks import CallMarksProcessor
+from processors.call_recording import CallRecorder
 from processors.call_tools import CallTools
 from processors.resume import HeardSpeech, Interruption, ResumeGate, SpeechTap, keep_only_heard
 from processors.dtmf_commands import DTMFCommandsProcessor
 from processors.flight_tool import SEARCH_FLIGHTS, FlightToolProcessor
+from processors.idle_caller import IdleCaller, last_question
+from processors.interruptions import InterruptionCounter
 from processors.language_switch import LanguageSwitchProcessor, parse_number_languages, starting_language
 from processors.metrics import LANGUAGE_METRICS, TURN_STAGE_SECONDS
 from processors.turn_timing import TurnTimingObserver
@@ -74,6 +83,12 @@ class CallShellSettings(Protocol):
     default_language: str
     number_languages: str | None
     call_idle_timeout_secs: float
+    idle_reprompt_secs: float
+    idle_max_reprompts: int
+    record_calls: bool
+    recordings_dir: str
+    recording_retention_days: float
+    transfer_number: str | None
     twilio_account_sid: str | None
     twilio_api_base_url: str | None
     timetable_path: str | None
@@ -123,7 +138,7 @@ class BuiltCall:
         language: the call's language state.
         language_switch: the processor that updates ``language``.
         flight_tool: ``search_flights`` handler and filler.
-        call_tools: ``end_call`` (and later ``transfer_call``) handlers.
+        call_tools: ``end_call`` and ``transfer_call`` handlers.
         context: the ``LLMContext`` (messages and tools).
         user_aggregator / assistant_aggregator: the context's aggregators.
         timing: per-turn latency observer (``timing.turns``).
@@ -133,6 +148,9 @@ class BuiltCall:
         heard: what the caller heard of the bot (sentence marks), for resuming after a false
             interruption (``heard.false_interruptions`` / ``heard.real_interruptions``).
         resume_gate: the processor that resumes after a backchannel or a no-word segment.
+        idle: the silent-caller re-prompter.
+        recorder: the call's recorder (``None`` unless ``RECORD_CALLS``).
+        interruptions: real and false interruption counts.
     """
 
     worker: PipelineWorker
@@ -152,6 +170,9 @@ class BuiltCall:
     greeting: list[Frame]
     heard: HeardSpeech | None = None
     resume_gate: ResumeGate | None = None
+    idle: IdleCaller | None = None
+    recorder: CallRecorder | None = None
+    interruptions: InterruptionCounter | None = None
 
 
 def load_flight_search(settings: CallShellSettings) -> ProviderChain:
@@ -182,6 +203,9 @@ def load_resources(profile: Profile, settings: CallShellSettings) -> Resources:
     profile.check(settings)
     core = profile.load(settings)
     search = load_flight_search(settings)
+    # The text language identifier (lingua, ~1 GB of n-gram models) is built now, not in the first
+    # call's first turn, where it stalled the language switch for seconds.
+    TextLanguageDetector.confidences("warm up")
     logger.info(f"{profile.name} profile ready")
     return Resources(profile=profile, core=core, flight_search=search,
                      number_languages=number_languages(settings.number_languages))
@@ -234,46 +258,69 @@ def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources
     )
     flight_tool = FlightToolProcessor(resources.flight_search, language=language,
                                       filler_frame=core.filler_frame)
-    call_tools = CallTools()
+    speak = core.filler_frame or TTSSpeakFrame
+    call_tools = CallTools(language=language, speak=speak,
+                           transfer_available=bool(settings.transfer_number) and rest)
     flight_tool.register(core.llm)
     call_tools.register(core.llm)
     context = LLMContext(messages=list(core.messages),
                          tools=ToolsSchema(standard_tools=[SEARCH_FLIGHTS, *call_tools.schemas]))
-    user_params = core.user_params
-    if core.tts is not None:
+    user_params = replace(core.user_params, user_idle_timeout=settings.idle_reprompt_secs)
+    resumes = core.tts is not None  # the resume re-says text: it needs a TTS in the pipeline
+    if resumes:
         # A word-less turn that cut the bot off resumes it (processors.resume), so Pipecat's
         # "ask the caller to repeat" recovery would answer it a second time.
-        user_params = dataclasses.replace(user_params, empty_user_turn=None)
+        user_params = replace(user_params, empty_user_turn=None)
     user_aggregator, assistant_aggregator = LLMContextAggregatorPair(
         context, user_params=user_params, realtime_service_mode=core.realtime_service_mode or None,
     )
-    heard = HeardSpeech()
+    heard = HeardSpeech() if resumes else None
     marks = CallMarksProcessor(call.stream_sid, heard=heard)
-    serializer.on_mark = heard.mark_played
-    resume_gate = ResumeGate(heard, is_backchannel=lambda text: is_backchannel(text, language.current))
+    resume_gate = None
+    if heard is not None:
+        serializer.on_mark = heard.mark_played
+        resume_gate = ResumeGate(heard, is_backchannel=lambda text: is_backchannel(text, language.current))
 
-    async def on_real_interruption(snap: Interruption) -> None:
-        # What the caller heard is what the bot said: the context and the brain keep only that.
-        messages = context.get_messages()
-        if keep_only_heard(messages, snap.heard):
-            context.set_messages(messages)
-        caller_heard = getattr(core.llm, "caller_heard", None)
-        if callable(caller_heard):
-            caller_heard(snap.heard)
+        async def on_real_interruption(snap: Interruption) -> None:
+            # What the caller heard is what the bot said: the context and the brain keep only that.
+            messages = context.get_messages()
+            if keep_only_heard(messages, snap.heard):
+                context.set_messages(messages)
+            caller_heard = getattr(core.llm, "caller_heard", None)
+            if callable(caller_heard):
+                caller_heard(snap.heard)
 
-    heard.on_real_interruption = on_real_interruption
+        heard.on_real_interruption = on_real_interruption
+    open_question = core.open_question or (lambda: last_question(context.get_messages()))
+    idle = IdleCaller(language=language, speak=speak, open_question=open_question,
+                      max_reprompts=settings.idle_max_reprompts,
+                      is_ending=lambda: bool(marks.hangup_requested or marks.transfer_requested))
+    idle.attach(user_aggregator)
+    interruptions = InterruptionCounter(lambda: serializer.clears_sent)
+    interruptions.attach(user_aggregator)
+    recorder = (CallRecorder(settings.recordings_dir, call.call_sid, settings.recording_retention_days)
+                if settings.record_calls else None)
+    greeting = list(core.greeting)
+    if recorder is not None:
+        greeting.insert(0, speak(phrase(language.current, "recording_notice")))
+    # The switch reads transcripts: an STT's go downstream from it; a speech-to-speech service's
+    # own input transcriptions go upstream and the user aggregator consumes them, so for such a
+    # service (realtime_service_mode) it sits between the aggregator and the LLM.
+    hears_itself = core.realtime_service_mode
     processors = [
         transport.input(),
         *([core.stt] if core.stt is not None else []),
-        language_switch,
-        resume_gate,
+        *([] if hears_itself else [language_switch]),
+        *([resume_gate] if resume_gate is not None else []),
         DTMFCommandsProcessor(),
         user_aggregator,
+        *([language_switch] if hears_itself else []),
         core.llm,
         flight_tool,
-        *([SpeechTap(heard), core.tts] if core.tts is not None else []),
+        *([SpeechTap(heard), core.tts] if heard is not None else [core.tts] if core.tts is not None else []),
         marks,
         transport.output(),
+        *([recorder.processor] if recorder is not None else []),
         assistant_aggregator,
     ]
     timing = TurnTimingObserver(histogram=TURN_STAGE_SECONDS, call_sid=call.call_sid)
@@ -288,6 +335,9 @@ def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources
         idle_timeout_secs=settings.call_idle_timeout_secs,
         observers=[timing],
         enable_rtvi=False,
+        # Pipecat's OpenTelemetry spans (call → turn → stt/llm/tts) when the settings say so.
+        enable_tracing=getattr(settings, "tracing_enabled", False),
+        additional_span_attributes={"call_sid": call.call_sid, "language": code},
         conversation_id=call.call_sid,
         name=f"call-{call.call_sid}",
     )
@@ -295,6 +345,6 @@ def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources
         worker=worker, transport=transport, serializer=serializer, marks=marks, language=language,
         language_switch=language_switch, flight_tool=flight_tool, call_tools=call_tools,
         context=context, user_aggregator=user_aggregator, assistant_aggregator=assistant_aggregator,
-        timing=timing, pipeline=pipeline, core=core, greeting=list(core.greeting),
-        heard=heard, resume_gate=resume_gate,
+        timing=timing, pipeline=pipeline, core=core, greeting=greeting, idle=idle, recorder=recorder,
+        interruptions=interruptions, heard=heard, resume_gate=resume_gate,
     )

@@ -13,6 +13,9 @@ sent before it has been played (or at once after a ``clear``)
 - on :class:`HangupRequestFrame` (pushed by a brain after its goodbye, behind the goodbye's text so
   the TTS keeps it in order) it queues a ``mark`` named :data:`HANGUP_MARK`. The gateway ends the
   call when Twilio echoes that mark, i.e. after the caller heard the goodbye.
+- on :class:`TransferRequestFrame` (pushed by the ``transfer_call`` tool behind "I'm transferring
+  you") it queues a ``mark`` named :data:`TRANSFER_MARK`; once Twilio echoes it the gateway
+  redirects the live call to a person (:meth:`gateway.calls.CallSession.transfer`).
 
 Outbound marks travel as ``OutputTransportMessageFrame`` so they stay ordered with the audio.
 """
@@ -34,6 +37,7 @@ from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from processors.resume import HeardSpeech
 
 HANGUP_MARK = "hangup"
+TRANSFER_MARK = "transfer"
 
 
 @dataclass
@@ -45,6 +49,21 @@ class HangupRequestFrame(DataFrame):
     """
 
     reason: str = "goodbye"
+
+
+@dataclass
+class TransferRequestFrame(DataFrame):
+    """Hand the call to a person once everything queued before this frame has been played.
+
+    Parameters:
+        whisper: what the agent hears before being bridged (the route and date gathered so far).
+        language: ISO 639-1 language of ``whisper`` (for Twilio's ``<Say language>``).
+        reason: why, for logs and the call record.
+    """
+
+    whisper: str = ""
+    language: str = "en"
+    reason: str = "caller asked"
 
 
 def mark_message(stream_sid: str, name: str) -> dict:
@@ -68,6 +87,9 @@ class CallMarksProcessor(FrameProcessor):
         self.hangup_requested: str | None = None
         #: ``async (reason) -> None`` called when a hang-up is requested (e.g. to arm a fallback timer).
         self.on_hangup_requested = None
+        self.transfer_requested: TransferRequestFrame | None = None
+        #: ``async (TransferRequestFrame) -> None`` called when a transfer is requested.
+        self.on_transfer_requested = None
 
     def _mark(self, name: str) -> OutputTransportMessageFrame:
         return OutputTransportMessageFrame(message=mark_message(self._stream_sid, name))
@@ -80,6 +102,12 @@ class CallMarksProcessor(FrameProcessor):
             await self.push_frame(self._mark(HANGUP_MARK))
             if self.on_hangup_requested is not None:
                 await self.on_hangup_requested(frame.reason)
+            return
+        if isinstance(frame, TransferRequestFrame) and direction == FrameDirection.DOWNSTREAM:
+            self.transfer_requested = frame
+            await self.push_frame(self._mark(TRANSFER_MARK))
+            if self.on_transfer_requested is not None:
+                await self.on_transfer_requested(frame)
             return
         if isinstance(frame, InterruptionFrame) and self.heard is not None:
             self.heard.interrupt()

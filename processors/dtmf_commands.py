@@ -6,6 +6,7 @@ user context aggregator) maps the digits in :data:`COMMANDS` to an ``LLMMessages
 plain-language user message and ``run_llm=True`` — so the local brain and an LLM both understand it:
 
 - ``0`` → "The caller pressed 0 on the keypad: repeat your last answer."
+- ``9`` (:data:`TRANSFER_DIGIT`) → "The caller pressed 9 on the keypad: transfer the call to a person."
 
 Other digits pass through untouched (as ``InputDTMFFrame``) for later uses.
 """
@@ -17,10 +18,13 @@ from pipecat.frames.frames import Frame, InputDTMFFrame, LLMMessagesAppendFrame
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
 KEYPAD_PREFIX = "The caller pressed"
+#: The key that asks for a person (``transfer_call``), documented in the README.
+TRANSFER_DIGIT = "9"
 
 #: digit → what the keypad press asks for (spoken-language-neutral instruction for the brain).
 COMMANDS: dict[str, str] = {
     "0": f"{KEYPAD_PREFIX} 0 on the keypad: repeat your last answer.",
+    TRANSFER_DIGIT: f"{KEYPAD_PREFIX} {TRANSFER_DIGIT} on the keypad: transfer the call to a person.",
 }
 
 

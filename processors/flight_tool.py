@@ -83,6 +83,9 @@ class FlightToolProcessor(FrameProcessor):
         self._filler_frame = filler_frame
         self._lock = asyncio.Lock()
         self.searches = 0
+        #: one dict per search run: ``{"origin", "destination", "departure_date", "provider",
+        #: "results", "fallback", "status", "secs"}`` (for the call record).
+        self.history: list[dict[str, Any]] = []
         self.last_search_secs: float | None = None
 
     @property
@@ -134,6 +137,13 @@ class FlightToolProcessor(FrameProcessor):
             finally:
                 self.searches += 1
                 self.last_search_secs = time.perf_counter() - started
+        self.history.append({
+            "origin": query.origin, "destination": query.destination,
+            "departure_date": query.departure_date.isoformat(), "provider": result.provider,
+            "results": len(result.offers), "fallback": bool(result.fallback_reason),
+            "status": result.error or ("ok" if result.offers else "no_flights"),
+            "secs": round(self.last_search_secs, 3),
+        })
         speech = speak_offers(result.offers, query, self.language)
         logger.info(
             f"search_flights {query.origin}->{query.destination} {query.departure_date}: "

@@ -27,25 +27,36 @@ services read the language state instead.
 every segment (restricted to the supported languages), otherwise a caller switching back could
 never be heard — a pinned Whisper transcribes English as (bad) Spanish and reports "es" forever.
 
-The rule (per user turn; a turn's evidence is its segments' detections, word-weighted):
+The rule (per user turn; a turn's evidence is its segments' fused evidence, word-weighted):
 
-- **confident turn**: a turn of at least ``MIN_WORDS`` (3) words detected in another supported
-  language with probability ≥ ``CONFIDENT_PROBABILITY`` (0.8) switches at once;
-- **two agreeing turns**: two consecutive counted turns detected in the same other language, each
-  with probability ≥ ``AMBIGUOUS_PROBABILITY`` (0.5), switch on the second;
+- **fused evidence** (:mod:`processors.language_fusion`): every segment of at least 3 words scores
+  each language ``P(L) = (0.3·acoustic + 0.35·text + 0.35·dialogue) / weights`` — Whisper's
+  probability, lingua's confidence on the transcript (detector built once per process, six
+  languages) and 1 when the dialogue can parse the turn in ``L`` alone (a sure place after one of
+  ``L``'s markers, or ``L``'s weekday/month names). Shorter segments keep the acoustic probability;
+  a segment whose language the STT carried over (``language_source`` "recent") is no evidence;
+- **confident turn**: a turn of at least ``MIN_WORDS`` (3) words in another supported language
+  with fused ``P ≥ FUSED_CONFIDENT`` (0.65), or with acoustic probability ≥ ``CONFIDENT_PROBABILITY``
+  (0.8) for the language the fusion chose (the text and the dialogue do not point elsewhere),
+  switches at once — a plainly Spanish sentence that names a place switches
+  even when Whisper's probability is 0.3;
+- **two agreeing turns**: two consecutive counted turns in the same other language, each with
+  ``P ≥ AMBIGUOUS_PROBABILITY`` (0.5), switch on the second;
 - **ignored turns**: turns under 3 words ("OK", "sí", a city name), turns in an unsupported or no
-  language and ambiguous turns (p < 0.5) never switch, neither count towards nor break a streak;
+  language, ambiguous turns (P < 0.5, unless acoustically confident) and **mixed** turns (the text also gives the current language
+  a confidence ≥ 0.25: "I want to fly a Roma mañana") never switch, neither count towards nor break
+  a streak;
 - **no flapping**: a counted turn in the current language resets the streak, so alternating or
   mixed turns never switch; one switch per turn at most;
 - **weak start**: when the starting language is only a prior (``source`` "caller_country" or
-  "default"), the first counted turn in another language with p ≥ 0.5 overrides it; the first
+  "default"), the first counted turn in another language with P ≥ 0.5 overrides it; the first
   counted turn in the starting language confirms it (the normal rule applies from then on).
 
 Where the evidence comes from: the ``SharedWhisperSTTService`` puts ``language_probability`` in
-``TranscriptionFrame.result``; for an STT that gives no probability (cloud STTs), the transcript text
-is classified by ``lingua-language-detector`` over the six supported languages (its confidence is
-the probability). If lingua is missing, a language the STT reports counts as p = 0.5 (a streak of
-two turns, never a switch alone).
+``TranscriptionFrame.result``; for an STT that gives no probability (cloud STTs), lingua's
+confidence stands in for the acoustic one. If lingua is missing, the text score is left out (the
+weights renormalised), and a language the STT reports without probability counts as p = 0.5.
+A turn fused into another language than Whisper decoded in is **not** decoded again (not built).
 
 Turns are delimited by ``UserStartedSpeakingFrame``/``UserStoppedSpeakingFrame`` (the aggregator
 broadcasts them upstream too, so they reach this processor); until one has been seen, every
@@ -79,6 +90,14 @@ from pipecat.services.settings import LLMSettings, TTSSettings
 
 from flights.languages import SUPPORTED_LANGUAGES, normalize_language
 from processors.call_language import CallLanguage
+from processors.language_fusion import (
+    FUSED_CONFIDENT,
+    MIN_TEXT_WORDS,
+    TextLanguageDetector,
+    dialogue_languages,
+    fuse,
+    is_mixed,
+)
 
 CONFIDENT_PROBABILITY = 0.8
 """One turn at or above this probability switches alone."""
@@ -190,31 +209,48 @@ def starting_language(
 
 @dataclass
 class TurnEvidence:
-    """What one user turn (so far) says about its language."""
+    """What one user turn (so far) says about its language.
+
+    ``probability`` is the fused score (:mod:`processors.language_fusion`) or, for evidence built
+    from a probability alone, that probability; ``acoustic`` is the acoustic probability of
+    ``language`` when it differs from ``probability`` (``None``: the same); ``mixed``: the text also
+    reads as the call's current language.
+    """
 
     language: str | None = None
     probability: float = 0.0
     words: int = 0
+    acoustic: float | None = None
+    mixed: bool = False
+
+    @property
+    def acoustic_probability(self) -> float:
+        return self.probability if self.acoustic is None else self.acoustic
 
     @classmethod
     def combine(cls, segments: list[TurnEvidence]) -> TurnEvidence:
         """Word-weighted: the language with most probability mass, and its mean probability.
 
         A segment under ``MIN_WORDS`` words in another language ("Hola" heard as Italian before a
-        Spanish sentence) does not dilute the probability; a longer one does.
+        Spanish sentence) does not dilute the probability; a longer one does. The acoustic
+        probability is averaged the same way; the turn is mixed when any segment is.
         """
         words = sum(s.words for s in segments)
+        mixed = any(s.mixed for s in segments)
         mass: dict[str, float] = {}
         for s in segments:
             if s.language:
                 mass[s.language] = mass.get(s.language, 0.0) + s.probability * max(1, s.words)
         if not mass:
-            return cls(None, 0.0, words)
+            return cls(None, 0.0, words, None, mixed)
         lang = max(mass, key=mass.get)
         # segments without a language of their own (see transcription_evidence) add no weight
         weight = sum(max(1, s.words) for s in segments
                      if s.language is not None and (s.language == lang or s.words >= MIN_WORDS)) or 1
-        return cls(lang, mass[lang] / weight, words)
+        acoustic = None
+        if any(s.acoustic is not None for s in segments):
+            acoustic = sum(s.acoustic_probability * max(1, s.words) for s in segments if s.language == lang) / weight
+        return cls(lang, mass[lang] / weight, words, acoustic, mixed)
 
 
 class LanguageDecider:
@@ -226,10 +262,11 @@ class LanguageDecider:
 
     def __init__(self, language: str, *, weak: bool = False, confident: float = CONFIDENT_PROBABILITY,
                  ambiguous: float = AMBIGUOUS_PROBABILITY, min_words: int = MIN_WORDS,
-                 agreeing_turns: int = AGREEING_TURNS):
+                 agreeing_turns: int = AGREEING_TURNS, fused_confident: float = FUSED_CONFIDENT):
         self.language = normalize_language(language) or "en"
         self.weak = weak
         self.confident = confident
+        self.fused_confident = fused_confident
         self.ambiguous = ambiguous
         self.min_words = min_words
         self.agreeing_turns = agreeing_turns
@@ -237,9 +274,9 @@ class LanguageDecider:
         self.streak = 0
 
     def counts(self, ev: TurnEvidence) -> bool:
-        """Whether the rule looks at this turn at all (long enough, supported, not ambiguous)."""
-        return (ev.language in SUPPORTED_LANGUAGES and ev.words >= self.min_words
-                and ev.probability >= self.ambiguous)
+        """Whether the rule looks at this turn at all (long enough, supported, not ambiguous, not mixed)."""
+        return (ev.language in SUPPORTED_LANGUAGES and ev.words >= self.min_words and not ev.mixed
+                and (ev.probability >= self.ambiguous or ev.acoustic_probability >= self.confident))
 
     def evaluate(self, ev: TurnEvidence) -> tuple[str, str] | None:
         """``(language, reason)`` when this turn switches, else ``None``; changes nothing."""
@@ -247,8 +284,10 @@ class LanguageDecider:
             return None
         if self.weak:
             return ev.language, "weak start overridden"
-        if ev.probability >= self.confident:
+        if ev.acoustic_probability >= self.confident:
             return ev.language, "confident"
+        if ev.acoustic is not None and ev.probability >= self.fused_confident:
+            return ev.language, "confident fused"
         if ev.language == self.candidate and self.streak + 1 >= self.agreeing_turns:
             return ev.language, f"{self.agreeing_turns} agreeing turns"
         return None
@@ -271,43 +310,6 @@ class LanguageDecider:
             self.streak += 1
         else:
             self.candidate, self.streak = ev.language, 1
-
-
-# ---------------------------------------------------------------------------------------------
-# text-based detection (STTs that give no language probability)
-
-
-class TextLanguageDetector:
-    """``lingua-language-detector`` over the supported languages; built lazily, shared per process."""
-
-    _detector: Any = None
-    _failed = False
-
-    @classmethod
-    def get(cls):
-        if cls._detector is None and not cls._failed:
-            try:
-                from lingua import Language as L
-                from lingua import LanguageDetectorBuilder
-
-                langs = [L.ENGLISH, L.SPANISH, L.FRENCH, L.GERMAN, L.ITALIAN, L.PORTUGUESE]
-                cls._detector = LanguageDetectorBuilder.from_languages(*langs).with_preloaded_language_models().build()
-            except Exception as e:  # not installed: STT-reported language only
-                cls._failed = True
-                logger.warning(f"language detection from text unavailable (lingua): {e}")
-        return cls._detector
-
-    @classmethod
-    def detect(cls, text: str) -> tuple[str | None, float]:
-        """``(language, confidence)`` of ``text`` among the supported languages (blocking)."""
-        detector = cls.get()
-        if detector is None or not (text or "").strip():
-            return None, 0.0
-        values = detector.compute_language_confidence_values(text)
-        if not values:
-            return None, 0.0
-        top = values[0]
-        return normalize_language(top.language.iso_code_639_1.name), float(top.value)
 
 
 def transcription_evidence(frame: TranscriptionFrame) -> tuple[TurnEvidence, bool]:
@@ -387,11 +389,33 @@ class LanguageSwitchProcessor(FrameProcessor):
 
     async def _segment_evidence(self, frame: TranscriptionFrame) -> TurnEvidence:
         ev, needs_text = transcription_evidence(frame)
-        if needs_text and self._text_detection and ev.words:
-            lang, prob = await asyncio.to_thread(TextLanguageDetector.detect, frame.text)
-            if lang:
-                ev = TurnEvidence(lang, prob, ev.words)
-        return ev
+        result = frame.result if isinstance(frame.result, dict) else {}
+        if result.get("language_source") == "recent" or not ev.words:
+            return ev
+        if ev.words < MIN_TEXT_WORDS:
+            if needs_text and self._text_detection:
+                lang, prob = await asyncio.to_thread(TextLanguageDetector.detect, frame.text)
+                if lang:
+                    ev = TurnEvidence(lang, prob, ev.words)
+            return ev
+        acoustic = None if needs_text else ev.probability
+        text = frame.text
+
+        def gather():
+            confidences = TextLanguageDetector.confidences(text) if self._text_detection else None
+            return confidences, dialogue_languages(text)
+
+        confidences, parsed = await asyncio.to_thread(gather)
+        fused = fuse(text, ev.language, acoustic, text_confidences=confidences, dialogue=parsed)
+        if fused.language is None:
+            return ev
+        mixed = is_mixed(fused, self.decider.language)
+        logger.debug(
+            f"language evidence: {fused.language} P={fused.probability:.2f} (acoustic {ev.language} "
+            f"p={acoustic if acoustic is not None else float('nan'):.2f}, parses in {sorted(fused.dialogue)}"
+            f"{', mixed' if mixed else ''})"
+        )
+        return TurnEvidence(fused.language, fused.probability, ev.words, fused.acoustic, mixed)
 
     def _end_turn(self) -> None:
         if self._segments:
@@ -429,9 +453,12 @@ class LanguageSwitchProcessor(FrameProcessor):
         elif isinstance(frame, UserStoppedSpeakingFrame):
             self._turn_frames_seen = True
             self._end_turn()
-        elif isinstance(frame, TranscriptionFrame) and direction == FrameDirection.DOWNSTREAM:
+        elif isinstance(frame, TranscriptionFrame):
+            # Downstream from an STT; upstream from a speech-to-speech service's input transcription.
             try:
-                self._segments.append(await self._segment_evidence(frame))
+                # Await before appending: turn frames handled meanwhile may replace the list.
+                segment = await self._segment_evidence(frame)
+                self._segments.append(segment)
                 ev = TurnEvidence.combine(self._segments)
                 verdict = None if self._switched_this_turn else self.decider.evaluate(ev)
                 if verdict is not None:
@@ -451,7 +478,7 @@ class LanguageSwitchProcessor(FrameProcessor):
 
 
 __all__ = [
-    "AGREEING_TURNS", "AMBIGUOUS_PROBABILITY", "CONFIDENT_PROBABILITY", "MIN_WORDS", "SUPPORTED_LANGUAGES",
+    "AGREEING_TURNS", "AMBIGUOUS_PROBABILITY", "CONFIDENT_PROBABILITY", "FUSED_CONFIDENT", "MIN_WORDS", "SUPPORTED_LANGUAGES",
     "LanguageDecider", "LanguageSwitchProcessor", "TextLanguageDetector", "TurnEvidence",
     "caller_country_language", "count_words", "normalize_language", "parse_number_languages",
     "starting_language", "transcription_evidence",

@@ -12,6 +12,10 @@ After the goodbye it calls the ``end_call`` tool (:mod:`processors.call_tools`) 
 hanging up goes through the path an LLM takes: the tool's handler asks for the hang-up behind the
 goodbye, and the gateway ends the call once Twilio reports the goodbye played.
 
+When the caller asks for a person (words, or keypad :data:`~processors.dtmf_commands.TRANSFER_DIGIT`)
+it calls ``transfer_call`` with what the dialogue has gathered (:meth:`FlightDialogue.handover`); an
+``unavailable`` result makes it say so and ask the open question again.
+
 The language it parses and speaks is the call's :class:`~processors.call_language.CallLanguage`
 (read at each answer; a switch makes the next answer open with the acknowledgement); an
 ``LLMUpdateSettingsFrame(delta=LocalBrainSettings(language=…))`` also switches it.
@@ -32,15 +36,17 @@ from pipecat.frames.frames import (
     LLMFullResponseStartFrame,
     LLMTextFrame,
 )
+from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.frame_processor import FrameDirection
 from pipecat.services.llm_service import FunctionCallFromLLM, LLMService
 from pipecat.services.settings import LLMSettings
+from pipecat.utils.tracing.service_decorators import traced_llm
 from pipecat.utils.types import NOT_GIVEN, NotGiven, is_given
 
 from dialogue.policy import BrainTurn, FlightDialogue
 from processors.call_language import CallLanguage
-from processors.call_tools import END_CALL_TOOL
-from processors.dtmf_commands import KEYPAD_PREFIX
+from processors.call_tools import END_CALL_TOOL, TRANSFER_CALL_TOOL
+from processors.dtmf_commands import KEYPAD_PREFIX, TRANSFER_DIGIT
 from processors.flight_tool import TOOL_NAME
 
 
@@ -91,6 +97,7 @@ class LocalBrainService(LLMService):
         self._language = language
         self._handled_messages = 0
         self._end_call_ids: set[str] = set()
+        self._transfer_ids: set[str] = set()
         self.turns = 0
 
     async def _update_settings(self, delta) -> dict[str, Any]:
@@ -133,6 +140,15 @@ class LocalBrainService(LLMService):
                     context=context,
                 )
             ])
+        if turn.transfer:
+            call_id = f"call_{uuid.uuid4().hex[:12]}"
+            self._transfer_ids.add(call_id)
+            await self.run_function_calls([
+                FunctionCallFromLLM(
+                    function_name=TRANSFER_CALL_TOOL, tool_call_id=call_id,
+                    arguments={**self.dialogue.handover(), "reason": "caller asked"}, context=context,
+                )
+            ])
         if turn.end_call:
             call_id = f"call_{uuid.uuid4().hex[:12]}"
             self._end_call_ids.add(call_id)
@@ -143,8 +159,9 @@ class LocalBrainService(LLMService):
                 )
             ])
 
-    async def _respond(self, frame: LLMContextFrame) -> None:
-        messages = frame.context.get_messages()
+    @traced_llm  # an "llm" span per answer when the worker traces (Pipecat's own decorator)
+    async def _respond(self, context: LLMContext) -> None:
+        messages = context.get_messages()
         new = messages[self._handled_messages:]
         self._handled_messages = len(messages)
         last = next((m for m in reversed(new) if isinstance(m, dict) and m.get("role") in ("user", "tool")), None)
@@ -163,16 +180,25 @@ class LocalBrainService(LLMService):
                 result = json.loads(content)
             except json.JSONDecodeError:
                 result = {"status": "error", "message": content}
-            turn = self.dialogue.handle_tool_result(result if isinstance(result, dict) else {})
+            if not isinstance(result, dict):
+                result = {}
+            if last.get("tool_call_id") in self._transfer_ids:
+                if result.get("status") == "transferring":
+                    return  # the tool said "transferring"; the call is being handed over
+                turn = self.dialogue.transfer_unavailable()
+            else:
+                turn = self.dialogue.handle_tool_result(result)
         else:
             # The aggregator joins a turn's transcripts; every user message since our last answer
             # belongs to this turn.
             text = " ".join(_message_text(m) for m in new if isinstance(m, dict) and m.get("role") == "user")
             if KEYPAD_PREFIX in text and "0 on the keypad" in text:
                 turn = self.dialogue.repeat()  # DTMF 0 (processors.dtmf_commands)
+            elif KEYPAD_PREFIX in text and f"{TRANSFER_DIGIT} on the keypad" in text:
+                turn = BrainTurn(say=None, transfer=True)
             else:
                 turn = self.dialogue.handle_user(text)
-        await self._act(turn, frame.context)
+        await self._act(turn, context)
 
     async def process_frame(self, frame: Frame, direction: FrameDirection):
         """Answer each ``LLMContextFrame``; everything else behaves as in ``LLMService``."""
@@ -180,7 +206,7 @@ class LocalBrainService(LLMService):
         if isinstance(frame, LLMContextFrame):
             try:
                 await self.start_processing_metrics()
-                await self._respond(frame)
+                await self._respond(frame.context)
             except Exception as e:  # never let a rule bug kill the call: apologise instead
                 logger.exception(f"{self}: dialogue error: {e}")
                 await self.speak(self.dialogue.apology())

@@ -21,6 +21,7 @@ from pipecat.frames.frames import ErrorFrame, Frame
 from pipecat.services.settings import TTSSettings
 from pipecat.services.tts_service import TTSService
 from pipecat.transcriptions.language import Language
+from pipecat.utils.tracing.service_decorators import traced_tts
 
 from flights.languages import normalize_language
 from processors.call_language import CallLanguage
@@ -123,6 +124,7 @@ class LocalTTSService(TTSService):
                     pass
             await proc.wait()
 
+    @traced_tts  # a "tts" span per sentence when the worker traces (Pipecat's own decorator)
     async def run_tts(self, text: str, context_id: str) -> AsyncGenerator[Frame, None]:
         """Synthesize one sentence; yields ``TTSAudioRawFrame``s (or an ``ErrorFrame``)."""
         language = self.current_language

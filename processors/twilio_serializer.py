@@ -11,7 +11,9 @@ receive loop stops at the first exception), never sends ``mark`` and ignores inb
   event (:data:`TWILIO_MESSAGE`: ``event`` one of the known names, each sub-object with the
   documented field types, SIDs in Twilio's formats). Anything else is counted, logged (rate-limited)
   and dropped; the call continues;
-- reports inbound ``mark`` echoes, ``stop`` and ``dtmf`` to the call through ``on_event``;
+- reports inbound ``mark`` echoes, ``stop`` and ``dtmf`` to the call through ``on_event``, and puts
+  each mark echo into the pipeline as an ``InputTransportMessageFrame`` (for processors that track
+  what the caller heard, e.g. :class:`~processors.played_audio.PlayedAudioMarks`);
 - passes outbound ``mark`` messages (queued behind the audio by
   :class:`~processors.call_marks.CallMarksProcessor`) and uses their echoes to know whether Twilio
   still holds unplayed audio;
@@ -35,7 +37,13 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal, Union
 
 from loguru import logger
-from pipecat.frames.frames import AudioRawFrame, Frame, InterruptionFrame, OutputTransportMessageFrame
+from pipecat.frames.frames import (
+    AudioRawFrame,
+    Frame,
+    InputTransportMessageFrame,
+    InterruptionFrame,
+    OutputTransportMessageFrame,
+)
 from pipecat.serializers.twilio import TwilioFrameSerializer
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
@@ -255,6 +263,11 @@ class GatewayTwilioSerializer(TwilioFrameSerializer):
         #: ``(mark_name) -> None`` called for each inbound ``mark`` echo (e.g. ``HeardSpeech.mark_played``).
         self.on_mark: Callable[[str], None] | None = None
 
+    def keep_call_up(self) -> None:
+        """Do not hang the call up through REST when the pipeline ends (it was handed to a
+        ``<Dial>`` transfer and Twilio goes on with it)."""
+        self._params.auto_hang_up = False
+
     async def setup(self, setup) -> None:
         """Pipeline setup (the transport is about to read): media idleness is measured from here."""
         await super().setup(setup)
@@ -276,7 +289,7 @@ class GatewayTwilioSerializer(TwilioFrameSerializer):
 
         Returns:
             ``InputAudioRawFrame`` for ``media`` (PCM16 at the pipeline input rate), ``InputDTMFFrame``
-            for ``dtmf``, otherwise ``None``.
+            for ``dtmf``, ``InputTransportMessageFrame`` (the message) for ``mark``, otherwise ``None``.
         """
         try:
             return await self._deserialize(data)
@@ -314,6 +327,7 @@ class GatewayTwilioSerializer(TwilioFrameSerializer):
                 self._unplayed = False
             if self.on_mark is not None:
                 self.on_mark(name)
+            frame = InputTransportMessageFrame(message=message.model_dump(exclude_none=True))
         if event in ("mark", "stop", "dtmf") and self._on_event:
             try:
                 await self._on_event(event, message.model_dump(exclude_none=True))

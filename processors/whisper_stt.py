@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 import numpy as np
@@ -45,6 +45,9 @@ class SharedWhisperSTTService(WhisperSTTService):
         beam_size: 1 = greedy decoding (fastest on CPU).
         no_speech_prob: segments whose no-speech probability is at or above this are dropped
             (0.6–0.7 keeps Spanish/German utterances that 0.4 drops).
+        vocabulary: called per segment with the ISO 639-1 code being decoded; the text it returns
+            (e.g. :class:`processors.stt_vocabulary.ExpectedVocabulary`: the cities, weekdays and
+            months the dialogue expects) is faster-whisper's ``initial_prompt``; ``None``: no prompt.
         **kwargs: passed to ``SegmentedSTTService`` (e.g. ``ttfs_p99_latency``).
     """
 
@@ -57,9 +60,11 @@ class SharedWhisperSTTService(WhisperSTTService):
         allowed_languages: list[str] | None = None,
         beam_size: int = 1,
         no_speech_prob: float = 0.65,
+        vocabulary: Callable[[str], str | None] | None = None,
         **kwargs,
     ):
         self._shared_model = model
+        self._vocabulary = vocabulary
         self._beam_size = beam_size
         self._allowed = list(allowed_languages) if allowed_languages else None
         super().__init__(
@@ -131,9 +136,11 @@ class SharedWhisperSTTService(WhisperSTTService):
             lang, prob, source = (forced_code, 1.0, "forced")
             if lang is None:
                 lang, prob, source = self._detect_with_source(audio_float)
+            prompt = self._vocabulary(lang) if self._vocabulary is not None and lang else None
             segments, info = model.transcribe(
                 audio_float,
                 language=lang,
+                initial_prompt=prompt,
                 beam_size=self._beam_size,
                 condition_on_previous_text=False,
                 vad_filter=False,

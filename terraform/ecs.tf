@@ -27,6 +27,7 @@ locals {
     PORT                 = tostring(local.container_port)
     MAX_CONCURRENT_CALLS = tostring(var.max_calls_per_task)
     DRAIN_TIMEOUT_SECS   = tostring(max(var.stop_timeout_secs - 15, 0))
+    LOG_FORMAT           = "json" # one JSON object per line for CloudWatch Logs Insights, call_sid on each
   }, var.environment)
 
   # Every credential, by ARN: the container sees them as environment variables, but the task

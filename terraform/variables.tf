@@ -119,7 +119,7 @@ variable "min_tasks" {
 }
 
 variable "max_tasks" {
-  description = "Most running tasks. Above 1 the tasks must share call state (REDIS_URL; see README 'Scaling out')."
+  description = "Most running tasks. Above 1 the tasks must share call state (REDIS_URL; see README 'Scale-out')."
   type        = number
   default     = 10
 }
@@ -150,7 +150,8 @@ variable "environment" {
     # Credentials go through Secrets Manager (secrets.tf), never the plain environment.
     condition = length(setintersection(keys(var.environment), [
       "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "GATEWAY_API_KEYS", "OPENAI_API_KEY", "DEEPGRAM_API_KEY",
-      "CARTESIA_API_KEY", "AMADEUS_CLIENT_ID", "AMADEUS_CLIENT_SECRET", "SERPAPI_API_KEY", "KEY_ID_SECRET", "REDIS_URL",
+      "CARTESIA_API_KEY", "LLM_API_KEY", "AMADEUS_CLIENT_ID", "AMADEUS_CLIENT_SECRET", "SERPAPI_API_KEY", "KEY_ID_SECRET",
+      "REDIS_URL",
     ])) == 0
     error_message = "environment must not carry credentials: they are injected from Secrets Manager (secrets.tf)."
   }

@@ -1,69 +1,73 @@
-"""Shared fixtures: a real gateway server on 127.0.0.1 and the offline Whisper model for listening."""
+"""Shared fixtures and the fast run's no-model guard.
+
+- ``gateway``: a real gateway server on 127.0.0.1 (:class:`testkit.server.GatewayServer`), one per
+  session; ``local_resources``: the local profile's models and flight search, loaded once;
+  ``listener``: the Whisper model of the process, to transcribe what the bot said. All three load
+  models: tests using them are marked ``e2e``.
+- In a run that deselects ``e2e`` (``make test-fast`` = ``pytest -m "not e2e"``), loading a model
+  is an error: :func:`pipelines.models.load_local_models` (the only loader of Whisper, Piper and the
+  Silero/Smart Turn sessions) raises, and the session fails if anything loaded a model anyway
+  (its cache is checked at the end) — so the fast suite provably never loads one.
+"""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
+import gc
 import sys
-import time
-from pathlib import Path
 
-import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "fixtures"
+from testkit.server import FIXTURES, ROOT, GatewayServer, fixture  # noqa: F401  (re-exported for tests)
+
+__all__ = ["FIXTURES", "ROOT", "GatewayServer", "fixture"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class ModelLoadedInFastRun(AssertionError):
+    """A test outside ``e2e`` tried to load the offline models."""
 
 
-class GatewayServer:
-    """``python -m gateway serve`` in a subprocess; its log goes to ``log_path``."""
+def _fast_run(config: pytest.Config) -> bool:
+    expr = (config.getoption("markexpr") or "").replace(" ", "")
+    return "note2e" in expr
 
-    def __init__(self, env: dict[str, str] | None = None):
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.ws_url = f"ws://127.0.0.1:{self.port}/twilio/stream"
-        self.log_path = ROOT / ".cache" / f"gateway-test-{self.port}.log"
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        full_env = {**os.environ, "PUBLIC_HOST": f"127.0.0.1:{self.port}", "STREAM_SCHEME": "ws",
-                    "LOG_LEVEL": "DEBUG", "TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": "", **(env or {})}
-        self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT,
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not _fast_run(config):
+        return
+    import pipelines.models as models
+
+    def refuse(*args, **kwargs):
+        config._model_load_attempts.append(args)  # type: ignore[attr-defined]
+        raise ModelLoadedInFastRun(
+            "load_local_models() called in a run without e2e tests: mark the test e2e or drop the models"
         )
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gateway exited: {self.log_path.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{self.base}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("gateway did not become healthy in 120 s")
 
-    def log(self) -> str:
-        return self.log_path.read_text()
+    config._model_load_attempts = []  # type: ignore[attr-defined]
+    models.load_local_models = refuse
 
-    def alive(self) -> bool:
-        return self.proc.poll() is None
 
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self._log.close()
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if not _fast_run(config):
+        return
+    models = sys.modules.get("pipelines.models")
+    loaded = dict(getattr(models, "_loaded", {}) or {})
+    attempts = getattr(config, "_model_load_attempts", [])
+    libraries = [m for m in ("faster_whisper", "ctranslate2", "piper", "onnxruntime") if m in sys.modules]
+    # Belt and braces: no model object of those libraries is alive, whoever would have made it.
+    kinds = tuple(k for k in (_attr("faster_whisper", "WhisperModel"), _attr("piper", "PiperVoice"),
+                              _attr("onnxruntime", "InferenceSession")) if k is not None)
+    alive = sum(1 for o in gc.get_objects() if isinstance(o, kinds)) if kinds else 0
+    line = (f"no-model guard: load_local_models calls {len(attempts)}, models cached {len(loaded)}, "
+            f"model objects alive {alive}; model libraries imported (code only): {', '.join(libraries) or 'none'}")
+    print("\n" + line)
+    if attempts or loaded or alive:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _attr(module: str, name: str):
+    mod = sys.modules.get(module)
+    return getattr(mod, name, None) if mod is not None else None
 
 
 @pytest.fixture(scope="session")
@@ -84,11 +88,9 @@ def local_resources():
 
 @pytest.fixture(scope="session")
 def listener():
-    """The offline Whisper base model, to transcribe what the bot said."""
+    """The offline Whisper base model, to transcribe what the bot said: the process's own copy
+    (``load_local_models`` caches by resolved path, so this absolute path finds the set
+    ``local_resources`` loaded from the relative default, and vice versa)."""
     from pipelines.models import load_local_models
 
     return load_local_models("base", ROOT / ".cache" / "models").whisper
-
-
-def fixture(name: str) -> str:
-    return str(FIXTURES / f"{name}.wav")

@@ -2,7 +2,8 @@
 
 Speaks https://www.twilio.com/docs/voice/api/call-resource: ``POST
 /2010-04-01/Accounts/{AccountSid}/Calls.json`` (create; form-encoded; HTTP Basic auth AccountSid:
-AuthToken) and ``POST …/Calls/{CallSid}.json`` (update, e.g. ``Status=completed``). Errors use
+AuthToken) and ``POST …/Calls/{CallSid}.json`` (update: ``Status=completed`` hangs up, ``Twiml=…``
+replaces the live call's TwiML, kept per call in :meth:`FakeTwilio.twiml_updates`). Errors use
 Twilio's body ``{"code", "message", "more_info", "status"}`` (20003 auth, 21211 invalid To,
 20404 unknown call). Every request is recorded (method, path, auth user, form params, time).
 """
@@ -100,6 +101,9 @@ class FakeTwilio:
         status = dict(form).get("Status")
         if status:
             self.calls[sid]["status"] = status
+        twiml = dict(form).get("Twiml")
+        if twiml is not None:
+            self.calls[sid].setdefault("twiml", []).append(twiml)
         return web.json_response(self._call_json(sid))
 
     def _run(self) -> None:
@@ -116,6 +120,15 @@ class FakeTwilio:
         self._runner = runner
         self._ready.set()
         self._loop.run_forever()
+
+    def add_call(self, sid: str, *, to: str = "", from_: str = "", status: str = "in-progress") -> None:
+        """Make an inbound call known (Twilio knows every live call; this fake only those it placed
+        or was told of), so updates to it succeed."""
+        self.calls[sid] = {"to": to, "from": from_, "status": status, "form": []}
+
+    def twiml_updates(self, sid: str) -> list[str]:
+        """The ``Twiml`` documents POSTed to call ``sid``, oldest first."""
+        return list(self.calls.get(sid, {}).get("twiml", []))
 
     def creates(self) -> list[Recorded]:
         return [r for r in self.requests if r.path.endswith("/Calls.json")]

@@ -98,6 +98,35 @@ def test_asks_only_for_what_is_missing(d):
     assert (call["origin"], call["destination"], call["departure_date"]) == ("ATL", "DFW", "2026-12-05")
 
 
+def test_a_date_given_while_a_place_is_missing_is_confirmed_and_kept(d):
+    d.handle_user("to Dallas")
+    turn = d.handle_user("next Friday please")  # answers the wrong question: the date, not the origin
+    assert turn.tool_call is None
+    assert turn.say == " ".join([phrase("en", "date_noted", date="Friday, November 27"),
+                                 phrase("en", "ask_origin", destination="Dallas")])
+    # the same date again is not confirmed twice
+    assert d.handle_user("next Friday").say == phrase("en", "ask_origin", destination="Dallas")
+    call = d.handle_user("from Atlanta").tool_call
+    assert (call["origin"], call["destination"], call["departure_date"]) == ("ATL", "DFW", "2026-11-27")
+
+
+@pytest.mark.parametrize("lang, turn1, turn2", [
+    ("es", "a Madrid", "el viernes"),
+    ("fr", "à Paris", "vendredi"),
+    ("de", "nach Berlin", "am Freitag"),
+    ("it", "a Roma", "venerdì"),
+    ("pt", "para Lisboa", "na sexta-feira"),
+])
+def test_the_date_confirmation_is_in_the_call_language(lang, turn1, turn2):
+    dlg = FlightDialogue(language=lang, today=TODAY)
+    dlg.greeting()
+    dlg.handle_user(turn1)
+    said = dlg.handle_user(turn2).say
+    noted = templates(lang)["date_noted"].split("{date}")[0]
+    assert said.startswith(noted), said
+    assert dlg.slots.departure_date == date(2026, 11, 27)  # the coming Friday
+
+
 def test_lone_city_with_both_ends_missing_asks_which_end(d):
     turn = d.handle_user("Miami.")
     assert "Miami" in turn.say and turn.tool_call is None
@@ -123,8 +152,10 @@ def test_noise_is_not_understood(d, noise):
 
 def test_unknown_place_asks_again_naming_it(d):
     turn = d.handle_user("From Zzyzx to Paris")
-    assert turn.say == phrase("en", "unknown_place", heard="zzyzx")
-    assert d.slots.destination.code == "PAR"  # the sure half is kept
+    # the sure half is kept and confirmed; only the unknown end is asked for, naming what was heard
+    assert turn.say == phrase("en", "missing_origin_heard", heard="zzyzx", destination="Paris")
+    assert d.slots.destination.code == "PAR"
+    assert d.handle_user("Zzyzx").say == phrase("en", "missing_origin_heard", heard="zzyzx", destination="Paris")
     assert d.handle_user("Boston").say == phrase("en", "ask_date", origin="Boston", destination="Paris")
 
 
@@ -203,7 +234,8 @@ def test_return_weekday_after_departure(d):
 
 
 def test_round_trip_asks_for_return_date(d):
-    assert d.handle_user("Boston to Paris on Friday, round trip").say == EN["ask_return_date"]
+    assert d.handle_user("Boston to Paris on Friday, round trip").say == " ".join(
+        [phrase("en", "date_noted", date="Friday, November 27"), EN["ask_return_date"]])
     call = d.handle_user("December 10th").tool_call
     assert call["return_date"] == "2026-12-10" and call["departure_date"] == "2026-11-27"
 

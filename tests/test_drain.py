@@ -48,6 +48,7 @@ def test_drain_state_begins_once_and_expires_after_the_timeout():
     assert drain.expired(started + 600)
 
 
+@pytest.mark.e2e  # the app with loaded models
 def test_ready_and_live_before_and_during_drain(client):
     c, drain = client
     assert c.get("/health/ready").json() == {"status": "ready", "active_calls": 0}
@@ -67,6 +68,7 @@ def test_readiness_is_503_while_models_load_but_liveness_is_200():
     assert c.get("/health/live").json() == {"status": "alive"}
 
 
+@pytest.mark.e2e  # the app with loaded models
 def test_a_webhook_during_the_drain_gets_a_refusal_not_a_stream(client):
     c, drain = client
     def refused() -> float:
@@ -89,6 +91,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.e2e  # the app with loaded models
 async def test_sigterm_with_no_call_shuts_down_cleanly_and_records_no_signal(local_resources):
     drain = Drain(600)
     port = _free_port()

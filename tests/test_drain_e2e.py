@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from gateway.caller import SimulatedCaller, Turn, format_transcript, transcribe_bot
-from tests.conftest import GatewayServer, fixture
+from testkit.server import GatewayServer, fixture
 
 pytestmark = pytest.mark.e2e
 
@@ -34,7 +34,7 @@ async def _sigterm_once_the_call_is_up(server: GatewayServer, http: httpx.AsyncC
             break
         await asyncio.sleep(0.05)
     webhook = await http.post(f"{server.base}/twilio/voice",
-                              data={"CallSid": "CAnew", "From": "+14155550100", "To": "+14155550199"})
+                              data={"CallSid": "CA" + "9" * 32, "From": "+14155550100", "To": "+14155550199"})
     live = await http.get(f"{server.base}/health/live")
     return {"ready": ready, "webhook": webhook, "live": live, "alive": server.alive()}
 

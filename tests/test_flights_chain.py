@@ -1,10 +1,9 @@
-"""ProviderChain against the local vendor servers (tests/fake_vendors.py) and the real timetable:
+"""ProviderChain against the local vendor servers (testkit/fake_vendors.py) and the real timetable:
 breaker, cache, single-flight, deadline, rate limits, bad requests, build_chain, stats."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import date, timedelta
 
 import pytest
@@ -16,7 +15,7 @@ from flights.models import FlightQuery
 from flights.search import FlightSearch
 from flights.serpapi_provider import SerpApiProvider
 from flights.timetable import TimetableProvider
-from tests.fake_vendors import FakeAmadeus, FakeSerpApi
+from testkit.fake_vendors import FakeAmadeus, FakeSerpApi
 
 DAY = date.today() + timedelta(days=30)
 QUERY = FlightQuery(origin="LHR", destination="JFK", departure_date=DAY)
@@ -48,9 +47,7 @@ async def test_first_live_provider_answers_and_is_cached(vendors) -> None:
     assert (first.provider, first.live, first.cached, first.fallback_reason, first.error) == (
         "amadeus", True, False, None, None)
     assert first.offers and all(o.provider == "amadeus" for o in first.offers)
-    t0 = time.perf_counter()
-    again = await chain.search(QUERY)
-    assert time.perf_counter() - t0 < 0.01
+    again = await chain.search(QUERY)   # (how fast a hit is: bench/flight_search.py)
     assert again.cached and again.provider == "amadeus" and again.live and again.offers == first.offers
     assert am.offer_requests == 1 and serp.requests == 0
     assert chain.stats()["cache_size"] == 1
@@ -140,19 +137,23 @@ async def test_half_open_allows_one_probe_at_a_time(vendors) -> None:
     assert probe.provider == "amadeus" and other.provider == "timetable" and am.offer_requests == 2
 
 
-async def test_deadline_with_dead_provider_returns_timetable(vendors) -> None:
+#: Only there so a broken deadline fails the test instead of hanging it; far above the chain's deadline.
+HANG_GUARD_SECS = 60.0
+
+
+async def test_deadline_with_hanging_providers_returns_the_timetable(vendors) -> None:
+    """Both live providers never answer (their handlers sleep until the fake servers close): the
+    chain's own timeouts and deadline must give up on them and answer from the timetable. How long
+    that takes against the deadline is a figure of bench/flight_search.py."""
     am, serp, amadeus, serpapi = vendors
-    am.delay = 10.0  # hangs
-    serp.delay = 10.0
+    am.delay = serp.delay = float("inf")
     _ = TimetableProvider().timetable  # production loads it at start-up (flights.warm_up)
     chain = ProviderChain([amadeus, serpapi, TimetableProvider()], per_provider_timeout=0.6, deadline=1.0)
-    t0 = time.perf_counter()
-    result = await chain.search(QUERY)
-    elapsed = time.perf_counter() - t0
+    result = await asyncio.wait_for(chain.search(QUERY), HANG_GUARD_SECS)
     assert result.provider == "timetable" and result.offers and result.fallback_reason == FALLBACK_REASON
-    assert elapsed <= 1.0 + 0.1, elapsed
-    stats = chain.stats()["providers"]
-    assert "timeout" in stats["amadeus"]["last_error"]
+    assert not result.live and result.error is None
+    assert am.offer_requests + am.token_requests >= 1
+    assert "timeout" in chain.stats()["providers"]["amadeus"]["last_error"]
 
 
 async def test_bad_request_does_not_fall_back(vendors) -> None:

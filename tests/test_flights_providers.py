@@ -1,5 +1,5 @@
 """Amadeus and SerpApi providers against local servers speaking the vendors' wire formats
-(tests/fake_vendors.py), through the real clients: the amadeus SDK and aiohttp."""
+(testkit/fake_vendors.py), through the real clients: the amadeus SDK and aiohttp."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from flights.amadeus_provider import AmadeusProvider, parse_iso_duration
 from flights.errors import AuthError, BadRequestError, RateLimitedError, UpstreamError
 from flights.models import FlightQuery
 from flights.serpapi_provider import SerpApiProvider
-from tests.fake_vendors import FakeAmadeus, FakeSerpApi
+from testkit.fake_vendors import FakeAmadeus, FakeSerpApi
 
 DAY = date.today() + timedelta(days=30)
 QUERY = FlightQuery(origin="LHR", destination="JFK", departure_date=DAY, currency="EUR")

@@ -2,7 +2,6 @@
 
 import itertools
 import random
-import time
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -117,19 +116,10 @@ def test_unknown_code_gives_empty(provider: TimetableProvider) -> None:
     assert provider.search_sync(FlightQuery(origin="JFK", destination="QQQ", departure_date=DAY)) == []
 
 
-async def test_async_search_and_p95(provider: TimetableProvider) -> None:
-    assert await provider.search(FlightQuery(origin="ATL", destination="DXB", departure_date=DAY))
-    rng = random.Random(7)
-    pairs = rng.sample(_pairs(), 300)
-    times = []
-    for o, d in pairs:
-        start = time.perf_counter()
-        provider.search_sync(FlightQuery(origin=o, destination=d, departure_date=DAY))
-        times.append(time.perf_counter() - start)
-    times.sort()
-    p95 = times[int(0.95 * len(times))] * 1000
-    print(f"timetable search p50 {times[len(times) // 2] * 1000:.1f} ms, p95 {p95:.1f} ms")
-    assert p95 <= 50
+async def test_async_search_returns_the_sync_offers(provider: TimetableProvider) -> None:
+    query = FlightQuery(origin="ATL", destination="DXB", departure_date=DAY)
+    offers = await provider.search(query)   # (how fast: bench/flight_search.py, "timetable pairs")
+    assert offers and offers == provider.search_sync(query)
 
 
 def test_operator_csv(tmp_path: Path) -> None:

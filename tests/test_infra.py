@@ -27,7 +27,7 @@ OPTIONS = SerializationOptions(strip_string_quotes=True)
 #: Every credential the gateway reads; none may reach a container as plain environment.
 CREDENTIALS = {
     "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "GATEWAY_API_KEYS", "OPENAI_API_KEY", "DEEPGRAM_API_KEY",
-    "CARTESIA_API_KEY", "AMADEUS_CLIENT_ID", "AMADEUS_CLIENT_SECRET", "SERPAPI_API_KEY", "KEY_ID_SECRET", "REDIS_URL",
+    "CARTESIA_API_KEY", "LLM_API_KEY", "AMADEUS_CLIENT_ID", "AMADEUS_CLIENT_SECRET", "SERPAPI_API_KEY", "KEY_ID_SECRET", "REDIS_URL",
 }
 
 
@@ -242,7 +242,7 @@ def test_dockerfile_runs_the_gateway_as_non_root_with_a_readiness_healthcheck():
 def test_image_contains_every_package_pyproject_ships():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     includes = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
-    top_level = {p.parent.name for p in ROOT.glob("*/__init__.py")} - {"tests", "bench"}
+    top_level = {p.parent.name for p in ROOT.glob("*/__init__.py")} - {"tests", "bench", "testkit"}  # test support is not shipped
     packaged = {name for name in top_level if any(re.fullmatch(pat.replace("*", ".*"), name) for pat in includes)}
     assert packaged == top_level, f"packages missing from pyproject.toml: {top_level - packaged}"
     copies = {shlex.split(a)[0].rstrip("/") for i, a in _dockerfile() if i == "COPY" and not a.startswith("--from")}

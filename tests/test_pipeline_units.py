@@ -20,6 +20,7 @@ from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.tests.utils import SleepFrame, run_test
 
 from flights.search import FlightSearch
+from flights.timetable import TimetableProvider
 from processors.call_language import CallLanguage
 from processors.call_marks import CallMarksProcessor, HangupRequestFrame
 from dialogue.policy import FlightDialogue
@@ -27,6 +28,9 @@ from processors.flight_tool import FlightToolProcessor
 from processors.local_brain import LocalBrainService
 
 SEARCH = FlightSearch()
+# The timetable is parsed once per process at start-up in production (flights.warm_up); parsed here
+# too, so a search inside a test takes milliseconds, not the one-off ~1 s of parsing the CSV.
+_ = TimetableProvider().timetable
 
 
 async def test_marks_follow_each_reply_and_the_hangup_request():

@@ -22,7 +22,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from gateway.caller import SimulatedCaller, Turn, transcribe_bot
-from tests.conftest import GatewayServer, fixture
+from testkit.server import GatewayServer, fixture
 from tests.fake_twilio import FakeTwilio
 
 ACCOUNT = "AC" + "1" * 32
@@ -33,6 +33,8 @@ KEY = "good-key-1"
 RECEIPT_SECS = 2.0
 MEDIA_SECS = 2.0
 SILENCE = base64.b64encode(b"\xff" * 160).decode()
+
+pytestmark = pytest.mark.e2e  # real gateway processes (with their models) and a fake Twilio
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from flights.settings import FlightSettings
-from gateway.settings import GatewaySettings, MissingSettingError, Settings
+from gateway.settings import GatewaySettings, MissingSettingError, ScaleOutSettings, Settings
 from pipelines.local_settings import LocalSettings
-from pipelines.planned import CloudKeySettings
+from pipelines.cloud_settings import CascadeSettings, RealtimeSettings
 from pipelines.registry import PROFILES
 from pipelines.settings import ShellSettings
 
@@ -47,9 +47,12 @@ def test_an_empty_variable_in_the_environment_means_unset(monkeypatch):
 def test_env_example_documents_every_setting_and_each_room_owns_its_own():
     fields = set(Settings.model_fields)
     assert fields == example_names()
-    rooms = [GatewaySettings, ShellSettings, LocalSettings, CloudKeySettings, FlightSettings]
+    rooms = [GatewaySettings, ScaleOutSettings, ShellSettings, LocalSettings, RealtimeSettings, CascadeSettings,
+             FlightSettings]
     owned = [set(room.model_fields) for room in rooms]
     assert set().union(*owned) == fields  # every variable belongs to a room
+    # declared once each, except OPENAI_API_KEY: both cloud profiles read it
+    assert RealtimeSettings.model_fields.keys() & CascadeSettings.model_fields.keys() == {"openai_api_key"}
     assert "whisper_model" in LocalSettings.model_fields and "amadeus_port" in FlightSettings.model_fields
 
 

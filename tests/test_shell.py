@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from pipecat.frames.frames import TTSSpeakFrame
 from pipecat.processors.aggregators.llm_response_universal import LLMUserAggregatorParams
+from pipecat.turns.user_turn_strategies import ExternalUserTurnStrategies
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
@@ -55,7 +56,8 @@ class RulesOnlyProfile(Profile[RulesOnlySettings, RulesOnlyResources]):
 
     def build_core(self, setup: CallSetup, settings: RulesOnlySettings, resources: RulesOnlyResources) -> ProfileCore:
         brain = LocalBrainService(dialogue=FlightDialogue(language=setup.language.current), language=setup.language)
-        return ProfileCore(llm=brain, user_params=LLMUserAggregatorParams(),
+        # External turn strategies: the default ones would load Smart Turn's ONNX model.
+        return ProfileCore(llm=brain, user_params=LLMUserAggregatorParams(user_turn_strategies=ExternalUserTurnStrategies()),
                            greeting=[TTSSpeakFrame(brain.greeting())])
 
 
@@ -74,9 +76,9 @@ def test_shell_builds_a_typed_call_around_any_profile():
     built = build_call(call, None, Settings(_env_file=None), resources, on_event=None)
 
     assert (built.language.current, built.language.source) == ("es", "number")
-    assert built.core.llm.has_function("search_flights") and built.core.llm.has_function("end_call")
+    assert all(built.core.llm.has_function(n) for n in ("search_flights", "end_call", "transfer_call"))
     tools = [t.name for t in built.context.tools.standard_tools]
-    assert tools == ["search_flights", "end_call"]
+    assert tools == ["search_flights", "end_call", "transfer_call"]
     order = [type(p) for p in built.pipeline.processors[1:-1]]
     # no STT/TTS in this core: the shell's processors around the brain, in order
     assert order.index(LanguageSwitchProcessor) < order.index(type(built.user_aggregator)) \

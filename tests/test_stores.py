@@ -37,7 +37,7 @@ def test_used_stream_tokens_are_forgotten_once_expired_and_capped():
 
 def test_outbound_contexts_live_in_a_ttl_cache():
     app = create_app(Settings(_env_file=None), resources=None)
-    store = app.state.outbound_context
+    store = app.state.call_state.contexts  # in-process state: REDIS_URL unset
     assert isinstance(store, TTLCache) and store.ttl == OUTBOUND_CONTEXT_TTL_SECS and store.maxsize > 0
 
 

@@ -9,6 +9,7 @@ from pipecat.frames.frames import (
     EndFrame,
     InputAudioRawFrame,
     InputDTMFFrame,
+    InputTransportMessageFrame,
     InterruptionFrame,
     OutputAudioRawFrame,
     OutputTransportMessageFrame,
@@ -87,7 +88,9 @@ async def test_handler_failure_does_not_break_the_stream():
         raise RuntimeError("handler bug")
 
     s = await make(boom)
-    assert await s.deserialize(json.dumps({"event": "mark", "mark": {"name": "x"}})) is None
+    frame = await s.deserialize(json.dumps({"event": "mark", "mark": {"name": "x"}}))
+    # The stream goes on: the echo still enters the pipeline (for heard-audio tracking).
+    assert isinstance(frame, InputTransportMessageFrame) and frame.message["mark"]["name"] == "x"
 
 
 async def test_outbound_clear_and_mark_shapes():

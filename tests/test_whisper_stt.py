@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import soundfile as sf
 import soxr
 
 from processors.whisper_stt import SharedWhisperSTTService
-from tests.conftest import fixture
+from testkit.server import fixture
 
 LANGS = ["en", "es", "fr", "de", "it", "pt"]
 
@@ -19,6 +20,7 @@ def audio16(stem: str, start: float = 0.0, end: float | None = None) -> np.ndarr
     return np.concatenate([a, np.zeros(8000, np.float32)])  # the service pads 0.5 s like this
 
 
+@pytest.mark.e2e  # the shared Whisper model
 def test_detects_each_segments_language(local_resources):
     stt = SharedWhisperSTTService(model=local_resources.core.models.whisper, allowed_languages=LANGS)
     assert stt._detect(audio16("en_greeting_request"))[0] == "en"

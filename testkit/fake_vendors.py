@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -374,3 +375,35 @@ def serpapi_flights(q: Any) -> dict[str, Any]:
 
 
 __all__ = ["FakeAmadeus", "FakeSerpApi", "Failure", "amadeus_offers", "serpapi_flights", "AMADEUS_JSON"]
+
+
+class VendorLoop:
+    """Runs fake vendors' aiohttp servers on their own event-loop thread, for callers without a
+    running loop (a gateway subprocess talks to them while the test or benchmark blocks on a call)."""
+
+    def __init__(self):
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+
+    def run(self, coro, timeout: float = 15.0):
+        """Run ``coro`` on the vendor loop and return its result (blocking, at most ``timeout`` s)."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+def dead_providers_env(amadeus: FakeAmadeus, serp: FakeSerpApi, *, provider_timeout_secs: float = 4.0,
+                       deadline_secs: float = 6.0) -> dict[str, str]:
+    """Gateway environment pointing the chain amadeus → serpapi → timetable at these fakes.
+
+    Make them fail first, e.g. ``amadeus.delay = float("inf")`` (hangs) and
+    ``serp.fail_next(500, times=1000)``.
+    """
+    return {
+        "FLIGHT_PROVIDERS": "amadeus,serpapi,timetable",
+        "AMADEUS_CLIENT_ID": amadeus.client_id, "AMADEUS_CLIENT_SECRET": amadeus.client_secret,
+        "AMADEUS_HOST": "127.0.0.1", "AMADEUS_PORT": str(amadeus.port), "AMADEUS_SSL": "false",
+        "SERPAPI_API_KEY": serp.api_key, "SERPAPI_BASE_URL": serp.base_url,
+        "FLIGHT_PROVIDER_TIMEOUT_SECS": str(provider_timeout_secs), "FLIGHT_SEARCH_DEADLINE_SECS": str(deadline_secs),
+    }

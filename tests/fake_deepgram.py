@@ -1,0 +1,170 @@
+"""A local Deepgram live-transcription server for tests: ``ws://127.0.0.1:<port>/v1/listen``.
+
+Protocol: https://developers.deepgram.com/reference/speech-to-text/listen-streaming and
+https://developers.deepgram.com/docs/finalize, https://developers.deepgram.com/docs/keep-alive,
+https://developers.deepgram.com/docs/multilingual-code-switching (``language=multi``: per-word
+``language`` and ``alternatives[0].languages``). Checked against deepgram-sdk 7 (the client Pipecat
+1.14's ``DeepgramSTTService`` uses): it connects to ``<base_url>/v1/listen?<options>`` with
+``Authorization: Token <key>``, sends binary audio (``encoding=linear16``, ``sample_rate``), and the
+text messages ``{"type": "KeepAlive"}``, ``{"type": "Finalize"}``, ``{"type": "CloseStream"}``.
+
+What it answers:
+
+- a wrong key → HTTP 401 at the upgrade (the SDK raises ``ApiError(status_code=401)``);
+- speech start (by audio energy) → an interim ``Results`` (``is_final: false``) with the first word;
+- ``Finalize`` during an utterance → the final ``Results`` (``is_final: true``, ``from_finalize:
+  true``); ``Finalize`` with nothing pending → an empty final ``Results`` with ``from_finalize: true``;
+- :attr:`endpointing_ms` of silence first → the final ``Results`` with ``speech_final: true``;
+- ``CloseStream`` → a ``Metadata`` message, then close.
+
+The words are the next scripted transcript (``text`` or ``(text, language)``); every word carries
+that language and ``alternatives[0].languages`` lists it, as Nova-3 multilingual does.
+Everything received is recorded: :attr:`FakeDeepgram.queries` (the upgrade's query options and
+headers), :attr:`controls` (text messages), :attr:`audio_bytes`, :attr:`results` (what was sent).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+import uuid
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.http11 import Response
+
+from tests.fake_vendor_base import (
+    EnergySegmenter, Received, ThreadedServer, TranscriptQueue, Utterance, loudness_dbfs, now,
+)
+
+
+class FakeDeepgram(ThreadedServer):
+    """See the module docstring. ``base_url`` is what ``DeepgramSTTService(base_url=...)`` takes."""
+
+    def __init__(self, api_key: str = "dg-test-key", transcripts: list[str | tuple[str, str]] | None = None,
+                 endpointing_ms: int = 600):
+        self.api_key = api_key
+        self.transcripts = TranscriptQueue(transcripts)
+        self.endpointing_ms = endpointing_ms
+        self.queries: list[dict[str, Any]] = []
+        self.controls: list[Received] = []
+        self.results: list[Received] = []
+        self.audio_bytes = 0
+        self.audio_log: list[tuple[float, float]] = []  # (wall time, dBFS) per audio message received
+        self.first_audio_at: float | None = None
+        self._sockets: list[ServerConnection] = []
+        super().__init__()
+
+    @property
+    def base_url(self) -> str:
+        return f"ws://{self.host}:{self.port}"
+
+    def drop_connections(self) -> None:
+        """Close every open socket abruptly (code 1011)."""
+        async def drop():
+            for ws in list(self._sockets):
+                await ws.close(1011, "NET-0000 internal error")
+        self.run(drop())
+
+    def _process_request(self, connection: ServerConnection, request) -> Response | None:
+        url = urlparse(request.path)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        self.queries.append({"path": url.path, "query": query,
+                             "authorization": request.headers.get("Authorization", "")})
+        status = self.reject_status
+        if status is None and request.headers.get("Authorization") != f"Token {self.api_key}":
+            status = 401
+        if url.path != "/v1/listen":
+            status = 404
+        if status is None:
+            return None
+        self.rejected += 1
+        body = json.dumps({"err_code": "INVALID_AUTH", "err_msg": "Invalid credentials.",
+                           "request_id": str(uuid.uuid4())}).encode()
+        return Response(status, HTTPStatus(status).phrase,
+                        Headers([("Content-Type", "application/json"), ("Content-Length", str(len(body)))]), body)
+
+    def _results(self, query: dict[str, str], utt: Utterance | None, words_text: str, language: str, *,
+                 is_final: bool, speech_final: bool, from_finalize: bool) -> dict[str, Any]:
+        start = (utt.start_ms if utt else 0) / 1000
+        end = ((utt.end_ms or utt.start_ms + 500) if utt else 0) / 1000
+        tokens = words_text.split()
+        span = (end - start) / max(1, len(tokens))
+        words = [{"word": t.strip(".,!?¿¡").lower(), "punctuated_word": t, "start": round(start + i * span, 3),
+                  "end": round(start + (i + 1) * span, 3), "confidence": 0.97, "language": language}
+                 for i, t in enumerate(tokens)]
+        alt: dict[str, Any] = {"transcript": words_text, "confidence": 0.97 if tokens else 0.0, "words": words}
+        if query.get("language") == "multi":
+            alt["languages"] = [language] if tokens else []
+        return {
+            "type": "Results", "channel_index": [0, 1], "duration": round(max(0.0, end - start), 3),
+            "start": start, "is_final": is_final, "speech_final": speech_final, "from_finalize": from_finalize,
+            "channel": {"alternatives": [alt]},
+            "metadata": {"request_id": str(uuid.uuid4()), "model_uuid": str(uuid.uuid4()),
+                         "model_info": {"name": query.get("model", "nova-3"), "version": "2025-01-01.0",
+                                        "arch": "nova-3"}},
+        }
+
+    async def _handler(self, ws: ServerConnection) -> None:
+        self.connections += 1
+        self._sockets.append(ws)
+        query = self.queries[-1]["query"] if self.queries else {}
+        rate = int(query.get("sample_rate", "16000"))
+        seg = EnergySegmenter(rate, end_silence_ms=self.endpointing_ms)
+        pending: dict[str, Any] = {}  # words of the utterance in progress
+
+        async def send(message: dict[str, Any]) -> None:
+            self.results.append(Received(now(), message))
+            await ws.send(json.dumps(message))
+
+        async def final(utt: Utterance | None, *, speech_final: bool, from_finalize: bool) -> None:
+            text, lang = pending.pop("words", ("", "en")) if utt is not None else ("", "en")
+            await self.first_byte_pause()
+            await send(self._results(query, utt, text, lang, is_final=True, speech_final=speech_final,
+                                     from_finalize=from_finalize))
+
+        try:
+            async for message in ws:
+                if isinstance(message, bytes):
+                    self.audio_bytes += len(message)
+                    self.audio_log.append((now(), loudness_dbfs(message)))
+                    if self.first_audio_at is None:
+                        self.first_audio_at = now()
+                    for what, utt in seg.feed(message):
+                        if what == "start":
+                            pending["words"] = self.transcripts.pop()
+                            first = pending["words"][0].split()[:1]
+                            if first and query.get("interim_results") == "true":
+                                await send(self._results(query, utt, first[0], pending["words"][1],
+                                                         is_final=False, speech_final=False, from_finalize=False))
+                        else:
+                            await final(utt, speech_final=True, from_finalize=False)
+                    continue
+                try:
+                    control = json.loads(message)
+                except json.JSONDecodeError:
+                    continue
+                self.controls.append(Received(now(), control))
+                kind = control.get("type")
+                if kind == "Finalize":
+                    utt = seg.force_end()
+                    await final(utt, speech_final=False, from_finalize=True)
+                elif kind == "CloseStream":
+                    await send({"type": "Metadata", "transaction_key": "deprecated",
+                                "request_id": str(uuid.uuid4()), "sha256": secrets.token_hex(32),
+                                "created": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+                                "duration": seg.position_ms / 1000, "channels": 1})
+                    await ws.close()
+                    break
+        except Exception:
+            pass
+        finally:
+            self._sockets.remove(ws)
+
+    async def _serve(self):
+        return await serve(self._handler, self.host, self.port, process_request=self._process_request,
+                           max_size=2**24, compression=None)

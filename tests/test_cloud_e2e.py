@@ -1,0 +1,303 @@
+"""End to end, per cloud profile: a real gateway (``python -m gateway serve``) with ``PROFILE=realtime``
+or ``PROFILE=cascade``, its vendor URLs pointed at the local vendor-protocol servers of this
+directory, and simulated Twilio calls (:mod:`gateway.caller`) speaking the WAV fixtures.
+
+The fakes' speech recognizers hear the fixtures' audio (by energy) and report the fixture's words
+(the manifest text) as the scripted transcript; their voices are tones. So the dialogue is
+asserted through what the vendors received and answered, and the caller's side through the
+Media Streams messages it got (audio timing, ``clear``, marks, the hang-up).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+
+import httpx
+import pytest
+
+from gateway.caller import SimulatedCaller, Turn, fixture_texts
+from tests.conftest import GatewayServer, fixture
+
+pytestmark = pytest.mark.e2e
+
+TEXTS = fixture_texts()
+
+
+def said(name: str, language: str = "en") -> tuple[str, str]:
+    """The scripted transcript of fixture ``name``: its words, in ``language``."""
+    return TEXTS[name], language
+
+
+def place_call(server: GatewayServer, *turns: Turn, **kwargs):
+    return asyncio.run(SimulatedCaller(server.ws_url, list(turns), **kwargs).run())
+
+
+def media_gaps(result, after: float, until: float) -> float:
+    """Longest stretch (s) without bot audio reaching the caller between ``after`` and ``until``."""
+    times = [after] + [t for t in result.times("media_in") if after < t < until] + [until]
+    return max(b - a for a, b in zip(times, times[1:]))
+
+
+def played_marks(result, before: float) -> list[str]:
+    return [d["name"] for t, k, d in result.events if k == "mark_played" and t <= before]
+
+
+# --- realtime ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def realtime_fake():
+    from tests.fake_openai_realtime import FakeRealtime
+
+    fake = FakeRealtime()
+    yield fake
+    fake.close()
+
+
+def realtime_gateway(fake, **env) -> GatewayServer:
+    return GatewayServer({"PROFILE": "realtime", "OPENAI_API_KEY": fake.api_key,
+                          "OPENAI_REALTIME_URL": fake.url, "OPENAI_REALTIME_MODEL": "gpt-realtime",
+                          "FLIGHT_PROVIDERS": "timetable", **env})
+
+
+def test_realtime_call_search_barge_in_spanish_and_goodbye(realtime_fake):
+    fake = realtime_fake
+    for entry in (said("en_greeting_request"), said("en_barge_in"), said("es_route", "es"), said("en_goodbye")):
+        fake.transcripts.push(entry)
+    server = realtime_gateway(fake)
+    try:
+        health = httpx.get(f"{server.base}/health").json()
+        assert health["status"] == "ok" and health["profile"] == "realtime"
+        assert health["resources"]["vendors"]["openai_realtime"]["ok"] is True
+        result = place_call(server, Turn(fixture("en_greeting_request")),
+                            Turn(fixture("en_barge_in"), barge_in_ms=4500),
+                            Turn(fixture("es_route")), Turn(fixture("en_goodbye")), hangup_after_s=15)
+        assert server.alive()
+    finally:
+        server.stop()
+    print("transcripts sent:", [r.message["transcript"] for r in fake.sent if r.message["type"] ==
+                                 "conversation.item.input_audio_transcription.completed"])
+    print("replies:", fake.replies, "\ntruncations:", fake.truncations, "\ncalls:", fake.function_calls,
+          "\nclosed by gateway:", result.closed_by_gateway, "\nclears:", result.times("clear"),
+          "\nturns:", [(t["speech_start"], t["speech_end"]) for t in result.turns])
+
+    # Session: the model, the key, our instructions and tools, 24 kHz PCM, transcription on, server VAD.
+    assert fake.upgrades[0]["model"] == "gpt-realtime"
+    first = next(u for u in fake.session_updates if u.get("tools"))  # once the call's context is set up
+    assert "flight desk" in first["instructions"] and "Answer in English" in first["instructions"]
+    assert sorted(t["name"] for t in first["tools"]) == ["end_call", "search_flights", "transfer_call"]
+    assert first["audio"]["input"]["format"] == {"type": "audio/pcm", "rate": 24000}
+    assert first["audio"]["input"]["turn_detection"]["type"] == "server_vad"
+    assert first["audio"]["input"]["transcription"]
+
+    # search_flights round trip: the tool output carried the figures, the model read them out.
+    searches = [c for c in fake.function_calls if c["name"] == "search_flights"]
+    assert searches[0]["arguments"]["origin"] == "BOS"
+    outputs = [json.loads(e["item"]["output"]) for e in fake.events("conversation.item.create")
+               if e["item"]["type"] == "function_call_output" and "speech" in (e["item"]["output"] or "")]
+    assert "145 dollars" in outputs[0]["speech"]
+    spoken = [getattr(d, "text", "") for d in fake.replies if d is not None]
+    assert any("145 dollars" in t for t in spoken)
+
+    # Barge-in: clear sent, and the truncation carries what the caller had heard (marks echoed),
+    # not what the vendor had sent.
+    barge = result.turns[1]
+    clears = [t for t in result.times("clear") if t > barge["speech_start"]]
+    assert clears and clears[0] - barge["speech_start"] < 1.5
+    assert fake.truncations, "no conversation.item.truncate"
+    cut = fake.truncations[0]
+    assert 0 < cut["audio_end_ms"] < cut["audio_sent_ms"]
+    heard = [int(n.rsplit("-", 1)[1]) for n in played_marks(result, clears[0]) if n.startswith("played-")]
+    assert heard and abs(cut["audio_end_ms"] - heard[-1]) <= 300, (cut, heard[-5:])
+
+    # Spanish: the session instructions were updated; a later reply is in Spanish.
+    assert any("Answer in Spanish" in (u.get("instructions") or "") for u in fake.session_updates[1:])
+    assert any(t.startswith("[es]") for t in spoken), spoken
+
+    # Goodbye → end_call → hang-up after the goodbye played.
+    assert [c["name"] for c in fake.function_calls][-1] == "end_call"
+    assert result.closed_by_gateway
+    assert "hangup" in played_marks(result, result.times("closed")[0])
+
+
+# --- cascade ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cascade_fakes():
+    from tests.fake_cartesia import FakeCartesia
+    from tests.fake_deepgram import FakeDeepgram
+    from tests.fake_openai_llm import FakeChatCompletions
+
+    fakes = FakeDeepgram(), FakeChatCompletions(), FakeCartesia()
+    yield fakes
+    for fake in fakes:
+        fake.close()
+
+
+def cascade_gateway(fakes, **env) -> GatewayServer:
+    deepgram, chat, cartesia = fakes
+    return GatewayServer({"PROFILE": "cascade", "DEEPGRAM_API_KEY": deepgram.api_key,
+                          "DEEPGRAM_BASE_URL": deepgram.base_url, "LLM_API_KEY": chat.api_key,
+                          "LLM_BASE_URL": chat.base_url, "LLM_MODEL": "test-model",
+                          "CARTESIA_API_KEY": cartesia.api_key, "CARTESIA_URL": cartesia.url,
+                          "CARTESIA_VOICES": "en=voice-en,es=voice-es", "FLIGHT_PROVIDERS": "timetable", **env})
+
+
+def test_cascade_call_search_barge_in_spanish_and_goodbye(cascade_fakes):
+    deepgram, chat, cartesia = cascade_fakes
+    for entry in (said("en_greeting_request"), said("en_barge_in"), said("es_route", "es"), said("en_goodbye")):
+        deepgram.transcripts.push(entry)
+    server = cascade_gateway(cascade_fakes)
+    try:
+        health = httpx.get(f"{server.base}/health").json()
+        assert health["status"] == "ok" and health["profile"] == "cascade"
+        assert all(v["ok"] for v in health["resources"]["vendors"].values()), health["resources"]
+        result = place_call(server, Turn(fixture("en_greeting_request")),
+                            Turn(fixture("en_barge_in"), barge_in_ms=6000),  # into the read-out results
+                            Turn(fixture("es_route")), Turn(fixture("en_goodbye")), hangup_after_s=15)
+        assert server.alive()
+    finally:
+        server.stop()
+    print("llm replies:", chat.replies, "\ncartesia:", list(zip(cartesia.languages(), cartesia.transcripts())),
+          "\ncancels:", cartesia.cancels, "\nclears:", result.times("clear"))
+
+    # Deepgram: multilingual nova-3 on 8 kHz linear16, Finalize at the end of speech.
+    query = deepgram.queries[-1]["query"]
+    assert query["language"] == "multi" and query["model"] == "nova-3" and query["sample_rate"] == "8000"
+    assert any(c.message.get("type") == "Finalize" for c in deepgram.controls)
+
+    # LLM: our prompt and tools; the search result went back as a tool message and was read out.
+    first = chat.requests[0].message
+    assert first["model"] == "test-model" and "flight desk" in first["messages"][0]["content"]
+    assert sorted(t["function"]["name"] for t in first["tools"]) == ["end_call", "search_flights", "transfer_call"]
+    tool_results = [json.loads(m["content"]) for r in chat.requests for m in r.message["messages"]
+                    if m.get("role") == "tool" and "speech" in (m.get("content") or "")]
+    assert "145 dollars" in tool_results[0]["speech"]
+    # Cartesia spoke the filler while searching, then the figures from the tool result.
+    spoken = cartesia.transcripts()
+    assert any("Let me check" in t for t in spoken), spoken
+    assert any("145 dollars" in t for t in spoken), spoken
+
+    # Barge-in: clear within 1.5 s of the caller's onset, and no more of the interrupted reply
+    # reaches the caller while they speak. (Cartesia had already sent this reply's audio, so there
+    # is no context left to cancel; the cancel itself is tested in test_cloud_services.py.)
+    barge = result.turns[1]
+    clears = [t for t in result.times("clear") if t > barge["speech_start"]]
+    assert clears and clears[0] - barge["speech_start"] < 1.5
+    late = [t for t in result.times("media_in") if clears[0] < t < barge["speech_end"]]
+    assert not late, f"{len(late)} media messages after clear"
+
+    # Spanish: Cartesia asked for es with the Spanish voice; the LLM's instruction switched.
+    requests = [r.message for r in cartesia.requests if r.message.get("transcript")]
+    assert any(r["language"] == "es" and r["voice"]["id"] == "voice-es" for r in requests)
+    assert any("Answer in Spanish" in r.message["messages"][0]["content"] for r in chat.requests)
+
+    # Goodbye → end_call → the call ends after the goodbye was played.
+    assert [getattr(d, "name", "") for d in chat.replies if d is not None][-1] == "end_call"
+    assert result.closed_by_gateway
+    closed = result.times("closed")[0]
+    assert "hangup" in played_marks(result, closed)
+    last_audio = result.bot[-1].end
+    hangup_at = next(t for t, k, d in result.events if k == "mark_played" and d["name"] == "hangup")
+    assert hangup_at >= last_audio - 0.1, "hung up before the goodbye was heard"
+
+
+# --- vendor faults ------------------------------------------------------------------------------------
+
+
+def drop_when(condition, fake, delay_s: float, log: list) -> threading.Thread:
+    """Drop the fake's sockets ``delay_s`` after ``condition()`` first holds; record the wall time."""
+    def run():
+        deadline = time.time() + 60
+        while not condition() and time.time() < deadline:
+            time.sleep(0.02)
+        time.sleep(delay_s)
+        log.append(time.time())
+        fake.drop_connections()
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_realtime_socket_drop_reconnects_apologises_and_the_call_goes_on(realtime_fake):
+    fake = realtime_fake
+    fake.transcripts.push(said("en_greeting_request"))
+    server = realtime_gateway(fake)
+    dropped: list[float] = []
+    try:
+        drop_when(lambda: len(fake.replies) >= 1, fake, 0.5, dropped)  # during the greeting
+        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=12)
+        assert server.alive()
+    finally:
+        server.stop()
+    texts = [getattr(d, "text", "") for d in fake.replies if d is not None]
+    print(texts)
+    assert dropped and fake.connections >= 3  # start-up check, the call, the reconnect
+    assert any("line dropped" in t for t in texts), texts
+    assert any("145 dollars" in t for t in texts), "the call did not go on after the reconnect"
+    drop_at = dropped[0] - result.wall_t0
+    next_audio = result.first_audio_after(drop_at)
+    assert next_audio is not None and next_audio - drop_at < 3.0, (drop_at, next_audio)
+
+
+def test_realtime_rejected_key_is_named_by_health(realtime_fake):
+    realtime_fake.reject_status = 401
+    server = realtime_gateway(realtime_fake)
+    try:
+        health = httpx.get(f"{server.base}/health").json()
+    finally:
+        server.stop()
+    assert health["status"] == "degraded"
+    assert health["resources"]["vendors"]["openai_realtime"]["status"] == 401
+    assert any("OPENAI_API_KEY" in p for p in health["resources"]["problems"]), health
+    assert realtime_fake.api_key not in json.dumps(health)
+
+
+def test_cascade_rejected_keys_are_named_by_health(cascade_fakes):
+    deepgram, chat, cartesia = cascade_fakes
+    deepgram.reject_status = 401
+    cartesia.reject_status = 401
+    server = cascade_gateway(cascade_fakes)
+    try:
+        health = httpx.get(f"{server.base}/health").json()
+    finally:
+        server.stop()
+    problems = " ".join(health["resources"]["problems"])
+    assert health["status"] == "degraded"
+    assert "DEEPGRAM_API_KEY" in problems and "CARTESIA_API_KEY" in problems and "LLM_API_KEY" not in problems
+    assert health["resources"]["vendors"]["llm"]["ok"] is True
+
+
+def test_realtime_slow_first_byte_still_answers(realtime_fake):
+    fake = realtime_fake
+    fake.first_byte_delay_secs = 1.5
+    fake.transcripts.push(said("en_greeting_request"))
+    server = realtime_gateway(fake)
+    try:
+        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=14)
+    finally:
+        server.stop()
+    texts = [getattr(d, "text", "") for d in fake.replies if d is not None]
+    assert any("145 dollars" in t for t in texts)
+    request_end = result.turns[0]["speech_end"]
+    first = result.first_audio_after(request_end)
+    assert first is not None and first - request_end >= 1.5  # the vendor's delay, passed on, no failure
+
+
+def test_cascade_deepgram_drop_reconnects_and_the_next_turn_is_heard(cascade_fakes):
+    deepgram, chat, cartesia = cascade_fakes
+    deepgram.transcripts.push(said("en_greeting_request"))
+    server = cascade_gateway(cascade_fakes)
+    dropped: list[float] = []
+    try:
+        drop_when(lambda: len(chat.replies) >= 1, deepgram, 0.3, dropped)  # during the greeting
+        place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=12)
+        assert server.alive()
+    finally:
+        server.stop()
+    assert dropped and deepgram.connections >= 3  # start-up check, the call, the reconnect
+    assert any("145 dollars" in t for t in cartesia.transcripts())

@@ -1,0 +1,48 @@
+"""The cloud profiles refuse to start without their keys, naming the variable (no server, no vendor)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from gateway.settings import MissingSettingError, Settings
+from pipelines.registry import PROFILES
+from tests.conftest import ROOT
+
+KEYS = ("OPENAI_API_KEY", "DEEPGRAM_API_KEY", "LLM_API_KEY", "CARTESIA_API_KEY", "CARTESIA_VOICES")
+
+
+def serve(tmp_path, **env) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in KEYS}
+    return subprocess.run([sys.executable, "-m", "gateway", "serve", "--port", "1"], cwd=tmp_path,
+                          env={**clean, "PYTHONPATH": str(ROOT), **env}, capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.mark.parametrize("profile, env, variable", [
+    ("realtime", {}, "OPENAI_API_KEY"),
+    ("cascade", {}, "DEEPGRAM_API_KEY"),
+    ("cascade", {"DEEPGRAM_API_KEY": "dg"}, "LLM_API_KEY (or OPENAI_API_KEY)"),
+    ("cascade", {"DEEPGRAM_API_KEY": "dg", "OPENAI_API_KEY": "sk"}, "CARTESIA_API_KEY"),
+])
+def test_serve_refuses_to_start_naming_the_missing_key(tmp_path, profile, env, variable):
+    done = serve(tmp_path, PROFILE=profile, **env)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert f"needs {variable} to be set" in done.stderr
+
+
+def test_llm_key_falls_back_to_the_openai_key_and_bad_voices_are_named(monkeypatch):
+    for k in KEYS:
+        monkeypatch.delenv(k, raising=False)
+    s = Settings(_env_file=None, profile="cascade", deepgram_api_key="dg", openai_api_key="sk-o",
+                 cartesia_api_key="ca")
+    PROFILES["cascade"].check(s)
+    assert s.llm_key == "sk-o" and s.llm_key_variable == "OPENAI_API_KEY"
+    s = Settings(_env_file=None, profile="cascade", deepgram_api_key="dg", llm_api_key="sk-l",
+                 openai_api_key="sk-o", cartesia_api_key="ca", cartesia_voices="es=v1,xx=v2")
+    assert s.llm_key == "sk-l"
+    with pytest.raises(MissingSettingError, match="CARTESIA_VOICES entry 'xx=v2'"):
+        PROFILES["cascade"].check(s)
