@@ -74,6 +74,7 @@ class Interruption:
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9¿¡\"'(])")
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"')»]*$")
 
 
 def _words(text: str) -> list[str]:
@@ -149,12 +150,27 @@ class HeardSpeech:
             if names.index(name) == len(self._heard):
                 self._heard.append(sentence)
 
+    def _from_sentence_start(self, unheard: str) -> str:
+        # Marks may come per word (a TTS with word timestamps, e.g. Cartesia): the resume starts
+        # at the beginning of the sentence the caller was in, not mid-sentence.
+        queued, heard = _words(self._queued), _words(self.heard_text)
+        if queued[:len(heard)] != heard:
+            return unheard
+        k = len(heard)
+        while k > 0 and not _ENDS_SENTENCE.search(queued[k - 1]):
+            k -= 1
+        return " ".join(queued[k:])
+
     def interrupt(self) -> Interruption | None:
         """A barge-in reached the output: snapshot the stretch, start afresh, ignore older echoes.
 
-        Returns the snapshot when the caller had something left to hear, else ``None``.
+        Returns the snapshot when the caller had something left to hear, else ``None``. Its
+        ``unheard`` starts at the first sentence not heard in full, also when the marks were per
+        word; its ``heard`` is every sentence or word the caller heard.
         """
         unheard = self.unheard_text
+        if unheard:
+            unheard = self._from_sentence_start(unheard)
         snap = Interruption(heard=self.heard_text, unheard=unheard, at=time.monotonic()) if unheard else None
         if snap is not None:
             self.interrupted = snap
@@ -235,6 +251,16 @@ class ResumeGate(FrameProcessor):
         for sentence in _SENTENCE_END.split(snap.unheard):
             if sentence.strip():
                 await self.push_frame(TTSSpeakFrame(sentence.strip()))
+
+    async def on_user_turn_stopped(self, _aggregator, _strategy=None, message=None, *_args) -> None:
+        """The user aggregator's ``on_user_turn_stopped``: a turn that ended with no words resumes.
+
+        This is the STT-agnostic path (any STT: a cough Deepgram finds no words in ends the turn
+        empty); an STT that says "no words" at once (:class:`NoWordsFrame`) resumes sooner.
+        Attach with ``aggregator.add_event_handler("on_user_turn_stopped", gate.on_user_turn_stopped)``.
+        """
+        if self._heard.interrupted is not None and not getattr(message, "content", None):
+            await self._resume("empty turn")
 
     async def _real(self, transcript: str) -> None:
         snap = self._heard.take()

@@ -83,8 +83,8 @@ def reply_then_barge_in(*after: Frame) -> list[Frame]:
     words = " ".join(ANSWER).split(" ")
     return [
         *[LLMTextFrame(w + " ") for w in words],
-        TTSTextFrame(ANSWER[0], aggregated_by="sentence"),
-        TTSTextFrame(ANSWER[1], aggregated_by="sentence"),
+        TTSTextFrame(ANSWER[0], text_type="sentence"),
+        TTSTextFrame(ANSWER[1], text_type="sentence"),
         SleepFrame(0.3),  # let the data frames (and the echo of s-1) through before the system frame
         InterruptionFrame(),
         SleepFrame(0.1),
@@ -148,7 +148,7 @@ async def test_a_turn_after_the_bot_finished_is_not_an_interruption():
     heard, gate, pipe = await chain(play={"s-1", "s-2", "s-3", "s-4"})
     words = " ".join(ANSWER).split(" ")
     frames = [*[LLMTextFrame(w + " ") for w in words],
-              *[TTSTextFrame(s, aggregated_by="sentence") for s in ANSWER],
+              *[TTSTextFrame(s, text_type="sentence") for s in ANSWER],
               SleepFrame(0.3), InterruptionFrame(), SleepFrame(0.1), transcript("Okay.")]
     down, _ = await run_test(pipe, frames_to_send=frames)
     assert spoken(down) == []
@@ -243,3 +243,43 @@ def test_a_new_answer_starts_a_new_stretch_once_the_wire_is_quiet():
     heard.next_mark("Second answer.")
     snap = heard.interrupt()
     assert snap is not None and snap.heard == "" and snap.unheard == "Second answer. Its second sentence."
+
+
+def test_word_marks_resume_from_the_start_of_the_sentence_the_caller_was_in():
+    # A TTS with word timestamps (Cartesia in the cascade profile) makes one mark per word.
+    heard = HeardSpeech()
+    heard.queue(" ".join(ANSWER))
+    words = " ".join(ANSWER[:2]).split()
+    played = len(ANSWER[0].split()) + 2  # sentence 1, then "The first" of sentence 2
+    for i, word in enumerate(words):
+        name = heard.next_mark(word)
+        if i < played:
+            heard.mark_played(name)
+    snap = heard.interrupt()
+    assert snap is not None
+    assert snap.heard == f"{ANSWER[0]} The first"  # every word heard, for the context
+    assert snap.unheard == " ".join(ANSWER[1:])  # the resume re-says sentence 2 whole
+
+
+async def test_a_turn_that_ends_with_no_words_resumes_with_any_stt():
+    # No NoWordsFrame (an STT that says nothing for a cough): the empty user turn is the verdict.
+    heard, gate, _ = await chain(play={"s-1"})
+    user, _ = LLMContextAggregatorPair(LLMContext(messages=[]), user_params=LLMUserAggregatorParams(
+        user_turn_strategies=UserTurnStrategies(start=[VADUserTurnStartStrategy()]),
+        user_turn_stop_timeout=0.3, empty_user_turn=None))
+    user.add_event_handler("on_user_turn_stopped", gate.on_user_turn_stopped)
+    serializer = GatewayTwilioSerializer(STREAM, "CA" + "b" * 32,
+                                         params=TwilioFrameSerializer.InputParams(auto_hang_up=False))
+    await serializer.setup(SimpleNamespace(audio_in_sample_rate=16000, audio_out_sample_rate=8000))
+    serializer.on_mark = heard.mark_played
+    pipe = Pipeline([gate, user, SpeechTap(heard), CallMarksProcessor(STREAM, heard=heard),
+                     TwilioPlayback(serializer, {"s-1"})])
+    words = " ".join(ANSWER).split(" ")
+    down, _ = await run_test(pipe, frames_to_send=[
+        *[LLMTextFrame(w + " ") for w in words],
+        TTSTextFrame(ANSWER[0], text_type="sentence"), TTSTextFrame(ANSWER[1], text_type="sentence"),
+        SleepFrame(0.3),
+        VADUserStartedSpeakingFrame(start_secs=0.15), SleepFrame(0.2), VADUserStoppedSpeakingFrame(stop_secs=0.2),
+        SleepFrame(0.8)])
+    assert spoken(down) == ANSWER[1:]
+    assert gate.resumes == 1
