@@ -44,6 +44,7 @@ from pipecat.frames.frames import (
     TranscriptionFrame,
     TTSSpeakFrame,
     UserBackchannelFrame,
+    UserStoppedSpeakingFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
@@ -223,7 +224,8 @@ class ResumeGate(FrameProcessor):
             caller has been waiting in silence too long, the brain answers instead.
 
     A backchannel transcript becomes a ``UserBackchannelFrame`` (the user aggregator reports it
-    with ``on_user_backchannel`` and keeps it out of the context); the resume is one ``TTSSpeakFrame``
+    with ``on_user_backchannel`` and keeps it out of the context), and so do the backchannel
+    segments that follow it in the same caller turn (the STT may cut "Okay, yeah." in two); the resume is one ``TTSSpeakFrame``
     per sentence of :attr:`Interruption.unheard`, pushed downstream (it reaches the TTS through the aggregator
     and the brain, which pass it on).
     """
@@ -235,6 +237,9 @@ class ResumeGate(FrameProcessor):
         self._is_backchannel = is_backchannel
         self._max_verdict = max_verdict_secs
         self.resumes = 0
+        # A caller turn that already resumed the bot: its later segments ("Okay," … "yeah.") that
+        # are backchannels too stay backchannels, until the turn ends (UserStoppedSpeakingFrame).
+        self._resumed_turn = False
 
     async def _resume(self, why: str) -> None:
         snap = self._heard.take()
@@ -244,6 +249,7 @@ class ResumeGate(FrameProcessor):
             logger.info(f"{self}: {why} came {time.monotonic() - snap.at:.1f}s after the barge-in: not resuming")
             return
         self.resumes += 1
+        self._resumed_turn = True
         self._heard.false_interruptions += 1
         logger.info(f"{self}: false interruption ({why}): resuming with {len(snap.unheard.split())} words")
         # One TTSSpeakFrame per sentence: the TTS synthesizes a TTSSpeakFrame whole, and the first
@@ -276,6 +282,13 @@ class ResumeGate(FrameProcessor):
     async def process_frame(self, frame: Frame, direction: FrameDirection):
         """Turn interrupting backchannels/no-word segments into a resume; pass everything else."""
         await super().process_frame(frame, direction)
+        if isinstance(frame, UserStoppedSpeakingFrame):
+            self._resumed_turn = False
+        if (direction == FrameDirection.DOWNSTREAM and self._resumed_turn and isinstance(frame, TranscriptionFrame)
+                and self._heard.interrupted is None and self._is_backchannel(frame.text)):
+            await self.push_frame(UserBackchannelFrame(
+                text=frame.text, user_id=frame.user_id, timestamp=frame.timestamp), direction)
+            return
         if direction == FrameDirection.DOWNSTREAM and self._heard.interrupted is not None:
             if isinstance(frame, NoWordsFrame):
                 await self.push_frame(frame, direction)

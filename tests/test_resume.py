@@ -283,3 +283,20 @@ async def test_a_turn_that_ends_with_no_words_resumes_with_any_stt():
         SleepFrame(0.8)])
     assert spoken(down) == ANSWER[1:]
     assert gate.resumes == 1
+
+
+async def test_a_backchannel_cut_into_two_segments_resumes_once_and_never_reaches_the_brain():
+    # Whisper may hear "Okay, yeah." as two segments: the second is no new turn for the brain.
+    heard, gate, pipe = await chain(play={"s-1"})
+    down, _ = await run_test(pipe, frames_to_send=reply_then_barge_in(transcript("Okay."), transcript("Yeah.")))
+    assert spoken(down) == ANSWER[1:]
+    assert not [f for f in down if isinstance(f, TranscriptionFrame)]
+    assert [f.text for f in down if isinstance(f, UserBackchannelFrame)] == ["Okay.", "Yeah."]
+    assert gate.resumes == 1
+
+
+async def test_after_the_resumed_turn_ends_a_yes_is_an_answer_again():
+    heard, gate, pipe = await chain(play={"s-1"})
+    down, _ = await run_test(pipe, frames_to_send=reply_then_barge_in(
+        transcript("Okay."), SleepFrame(0.1), UserStoppedSpeakingFrame(), SleepFrame(0.05), transcript("Yes.")))
+    assert [f.text for f in down if isinstance(f, TranscriptionFrame)] == ["Yes."]

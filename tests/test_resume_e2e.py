@@ -6,6 +6,7 @@ what the caller heard transcribed with Whisper. The gap at the resume is measure
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from datetime import date
 
@@ -13,6 +14,7 @@ import pytest
 
 from gateway.caller import SimulatedCaller, Turn, format_transcript, transcribe_bot
 from tests.conftest import fixture
+from tests.test_cloud_e2e import cascade_gateway, place_call, said
 
 pytestmark = pytest.mark.e2e
 
@@ -69,3 +71,50 @@ def test_wait_no_tuesday_stops_the_list_and_searches_tuesday(gateway, listener):
     assert len(searched) == 2, searched
     assert searched[1].weekday() == 1 and searched[1] != searched[0], searched  # Tuesday, the new date
     assert "false interruption" not in new_log
+
+
+# --- the cascade profile (Deepgram + LLM + Cartesia fakes: words are scripted, voices are tones) ----
+
+@pytest.fixture
+def cascade_fakes():
+    from tests.fake_cartesia import FakeCartesia
+    from tests.fake_deepgram import FakeDeepgram
+    from tests.fake_openai_llm import FakeChatCompletions
+
+    fakes = FakeDeepgram(), FakeChatCompletions(), FakeCartesia()
+    yield fakes
+    for fake in fakes:
+        fake.close()
+
+
+def test_cascade_a_backchannel_over_the_results_resumes_them_without_the_llm(cascade_fakes):
+    deepgram, chat, cartesia = cascade_fakes
+    for entry in (said("en_greeting_request"), said("en_backchannel_okay")):
+        deepgram.transcripts.push(entry)
+    server = cascade_gateway(cascade_fakes)
+    try:
+        result = place_call(server, Turn(fixture("en_greeting_request")),
+                            Turn(fixture("en_backchannel_okay"), barge_in_ms=6000), hangup_after_s=12)
+        assert server.alive()
+        log = server.log()
+    finally:
+        server.stop()
+    barge = result.turns[1]
+    clears = [t for t in result.times("clear") if t > barge["speech_start"]]
+    assert clears, "the backchannel did not cut the read-out off: nothing to resume was tested"
+    # The LLM never heard the backchannel: no request carries it as the caller's words.
+    users = [m.get("content") for r in chat.requests for m in r.message["messages"] if m.get("role") == "user"]
+    assert not any("Okay, yeah" in (u or "") for u in users), users
+    # After the clear Cartesia was asked for the rest of the read-out, from a sentence start, and
+    # the caller heard audio again.
+    after = [r.message["transcript"] for r in cartesia.requests
+             if r.message.get("transcript") and r.at - result.wall_t0 > clears[0]]
+    assert after, (cartesia.transcripts(), log[-2000:])
+    speech = next(json.loads(m["content"])["speech"] for r in chat.requests for m in r.message["messages"]
+                  if m.get("role") == "tool" and "speech" in (m.get("content") or ""))
+    assert all(t.strip() in speech for t in after), (after, speech)  # the answer's own sentences
+    before = [r.message["transcript"].strip() for r in cartesia.requests
+              if r.message.get("transcript") and r.at - result.wall_t0 <= clears[0]]
+    assert after[0].strip() in before, (after, before)  # the cut sentence is said again, whole
+    assert "false interruption (backchannel)" in log
+    assert any(t > barge["speech_end"] for t in result.times("media_in")), "the bot never went on"
