@@ -19,7 +19,8 @@ closes the oldest one (transcripts arriving with none pending — a streaming ST
 speech — close nothing). The turn does not end while a segment is pending. A segment that never
 gets a transcript (noise, a cough: the STT has nothing to say) stops counting once the STT's own
 latency budget has passed since its speech ended: the ``ttfs_p99_latency`` every Pipecat STT
-announces in its ``STTMetadataFrame`` (or ``max_stt_wait_secs``). Only standard Pipecat frames are
+announces in its ``STTMetadataFrame`` (or ``max_stt_wait_secs``); should its transcript come after
+all (a loaded machine), it closes that expired segment, not the next one still pending. Only standard Pipecat frames are
 used, so this works the same with Whisper, Deepgram or any other ``STTService``.
 
 **Short whole answers.** Smart Turn v3 often rates a short turn without a verb "incomplete" ("Thanks,
@@ -76,6 +77,8 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
         self._max_stt_wait = max_stt_wait_secs
         # wall-clock deadlines (time.time(), like VAD frame timestamps) of the pending segments, oldest first
         self._pending: deque[float] = deque()
+        # segments whose deadline passed without a transcript: a late one is theirs, not the next's
+        self._expired = 0
         self._stt_wait_task: asyncio.Task | None = None
         self._is_substantive = is_substantive
         self._hold_secs = hold_secs
@@ -97,6 +100,7 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
         now = time.time()
         while self._pending and self._pending[0] <= now:
             self._pending.popleft()
+            self._expired += 1
 
     async def process_frame(self, frame: Frame):
         """Track pending segments, then do the Smart Turn bookkeeping."""
@@ -105,7 +109,9 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
             self._pending.append(frame.timestamp - frame.stop_secs + self._stt_wait_secs())
         elif isinstance(frame, (TranscriptionFrame, NoWordsFrame, UserBackchannelFrame)):
             self._prune()
-            if self._pending:
+            if self._expired:
+                self._expired -= 1  # the late answer of a segment that stopped counting
+            elif self._pending:
                 self._pending.popleft()
             if not isinstance(frame, TranscriptionFrame):
                 result = await super().process_frame(frame)
@@ -147,6 +153,7 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
     async def _reset(self):
         self._turn_text = ""
         self._prune()
+        self._expired = 0
         await super()._reset()
 
     async def _discard_pending_end_of_turn(self):

@@ -8,6 +8,7 @@ TTS's part is played by the frames it would push: each sentence's ``TTSTextFrame
 from __future__ import annotations
 
 import json
+import time
 from types import SimpleNamespace
 
 from pipecat.audio.turn.base_turn_analyzer import BaseTurnAnalyzer, BaseTurnParams, EndOfTurnState
@@ -300,3 +301,21 @@ async def test_after_the_resumed_turn_ends_a_yes_is_an_answer_again():
     down, _ = await run_test(pipe, frames_to_send=reply_then_barge_in(
         transcript("Okay."), SleepFrame(0.1), UserStoppedSpeakingFrame(), SleepFrame(0.05), transcript("Yes.")))
     assert [f.text for f in down if isinstance(f, TranscriptionFrame)] == ["Yes."]
+
+
+async def test_a_transcript_later_than_its_deadline_does_not_close_the_next_pending_segment():
+    # Seen under load: "Wait." came after its segment's deadline and closed the segment of
+    # "no, Tuesday." still being transcribed, so the turn ended on "Wait." alone.
+    strategy = HoldShortTurnStopStrategy(turn_analyzer=IncompleteAtEveryStop(), is_substantive=lambda t: True,
+                                         max_stt_wait_secs=2.0)
+    user, _ = LLMContextAggregatorPair(LLMContext(messages=[]), user_params=LLMUserAggregatorParams(
+        user_turn_strategies=UserTurnStrategies(start=[VADUserTurnStartStrategy()], stop=[strategy]),
+        user_turn_stop_timeout=30.0))
+    await run_test(user, frames_to_send=[
+        VADUserStartedSpeakingFrame(start_secs=0.15), SleepFrame(0.1), VADUserStoppedSpeakingFrame(stop_secs=0.2),
+        SleepFrame(2.2),  # segment 1's deadline (2.0 s after its speech ended) passes
+        # (frames are made now: segment 2's VAD stop carries the time it is sent, 2.3 s from now)
+        VADUserStartedSpeakingFrame(start_secs=0.15), SleepFrame(0.1),
+        VADUserStoppedSpeakingFrame(stop_secs=0.2, timestamp=time.time() + 2.3),
+        transcript("Wait."), SleepFrame(0.05)])  # segment 1's transcript, late
+    assert strategy.pending_segments == 1  # segment 2 still waits for its words
