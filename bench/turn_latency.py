@@ -1,9 +1,11 @@
 """Turn latency of the offline pipeline, measured on the wire like a caller would.
 
 Starts ``python -m gateway serve`` on 127.0.0.1, places N simulated calls one after another (each:
-a full request, a date question answered, a barge-in), and prints p50/p95 of
+a greeting, an origin, a lone city, a lone day, a yes, a route, a date, a barge-in and a closing),
+and prints p50/p95 of
 
-- end of caller speech → first bot audio on the wire (``media`` received by the caller),
+- end of caller speech → first bot audio on the wire (``media`` received by the caller), over all
+  turns and per turn type (greeting, request, one-word city/day, yes/no, date, closing),
 - caller onset → ``clear`` during barge-in,
 - the per-stage breakdown the gateway logs for each turn (STT, turn decision, brain, TTS first
   audio, to wire).
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import sys
 from pathlib import Path
@@ -33,12 +36,21 @@ from gateway.caller import SimulatedCaller, Turn  # noqa: E402
 from testkit.fake_vendors import FakeAmadeus, FakeSerpApi, VendorLoop, dead_providers_env  # noqa: E402
 from testkit.server import GatewayServer, fixture  # noqa: E402
 
-SCRIPT = [
-    Turn(fixture("en_greeting_request")),
-    Turn(fixture("en_route_only")),
-    Turn(fixture("en_date_only")),
-    Turn(fixture("en_barge_in"), barge_in_ms=700),
+#: (fixture, turn type); the bot's answers: where from and to? → where to? → what day? → flights,
+#: anything else? → where from and to? → what day? → flights (barged in) → … → goodbye.
+SCRIPT_TYPES = [
+    ("en_hello", "greeting"),
+    ("en_origin_only", "request"),
+    ("en_lone_city", "one-word city"),
+    ("en_lone_day", "one-word day"),
+    ("en_yes", "yes/no"),
+    ("en_route_only", "request"),
+    ("en_date_only", "date"),
+    ("en_barge_in", "barge-in"),
+    ("en_thanks_bye", "closing"),
 ]
+SCRIPT = [Turn(fixture(stem), barge_in_ms=700 if kind == "barge-in" else None) for stem, kind in SCRIPT_TYPES]
+TURN_TYPE = {fixture(stem): kind for stem, kind in SCRIPT_TYPES}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -57,7 +69,7 @@ def line(name: str, values: list[float], unit: str = "ms") -> str:
             f"  max={max(values):7.0f}{unit}")
 
 
-async def one_call(url: str) -> tuple[list[float], list[float], int, bool]:
+async def one_call(url: str) -> tuple[list[tuple[str, float]], list[float], int, bool]:
     result = await SimulatedCaller(url, SCRIPT, hangup_after_s=6).run()
     waits, clears = [], []
     answered = all(result.first_audio_after(t["speech_end"]) is not None
@@ -66,7 +78,7 @@ async def one_call(url: str) -> tuple[list[float], list[float], int, bool]:
         if turn["barge_in_ms"] is None:
             first = result.first_audio_after(turn["speech_end"])
             if first is not None:
-                waits.append((first - turn["speech_end"]) * 1000)
+                waits.append((TURN_TYPE.get(turn["wav"], "other"), (first - turn["speech_end"]) * 1000))
         else:
             c = next((t for t in result.times("clear") if t > turn["speech_start"]), None)
             if c is not None:
@@ -77,6 +89,7 @@ async def one_call(url: str) -> tuple[list[float], list[float], int, bool]:
 
 
 async def main(calls: int, concurrency: int) -> None:
+    load_at_start = os.getloadavg()[0]
     server = GatewayServer(env={"LOG_LEVEL": "INFO"})
     try:
         waits, clears, self_clears, answered = [], [], 0, 0
@@ -96,9 +109,15 @@ async def main(calls: int, concurrency: int) -> None:
                 stages.setdefault(k, []).append(float(v))
     finally:
         server.stop()
-    print(f"\nturn latency — {calls} calls, concurrency {concurrency}, 2-core CPU, local profile")
+    load = os.getloadavg()
+    print(f"\nturn latency — {calls} calls, concurrency {concurrency}, 2-core CPU, local profile, "
+          f"load average {load_at_start:.1f} at the start, {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
+          f"(1/5/15 min) at the end")
     print(f"{'calls answered at every turn':<44} {answered}/{calls}")
-    print(line("end of caller speech -> first bot audio", waits))
+    print(line("end of caller speech -> first bot audio", [w for _, w in waits]))
+    print("per turn type (end of caller speech -> first bot audio):")
+    for kind in dict.fromkeys(k for _, k in SCRIPT_TYPES if k != "barge-in"):
+        print("  " + line(kind, [w for k, w in waits if k == kind]))
     print(line("barge-in onset -> clear", clears))
     print(f"{'clears not caused by caller speech':<44} {self_clears}")
     print("per-stage (gateway side):")

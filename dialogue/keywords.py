@@ -9,6 +9,8 @@ lower-cased transcript whose punctuation has been removed (apostrophes kept; see
   repeat), ``yes``, ``no``, ``new_search``, ``start_over``;
 * words that carry nothing: ``greeting``, ``hesitation``, ``ack``, and the request ``filler``
   stripped around place names;
+* ``backchannel``: what a listener says while the bot talks to show they follow ("mm-hmm",
+  "ajá", "d'accord", "genau", "certo", "sim"…); a turn of only these does not stop the bot;
 * place markers ``from``, ``to``, ``return``, and ``stop`` (words that end a place name, with
   ``weekdays``, ``months``, ``numbers``, ``cabin_words`` and, when a date was found, ``date_words``);
 * ``past_words`` (date phrases always in the past when the date parser finds nothing);
@@ -67,6 +69,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "good evening|greetings|howdy|yes hello"
         ),
         "hesitation": "um|uh|uhm|umm|er|erm|ah|hmm|mm|mhm|uh huh|eh",
+        # what a listener says to show they follow, while the bot talks (a backchannel)
+        "backchannel": "mm hmm|mm-hmm|mhm|mm|hmm|uh huh|uh-huh|okay|ok|yeah|yes|yep|yup|right|sure|alright|all right|i see|got it|go on|great|cool",
         "ack": "okay|ok|so|well|alright|all right|right|yeah|yes|thanks|thank you|great|cool|fine|sure|oh",
         # request filler stripped around place names
         "filler": (
@@ -138,6 +142,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "transfer": "hablar con una persona|hablar con alguien|una persona real|un agente|hablar con un agente|un operador|una operadora|un humano|atención al cliente|atencion al cliente|pásame con|pasame con|páseme con|paseme con",
         "greeting": "hola|buenas|buenos días|buenos dias|buenas tardes|buenas noches|qué tal|que tal|oiga|diga|hola buenas",
         "hesitation": "eh|em|mm|mmm|hmm|este|pues|bueno|ah",
+        # what a listener says to show they follow, while the bot talks (a backchannel)
+        "backchannel": "ajá|aja|a-ha|ah ha|aha|mm-hmm|sí|si|vale|claro|ya|mhm|mm|ok|okay|de acuerdo|bueno|vale vale|sí sí|si si|entiendo|perfecto",
         "ack": "vale|bueno|bien|muy bien|gracias|muchas gracias|perfecto|genial|claro|sí|si|de acuerdo|ok|okay|pues",
         "filler": (
             "yo|me|mi|nos|quiero|quisiera|querría|queria|necesito|necesitamos|quería|queremos|busco|buscar|"
@@ -190,6 +196,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "transfer": "parler à une personne|parler a une personne|parler à quelqu'un|parler a quelqu'un|une vraie personne|un agent|parler à un agent|parler a un agent|un conseiller|une conseillère|un opérateur|un operateur|un humain|service client",
         "greeting": "bonjour|bonsoir|salut|allô|allo|bonjour madame|bonjour monsieur",
         "hesitation": "euh|heu|hum|bah|ben|mmh|hmm",
+        # what a listener says to show they follow, while the bot talks (a backchannel)
+        "backchannel": "d'accord|oui|ouais|mhm|mm|ok|okay|ah oui|je vois|bien sûr|bien sur|voilà|voila|entendu|très bien|tres bien",
         "ack": "d'accord|bon|bien|très bien|tres bien|merci|merci beaucoup|parfait|super|ok|okay|oui|alors|ah",
         "filler": (
             "je|j'ai|nous|moi|mon|ma|voudrais|voudrions|veux|aimerais|besoin|cherche|chercher|réserver|reserver|"
@@ -241,6 +249,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "transfer": "mit einer person sprechen|mit einem menschen sprechen|mit jemandem sprechen|einen menschen sprechen|einen mitarbeiter|eine mitarbeiterin|mit einem mitarbeiter|einen agenten|einen berater|kundendienst|kundenservice|verbinden sie mich",
         "greeting": "hallo|guten tag|guten morgen|guten abend|grüß gott|gruss gott|servus|moin|hallo guten tag",
         "hesitation": "äh|ähm|ehm|hm|hmm|mh|öh",
+        # what a listener says to show they follow, while the bot talks (a backchannel)
+        "backchannel": "genau|ja|mhm|mm|okay|ok|achso|ach so|alles klar|gut|stimmt|aha|verstehe|ja ja|richtig",
         "ack": "okay|ok|gut|also|ja|danke|danke schön|vielen dank|super|prima|alles klar|schön|na",
         "filler": (
             "ich|wir|mir|uns|möchte|mochte|möchten|will|wollen|würde|wurde|gern|gerne|brauche|brauchen|suche|"
@@ -292,6 +302,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "transfer": "parlare con una persona|parlare con qualcuno|una persona vera|un operatore|un'operatrice|un operatrice|parlare con un operatore|un agente|un essere umano|servizio clienti|mi passi",
         "greeting": "buongiorno|buonasera|ciao|salve|pronto|buondì",
         "hesitation": "ehm|eh|mmm|mm|hmm|beh|allora",
+        # what a listener says to show they follow, while the bot talks (a backchannel)
+        "backchannel": "certo|sì|si|ok|okay|va bene|mhm|mm|esatto|giusto|ho capito|capito|perfetto|ah sì|ah si|d'accordo",
         "ack": "va bene|bene|ok|okay|grazie|grazie mille|perfetto|ottimo|sì|si|allora|d'accordo|certo",
         "filler": (
             "io|noi|mi|ci|vorrei|vorremmo|voglio|ho bisogno|cerco|cercare|prenotare|un|una|uno|il|lo|la|i|gli|le|"
@@ -343,6 +355,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "transfer": "falar com uma pessoa|falar com alguém|falar com alguem|uma pessoa real|um agente|falar com um agente|um operador|uma operadora|um humano|atendimento ao cliente|um atendente|uma atendente",
         "greeting": "olá|ola|oi|bom dia|boa tarde|boa noite|alô|alo|estou",
         "hesitation": "hum|hmm|ah|é|eh|ahn|pois|bem",
+        # what a listener says to show they follow, while the bot talks (a backchannel)
+        "backchannel": "sim|certo|tá|ta|ok|okay|pois|pois é|pois e|entendi|mhm|mm|claro|hum|está bem|esta bem|sei",
         "ack": "está bem|esta bem|tá|ta|ok|okay|bem|obrigado|obrigada|muito obrigado|perfeito|ótimo|otimo|sim|pois|então|entao|certo",
         "filler": (
             "eu|nós|nos|me|meu|minha|quero|queria|queríamos|gostaria|preciso|precisamos|procuro|procurar|"

@@ -133,6 +133,16 @@ class FlightDialogue:
         """What to say for "repeat that" (the last question or the last results)."""
         return self._last_answer
 
+    def caller_heard(self, heard: str) -> None:
+        """The caller cut the last answer off after hearing only ``heard`` of it (whole sentences).
+
+        What the dialogue remembers of it ("repeat that", the offers read out) becomes what was
+        heard; ``""`` (nothing of it was heard) keeps the answer before it.
+        """
+        heard = (heard or "").strip()
+        if heard:
+            self._last_answer = heard
+
     def open_question(self) -> str:
         """The question the caller is expected to answer now, in the current language (for an idle
         re-prompt): the pending slot question, "anything else?" after results, or the retry offer."""

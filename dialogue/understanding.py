@@ -166,6 +166,45 @@ def is_substantive(text: str, language: str = DEFAULT_LANGUAGE) -> bool:
 
 
 
+def is_backchannel(text: str, language: str = DEFAULT_LANGUAGE) -> bool:
+    """True for a turn made only of backchannels and hesitations ("mm-hmm", "okay, yeah", "ajá, sí").
+
+    A caller says these while listening; they must not stop the bot. An empty or punctuation-only
+    ``text`` is not a backchannel (it is no words at all). "No", "wait" and anything else make the
+    turn a real one. Keywords: ``backchannel`` and ``hesitation`` in :mod:`dialogue.keywords`.
+    """
+    try:
+        norm = normalize(text)
+        if not split_words(norm):
+            return False
+        return not remove(language, norm, "backchannel", "hesitation")
+    except Exception:  # never break the pipeline over a transcript
+        logger.exception("is_backchannel failed")
+        return False
+
+
+def is_short_complete(text: str, language: str = DEFAULT_LANGUAGE, *, max_words: int = 4) -> bool:
+    """True for a short turn that is a whole answer by itself, so nothing more is worth waiting for.
+
+    A closing ("thanks, goodbye"), yes/no, "repeat that", a lone city or a lone day: Smart Turn
+    often rates these "incomplete" (they end without a verb), and waiting out its stop timeout
+    costs ~3 s. At most ``max_words`` words once greetings, hesitations and acknowledgements are
+    removed; greeting-only turns are not complete (the caller usually goes on: the turn hold).
+    """
+    try:
+        norm = normalize(text)
+        rest = remove(language, norm, "greeting", "hesitation", "ack")
+        if has(language, norm, "goodbye", "repeat", "yes", "no") and len(split_words(rest)) <= max_words:
+            return True
+        if not rest or len(split_words(rest)) > 2:
+            return False
+        parsed = parse(norm, language)
+        return bool(parsed.has_anything)
+    except Exception:
+        logger.exception("is_short_complete failed")
+        return False
+
+
 def parse(norm: str, language: str, *, today: date | None = None, answering_return: bool = False,
           known_departure: date | None = None, cross_language: bool = True) -> Parsed:
     """Everything ``norm`` (a :func:`normalize`d turn) says about a flight, in ``language``.

@@ -71,11 +71,15 @@ class Turn:
         barge_in_ms: if set, speak this many ms after the bot starts its next reply instead of
             waiting for silence (to test interruption).
         text: what the caller says (for the printed transcript); defaults to the fixture manifest.
+        barge_in_after: with ``barge_in_ms``, count from the start of the bot's (n+1)-th next
+            utterance (stretches of audio split by ≥ 0.4 s gaps): 1 skips a search filler and
+            barges into the flight list.
     """
 
     wav: str
     barge_in_ms: int | None = None
     text: str | None = None
+    barge_in_after: int = 0
 
 
 @dataclass
@@ -277,9 +281,9 @@ class SimulatedCaller:
             await asyncio.sleep(0.02)
         return False
 
-    async def _wait_bot_starts(self) -> float | None:
-        deadline = time.monotonic() + self.turn_timeout_s
-        count = self._bot_count_at_turn
+    async def _wait_bot_starts(self, skip: int = 0) -> float | None:
+        deadline = time.monotonic() + self.turn_timeout_s * (1 + skip)
+        count = self._bot_count_at_turn + skip
         while time.monotonic() < deadline and not self._closed.is_set():
             if len(self.result.bot) > count:
                 return self.result.bot[-1].start
@@ -326,7 +330,7 @@ class SimulatedCaller:
             try:
                 for turn in self.turns:
                     if turn.barge_in_ms is not None:
-                        started = await self._wait_bot_starts()
+                        started = await self._wait_bot_starts(turn.barge_in_after)
                         if started is None:
                             break
                         while self._now() < started + turn.barge_in_ms / 1000 and not self._closed.is_set():

@@ -2,8 +2,9 @@
 
 Its core in the shell's pipeline (:mod:`pipelines.shell`)::
 
-    transport.input() → Deepgram (multi) → language switch → DTMF → user aggregator (Silero)
-      → chat LLM → flight tool (filler) → Cartesia → marks → transport.output() → assistant aggregator
+    transport.input() → Deepgram (multi) → language switch → resume gate → DTMF → user aggregator
+      (Silero) → chat LLM → flight tool (filler) → speech tap → Cartesia → marks → transport.output()
+      → assistant aggregator
 
 - **STT**: Pipecat 1.14's ``DeepgramSTTService`` at ``DEEPGRAM_BASE_URL`` (the SDK adds
   ``/v1/listen``), model ``DEEPGRAM_MODEL`` (nova-3) with ``language=multi``: every word carries its
@@ -21,6 +22,9 @@ Its core in the shell's pipeline (:mod:`pipelines.shell`)::
   resampling before μ-law); the voice follows the language (``CARTESIA_VOICES``). Word timestamps
   make the bot's ``TTSTextFrame``\\ s, so an interrupted answer enters the LLM context only up to
   the words already played out by the transport.
+- **Resume** (:mod:`processors.resume`): a backchannel or a word-less sound that cut the answer
+  off resumes it from the start of the sentence the caller was in (the marks are per word here);
+  Deepgram's empty ``Finalize`` answer is the "no words" verdict (:mod:`processors.deepgram_stt`).
 - **Hang-up**: the shell's ``end_call`` pushes the hang-up request behind the goodbye's text;
   the Cartesia service (:mod:`processors.cartesia_tts`) holds it until the goodbye's audio is out.
 - **Filler**: :class:`~processors.flight_tool.FlightToolProcessor` says "Let me check flights…"

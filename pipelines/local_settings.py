@@ -40,6 +40,7 @@ class LocalSettings(BaseSettings):
     vad_stop_secs: float = Field(0.2, description="Silence before VAD reports a stop (s)")
     vad_confidence: float = 0.7
     hold_short_turn_secs: float = Field(
-        0.9,
-        description="Extra silence (s) required before ending a turn that is only a greeting/filler",
+        1.0,
+        description="Silence (s) after the end of speech required before ending a turn that is only "
+                    "a greeting/filler (counted from the end of speech)",
     )

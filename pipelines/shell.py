@@ -11,8 +11,10 @@
 - the ``LLMContext`` with the ``search_flights`` and ``end_call`` tools, registered on the profile's
   LLM the same way for every brain, and its user/assistant aggregators;
 - the :class:`~processors.flight_tool.FlightToolProcessor` (speaks the profile's filler);
-- :class:`~processors.call_marks.CallMarksProcessor` (Twilio marks; hang-up after the goodbye,
-  transfer after "I'm transferring you");
+- :class:`~processors.call_marks.CallMarksProcessor` (Twilio marks per sentence and reply; hang-up
+  after the goodbye, transfer after "I'm transferring you") and :mod:`processors.resume` (with a
+  TTS in the pipeline: a backchannel or a noise that cut the bot off resumes it from the first
+  unheard sentence; a real interruption leaves the brain and the context with only what was played);
 - the idle-caller re-prompts (:class:`~processors.idle_caller.IdleCaller` on the user aggregator's
   ``UserIdleController``, ``IDLE_REPROMPT_SECS``/``IDLE_MAX_REPROMPTS``);
 - with ``RECORD_CALLS``, the :class:`~processors.call_recording.CallRecorder` after the output
@@ -21,8 +23,9 @@
 
 and slots the profile's :class:`~pipelines.contract.ProfileCore` (STT, brain/LLM, TTS) in::
 
-    transport.input() → stt → language switch → DTMF → user aggregator → llm → flight tool
-        → tts → marks → transport.output() → [recorder] → assistant aggregator
+    transport.input() → stt → language switch → [resume gate] → DTMF → user aggregator → llm
+        → flight tool → [speech tap] → tts → marks → transport.output() → [recorder]
+        → assistant aggregator
 
 Process-wide resources (:class:`Resources`) are loaded once by :func:`load_resources`: the profile's
 own (``Profile.load``) and the flight search every profile shares.
@@ -50,6 +53,7 @@ from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPI
 
 import flights
 from dialogue.phrases import phrase
+from dialogue.understanding import is_backchannel
 from flights.chain import ProviderChain, build_chain
 from flights.timetable import TimetableProvider
 from pipelines.contract import CallInfo, CallSetup, Profile, ProfileCore, ProfileResources
@@ -58,6 +62,7 @@ from processors.language_fusion import TextLanguageDetector
 from processors.call_marks import CallMarksProcessor
 from processors.call_recording import CallRecorder
 from processors.call_tools import CallTools
+from processors.resume import HeardSpeech, Interruption, ResumeGate, SpeechTap, keep_only_heard
 from processors.dtmf_commands import DTMFCommandsProcessor
 from processors.flight_tool import SEARCH_FLIGHTS, FlightToolProcessor
 from processors.idle_caller import IdleCaller, last_question
@@ -140,6 +145,9 @@ class BuiltCall:
         pipeline: the call's processors, in order (``pipeline.processors``).
         core: the profile's processors.
         greeting: frames to queue once the worker runs (the bot speaks first).
+        heard: what the caller heard of the bot (sentence marks), for resuming after a false
+            interruption (``heard.false_interruptions`` / ``heard.real_interruptions``).
+        resume_gate: the processor that resumes after a backchannel or a no-word segment.
         idle: the silent-caller re-prompter.
         recorder: the call's recorder (``None`` unless ``RECORD_CALLS``).
         interruptions: real and false interruption counts.
@@ -160,6 +168,8 @@ class BuiltCall:
     pipeline: Pipeline
     core: ProfileCore
     greeting: list[Frame]
+    heard: HeardSpeech | None = None
+    resume_gate: ResumeGate | None = None
     idle: IdleCaller | None = None
     recorder: CallRecorder | None = None
     interruptions: InterruptionCounter | None = None
@@ -256,10 +266,32 @@ def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources
     context = LLMContext(messages=list(core.messages),
                          tools=ToolsSchema(standard_tools=[SEARCH_FLIGHTS, *call_tools.schemas]))
     user_params = replace(core.user_params, user_idle_timeout=settings.idle_reprompt_secs)
+    resumes = core.tts is not None  # the resume re-says text: it needs a TTS in the pipeline
+    if resumes:
+        # A word-less turn that cut the bot off resumes it (processors.resume), so Pipecat's
+        # "ask the caller to repeat" recovery would answer it a second time.
+        user_params = replace(user_params, empty_user_turn=None)
     user_aggregator, assistant_aggregator = LLMContextAggregatorPair(
         context, user_params=user_params, realtime_service_mode=core.realtime_service_mode or None,
     )
-    marks = CallMarksProcessor(call.stream_sid)
+    heard = HeardSpeech() if resumes else None
+    marks = CallMarksProcessor(call.stream_sid, heard=heard)
+    resume_gate = None
+    if heard is not None:
+        serializer.on_mark = heard.mark_played
+        resume_gate = ResumeGate(heard, is_backchannel=lambda text: is_backchannel(text, language.current))
+
+        async def on_real_interruption(snap: Interruption) -> None:
+            # What the caller heard is what the bot said: the context and the brain keep only that.
+            messages = context.get_messages()
+            if keep_only_heard(messages, snap.heard):
+                context.set_messages(messages)
+            caller_heard = getattr(core.llm, "caller_heard", None)
+            if callable(caller_heard):
+                caller_heard(snap.heard)
+
+        heard.on_real_interruption = on_real_interruption
+        user_aggregator.add_event_handler("on_user_turn_stopped", resume_gate.on_user_turn_stopped)
     open_question = core.open_question or (lambda: last_question(context.get_messages()))
     idle = IdleCaller(language=language, speak=speak, open_question=open_question,
                       max_reprompts=settings.idle_max_reprompts,
@@ -280,12 +312,13 @@ def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources
         transport.input(),
         *([core.stt] if core.stt is not None else []),
         *([] if hears_itself else [language_switch]),
+        *([resume_gate] if resume_gate is not None else []),
         DTMFCommandsProcessor(),
         user_aggregator,
         *([language_switch] if hears_itself else []),
         core.llm,
         flight_tool,
-        *([core.tts] if core.tts is not None else []),
+        *([SpeechTap(heard), core.tts] if heard is not None else [core.tts] if core.tts is not None else []),
         marks,
         transport.output(),
         *([recorder.processor] if recorder is not None else []),
@@ -314,5 +347,5 @@ def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources
         language_switch=language_switch, flight_tool=flight_tool, call_tools=call_tools,
         context=context, user_aggregator=user_aggregator, assistant_aggregator=assistant_aggregator,
         timing=timing, pipeline=pipeline, core=core, greeting=greeting, idle=idle, recorder=recorder,
-        interruptions=interruptions,
+        interruptions=interruptions, heard=heard, resume_gate=resume_gate,
     )

@@ -6,6 +6,10 @@ sent before it has been played (or at once after a ``clear``)
 :class:`CallMarksProcessor` sits just before ``transport.output()``:
 
 - after each TTS reply (on ``TTSStoppedFrame``) it queues a ``mark`` named ``reply-<n>``;
+- with a :class:`~processors.resume.HeardSpeech`, after each sentence (Pipecat's TTS pushes a
+  sentence's ``TTSTextFrame`` right after its audio) it queues a ``mark`` named ``s-<n>``, so the
+  echoes tell which sentences the caller heard in full; on ``InterruptionFrame`` (on its way to the
+  serializer, which sends the ``clear``) it snapshots what was heard (:meth:`HeardSpeech.interrupt`);
 - on :class:`HangupRequestFrame` (pushed by a brain after its goodbye, behind the goodbye's text so
   the TTS keeps it in order) it queues a ``mark`` named :data:`HANGUP_MARK`. The gateway ends the
   call when Twilio echoes that mark, i.e. after the caller heard the goodbye.
@@ -20,8 +24,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipecat.frames.frames import DataFrame, Frame, OutputTransportMessageFrame, TTSStoppedFrame
+from pipecat.frames.frames import (
+    DataFrame,
+    Frame,
+    InterruptionFrame,
+    OutputTransportMessageFrame,
+    TTSStoppedFrame,
+    TTSTextFrame,
+)
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+
+from processors.resume import HeardSpeech
 
 HANGUP_MARK = "hangup"
 TRANSFER_MARK = "transfer"
@@ -63,11 +76,13 @@ class CallMarksProcessor(FrameProcessor):
 
     Args:
         stream_sid: the StreamSid every outbound message must carry.
+        heard: the call's :class:`HeardSpeech` for per-sentence marks (``None``: reply marks only).
     """
 
-    def __init__(self, stream_sid: str, **kwargs):
+    def __init__(self, stream_sid: str, heard: HeardSpeech | None = None, **kwargs):
         super().__init__(**kwargs)
         self._stream_sid = stream_sid
+        self.heard = heard
         self._replies = 0
         self.hangup_requested: str | None = None
         #: ``async (reason) -> None`` called when a hang-up is requested (e.g. to arm a fallback timer).
@@ -94,7 +109,13 @@ class CallMarksProcessor(FrameProcessor):
             if self.on_transfer_requested is not None:
                 await self.on_transfer_requested(frame)
             return
+        if isinstance(frame, InterruptionFrame) and self.heard is not None:
+            self.heard.interrupt()
         await self.push_frame(frame, direction)
-        if isinstance(frame, TTSStoppedFrame) and direction == FrameDirection.DOWNSTREAM:
+        if direction != FrameDirection.DOWNSTREAM:
+            return
+        if isinstance(frame, TTSTextFrame) and self.heard is not None and frame.text.strip():
+            await self.push_frame(self._mark(self.heard.next_mark(frame.text.strip())))
+        if isinstance(frame, TTSStoppedFrame):
             self._replies += 1
             await self.push_frame(self._mark(f"reply-{self._replies}"))

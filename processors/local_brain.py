@@ -112,6 +112,10 @@ class LocalBrainService(LLMService):
         if self.dialogue.switch_language(language):
             logger.info(f"{self}: dialogue language now {self.dialogue.language}")
 
+    def caller_heard(self, heard: str) -> None:
+        """The caller cut the last answer off and heard only ``heard`` of it ("" for none)."""
+        self.dialogue.caller_heard(heard)
+
     def greeting(self) -> str:
         """The opening line (the bot speaks first)."""
         return self.dialogue.greeting()

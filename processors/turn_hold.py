@@ -6,7 +6,7 @@ first segment transcribed and finalized before they resume; Smart Turn v3 rates 
 so the stock strategy ends the turn, the bot answers the greeting, and the rest of the request then
 interrupts the bot (DESIGN.md: 7 of 15 stock calls). :class:`HoldShortTurnStopStrategy` keeps Smart
 Turn's verdict but, when everything transcribed so far in the turn is *not substantive* (a greeting,
-a filler, an acknowledgement — decided by a pluggable predicate), waits ``hold_secs`` more before
+a filler, an acknowledgement — decided by a pluggable predicate), waits until ``hold_secs`` after the end of speech before
 ending the turn. Any speech in that window (VAD start) cancels the hold and the turn goes on, so
 "Hi there. … I need a flight …" is one turn, answered once. Substantive turns end exactly as before:
 no added latency where it matters.
@@ -19,18 +19,29 @@ closes the oldest one (transcripts arriving with none pending — a streaming ST
 speech — close nothing). The turn does not end while a segment is pending. A segment that never
 gets a transcript (noise, a cough: the STT has nothing to say) stops counting once the STT's own
 latency budget has passed since its speech ended: the ``ttfs_p99_latency`` every Pipecat STT
-announces in its ``STTMetadataFrame`` (or ``max_stt_wait_secs``). Only standard Pipecat frames are
-needed, so this works the same with Whisper, Deepgram or any other ``STTService``; an STT that knows
-a segment had nothing to transcribe (our Whisper) says so at once with a
-:class:`SegmentWithoutTranscriptFrame`, which closes the segment like a transcript would.
+announces in its ``STTMetadataFrame`` (or ``max_stt_wait_secs``); should its transcript come after
+all (a loaded machine), it closes that expired segment, not the next one still pending. Only standard Pipecat frames are
+used, so this works the same with Whisper, Deepgram or any other ``STTService``; an STT that knows
+a segment had nothing to transcribe (our Whisper, Deepgram's empty ``Finalize`` answer) says so at once with a
+:class:`~processors.resume.NoWordsFrame`, which closes the segment like a transcript would.
 
-**Empty turns.** A turn every segment of which the STT declared empty (noise, a cough, a "Wait,
+**Empty turns.** A turn every segment of which the STT declared empty (``NoWordsFrame`` or a backchannel: noise, a cough, a "Wait,
 stop." Whisper dropped) ends as soon as the last is declared and the caller is silent —
 Pipecat's own strategy would wait for text that never comes until the aggregator's 5 s
 ``user_turn_stop_timeout``. The ended turn is empty, so Pipecat's ``EmptyUserTurnConfig`` decides
 what happens (by default: re-prompt only if the turn interrupted the bot). A segment that merely ran
 past its deadline does not count as empty (its transcript may still come), so without the frame the
 stock behaviour stays.
+
+**Short whole answers.** Smart Turn v3 often rates a short turn without a verb "incomplete" ("Thanks,
+bye.", "Yes.", "Chicago.", "Tuesday."), and the stock strategy then waits for Smart Turn's own
+silence timeout (3 s) — the 3.1–3.5 s answers to closings and corrections. With ``is_complete``
+(e.g. :func:`dialogue.understanding.is_short_complete`), a turn whose transcript is such a whole
+answer ends as soon as the caller has stopped and the transcript is in, whatever Smart Turn said.
+
+**No words.** A ``NoWordsFrame`` (the STT found no speech in a segment) or a ``UserBackchannelFrame``
+(a backchannel taken out of the turn, :mod:`processors.resume`) closes its pending segment at once,
+so a cough does not hold a turn open for the whole STT budget.
 
 The bot never interrupts itself as long as turns *start* on VAD only (``VADUserTurnStartStrategy``):
 a transcript that still arrives after its turn ended cannot open a new turn.
@@ -44,15 +55,12 @@ from collections import deque
 from collections.abc import Callable
 
 from loguru import logger
-from pipecat.frames.frames import DataFrame, Frame, TranscriptionFrame, VADUserStoppedSpeakingFrame
+from pipecat.frames.frames import Frame, TranscriptionFrame, UserBackchannelFrame, VADUserStoppedSpeakingFrame
 from pipecat.turns.user_stop.turn_analyzer_user_turn_stop_strategy import (
     TurnAnalyzerUserTurnStopStrategy,
 )
 
-
-class SegmentWithoutTranscriptFrame(DataFrame):
-    """Pushed downstream by an STT instead of a ``TranscriptionFrame`` when a VAD segment had nothing
-    to transcribe; a data frame, so it stays in order with the transcripts of earlier segments."""
+from processors.resume import NoWordsFrame
 
 
 class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
@@ -60,18 +68,27 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
 
     Args:
         is_substantive: ``(turn_text) -> bool``; False for text that is only a greeting/filler.
-        hold_secs: extra silence (s) required before ending a non-substantive turn.
+        hold_secs: silence (s) after the caller's speech ended required before ending a
+            non-substantive turn (counted from the end of speech, not from the verdict).
         max_stt_wait_secs: how long after a segment's speech ended (s) it may still get its
             transcript; ``None`` takes the STT's announced ``ttfs_p99_latency``.
+        is_complete: ``(turn_text) -> bool``; True for a short turn that is a whole answer by itself
+            (ends the turn even when Smart Turn says "incomplete"). ``None``: Smart Turn decides.
         **kwargs: passed to :class:`TurnAnalyzerUserTurnStopStrategy` (``turn_analyzer``…).
     """
 
     def __init__(self, *, is_substantive: Callable[[str], bool], hold_secs: float = 0.9,
-                 max_stt_wait_secs: float | None = None, **kwargs):
+                 max_stt_wait_secs: float | None = None, is_complete: Callable[[str], bool] | None = None,
+                 **kwargs):
         super().__init__(**kwargs)
+        self._is_complete = is_complete
+        self.short_completions = 0
+        self._speech_end = 0.0  # time.time() the caller last stopped speaking (VAD stop - stop_secs)
         self._max_stt_wait = max_stt_wait_secs
         # wall-clock deadlines (time.time(), like VAD frame timestamps) of the pending segments, oldest first
         self._pending: deque[float] = deque()
+        # segments whose deadline passed without a transcript: a late one is theirs, not the next's
+        self._expired = 0
         self._stt_wait_task: asyncio.Task | None = None
         self._is_substantive = is_substantive
         self._hold_secs = hold_secs
@@ -96,19 +113,25 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
         now = time.time()
         while self._pending and self._pending[0] <= now:
             self._pending.popleft()
+            self._expired += 1
 
     async def process_frame(self, frame: Frame):
         """Track pending segments, then do the Smart Turn bookkeeping."""
         if isinstance(frame, VADUserStoppedSpeakingFrame):
+            self._speech_end = frame.timestamp - frame.stop_secs
             self._pending.append(frame.timestamp - frame.stop_secs + self._stt_wait_secs())
             self._turn_segments += 1
-        elif isinstance(frame, (TranscriptionFrame, SegmentWithoutTranscriptFrame)):
+        elif isinstance(frame, (TranscriptionFrame, NoWordsFrame, UserBackchannelFrame)):
             self._prune()
-            if self._pending:
+            if self._expired:
+                self._expired -= 1  # the late answer of a segment that stopped counting
+            elif self._pending:
                 self._pending.popleft()
-            if isinstance(frame, SegmentWithoutTranscriptFrame):
+            if not isinstance(frame, TranscriptionFrame):  # nothing for the brain in this segment
                 self._turn_empty += 1
+                result = await super().process_frame(frame)
                 await self._maybe_trigger_user_turn_stopped()
+                return result
         return await super().process_frame(frame)
 
     def _waiting_for_stt(self) -> bool:
@@ -142,12 +165,18 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
             await self._cancel_hold()
             await super().trigger_user_turn_stopped()  # empty: Pipecat's EmptyUserTurnConfig decides
             return
+        if (not self._turn_complete and self._vad_stopped and not self._vad_user_speaking
+                and self._is_complete is not None and self._turn_text and self._is_complete(self._turn_text)):
+            self._turn_complete = True  # a whole short answer: Smart Turn's "incomplete" is not waited out
+            self.short_completions += 1
+            logger.debug(f"{self}: short complete turn, not waiting for Smart Turn's timeout")
         await super()._maybe_trigger_user_turn_stopped()
 
     async def _reset(self):
         self._turn_text = ""
         self._turn_segments = self._turn_empty = 0
         self._prune()
+        self._expired = 0
         await super()._reset()
 
     async def _discard_pending_end_of_turn(self):
@@ -164,24 +193,31 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
     async def _handle_transcription(self, frame: TranscriptionFrame):
         self._turn_text = f"{self._turn_text} {frame.text}".strip()
         await super()._handle_transcription(frame)
+        if not self._turn_complete:
+            await self._maybe_trigger_user_turn_stopped()
 
     async def trigger_user_turn_stopped(self, **kwargs):
         """End the turn now, or after the hold when the turn so far is not substantive."""
         if self._waiting_for_stt():
             return  # re-checked when the pending transcript arrives or its deadline passes
-        if self._hold_done or self._hold_secs <= 0 or self._is_substantive(self._turn_text):
+        if (self._hold_done or self._hold_secs <= 0 or self._is_substantive(self._turn_text)
+                or (self._is_complete is not None and self._is_complete(self._turn_text))):
             self._hold_done = False
             await super().trigger_user_turn_stopped(**kwargs)
             return
         if self._hold_task:
             return
         self.holds += 1
-        logger.debug(f"{self}: holding a non-substantive turn for {self._hold_secs:.2f}s")
-        self._hold_task = self.task_manager.create_task(self._hold(kwargs), f"{self}::hold")
+        # The hold counts from the end of the caller's speech, not from Smart Turn's verdict and
+        # the transcript (which come 0.5 s or more later): the silence it asks for is the same,
+        # the answer to a lone "Hello?" is not delayed by the STT's latency on top of it.
+        delay = max(0.0, self._speech_end + self._hold_secs - time.time()) if self._speech_end else self._hold_secs
+        logger.debug(f"{self}: holding a non-substantive turn for {delay:.2f}s")
+        self._hold_task = self.task_manager.create_task(self._hold(kwargs, delay), f"{self}::hold")
 
-    async def _hold(self, kwargs):
+    async def _hold(self, kwargs, delay: float):
         try:
-            await asyncio.sleep(self._hold_secs)
+            await asyncio.sleep(delay)
         except asyncio.CancelledError:
             return
         self._hold_task = None

@@ -260,6 +260,8 @@ class GatewayTwilioSerializer(TwilioFrameSerializer):
         self._unplayed = False  # Twilio holds bot audio it has not played yet
         self._last_mark: str | None = None
         self._audio_after_mark = False
+        #: ``(mark_name) -> None`` called for each inbound ``mark`` echo (e.g. ``HeardSpeech.mark_played``).
+        self.on_mark: Callable[[str], None] | None = None
 
     def keep_call_up(self) -> None:
         """Do not hang the call up through REST when the pipeline ends (it was handed to a
@@ -323,6 +325,8 @@ class GatewayTwilioSerializer(TwilioFrameSerializer):
             name = message.mark.name
             if name == self._last_mark and not self._audio_after_mark:
                 self._unplayed = False
+            if self.on_mark is not None:
+                self.on_mark(name)
             frame = InputTransportMessageFrame(message=message.model_dump(exclude_none=True))
         if event in ("mark", "stop", "dtmf") and self._on_event:
             try:

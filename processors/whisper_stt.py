@@ -26,8 +26,8 @@ from pipecat.services.whisper.stt import WhisperSTTService
 from pipecat.transcriptions.language import Language
 from pipecat.utils.time import time_now_iso8601
 
+from processors.resume import NoWordsFrame
 from processors.stt_queue import DecodeQueue
-from processors.turn_hold import SegmentWithoutTranscriptFrame
 
 
 #: Segments shorter than this (s of audio) do not decide their own language unless confident.
@@ -154,7 +154,7 @@ class SharedWhisperSTTService(WhisperSTTService):
 
     async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame, None]:
         """Transcribe one segment; yields a ``TranscriptionFrame``, or for non-speech (or a failed
-        decode, after an ``ErrorFrame``) a :class:`processors.turn_hold.SegmentWithoutTranscriptFrame`."""
+        decode, after an ``ErrorFrame``) a :class:`processors.resume.NoWordsFrame`."""
         if not self._model:
             yield ErrorFrame("Whisper model not available")
             return
@@ -203,13 +203,13 @@ class SharedWhisperSTTService(WhisperSTTService):
             logger.exception(f"{self}: transcription failed: {e}")
             await self.stop_processing_metrics()
             yield ErrorFrame(f"transcription failed: {e}")
-            yield SegmentWithoutTranscriptFrame()
+            yield NoWordsFrame()
             return
         self.last_latency_secs = time.perf_counter() - started
         await self.stop_processing_metrics()
         if not text:
             logger.debug(f"{self}: no speech in segment (no_speech_prob {no_speech:.2f})")
-            yield SegmentWithoutTranscriptFrame()  # the turn need not wait for this segment any longer
+            yield NoWordsFrame()  # the turn need not wait for this segment any longer (processors.turn_hold)
             return
         logger.debug(f"{self}: transcribed {len(text)} chars, {lang} p={prob:.2f} at t={temperature:.1f} "
                      f"in {self.last_latency_secs:.2f}s")

@@ -275,3 +275,19 @@ async def test_cartesia_interruption_cancels_the_context(cartesia):
         SleepFrame(sleep=0.3), InterruptionFrame(), SleepFrame(sleep=0.3)])
     spoken_ctx = next(r.message["context_id"] for r in cartesia.requests if r.message.get("transcript"))
     assert cartesia.cancels == [spoken_ctx]
+
+
+async def test_deepgram_empty_finalize_with_no_words_since_speech_start_is_no_words():
+    from processors.resume import NoWordsFrame
+    from tests.fake_deepgram import FakeDeepgram
+
+    server = FakeDeepgram(transcripts=[("", "en"), ("Hola.", "es")])  # a cough, then words
+    try:
+        stt = deepgram_service(server)
+        utterance = [VADUserStartedSpeakingFrame(), *speech_frames(16000, silence_ms=300),
+                     VADUserStoppedSpeakingFrame(), SleepFrame(sleep=0.5)]
+        down, _ = await run_test(stt, frames_to_send=[*utterance, *utterance], pipeline_params=None)
+    finally:
+        server.close()
+    kinds = [type(f).__name__ for f in down if isinstance(f, (NoWordsFrame, TranscriptionFrame))]
+    assert kinds == ["NoWordsFrame", "TranscriptionFrame"]

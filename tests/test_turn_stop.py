@@ -34,14 +34,15 @@ from pipecat.turns.user_start import VADUserTurnStartStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from pipecat.utils.time import time_now_iso8601
 
-from processors.turn_hold import HoldShortTurnStopStrategy, SegmentWithoutTranscriptFrame
+from processors.resume import NoWordsFrame
+from processors.turn_hold import HoldShortTurnStopStrategy
 
 STOP_SECS = 0.2
 
 
 class LateSTT(STTService):
     """Each VAD stop gets the next scripted ``(text or None, delay s)``: its transcript, that late
-    (``""``: a :class:`SegmentWithoutTranscriptFrame`, as our Whisper says "nothing here")."""
+    (``""``: a :class:`NoWordsFrame`, as our Whisper says "nothing here")."""
 
     def __init__(self, script: list[tuple[str | None, float]], events: list, ttfs_p99_latency: float):
         super().__init__(ttfs_p99_latency=ttfs_p99_latency)
@@ -61,7 +62,7 @@ class LateSTT(STTService):
         await asyncio.sleep(delay)
         if text == "":
             self._events.append(("no_transcript", None))
-            await self.push_frame(SegmentWithoutTranscriptFrame())
+            await self.push_frame(NoWordsFrame())
         elif text:
             self._events.append(("transcript", text))
             await self.push_frame(TranscriptionFrame(text, "caller", time_now_iso8601(), finalized=True))

@@ -122,14 +122,14 @@ async def test_a_segment_without_speech_says_so_and_speech_is_transcribed_throug
     from pipecat.frames.frames import TranscriptionFrame
 
     from processors.stt_queue import DecodeQueue
-    from processors.turn_hold import SegmentWithoutTranscriptFrame
+    from processors.resume import NoWordsFrame
 
     queue = DecodeQueue(workers=1)
     stt = SharedWhisperSTTService(model=local_resources.core.models.whisper, allowed_languages=LANGS,
                                   decode_queue=queue)
     silence = np.zeros(16000, np.int16).tobytes()
     frames = [f async for f in stt.run_stt(silence)]
-    assert len(frames) == 1 and isinstance(frames[0], SegmentWithoutTranscriptFrame)
+    assert len(frames) == 1 and isinstance(frames[0], NoWordsFrame)
     speech = (audio16("en_date_only") * 32767).astype(np.int16).tobytes()
     frames = [f async for f in stt.run_stt(speech)]
     assert len(frames) == 1 and isinstance(frames[0], TranscriptionFrame)

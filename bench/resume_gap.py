@@ -1,0 +1,97 @@
+"""False interruptions on the wire: how long a backchannel or a cough leaves the caller in silence.
+
+Starts ``python -m gateway serve`` on 127.0.0.1 and places simulated calls: a full request, then,
+while the bot reads the flights, one of the interruption fixtures spoken over it. For each it
+prints, from the caller's side of the wire:
+
+- onset → ``clear`` (the fast clear every barge-in gets);
+- ``clear`` → first resumed audio (the silence the caller hears: the gap at the resume);
+- end of the caller's sound → first resumed audio;
+- whether the bot resumed at all (for the real interruption it must not resume, it answers).
+
+It also prints the hold-then-clear alternative's cost, from the same calls: holding the ``clear``
+until the words are known would leave the bot talking over a real barge-in from onset until the
+verdict, estimated as (caller's sound) + VAD stop (0.2 s) + the Whisper latency the gateway logged
+for that segment.
+
+Usage: ``python bench/resume_gap.py [--rounds 2]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.turn_latency import line  # noqa: E402
+from gateway.caller import SimulatedCaller, Turn  # noqa: E402
+from tests.conftest import GatewayServer, fixture  # noqa: E402
+
+#: ms after the flight list starts (the utterance after the filler): inside its second sentence
+BARGE_MS = 5200
+VAD_STOP_SECS = 0.2
+CASES = ["en_backchannel", "en_backchannel_okay", "en_cough", "es_cough", "en_wait_no_tuesday"]
+
+
+def resume_figures(result, barge: dict) -> dict:
+    """Onset→clear, clear→resume and speech-end→resume (s) for the barge-in turn ``barge``."""
+    clear = next((t for t in result.times("clear") if t >= barge["speech_start"]), None)
+    after = clear if clear is not None else barge["speech_start"]
+    first = next((t for t in result.times("media_in") if t > after + 0.05), None)
+    return {
+        "clear": None if clear is None else clear - barge["speech_start"],
+        "gap": None if first is None or clear is None else first - clear,
+        "end_to_resume": None if first is None else first - barge["speech_end"],
+    }
+
+
+async def one(server: GatewayServer, stem: str) -> dict:
+    before = len(server.log())
+    turns = [Turn(fixture("en_greeting_request")), Turn(fixture(stem), barge_in_ms=BARGE_MS, barge_in_after=1)]
+    result = await SimulatedCaller(server.ws_url, turns, hangup_after_s=20, quiet_ms=1500).run()
+    if len(result.turns) < 2:  # the bot never reached the list: nothing to barge into
+        print(f"{stem}: the bot did not reach the flight list in time; no barge-in")
+        return {"clear": None, "gap": None, "end_to_resume": None, "hold_then_clear": None}
+    figures = resume_figures(result, result.turns[1])
+    latencies = re.findall(r"transcribed \d+ chars.* in ([\d.]+)s|no speech in segment", server.log()[before:])
+    barge = result.turns[1]
+    stt = [float(x) for x in latencies if x]
+    figures["hold_then_clear"] = (barge["speech_end"] - barge["speech_start"] + VAD_STOP_SECS + stt[-1]
+                                  if len(stt) >= 2 else None)
+    return figures
+
+
+async def main(rounds: int) -> None:
+    load_at_start = os.getloadavg()[0]
+    server = GatewayServer(env={"LOG_LEVEL": "DEBUG"})
+    figures: dict[str, list[dict]] = {c: [] for c in CASES}
+    try:
+        for _ in range(rounds):
+            for stem in CASES:
+                figures[stem].append(await one(server, stem))
+        log = server.log()
+    finally:
+        server.stop()
+    load = os.getloadavg()
+    print(f"\nfalse interruptions — {rounds} round(s), local profile, 2-core CPU shared; load average "
+          f"{load_at_start:.1f} at the start, {load[0]:.1f} (1 min) at the end")
+    for stem, rows in figures.items():
+        print(stem)
+        for key, label in (("clear", "onset -> clear"), ("gap", "clear -> resumed audio (gap)"),
+                           ("end_to_resume", "end of caller sound -> resumed/next audio"),
+                           ("hold_then_clear", "hold-then-clear: onset -> clear (estimate)")):
+            print("  " + line(label, [r[key] * 1000 for r in rows if r[key] is not None]))
+    print(f"resumes logged: {log.count('false interruption (')}; "
+          f"real interruptions answered: {log.count('search_flights')}")
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=2)
+    asyncio.run(main(ap.parse_args().rounds))

@@ -1,0 +1,331 @@
+"""Go on after a false interruption: what the caller heard, and resuming from the first unheard sentence.
+
+A caller who says "mm-hmm" or coughs while the bot reads flights is not asking it to stop. The
+gateway keeps the fast ``clear`` on every barge-in (VAD onset → ``clear`` ≈ 0.3 s, so a real "wait,
+no" is never talked over), and decides once the STT has had its say:
+
+- **no words** (the STT found no speech: noise, a cough) or **only a backchannel** ("mm-hmm",
+  "okay", "ajá", "d'accord", "genau", "certo", "sim"…: :func:`dialogue.understanding.is_backchannel`)
+  → the bot goes on from the first sentence the caller did not hear in full, without starting over
+  and without a preamble; the backchannel becomes a ``UserBackchannelFrame`` (Pipecat's frame for
+  "an acknowledgment that stays out of the LLM context"), so the brain never answers it;
+- **anything else** is a real interruption: it stands, and the brain's memory keeps only what was
+  played (``on_real_interruption``).
+
+Why clear-then-resume and not hold-then-clear: a segmented STT (Whisper) has words only after the
+caller stops plus its latency (~0.5–1.2 s on 2 cores), so holding the ``clear`` until the words are
+known would talk over every real barge-in for 1–2 s; clearing at onset and re-saying one sentence
+costs a backchannel only the gap (see ``bench/resume_gap.py`` and the README for the figures).
+
+What was heard comes from Twilio's ``mark`` echoes: :class:`~processors.call_marks.CallMarksProcessor`
+queues a mark behind each sentence's audio (Pipecat's TTS pushes a sentence's ``TTSTextFrame`` after
+its audio), Twilio echoes a mark once everything before it has played
+(https://www.twilio.com/docs/voice/media-streams/websocket-messages#send-a-mark-message), and marks
+echoed after the ``clear`` (Twilio echoes every pending mark at once then) are ignored.
+
+Parts: :class:`HeardSpeech` (plain state shared by the parts), :class:`SpeechTap` (before the TTS:
+what the bot was going to say), :class:`ResumeGate` (after the STT: the verdict, and the resume).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from loguru import logger
+from pipecat.frames.frames import (
+    DataFrame,
+    Frame,
+    InterruptionFrame,
+    LLMFullResponseStartFrame,
+    LLMTextFrame,
+    TranscriptionFrame,
+    TTSSpeakFrame,
+    UserBackchannelFrame,
+    UserStoppedSpeakingFrame,
+)
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+
+
+@dataclass
+class NoWordsFrame(DataFrame):
+    """An STT segment that held no speech (noise, a cough): the STT has nothing to say about it.
+
+    Pushed by an STT in place of a ``TranscriptionFrame`` (e.g.
+    :class:`~processors.whisper_stt.SharedWhisperSTTService`), so the gateway can tell "no words"
+    from "words still coming" without waiting out the STT's latency budget.
+    """
+
+
+@dataclass(frozen=True)
+class Interruption:
+    """The bot's speech at the moment of a barge-in.
+
+    Parameters:
+        heard: the sentences Twilio reported played in full, joined ("" for none).
+        unheard: everything the bot was going to say from the first sentence not heard in full.
+        at: ``time.monotonic()`` of the barge-in.
+    """
+
+    heard: str
+    unheard: str
+    at: float
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9¿¡\"'(])")
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"')»]*$")
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+class HeardSpeech:
+    """What the bot is saying, what it has sent, and what the caller has heard, for one call.
+
+    Fed by :class:`SpeechTap` (:meth:`queue`), :class:`~processors.call_marks.CallMarksProcessor`
+    (:meth:`next_mark`, :meth:`interrupt`) and the Twilio serializer (:meth:`mark_played`).
+    A *stretch* is everything queued since the caller last heard the bot out; it is what a resume
+    continues.
+    """
+
+    def __init__(self) -> None:
+        self._queued = ""
+        self._sent: dict[str, str] = {}  # mark name -> sentence, in send order
+        self._heard: list[str] = []
+        self._n = 0
+        #: the last barge-in while the bot had unheard speech, until a verdict consumes it
+        self.interrupted: Interruption | None = None
+        #: ``async (Interruption) -> None``: a real interruption (not a backchannel or noise)
+        self.on_real_interruption: Callable[[Interruption], Awaitable[None]] | None = None
+        self.false_interruptions = 0
+        self.real_interruptions = 0
+
+    @property
+    def heard_text(self) -> str:
+        """The sentences of the current stretch heard in full."""
+        return " ".join(self._heard)
+
+    @property
+    def unheard_text(self) -> str:
+        """What is left of the current stretch from the first sentence not heard in full."""
+        queued, heard = _words(self._queued), _words(self.heard_text)
+        return " ".join(queued[len(heard):]) if queued[:len(heard)] == heard else self._unheard_by_sentence()
+
+    def _unheard_by_sentence(self) -> str:
+        # The TTS changed the text (spacing, a transform): fall back to whole sentences.
+        rest = self._queued
+        for sentence in self._heard:
+            i = rest.find(sentence)
+            if i >= 0:
+                rest = rest[i + len(sentence):]
+        return " ".join(_words(rest))
+
+    def queue(self, text: str) -> None:
+        """Text handed to the TTS (an ``LLMTextFrame`` chunk with its spaces, or a whole utterance)."""
+        if self._queued and not self.unheard_text and len(self._sent) == len(self._heard):
+            self._reset()  # the caller heard the last stretch out: this starts a new one
+        self._queued += text
+
+    def new_response(self) -> None:
+        """The brain starts a new answer: a verdict not given by now is moot, and if the wire holds
+        nothing unheard, whatever the TTS never sent of the old stretch is dropped from it."""
+        self.interrupted = None
+        if len(self._sent) == len(self._heard):
+            self._reset()
+
+    def next_mark(self, sentence: str) -> str:
+        """Name of the mark to queue behind ``sentence``'s audio (and remember it as sent)."""
+        self._n += 1
+        name = f"s-{self._n}"
+        self._sent[name] = sentence
+        return name
+
+    def mark_played(self, name: str) -> None:
+        """Twilio echoed mark ``name``: its sentence was played in full (unknown names are ignored)."""
+        sentence = self._sent.get(name)
+        if sentence is not None and len(self._heard) < len(self._sent):
+            names = list(self._sent)
+            if names.index(name) == len(self._heard):
+                self._heard.append(sentence)
+
+    def _from_sentence_start(self, unheard: str) -> str:
+        # Marks may come per word (a TTS with word timestamps, e.g. Cartesia): the resume starts
+        # at the beginning of the sentence the caller was in, not mid-sentence.
+        queued, heard = _words(self._queued), _words(self.heard_text)
+        if queued[:len(heard)] != heard:
+            return unheard
+        k = len(heard)
+        while k > 0 and not _ENDS_SENTENCE.search(queued[k - 1]):
+            k -= 1
+        return " ".join(queued[k:])
+
+    def interrupt(self) -> Interruption | None:
+        """A barge-in reached the output: snapshot the stretch, start afresh, ignore older echoes.
+
+        Returns the snapshot when the caller had something left to hear, else ``None``. Its
+        ``unheard`` starts at the first sentence not heard in full, also when the marks were per
+        word; its ``heard`` is every sentence or word the caller heard.
+        """
+        unheard = self.unheard_text
+        if unheard:
+            unheard = self._from_sentence_start(unheard)
+        snap = Interruption(heard=self.heard_text, unheard=unheard, at=time.monotonic()) if unheard else None
+        if snap is not None:
+            self.interrupted = snap
+        self._reset()
+        return snap
+
+    def take(self) -> Interruption | None:
+        """The pending interruption (cleared)."""
+        snap, self.interrupted = self.interrupted, None
+        return snap
+
+    def _reset(self) -> None:
+        self._queued = ""
+        self._sent = {}
+        self._heard = []
+
+
+class SpeechTap(FrameProcessor):
+    """Just before the TTS: records what the bot is going to say into :class:`HeardSpeech`.
+
+    ``LLMTextFrame`` chunks are recorded as they are (they carry their spaces), ``TTSSpeakFrame``
+    texts as whole utterances; ``LLMFullResponseStartFrame`` is :meth:`HeardSpeech.new_response`.
+    Every frame passes on unchanged.
+    """
+
+    def __init__(self, heard: HeardSpeech, **kwargs):
+        super().__init__(**kwargs)
+        self._heard = heard
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection):
+        """Record text on its way to the TTS, then push every frame on."""
+        await super().process_frame(frame, direction)
+        if direction == FrameDirection.DOWNSTREAM:
+            if isinstance(frame, LLMFullResponseStartFrame):
+                self._heard.new_response()
+            elif isinstance(frame, TTSSpeakFrame):
+                self._heard.queue(f" {frame.text} ")
+            elif isinstance(frame, LLMTextFrame):
+                self._heard.queue(frame.text)
+        await self.push_frame(frame, direction)
+
+
+class ResumeGate(FrameProcessor):
+    """After the STT: backchannels and no-word segments that interrupted the bot resume its speech.
+
+    Args:
+        heard: the call's :class:`HeardSpeech`.
+        is_backchannel: ``(text) -> bool``, e.g. ``lambda t: is_backchannel(t, language.current)``.
+        max_verdict_secs: a verdict later than this after the barge-in (s) no longer resumes: the
+            caller has been waiting in silence too long, the brain answers instead.
+
+    A backchannel transcript becomes a ``UserBackchannelFrame`` (the user aggregator reports it
+    with ``on_user_backchannel`` and keeps it out of the context), and so do the backchannel
+    segments that follow it in the same caller turn (the STT may cut "Okay, yeah." in two); the resume is one ``TTSSpeakFrame``
+    per sentence of :attr:`Interruption.unheard`, pushed downstream (it reaches the TTS through the aggregator
+    and the brain, which pass it on).
+    """
+
+    def __init__(self, heard: HeardSpeech, *, is_backchannel: Callable[[str], bool],
+                 max_verdict_secs: float = 6.0, **kwargs):
+        super().__init__(**kwargs)
+        self._heard = heard
+        self._is_backchannel = is_backchannel
+        self._max_verdict = max_verdict_secs
+        self.resumes = 0
+        # A caller turn that already resumed the bot: its later segments ("Okay," … "yeah.") that
+        # are backchannels too stay backchannels, until the turn ends (UserStoppedSpeakingFrame).
+        self._resumed_turn = False
+
+    async def _resume(self, why: str) -> None:
+        snap = self._heard.take()
+        if snap is None:
+            return
+        if time.monotonic() - snap.at > self._max_verdict:
+            logger.info(f"{self}: {why} came {time.monotonic() - snap.at:.1f}s after the barge-in: not resuming")
+            return
+        self.resumes += 1
+        self._resumed_turn = True
+        self._heard.false_interruptions += 1
+        logger.info(f"{self}: false interruption ({why}): resuming with {len(snap.unheard.split())} words")
+        # One TTSSpeakFrame per sentence: the TTS synthesizes a TTSSpeakFrame whole, and the first
+        # sentence should play while the rest is synthesized (and each gets its own mark).
+        for sentence in _SENTENCE_END.split(snap.unheard):
+            if sentence.strip():
+                await self.push_frame(TTSSpeakFrame(sentence.strip()))
+
+    async def on_user_turn_stopped(self, _aggregator, _strategy=None, message=None, *_args) -> None:
+        """The user aggregator's ``on_user_turn_stopped``: a turn that ended with no words resumes.
+
+        This is the STT-agnostic path (any STT: a cough Deepgram finds no words in ends the turn
+        empty); an STT that says "no words" at once (:class:`NoWordsFrame`) resumes sooner.
+        Attach with ``aggregator.add_event_handler("on_user_turn_stopped", gate.on_user_turn_stopped)``.
+        """
+        if self._heard.interrupted is not None and not getattr(message, "content", None):
+            await self._resume("empty turn")
+
+    async def _real(self, transcript: str) -> None:
+        snap = self._heard.take()
+        if snap is None or time.monotonic() - snap.at > self._max_verdict:
+            return
+        self._heard.real_interruptions += 1
+        if self._heard.on_real_interruption is not None:
+            try:
+                await self._heard.on_real_interruption(snap)
+            except Exception as e:  # bookkeeping must never cost the caller their turn
+                logger.exception(f"{self}: on_real_interruption failed: {e}")
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection):
+        """Turn interrupting backchannels/no-word segments into a resume; pass everything else."""
+        await super().process_frame(frame, direction)
+        if isinstance(frame, UserStoppedSpeakingFrame):
+            self._resumed_turn = False
+        if (direction == FrameDirection.DOWNSTREAM and self._resumed_turn and isinstance(frame, TranscriptionFrame)
+                and self._heard.interrupted is None and self._is_backchannel(frame.text)):
+            await self.push_frame(UserBackchannelFrame(
+                text=frame.text, user_id=frame.user_id, timestamp=frame.timestamp), direction)
+            return
+        if direction == FrameDirection.DOWNSTREAM and self._heard.interrupted is not None:
+            if isinstance(frame, NoWordsFrame):
+                await self.push_frame(frame, direction)
+                await self._resume("no words")
+                return
+            if isinstance(frame, TranscriptionFrame):
+                if self._is_backchannel(frame.text):
+                    await self.push_frame(UserBackchannelFrame(
+                        text=frame.text, user_id=frame.user_id, timestamp=frame.timestamp), direction)
+                    await self._resume("backchannel")
+                    return
+                await self._real(frame.text)
+        if isinstance(frame, InterruptionFrame) and direction == FrameDirection.DOWNSTREAM:
+            # Snapshot here too, not only at the output: what was heard depends only on the echoes
+            # received so far, and the verdict (the next transcript) must find it in place.
+            self._heard.interrupt()
+        await self.push_frame(frame, direction)
+
+
+def keep_only_heard(messages: list, heard: str) -> bool:
+    """Make the last assistant message of an LLM context say only ``heard`` (what was played).
+
+    Args:
+        messages: ``LLMContext.get_messages()`` (a list of OpenAI-format dicts; edited in place).
+        heard: the sentences the caller heard; ``""`` drops the message's text.
+
+    Returns:
+        Whether a message was changed. Messages with tool calls keep their calls.
+    """
+    for m in reversed(messages):
+        if not isinstance(m, dict):
+            continue
+        if m.get("role") == "user":
+            return False
+        if m.get("role") == "assistant" and isinstance(m.get("content"), str):
+            if m["content"].strip() == heard.strip():
+                return False
+            m["content"] = heard
+            return True
+    return False

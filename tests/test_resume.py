@@ -1,0 +1,321 @@
+"""False interruptions (issue 13, items 1, 2 and 7) with scripted frames through Pipecat's run_test.
+
+The pipeline is the call's own chain around where the TTS would be: resume gate → speech tap →
+marks → a stand-in for Twilio that echoes the marks it "played" through the real serializer. The
+TTS's part is played by the frames it would push: each sentence's ``TTSTextFrame`` after its audio.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from types import SimpleNamespace
+
+from pipecat.audio.turn.base_turn_analyzer import BaseTurnAnalyzer, BaseTurnParams, EndOfTurnState
+from pipecat.frames.frames import (
+    Frame,
+    InterruptionFrame,
+    LLMTextFrame,
+    OutputTransportMessageFrame,
+    TranscriptionFrame,
+    TTSSpeakFrame,
+    TTSTextFrame,
+    UserBackchannelFrame,
+    UserStoppedSpeakingFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
+)
+from pipecat.pipeline.pipeline import Pipeline
+from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.processors.aggregators.llm_response_universal import (
+    LLMContextAggregatorPair,
+    LLMUserAggregatorParams,
+)
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.serializers.twilio import TwilioFrameSerializer
+from pipecat.tests.utils import SleepFrame, run_test
+from pipecat.turns.user_start import VADUserTurnStartStrategy
+from pipecat.turns.user_turn_strategies import UserTurnStrategies
+from pipecat.utils.time import time_now_iso8601
+
+from dialogue.policy import FlightDialogue
+from dialogue.understanding import is_backchannel, is_short_complete
+from processors.call_marks import CallMarksProcessor
+from processors.resume import HeardSpeech, NoWordsFrame, ResumeGate, SpeechTap, keep_only_heard
+from processors.turn_hold import HoldShortTurnStopStrategy
+from processors.twilio_serializer import GatewayTwilioSerializer
+
+STREAM = "MZ" + "a" * 32
+ANSWER = ["I found three flights.", "The first is JetBlue at 8 a.m.", "The second is United at 9 a.m.",
+          "Would you like another flight?"]
+
+
+class TwilioPlayback(FrameProcessor):
+    """Stands in for Twilio: echoes, through the real serializer, the marks named in ``play``."""
+
+    def __init__(self, serializer: GatewayTwilioSerializer, play: set[str]):
+        super().__init__()
+        self._serializer = serializer
+        self._play = play
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection):
+        await super().process_frame(frame, direction)
+        await self.push_frame(frame, direction)
+        if isinstance(frame, OutputTransportMessageFrame) and frame.message.get("event") == "mark":
+            name = frame.message["mark"]["name"]
+            if name in self._play:
+                await self._serializer.deserialize(json.dumps(
+                    {"event": "mark", "streamSid": STREAM, "mark": {"name": name}}))
+
+
+async def chain(play: set[str]):
+    heard = HeardSpeech()
+    serializer = GatewayTwilioSerializer(STREAM, "CA" + "b" * 32,
+                                         params=TwilioFrameSerializer.InputParams(auto_hang_up=False))
+    await serializer.setup(SimpleNamespace(audio_in_sample_rate=16000, audio_out_sample_rate=8000))
+    serializer.on_mark = heard.mark_played
+    gate = ResumeGate(heard, is_backchannel=lambda t: is_backchannel(t, "en"))
+    procs = [gate, SpeechTap(heard), CallMarksProcessor(STREAM, heard=heard), TwilioPlayback(serializer, play)]
+    return heard, gate, Pipeline(procs)
+
+
+def reply_then_barge_in(*after: Frame) -> list[Frame]:
+    """The brain's answer word by word, the TTS's sentences 1–2 sent, then a barge-in."""
+    words = " ".join(ANSWER).split(" ")
+    return [
+        *[LLMTextFrame(w + " ") for w in words],
+        TTSTextFrame(ANSWER[0], text_type="sentence"),
+        TTSTextFrame(ANSWER[1], text_type="sentence"),
+        SleepFrame(0.3),  # let the data frames (and the echo of s-1) through before the system frame
+        InterruptionFrame(),
+        SleepFrame(0.1),
+        *after,
+    ]
+
+
+def transcript(text: str) -> TranscriptionFrame:
+    return TranscriptionFrame(text, "caller", time_now_iso8601(), finalized=True)
+
+
+def spoken(down: list[Frame]) -> list[str]:
+    return [f.text for f in down if isinstance(f, TTSSpeakFrame)]
+
+
+async def test_a_backchannel_resumes_from_the_first_sentence_not_heard_in_full():
+    # Twilio played sentence 1 in full; sentence 2 was cut off by the clear.
+    heard, gate, pipe = await chain(play={"s-1"})
+    down, _ = await run_test(pipe, frames_to_send=reply_then_barge_in(transcript("Mm-hmm.")))
+    assert spoken(down) == ANSWER[1:]  # from sentence 2, once, no preamble
+    assert not [f for f in down if isinstance(f, TranscriptionFrame)]  # the brain never sees it
+    assert [f.text for f in down if isinstance(f, UserBackchannelFrame)] == ["Mm-hmm."]
+    assert gate.resumes == 1 and heard.false_interruptions == 1 and heard.real_interruptions == 0
+
+
+async def test_no_words_resumes_and_marks_echoed_by_the_clear_do_not_count_as_heard():
+    # Twilio echoes every pending mark at once after a clear: s-2 arrives after the interruption.
+    heard, gate, pipe = await chain(play={"s-1"})
+    down, _ = await run_test(pipe, frames_to_send=reply_then_barge_in(NoWordsFrame()))
+    assert spoken(down) == ANSWER[1:]
+    heard.mark_played("s-2")  # the clear's late echo of the cut-off sentence
+    assert heard.heard_text == ""  # a fresh stretch: nothing of the old one counts
+
+
+async def test_other_languages_backchannels_resume_too():
+    for language, text in [("es", "Ajá, sí."), ("fr", "D'accord."), ("de", "Genau."), ("it", "Certo."),
+                           ("pt", "Sim, sim.")]:
+        assert is_backchannel(text, language), (language, text)
+    for language, text in [("en", "Wait, no, Tuesday."), ("es", "No, el martes."), ("en", ""),
+                           ("de", "Nein, Dienstag."), ("en", "Stop.")]:
+        assert not is_backchannel(text, language), (language, text)
+
+
+async def test_a_real_interruption_stands_and_only_the_heard_part_is_remembered():
+    heard, gate, pipe = await chain(play={"s-1"})
+    seen = []
+
+    async def on_real(snap):
+        seen.append(snap)
+
+    heard.on_real_interruption = on_real
+    down, _ = await run_test(pipe, frames_to_send=reply_then_barge_in(transcript("Wait, no, Tuesday.")))
+    assert spoken(down) == []  # no resume
+    assert [f.text for f in down if isinstance(f, TranscriptionFrame)] == ["Wait, no, Tuesday."]
+    assert len(seen) == 1 and seen[0].heard == ANSWER[0]
+    assert seen[0].unheard == " ".join(ANSWER[1:])
+    assert heard.real_interruptions == 1 and gate.resumes == 0
+
+
+async def test_a_turn_after_the_bot_finished_is_not_an_interruption():
+    heard, gate, pipe = await chain(play={"s-1", "s-2", "s-3", "s-4"})
+    words = " ".join(ANSWER).split(" ")
+    frames = [*[LLMTextFrame(w + " ") for w in words],
+              *[TTSTextFrame(s, text_type="sentence") for s in ANSWER],
+              SleepFrame(0.3), InterruptionFrame(), SleepFrame(0.1), transcript("Okay.")]
+    down, _ = await run_test(pipe, frames_to_send=frames)
+    assert spoken(down) == []
+    assert [f.text for f in down if isinstance(f, TranscriptionFrame)] == ["Okay."]  # the brain answers it
+
+
+def test_the_context_keeps_only_what_was_played():
+    messages = [{"role": "user", "content": "Boston to Chicago Friday"},
+                {"role": "assistant", "content": " ".join(ANSWER)}]
+    assert keep_only_heard(messages, ANSWER[0])
+    assert messages[-1]["content"] == ANSWER[0]
+    assert not keep_only_heard([{"role": "user", "content": "hi"}], "x")
+
+
+def test_the_rule_brain_repeats_what_the_caller_heard():
+    dialogue = FlightDialogue(language="en")
+    dialogue.greeting()
+    result = {"status": "ok", "speech": " ".join(ANSWER[:3]), "live": True}
+    dialogue.handle_tool_result(result)
+    dialogue.caller_heard(ANSWER[0])
+    assert dialogue.handle_user("Can you repeat that?").say == ANSWER[0]
+    dialogue.caller_heard("")  # heard nothing of a later answer: the earlier one stays
+    assert dialogue.last_answer() == ANSWER[0]
+
+
+# ---- item 7: short whole answers do not wait for Smart Turn's timeout ----------------------------
+
+
+class IncompleteAtEveryStop(BaseTurnAnalyzer):
+    """Rates every stop incomplete and never times out (Smart Turn on "Thanks, bye.", at worst)."""
+
+    @property
+    def speech_triggered(self) -> bool:
+        return False
+
+    @property
+    def params(self) -> BaseTurnParams:
+        return BaseTurnParams()
+
+    def append_audio(self, buffer: bytes, is_speech: bool) -> EndOfTurnState:
+        return EndOfTurnState.INCOMPLETE
+
+    async def analyze_end_of_turn(self):
+        return EndOfTurnState.INCOMPLETE, None
+
+    def clear(self):
+        pass
+
+
+async def turn_ends(text: str, *, hold_secs: float = 30.0) -> bool:
+    strategy = HoldShortTurnStopStrategy(
+        turn_analyzer=IncompleteAtEveryStop(), is_substantive=lambda t: False, hold_secs=hold_secs,
+        is_complete=lambda t: is_short_complete(t, "en"), max_stt_wait_secs=5.0)
+    user, _ = LLMContextAggregatorPair(LLMContext(messages=[]), user_params=LLMUserAggregatorParams(
+        user_turn_strategies=UserTurnStrategies(start=[VADUserTurnStartStrategy()], stop=[strategy]),
+        user_turn_stop_timeout=30.0))
+    down, _ = await run_test(user, frames_to_send=[
+        VADUserStartedSpeakingFrame(start_secs=0.15), SleepFrame(0.2), VADUserStoppedSpeakingFrame(stop_secs=0.2),
+        transcript(text), SleepFrame(0.3)])
+    return any(isinstance(f, UserStoppedSpeakingFrame) for f in down)
+
+
+async def test_short_whole_answers_end_the_turn_though_smart_turn_says_incomplete():
+    # The hold (30 s here) and Smart Turn's timeout (never) would otherwise keep each turn open.
+    for text in ["Thanks, bye.", "Yes.", "No.", "Chicago.", "Tuesday.", "Can you repeat that?"]:
+        assert await turn_ends(text), text
+
+
+async def test_greetings_and_half_requests_still_wait():
+    for text in ["Hi there.", "I need a flight from Boston to"]:
+        assert not await turn_ends(text), text
+
+
+async def test_a_no_words_segment_closes_its_pending_segment_at_once():
+    strategy = HoldShortTurnStopStrategy(turn_analyzer=IncompleteAtEveryStop(), is_substantive=lambda t: True,
+                                         max_stt_wait_secs=30.0)
+    user, _ = LLMContextAggregatorPair(LLMContext(messages=[]), user_params=LLMUserAggregatorParams(
+        user_turn_strategies=UserTurnStrategies(start=[VADUserTurnStartStrategy()], stop=[strategy])))
+    await run_test(user, frames_to_send=[
+        VADUserStartedSpeakingFrame(start_secs=0.15), SleepFrame(0.1), VADUserStoppedSpeakingFrame(stop_secs=0.2),
+        SleepFrame(0.05), NoWordsFrame(), SleepFrame(0.05)])
+    assert strategy.pending_segments == 0
+
+
+def test_a_new_answer_starts_a_new_stretch_once_the_wire_is_quiet():
+    heard = HeardSpeech()
+    heard.queue(" First answer. Never sent. ")
+    heard.mark_played(heard.next_mark("First answer."))
+    heard.new_response()  # the brain answers again; "Never sent." can no longer be resumed
+    heard.queue("Second answer. ")
+    heard.queue("Its second sentence.")
+    heard.next_mark("Second answer.")
+    snap = heard.interrupt()
+    assert snap is not None and snap.heard == "" and snap.unheard == "Second answer. Its second sentence."
+
+
+def test_word_marks_resume_from_the_start_of_the_sentence_the_caller_was_in():
+    # A TTS with word timestamps (Cartesia in the cascade profile) makes one mark per word.
+    heard = HeardSpeech()
+    heard.queue(" ".join(ANSWER))
+    words = " ".join(ANSWER[:2]).split()
+    played = len(ANSWER[0].split()) + 2  # sentence 1, then "The first" of sentence 2
+    for i, word in enumerate(words):
+        name = heard.next_mark(word)
+        if i < played:
+            heard.mark_played(name)
+    snap = heard.interrupt()
+    assert snap is not None
+    assert snap.heard == f"{ANSWER[0]} The first"  # every word heard, for the context
+    assert snap.unheard == " ".join(ANSWER[1:])  # the resume re-says sentence 2 whole
+
+
+async def test_a_turn_that_ends_with_no_words_resumes_with_any_stt():
+    # No NoWordsFrame (an STT that says nothing for a cough): the empty user turn is the verdict.
+    heard, gate, _ = await chain(play={"s-1"})
+    user, _ = LLMContextAggregatorPair(LLMContext(messages=[]), user_params=LLMUserAggregatorParams(
+        user_turn_strategies=UserTurnStrategies(start=[VADUserTurnStartStrategy()]),
+        user_turn_stop_timeout=0.3, empty_user_turn=None))
+    user.add_event_handler("on_user_turn_stopped", gate.on_user_turn_stopped)
+    serializer = GatewayTwilioSerializer(STREAM, "CA" + "b" * 32,
+                                         params=TwilioFrameSerializer.InputParams(auto_hang_up=False))
+    await serializer.setup(SimpleNamespace(audio_in_sample_rate=16000, audio_out_sample_rate=8000))
+    serializer.on_mark = heard.mark_played
+    pipe = Pipeline([gate, user, SpeechTap(heard), CallMarksProcessor(STREAM, heard=heard),
+                     TwilioPlayback(serializer, {"s-1"})])
+    words = " ".join(ANSWER).split(" ")
+    down, _ = await run_test(pipe, frames_to_send=[
+        *[LLMTextFrame(w + " ") for w in words],
+        TTSTextFrame(ANSWER[0], text_type="sentence"), TTSTextFrame(ANSWER[1], text_type="sentence"),
+        SleepFrame(0.3),
+        VADUserStartedSpeakingFrame(start_secs=0.15), SleepFrame(0.2), VADUserStoppedSpeakingFrame(stop_secs=0.2),
+        SleepFrame(0.8)])
+    assert spoken(down) == ANSWER[1:]
+    assert gate.resumes == 1
+
+
+async def test_a_backchannel_cut_into_two_segments_resumes_once_and_never_reaches_the_brain():
+    # Whisper may hear "Okay, yeah." as two segments: the second is no new turn for the brain.
+    heard, gate, pipe = await chain(play={"s-1"})
+    down, _ = await run_test(pipe, frames_to_send=reply_then_barge_in(transcript("Okay."), transcript("Yeah.")))
+    assert spoken(down) == ANSWER[1:]
+    assert not [f for f in down if isinstance(f, TranscriptionFrame)]
+    assert [f.text for f in down if isinstance(f, UserBackchannelFrame)] == ["Okay.", "Yeah."]
+    assert gate.resumes == 1
+
+
+async def test_after_the_resumed_turn_ends_a_yes_is_an_answer_again():
+    heard, gate, pipe = await chain(play={"s-1"})
+    down, _ = await run_test(pipe, frames_to_send=reply_then_barge_in(
+        transcript("Okay."), SleepFrame(0.1), UserStoppedSpeakingFrame(), SleepFrame(0.05), transcript("Yes.")))
+    assert [f.text for f in down if isinstance(f, TranscriptionFrame)] == ["Yes."]
+
+
+async def test_a_transcript_later_than_its_deadline_does_not_close_the_next_pending_segment():
+    # Seen under load: "Wait." came after its segment's deadline and closed the segment of
+    # "no, Tuesday." still being transcribed, so the turn ended on "Wait." alone.
+    strategy = HoldShortTurnStopStrategy(turn_analyzer=IncompleteAtEveryStop(), is_substantive=lambda t: True,
+                                         max_stt_wait_secs=2.0)
+    user, _ = LLMContextAggregatorPair(LLMContext(messages=[]), user_params=LLMUserAggregatorParams(
+        user_turn_strategies=UserTurnStrategies(start=[VADUserTurnStartStrategy()], stop=[strategy]),
+        user_turn_stop_timeout=30.0))
+    await run_test(user, frames_to_send=[
+        VADUserStartedSpeakingFrame(start_secs=0.15), SleepFrame(0.1), VADUserStoppedSpeakingFrame(stop_secs=0.2),
+        SleepFrame(2.2),  # segment 1's deadline (2.0 s after its speech ended) passes
+        # (frames are made now: segment 2's VAD stop carries the time it is sent, 2.3 s from now)
+        VADUserStartedSpeakingFrame(start_secs=0.15), SleepFrame(0.1),
+        VADUserStoppedSpeakingFrame(stop_secs=0.2, timestamp=time.time() + 2.3),
+        transcript("Wait."), SleepFrame(0.05)])  # segment 1's transcript, late
+    assert strategy.pending_segments == 1  # segment 2 still waits for its words
