@@ -263,12 +263,8 @@ async def place(server: Server, client: httpx.AsyncClient, caller: SimulatedCall
 
 # --- one step ----------------------------------------------------------------------------------
 def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    k = (len(values) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+    """The ``q`` quantile (0..1) of ``values`` (numpy's linear interpolation); NaN for none."""
+    return float(np.percentile(values, q * 100)) if len(values) else float("nan")
 
 
 class BenchLoopLag:

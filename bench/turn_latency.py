@@ -32,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
+
 from gateway.caller import SimulatedCaller, Turn  # noqa: E402
 from testkit.fake_vendors import FakeAmadeus, FakeSerpApi, VendorLoop, dead_providers_env  # noqa: E402
 from testkit.server import GatewayServer, fixture  # noqa: E402
@@ -54,12 +56,8 @@ TURN_TYPE = {fixture(stem): kind for stem, kind in SCRIPT_TYPES}
 
 
 def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    k = (len(values) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+    """The ``q`` quantile (0..1) of ``values`` (numpy's linear interpolation); NaN for none."""
+    return float(np.percentile(values, q * 100)) if len(values) else float("nan")
 
 
 def line(name: str, values: list[float], unit: str = "ms") -> str:
