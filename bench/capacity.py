@@ -48,8 +48,6 @@ import json
 import os
 import random
 import re
-import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -65,6 +63,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gateway.caller import RATE_HZ, SimulatedCaller, Turn  # noqa: E402
+from testkit.server import GatewayServer  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 TARGETS = {"turn_p95_ms": 2000, "clear_p95_ms": 400, "loop_lag_p99_ms": 50}
@@ -86,40 +85,11 @@ TALKING_SCRIPT = [
 
 
 # --- the server --------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """``python -m gateway serve`` from ``root`` on a free loopback port; blocks until healthy."""
+class Server(GatewayServer):
+    """The test gateway (:class:`testkit.server.GatewayServer`) at INFO, with CPU, RSS and metrics probes."""
 
     def __init__(self, root: Path, env: dict[str, str], log_path: Path):
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.ws_url = f"ws://127.0.0.1:{self.port}/twilio/stream"
-        full_env = {**os.environ, "PYTHONPATH": str(root), "PUBLIC_HOST": f"127.0.0.1:{self.port}",
-                    "STREAM_SCHEME": "ws", "LOG_LEVEL": "INFO", "TWILIO_ACCOUNT_SID": "",
-                    "TWILIO_AUTH_TOKEN": "", **env}
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(log_path, "w")
-        self.log_path = log_path
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=root, env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 180
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gateway exited: {log_path.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{self.base}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("gateway did not become healthy in 180 s")
+        super().__init__({"LOG_LEVEL": "INFO", **env}, root=root, log_path=log_path)
 
     def cpu_secs(self) -> float:
         """utime + stime of the server process (s), from /proc/PID/stat."""
@@ -137,14 +107,6 @@ class Server:
             return (await client.get(f"{self.base}/metrics", timeout=5)).text
         except httpx.HTTPError:
             return ""
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self._log.close()
 
 
 def histogram(text: str, name: str) -> dict[float, float]:

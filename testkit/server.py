@@ -39,6 +39,9 @@ class GatewayServer:
     Args:
         env: environment overrides (settings variables, e.g. ``FLIGHT_PROVIDERS``); by default
             Twilio credentials are blank and ``LOG_LEVEL`` is DEBUG.
+        root: the source tree to run (its directory is the working directory and ``PYTHONPATH``);
+            default: this checkout.
+        log_path: where the server's output goes (default ``.cache/gateway-test-<port>.log``).
 
     Attributes:
         base: ``http://127.0.0.1:<port>``; ``ws_url``: the Media Streams WebSocket URL.
@@ -49,18 +52,21 @@ class GatewayServer:
         RuntimeError: the server exited or was not healthy within :data:`START_TIMEOUT_SECS`.
     """
 
-    def __init__(self, env: dict[str, str] | None = None):
+    def __init__(self, env: dict[str, str] | None = None, *, root: Path | None = None,
+                 log_path: Path | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/twilio/stream"
-        self.log_path = ROOT / ".cache" / f"gateway-test-{self.port}.log"
+        self.log_path = log_path or ROOT / ".cache" / f"gateway-test-{self.port}.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        root = root or ROOT
         full_env = {**os.environ, "PUBLIC_HOST": f"127.0.0.1:{self.port}", "STREAM_SCHEME": "ws",
-                    "LOG_LEVEL": "DEBUG", "TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": "", **(env or {})}
+                    "LOG_LEVEL": "DEBUG", "TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": "",
+                    **({"PYTHONPATH": str(root)} if root != ROOT else {}), **(env or {})}
         self._log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gateway", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT,
+            cwd=root, env=full_env, stdout=self._log, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + START_TIMEOUT_SECS
         while time.monotonic() < deadline:
