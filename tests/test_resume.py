@@ -11,7 +11,7 @@ import json
 import time
 from types import SimpleNamespace
 
-from pipecat.audio.turn.base_turn_analyzer import BaseTurnAnalyzer, BaseTurnParams, EndOfTurnState
+from pipecat.audio.turn.base_turn_analyzer import EndOfTurnState
 from pipecat.frames.frames import (
     Frame,
     InterruptionFrame,
@@ -44,6 +44,7 @@ from processors.call_marks import CallMarksProcessor
 from processors.resume import HeardSpeech, NoWordsFrame, ResumeGate, SpeechTap, keep_only_heard
 from processors.turn_hold import HoldShortTurnStopStrategy
 from processors.twilio_serializer import GatewayTwilioSerializer
+from tests.test_turn_stop import FixedVerdictAnalyzer
 
 STREAM = "MZ" + "a" * 32
 ANSWER = ["I found three flights.", "The first is JetBlue at 8 a.m.", "The second is United at 9 a.m.",
@@ -178,30 +179,9 @@ def test_the_rule_brain_repeats_what_the_caller_heard():
 # ---- item 7: short whole answers do not wait for Smart Turn's timeout ----------------------------
 
 
-class IncompleteAtEveryStop(BaseTurnAnalyzer):
-    """Rates every stop incomplete and never times out (Smart Turn on "Thanks, bye.", at worst)."""
-
-    @property
-    def speech_triggered(self) -> bool:
-        return False
-
-    @property
-    def params(self) -> BaseTurnParams:
-        return BaseTurnParams()
-
-    def append_audio(self, buffer: bytes, is_speech: bool) -> EndOfTurnState:
-        return EndOfTurnState.INCOMPLETE
-
-    async def analyze_end_of_turn(self):
-        return EndOfTurnState.INCOMPLETE, None
-
-    def clear(self):
-        pass
-
-
 async def turn_ends(text: str, *, hold_secs: float = 30.0) -> bool:
     strategy = HoldShortTurnStopStrategy(
-        turn_analyzer=IncompleteAtEveryStop(), is_substantive=lambda t: False, hold_secs=hold_secs,
+        turn_analyzer=FixedVerdictAnalyzer(EndOfTurnState.INCOMPLETE), is_substantive=lambda t: False, hold_secs=hold_secs,
         is_complete=lambda t: is_short_complete(t, "en"), max_stt_wait_secs=5.0)
     user, _ = LLMContextAggregatorPair(LLMContext(messages=[]), user_params=LLMUserAggregatorParams(
         user_turn_strategies=UserTurnStrategies(start=[VADUserTurnStartStrategy()], stop=[strategy]),
@@ -224,7 +204,7 @@ async def test_greetings_and_half_requests_still_wait():
 
 
 async def test_a_no_words_segment_closes_its_pending_segment_at_once():
-    strategy = HoldShortTurnStopStrategy(turn_analyzer=IncompleteAtEveryStop(), is_substantive=lambda t: True,
+    strategy = HoldShortTurnStopStrategy(turn_analyzer=FixedVerdictAnalyzer(EndOfTurnState.INCOMPLETE), is_substantive=lambda t: True,
                                          max_stt_wait_secs=30.0)
     user, _ = LLMContextAggregatorPair(LLMContext(messages=[]), user_params=LLMUserAggregatorParams(
         user_turn_strategies=UserTurnStrategies(start=[VADUserTurnStartStrategy()], stop=[strategy])))
@@ -306,7 +286,7 @@ async def test_after_the_resumed_turn_ends_a_yes_is_an_answer_again():
 async def test_a_transcript_later_than_its_deadline_does_not_close_the_next_pending_segment():
     # Seen under load: "Wait." came after its segment's deadline and closed the segment of
     # "no, Tuesday." still being transcribed, so the turn ended on "Wait." alone.
-    strategy = HoldShortTurnStopStrategy(turn_analyzer=IncompleteAtEveryStop(), is_substantive=lambda t: True,
+    strategy = HoldShortTurnStopStrategy(turn_analyzer=FixedVerdictAnalyzer(EndOfTurnState.INCOMPLETE), is_substantive=lambda t: True,
                                          max_stt_wait_secs=2.0)
     user, _ = LLMContextAggregatorPair(LLMContext(messages=[]), user_params=LLMUserAggregatorParams(
         user_turn_strategies=UserTurnStrategies(start=[VADUserTurnStartStrategy()], stop=[strategy]),

@@ -68,8 +68,13 @@ class LateSTT(STTService):
             await self.push_frame(TranscriptionFrame(text, "caller", time_now_iso8601(), finalized=True))
 
 
-class CompleteAtEveryStop(BaseTurnAnalyzer):
-    """Rates every VAD stop the end of the turn."""
+class FixedVerdictAnalyzer(BaseTurnAnalyzer):
+    """A turn analyzer that gives the same verdict at every VAD stop and never times out
+    (``COMPLETE``: every stop ends the turn; ``INCOMPLETE``: Smart Turn on "Thanks, bye.", at worst)."""
+
+    def __init__(self, verdict: EndOfTurnState = EndOfTurnState.COMPLETE):
+        super().__init__()
+        self._verdict = verdict
 
     @property
     def speech_triggered(self) -> bool:
@@ -83,14 +88,14 @@ class CompleteAtEveryStop(BaseTurnAnalyzer):
         return EndOfTurnState.INCOMPLETE
 
     async def analyze_end_of_turn(self):
-        return EndOfTurnState.COMPLETE, None
+        return self._verdict, None
 
     def clear(self):
         pass
 
 
 def pipeline(script, events, ttfs_p99_latency):
-    strategy = HoldShortTurnStopStrategy(turn_analyzer=CompleteAtEveryStop(), is_substantive=lambda _: True,
+    strategy = HoldShortTurnStopStrategy(turn_analyzer=FixedVerdictAnalyzer(EndOfTurnState.COMPLETE), is_substantive=lambda _: True,
                                          hold_secs=0.0)
     user, _assistant = LLMContextAggregatorPair(
         LLMContext(messages=[]),
