@@ -86,9 +86,9 @@ async def one_call(url: str) -> tuple[list[tuple[str, float]], list[float], int,
     return waits, clears, self_clears, answered
 
 
-async def main(calls: int, concurrency: int) -> None:
+async def main(calls: int, concurrency: int, root: Path | None = None) -> None:
     load_at_start = os.getloadavg()[0]
-    server = GatewayServer(env={"LOG_LEVEL": "INFO"})
+    server = GatewayServer(env={"LOG_LEVEL": "INFO"}, root=root)
     try:
         waits, clears, self_clears, answered = [], [], 0, 0
         remaining = calls
@@ -164,10 +164,12 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--calls", type=int, default=4)
     ap.add_argument("--concurrency", type=int, default=1)
+    ap.add_argument("--root", type=Path, help="source tree of the gateway to measure (e.g. a worktree of an "
+                    "older commit; default this checkout): the same calls against other code")
     ap.add_argument("--dead-providers", action="store_true",
                     help="every live flight provider fails: time to the filler and to the timetable answer")
     a = ap.parse_args()
     if a.dead_providers:
         dead_providers(a.calls)
     else:
-        asyncio.run(main(a.calls, a.concurrency))
+        asyncio.run(main(a.calls, a.concurrency, a.root))
