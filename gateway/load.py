@@ -69,15 +69,22 @@ class LoopLagMonitor:
                 last_count = now
 
     def start(self) -> None:
-        """Start sampling on the running loop (idempotent)."""
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="loop-lag-monitor")
+        """Start sampling on the running loop (idempotent on that loop; an app whose lifespan runs
+        again on another loop, as test clients do, gets a new sampler there)."""
+        loop = asyncio.get_running_loop()
+        if self._task is None or self._task.done() or self._task.get_loop() is not loop:
+            self._task = loop.create_task(self._run(), name="loop-lag-monitor")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        """Stop sampling. A sampler left on another loop is cancelled there, not awaited here."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        if task.get_loop() is asyncio.get_running_loop():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        elif not task.get_loop().is_closed():
+            task.get_loop().call_soon_threadsafe(task.cancel)
 
 
 def admission_refusal(*, active_calls: int, max_calls: int, loop_lag_secs: float, max_loop_lag_secs: float,
