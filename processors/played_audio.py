@@ -1,4 +1,4 @@
-"""How much of the bot's current reply the caller has actually heard, from Twilio's mark echoes.
+r"""How much of the bot's current reply the caller has actually heard, from Twilio's mark echoes.
 
 Twilio echoes an outbound ``mark`` once every byte of audio sent before it has been played
 (https://www.twilio.com/docs/voice/media-streams/websocket-messages#send-a-mark-message).
