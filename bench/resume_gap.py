@@ -34,7 +34,7 @@ from gateway.caller import SimulatedCaller, Turn  # noqa: E402
 from tests.conftest import GatewayServer, fixture  # noqa: E402
 
 #: ms after the flight list starts (the utterance after the filler): inside its second sentence
-BARGE_MS = 5200
+BARGE_HEARD_MS = 2600 + 5200  # see tests/test_resume_e2e.py
 VAD_STOP_SECS = 0.2
 CASES = ["en_backchannel", "en_backchannel_okay", "en_cough", "es_cough", "en_wait_no_tuesday"]
 
@@ -53,7 +53,7 @@ def resume_figures(result, barge: dict) -> dict:
 
 async def one(server: GatewayServer, stem: str) -> dict:
     before = len(server.log())
-    turns = [Turn(fixture("en_greeting_request")), Turn(fixture(stem), barge_in_ms=BARGE_MS, barge_in_after=1)]
+    turns = [Turn(fixture("en_greeting_request")), Turn(fixture(stem), barge_in_heard_ms=BARGE_HEARD_MS)]
     result = await SimulatedCaller(server.ws_url, turns, hangup_after_s=20, quiet_ms=1500).run()
     if len(result.turns) < 2:  # the bot never reached the list: nothing to barge into
         print(f"{stem}: the bot did not reach the flight list in time; no barge-in")

@@ -73,13 +73,17 @@ class Turn:
         text: what the caller says (for the printed transcript); defaults to the fixture manifest.
         barge_in_after: with ``barge_in_ms``, count from the start of the bot's (n+1)-th next
             utterance (stretches of audio split by ≥ 0.4 s gaps): 1 skips a search filler and
-            barges into the flight list.
+            barges into the flight list — only when a gap separates them.
+        barge_in_heard_ms: if set (instead of ``barge_in_ms``), speak once the caller has heard this
+            much bot audio (ms, gaps left out) since its previous turn: the same point of the
+            reply whether or not a search filler and the answer run together.
     """
 
     wav: str
     barge_in_ms: int | None = None
     text: str | None = None
     barge_in_after: int = 0
+    barge_in_heard_ms: int | None = None
 
 
 @dataclass
@@ -290,6 +294,16 @@ class SimulatedCaller:
             await asyncio.sleep(0.01)
         return None
 
+    async def _wait_bot_heard(self, ms: int) -> bool:
+        """Wait until ``ms`` of bot audio has played since the last turn (False: timed out/closed)."""
+        deadline = time.monotonic() + self.turn_timeout_s * 3
+        while time.monotonic() < deadline and not self._closed.is_set():
+            heard = sum(u.end - u.start for u in self.result.bot[self._bot_count_at_turn:])
+            if heard * 1000 >= ms:
+                return True
+            await asyncio.sleep(0.005)
+        return False
+
     async def _speak(self, turn: Turn) -> None:
         pcm = load_turn_audio(turn.wav)
         start, end = speech_bounds(pcm)
@@ -329,7 +343,10 @@ class SimulatedCaller:
             clock = asyncio.create_task(self._clock())
             try:
                 for turn in self.turns:
-                    if turn.barge_in_ms is not None:
+                    if turn.barge_in_heard_ms is not None:
+                        if not await self._wait_bot_heard(turn.barge_in_heard_ms):
+                            break
+                    elif turn.barge_in_ms is not None:
                         started = await self._wait_bot_starts(turn.barge_in_after)
                         if started is None:
                             break
