@@ -14,7 +14,7 @@ import pytest
 
 from gateway.caller import SimulatedCaller, Turn, format_transcript, transcribe_bot
 from tests.conftest import fixture
-from tests.test_cloud_e2e import cascade_gateway, place_call, said
+from tests.test_cloud_e2e import cascade_fakes, cascade_gateway, place_call, said  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.e2e
 
@@ -76,18 +76,6 @@ def test_wait_no_tuesday_stops_the_list_and_searches_tuesday(gateway, listener):
 
 
 # --- the cascade profile (Deepgram + LLM + Cartesia fakes: words are scripted, voices are tones) ----
-
-@pytest.fixture
-def cascade_fakes():
-    from tests.fake_cartesia import FakeCartesia
-    from tests.fake_deepgram import FakeDeepgram
-    from tests.fake_openai_llm import FakeChatCompletions
-
-    fakes = FakeDeepgram(), FakeChatCompletions(), FakeCartesia()
-    yield fakes
-    for fake in fakes:
-        fake.close()
-
 
 def test_cascade_a_backchannel_over_the_results_resumes_them_without_the_llm(cascade_fakes):
     deepgram, chat, cartesia = cascade_fakes
