@@ -155,6 +155,8 @@ class SimulatedCaller:
         self._last_bot_audio = 0.0
         self._bot_started_at: float | None = None
         self._closed = asyncio.Event()
+        self._hanging_up = False  # the caller is ending the call (stop + close)
+        self._peer_closed = False  # the gateway closed the socket first
         self._ws = None
         self._seq = 0
 
@@ -170,6 +172,9 @@ class SimulatedCaller:
         try:
             await self._ws.send(json.dumps(message))
         except Exception:
+            # A send fails as soon as the gateway's close frame arrives, often before the
+            # receiver's loop ends: count it as the gateway's close, not the caller's.
+            self._peer_closed = self._peer_closed or not self._hanging_up
             self._closed.set()
 
     # --- receiving -----------------------------------------------------------------------
@@ -203,7 +208,7 @@ class SimulatedCaller:
                     self._event("other_in", event=event)
         except Exception as e:
             self._event("socket_error", error=str(e)[:120])
-        self.result.closed_by_gateway = not self._closed.is_set()
+        self._peer_closed = self._peer_closed or not self._hanging_up
         self._event("closed")
         self._closed.set()
 
@@ -366,6 +371,7 @@ class SimulatedCaller:
                     while self.bot_playing and not self._closed.is_set():
                         await asyncio.sleep(0.05)
                     self._event("caller_hangup")
+                    self._hanging_up = True
                     self._closed.set()
                     try:
                         await ws.send(json.dumps({"event": "stop", "streamSid": self.result.stream_sid,
@@ -374,6 +380,7 @@ class SimulatedCaller:
                     except Exception:
                         pass
             finally:
+                self._hanging_up = True  # from here on, a close is the caller's
                 self._closed.set()
                 clock.cancel()
                 await asyncio.gather(clock, return_exceptions=True)
@@ -382,6 +389,7 @@ class SimulatedCaller:
                 except Exception:
                     pass
                 await asyncio.gather(receiver, return_exceptions=True)
+        self.result.closed_by_gateway = self._peer_closed
         self.result.duration = self._now()
         return self.result
 
