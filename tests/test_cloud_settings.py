@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -22,16 +23,26 @@ def serve(tmp_path, **env) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
-@pytest.mark.parametrize("profile, env, variable", [
+def test_serve_refuses_to_start_naming_the_missing_key(tmp_path):
+    """The CLI itself: exit code 2 and the variable's name (one subprocess: it imports every profile)."""
+    done = serve(tmp_path, PROFILE="realtime")
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "needs OPENAI_API_KEY to be set" in done.stderr
+
+
+@pytest.mark.parametrize("profile, keys, variable", [
     ("realtime", {}, "OPENAI_API_KEY"),
     ("cascade", {}, "DEEPGRAM_API_KEY"),
-    ("cascade", {"DEEPGRAM_API_KEY": "dg"}, "LLM_API_KEY (or OPENAI_API_KEY)"),
-    ("cascade", {"DEEPGRAM_API_KEY": "dg", "OPENAI_API_KEY": "sk"}, "CARTESIA_API_KEY"),
+    ("cascade", {"deepgram_api_key": "dg"}, "LLM_API_KEY (or OPENAI_API_KEY)"),
+    ("cascade", {"deepgram_api_key": "dg", "openai_api_key": "sk"}, "CARTESIA_API_KEY"),
 ])
-def test_serve_refuses_to_start_naming_the_missing_key(tmp_path, profile, env, variable):
-    done = serve(tmp_path, PROFILE=profile, **env)
-    assert done.returncode == 2, done.stderr[-2000:]
-    assert f"needs {variable} to be set" in done.stderr
+def test_each_missing_key_is_named(monkeypatch, profile, keys, variable):
+    """What ``serve`` checks before it starts (``create_app`` calls ``check_profile``), key by key."""
+    for k in KEYS:
+        monkeypatch.delenv(k, raising=False)
+    s = Settings(_env_file=None, profile=profile, **keys)
+    with pytest.raises(MissingSettingError, match=re.escape(f"needs {variable} to be set")):
+        s.check_profile()
 
 
 def test_llm_key_falls_back_to_the_openai_key_and_bad_voices_are_named(monkeypatch):

@@ -34,7 +34,7 @@ def test_sample_file_is_small() -> None:
 
 def test_sampled_top100_pairs_have_itineraries(provider: TimetableProvider) -> None:
     rng = random.Random(42)
-    pairs = rng.sample(_pairs(), 2000)
+    pairs = rng.sample(_pairs(), 500)  # every pair is checked structurally below
     missing = [(o, d) for o, d in pairs if not provider.search_sync(FlightQuery(origin=o, destination=d, departure_date=DAY))]
     assert missing == []
 
