@@ -12,7 +12,10 @@ them, builds the profile's pipeline and runs it until the call ends:
 - the caller asked for a person (``transfer_call``) → mark ``transfer`` behind "I'm transferring
   you" → once Twilio echoes it, :meth:`CallSession.transfer` replaces the live call's TwiML through
   Twilio REST with a ``<Dial>`` to ``TRANSFER_NUMBER`` (caller ID kept, the agent hears a whisper
-  with the route and date first) and the pipeline ends *without* the REST hang-up.
+  with the route and date first) and the pipeline ends *without* the REST hang-up;
+- the LLM's reply failed but the service still works (a cut stream, a timeout) → asked again once
+  (:meth:`CallSession.llm_reply_failed`); a vendor service that can no longer work → a spoken
+  apology and a hang-up (:meth:`CallSession.vendor_failed`).
 
 When a call ends its :class:`CallRecord` gets the call's record (:meth:`CallSession.finish_record`):
 turns and their latency, searches, languages, interruptions, how it ended, the recording — plain
@@ -34,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import WebSocket, WebSocketDisconnect
 from loguru import logger
-from pipecat.frames.frames import EndFrame, TTSSpeakFrame
+from pipecat.frames.frames import EndFrame, LLMRunFrame, TTSSpeakFrame
 from pipecat.workers.runner import WorkerRunner
 
 from gateway import metrics
@@ -57,6 +60,8 @@ START_TIMEOUT_SECS = 10.0
 DRAIN_REASON = "gateway shutting down"
 #: After a goodbye, end the call anyway if Twilio never echoes the hangup mark.
 HANGUP_MARK_TIMEOUT_SECS = 15.0
+#: One retry of a failed LLM reply per this many seconds; a second failure is apologised for.
+LLM_RETRY_WINDOW_SECS = 30.0
 
 
 @dataclass
@@ -273,6 +278,7 @@ class CallSession:
         self._transfer_timer: asyncio.Task | None = None
         self.transfer_outcome: str | None = None
         self._vendor_failed = False
+        self._llm_retried_at: float | None = None
 
         @self.built.transport.event_handler("on_client_disconnected")
         async def _on_disconnected(_transport, _ws):
@@ -280,7 +286,13 @@ class CallSession:
 
         @self.worker.event_handler("on_pipeline_error")
         async def _on_error(_worker, frame):
-            await self.vendor_failed(frame)
+            core = self.built.core
+            processor = getattr(frame, "processor", None)
+            if (processor is not None and processor is core.llm and processor.is_usable
+                    and not core.realtime_service_mode):
+                await self.llm_reply_failed(frame)
+            else:
+                await self.vendor_failed(frame)
 
         @self.worker.event_handler("on_pipeline_started")
         async def _on_started(_worker, _frame):
@@ -381,6 +393,24 @@ class CallSession:
         language = self.built.language.current
         self._log.info(f"saying goodbye: {reason}")
         await self.worker.queue_frames([TTSSpeakFrame(phrase(language, "goodbye")), HangupRequestFrame(reason=reason)])
+
+    async def llm_reply_failed(self, error: Any) -> None:
+        """The brain's completion failed but its service still works (a stream cut before
+        ``[DONE]``, a timeout, a 5xx: Pipecat's ``BaseOpenAILLMService`` pushes a non-permanent
+        ``ErrorFrame`` and ends the response, so the caller would hear nothing): ask again at once
+        (``LLMRunFrame`` on the same context, which still ends with the caller's words); a second
+        failure within :data:`LLM_RETRY_WINDOW_SECS` is apologised for in the call's language
+        (``llm_reply_failed``: "could you say that again?") and the call goes on."""
+        if self.end_reason or self._hangup_timer is not None or self._vendor_failed:
+            return
+        now = time.monotonic()
+        if self._llm_retried_at is None or now - self._llm_retried_at > LLM_RETRY_WINDOW_SECS:
+            self._llm_retried_at = now
+            self._log.warning(f"the LLM's reply failed ({getattr(error, 'error', error)}); asking it again")
+            await self.worker.queue_frame(LLMRunFrame())
+            return
+        self._log.error(f"the LLM's reply failed again ({getattr(error, 'error', error)}); apologising")
+        await self.worker.queue_frame(TTSSpeakFrame(phrase(self.built.language.current, "llm_reply_failed")))
 
     async def vendor_failed(self, error: Any) -> None:
         """A cascade vendor service became unusable mid-call (e.g. its key was revoked: 401 on the

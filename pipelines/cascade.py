@@ -44,13 +44,14 @@ from typing import Any
 
 from loguru import logger
 from pipecat.audio.vad.vad_analyzer import VADParams
-from pipecat.frames.frames import LLMRunFrame
+from pipecat.frames.frames import LLMRunFrame, TTSSpeakFrame
 from pipecat.processors.aggregators.llm_response_universal import LLMUserAggregatorParams
 from pipecat.services.openai.llm import OpenAILLMService
 from pipecat.turns.user_start import VADUserTurnStartStrategy
 from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
+from dialogue.phrases import phrase
 from pipelines.agent_prompt import agent_instructions
 from pipelines.cloud_settings import CascadeSettings, secret
 from pipelines.contract import CallSetup, MissingSettingError, Profile, ProfileCore, require
@@ -151,6 +152,8 @@ class CascadeProfile(Profile[CascadeSettings, CascadeResources]):
         stt = MultilingualDeepgramSTTService(
             api_key=secret(settings.deepgram_api_key), base_url=settings.deepgram_base_url,
             settings=MultilingualDeepgramSTTService.Settings(model=settings.deepgram_model, language="multi"),
+            # a Deepgram socket that is slow to come back while the caller waits: "one moment"
+            stall_speech=lambda: TTSSpeakFrame(phrase(setup.language.current, "stt_reconnecting")),
         )
         llm = OpenAILLMService(
             api_key=settings.llm_key, base_url=settings.llm_base_url,

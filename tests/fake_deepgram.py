@@ -17,6 +17,12 @@ What it answers:
 - :attr:`endpointing_ms` of silence first → the final ``Results`` with ``speech_final: true``;
 - ``CloseStream`` → a ``Metadata`` message, then close.
 
+Faults: :meth:`drop_connections` (close 1011 now), :attr:`drop_on_finalize` (the next N
+``Finalize`` messages of an utterance in progress close the socket with 1011 instead of answering:
+the drop lands exactly while the caller waits for a transcript), :attr:`reject_after_drop` (every
+later upgrade refused with that status: Deepgram does not come back). An utterance whose final was
+never sent goes back to the front of the script, so audio re-sent on a new socket gets its words.
+
 The words are the next scripted transcript (``text`` or ``(text, language)``); every word carries
 that language and ``alternatives[0].languages`` lists it, as Nova-3 multilingual does.
 Everything received is recorded: :attr:`FakeDeepgram.queries` (the upgrade's query options and
@@ -56,6 +62,9 @@ class FakeDeepgram(ThreadedServer):
         self.audio_bytes = 0
         self.audio_log: list[tuple[float, float]] = []  # (wall time, dBFS) per audio message received
         self.first_audio_at: float | None = None
+        self.drop_on_finalize = 0
+        self.reject_after_drop: int | None = None
+        self.drops: list[float] = []  # wall times of the drop_on_finalize drops
         self._sockets: list[ServerConnection] = []
         super().__init__()
 
@@ -161,6 +170,13 @@ class FakeDeepgram(ThreadedServer):
                     continue
                 self.controls.append(Received(now(), control))
                 kind = control.get("type")
+                if kind == "Finalize" and "words" in pending and self.drop_on_finalize > 0:
+                    self.drop_on_finalize -= 1
+                    self.drops.append(now())
+                    if self.reject_after_drop is not None:
+                        self.reject_status = self.reject_after_drop
+                    await ws.close(1011, "NET-0000 internal error")
+                    break
                 if kind == "Finalize":
                     utt = seg.force_end()
                     await final(utt, speech_final=False, from_finalize=True)
@@ -175,6 +191,8 @@ class FakeDeepgram(ThreadedServer):
             pass
         finally:
             self._sockets.remove(ws)
+            if "words" in pending:  # never answered: the same audio again is the same words
+                self.transcripts.unpop(pending.pop("words"))
 
     async def _serve(self):
         return await serve(self._handler, self.host, self.port, process_request=self._process_request,

@@ -242,6 +242,15 @@ class TranscriptQueue:
             self.popped.append(item)
             return item
 
+    def unpop(self, item: tuple[str, str]) -> None:
+        """Put back an utterance whose words were never sent (its socket dropped first): the same
+        audio, sent again, is the same words."""
+        with self._lock:
+            if item in self.popped:
+                del self.popped[len(self.popped) - 1 - self.popped[::-1].index(item)]
+            if item[0]:
+                self._q.appendleft(item)
+
 
 @dataclass
 class Received:

@@ -340,6 +340,90 @@ def test_cascade_deepgram_drop_reconnects_and_the_next_turn_is_heard(cascade_fak
     assert any("145 dollars" in t for t in cartesia.transcripts())
 
 
+def test_cascade_deepgram_drop_while_the_caller_waits_loses_no_words_and_answers_at_once(cascade_fakes):
+    """The socket drops at the caller's ``Finalize``: the request is re-sent on a new socket, not lost."""
+    deepgram, chat, cartesia = cascade_fakes
+    deepgram.transcripts.push(said("en_greeting_request"))
+    deepgram.drop_on_finalize = 1
+    server = cascade_gateway(cascade_fakes)
+    try:
+        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=14)
+        assert server.alive()
+    finally:
+        server.stop()
+    assert deepgram.drops and deepgram.connections >= 3  # start-up check, the call, the reconnect
+    assert [t for t, _ in deepgram.transcripts.popped] == [said("en_greeting_request")[0]]  # heard once
+    assert any("145 dollars" in t for t in cartesia.transcripts())
+    request_end = result.turns[0]["speech_end"]
+    first = result.first_audio_after(request_end)
+    assert first is not None and first - request_end < 3.0, (request_end, first)  # no dead air over 3 s
+
+
+def test_cascade_deepgram_gone_while_the_caller_waits_says_one_moment_then_apologises(cascade_fakes):
+    """The socket drops at ``Finalize`` and every reconnect is refused (503): "one moment" within
+    1.5 s, then the apology and the hang-up, never dead air over 3 s."""
+    deepgram, chat, cartesia = cascade_fakes
+    deepgram.transcripts.push(said("en_greeting_request"))
+    deepgram.drop_on_finalize, deepgram.reject_after_drop = 1, 503
+    server = cascade_gateway(cascade_fakes)
+    try:
+        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=20)
+        assert server.alive()
+    finally:
+        server.stop()
+    assert deepgram.drops and deepgram.rejected >= 1
+    spoken = " ".join(t.strip() for t in cartesia.transcripts())
+    assert phrase("en", "stt_reconnecting").split(".")[0] in spoken, spoken
+    assert phrase("en", "vendor_unavailable").split(".")[0] in spoken, spoken
+    drop_at = deepgram.drops[0] - result.wall_t0
+    first = result.first_audio_after(drop_at)
+    assert first is not None and first - drop_at < 1.5, (drop_at, first)
+    closed = result.times("closed")[0]
+    assert media_gaps(result, drop_at, closed) < 3.0
+    assert result.closed_by_gateway and "hangup" in played_marks(result, closed)
+
+
+def test_cascade_llm_stream_cut_mid_answer_is_not_dead_air(cascade_fakes):
+    """The chat completion for the caller's request is cut after its first chunk (no ``[DONE]``)."""
+    deepgram, chat, cartesia = cascade_fakes
+    deepgram.transcripts.push(said("en_greeting_request"))
+    server = cascade_gateway(cascade_fakes)
+    try:
+        def cut_after_greeting():
+            deadline = time.time() + 60
+            while not chat.replies and time.time() < deadline:
+                time.sleep(0.02)
+            chat.drop_next_streams = 1  # the next completion (the answer to the request)
+        threading.Thread(target=cut_after_greeting, daemon=True).start()
+        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=14)
+        assert server.alive()
+    finally:
+        server.stop()
+    print("llm replies:", chat.replies, "\ncartesia:", cartesia.transcripts())
+    request_end = result.turns[0]["speech_end"]
+    first = result.first_audio_after(request_end)
+    assert first is not None and first - request_end < 3.0, (request_end, first)
+    assert any("145 dollars" in t for t in cartesia.transcripts())
+
+
+def test_cascade_cartesia_drop_mid_answer_is_not_dead_air(cascade_fakes):
+    """Cartesia's socket closes (1011) while the answer is being read; the key still works."""
+    deepgram, chat, cartesia = cascade_fakes
+    deepgram.transcripts.push(said("en_greeting_request"))
+    server = cascade_gateway(cascade_fakes)
+    dropped: list[float] = []
+    try:
+        drop_when(lambda: any("145 dollars" in t for t in cartesia.transcripts()), cartesia, 0.0, dropped)
+        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=14)
+        assert server.alive()
+    finally:
+        server.stop()
+    print("cartesia:", cartesia.transcripts())
+    drop_at = dropped[0] - result.wall_t0
+    closed = result.times("closed")[0]
+    assert media_gaps(result, drop_at, min(closed, drop_at + 8)) < 3.0
+
+
 def test_cascade_deepgram_key_revoked_mid_call_apologises_through_cartesia_then_hangs_up(cascade_fakes):
     deepgram, chat, cartesia = cascade_fakes
     deepgram.transcripts.push(said("en_greeting_request"))
