@@ -16,8 +16,11 @@ Per step it prints and writes (``--out``, default ``bench/results/capacity.md``)
 - turn latency p50/p95/max: end of caller speech → first bot ``media`` on the wire (ms),
 - barge-in onset → ``clear`` p95 (ms),
 - calls answered at every turn / calls admitted / refused (busy TwiML),
-- late outbound frames: a bot ``media`` message arriving ≥ 60 ms after the previous one while the
-  bot speaks (gaps < 0.5 s inside a reply; the transport sends one message per 20 ms frame),
+- late outbound frames: a bot ``media`` message arriving ≥ 60 ms after the previous one inside a
+  sentence (gaps < 0.5 s with no ``mark`` between them; the gateway sends a mark behind each
+  sentence's audio, and the transport one message per 20 ms frame) — a stutter the caller hears;
+  pauses of 60–500 ms *between* sentences (a mark between the two messages: the next sentence or
+  the answer after the filler was not ready yet) are counted apart, as sentence pauses,
 - gateway event-loop lag p99 (from the ``gateway_event_loop_lag_seconds`` histogram, so a bucket
   bound: "≤ 50 ms"), and the bench's own loop lag p99 (if high, the callers are late, not the gateway),
 - CPU per call-minute (gateway process CPU s / call-minute) and RSS per call (peak RSS growth over
@@ -165,6 +168,8 @@ class CallOutcome:
     expected_answers: int = 0
     late_frames: int = 0
     gaps_ms: list[float] = field(default_factory=list)
+    sentence_pauses: int = 0
+    pauses_ms: list[float] = field(default_factory=list)
     bot_secs: float = 0.0
     cut_by_gateway: bool = False
     duration_s: float = 0.0
@@ -193,13 +198,18 @@ def analyse(result, talking_turns: set[int]) -> CallOutcome:
     media = result.times("media_in")
     # every call hears the greeting; a call that heard nothing was not served, utterance or not
     out.answered_all = answered and len(result.turns) >= len(talking_turns) and bool(media)
+    marks = result.times("mark_out")
     for a, b in zip(media, media[1:]):
         gap = b - a
         if gap < REPLY_GAP_S:
             out.bot_secs += gap
             if gap >= LATE_FRAME_S:
-                out.late_frames += 1
-                out.gaps_ms.append(gap * 1000)
+                if any(a <= m <= b for m in marks):  # a sentence ended between them
+                    out.sentence_pauses += 1
+                    out.pauses_ms.append(gap * 1000)
+                else:
+                    out.late_frames += 1
+                    out.gaps_ms.append(gap * 1000)
     out.cut_by_gateway = result.closed_by_gateway  # only a goodbye ends a call from the gateway's side
     return out
 
@@ -311,6 +321,9 @@ async def run_step(server: Server, mix: str, n: int, args, noise: dict[str, str]
         "late_frames": sum(o.late_frames for o in admitted),
         "late_gap_p50": pct([g for o in admitted for g in o.gaps_ms], .5),
         "late_gap_max": max([g for o in admitted for g in o.gaps_ms], default=float("nan")),
+        "pauses": sum(o.sentence_pauses for o in admitted),
+        "pause_p50": pct([g for o in admitted for g in o.pauses_ms], .5),
+        "pause_max": max([g for o in admitted for g in o.pauses_ms], default=float("nan")),
         "bot_minutes": sum(o.bot_secs for o in admitted) / 60,
         "cut": sum(1 for o in admitted if o.cut_by_gateway) if mix == "listening" else 0,
         "loop_lag_p99": None if lag is None else lag * 1000,
@@ -349,7 +362,7 @@ def fmt(v, spec=".0f", unit="") -> str:
 
 
 HEADER = ("| mix | calls | admitted / refused | answered every turn | turn p50 / p95 / max (ms) | "
-          "barge-in → clear p95 (ms) | late frames (per bot-min) | loop lag p99 (ms, ≤ bucket) | "
+          "barge-in → clear p95 (ms) | late frames in a sentence (per bot-min) | sentence pauses ≥ 60 ms | loop lag p99 (ms, ≤ bucket) | "
           "STT queue wait p95 (ms, ≤ bucket) | bench loop lag p99 (ms) | CPU s per call-min | "
           "RSS per call (MiB) | meets target |")
 
@@ -358,7 +371,7 @@ def row_md(r: dict) -> str:
     late = f"{r['late_frames']}" + (f" ({r['late_frames'] / r['bot_minutes']:.1f})" if r["bot_minutes"] else "")
     return (f"| {r['mix']} | {r['n']} | {r['admitted']} / {r['refused']} | {r['answered_all']}/{r['admitted']} | "
             f"{fmt(r['turn_p50'])} / {fmt(r['turn_p95'])} / {fmt(r['turn_max'])} | {fmt(r['clear_p95'])} | "
-            f"{late} | {le(r['loop_lag_p99'], 2500)} | {le(r['stt_wait_p95'], 5000)} | {fmt(r['bench_lag_p99'])} | "
+            f"{late} | {r['pauses']} | {le(r['loop_lag_p99'], 2500)} | {le(r['stt_wait_p95'], 5000)} | {fmt(r['bench_lag_p99'])} | "
             f"{fmt(r['cpu_per_call_min'], '.1f')} | {fmt(r['rss_per_call'], '.1f')} | "
             f"{'yes' if meets(r) else 'no'} |")
 
@@ -374,6 +387,8 @@ def print_row(r: dict) -> None:
     print(f"  barge-in onset -> clear                n={r['clears']} p95={fmt(r['clear_p95'])} ms")
     print(f"  late outbound frames (>= 60 ms)        {r['late_frames']} in {r['bot_minutes']:.1f} bot-minutes "
           f"(gap p50 {fmt(r['late_gap_p50'])} ms, max {fmt(r['late_gap_max'])} ms)")
+    print(f"  pauses between sentences (60-500 ms)   {r['pauses']} (p50 {fmt(r['pause_p50'])} ms, "
+          f"max {fmt(r['pause_max'])} ms)")
     print(f"  streams cut by the gateway             {r['cut']}")
     print(f"  gateway event-loop lag p99             {le(r['loop_lag_p99'], 2500)} ms "
           f"(bench's own loop p99 {fmt(r['bench_lag_p99'])} ms)")

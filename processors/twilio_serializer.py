@@ -177,8 +177,16 @@ class MalformedMessage(ValueError):
         self.event = event
 
 
-def _nesting(text: str) -> int:
-    """Deepest ``[``/``{`` nesting of a JSON text, counted outside strings, without parsing it."""
+def _nesting(text: str, limit: int | None = None) -> int:
+    """Deepest ``[``/``{`` nesting of a JSON text, counted outside strings, without parsing it.
+
+    With ``limit``: a text with no more than ``limit`` opening brackets in all (a ``media`` message
+    has two) cannot nest deeper, so their count is returned without the string-aware scan, which
+    cost a fifth of the event loop's time at 50 calls (the regex walks every base64 payload).
+    """
+    opening = text.count("{") + text.count("[")
+    if limit is not None and opening <= limit:
+        return opening
     depth = deepest = 0
     for bracket in _BRACKETS.findall(_JSON_STRING.sub("", text)):
         if bracket in "[{":
@@ -214,7 +222,7 @@ def parse_message(data: str | bytes, max_bytes: int = MAX_MESSAGE_BYTES, max_nes
         if size > max_bytes:
             raise MalformedMessage(f"{size} bytes, over {max_bytes}")
         text = data if isinstance(data, str) else bytes(data).decode("utf-8")
-        if _nesting(text) > max_nesting:
+        if _nesting(text, max_nesting) > max_nesting:
             raise MalformedMessage(f"JSON nested deeper than {max_nesting}")
         return TWILIO_MESSAGE.validate_python(json.loads(text))
     except MalformedMessage:

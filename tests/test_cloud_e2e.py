@@ -325,6 +325,23 @@ def test_realtime_slow_first_byte_still_answers(realtime_fake):
     assert first is not None and first - request_end >= 1.5  # the vendor's delay, passed on, no failure
 
 
+def test_cascade_slow_first_byte_still_answers(cascade_fakes):
+    """Every chat completion's first byte is held 1.5 s and Cartesia's 0.5 s: slower, not broken."""
+    deepgram, chat, cartesia = cascade_fakes
+    deepgram.transcripts.push(said("en_greeting_request"))
+    chat.first_byte_delay_secs, cartesia.first_byte_delay_secs = 1.5, 0.5
+    server = cascade_gateway(cascade_fakes)
+    try:
+        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=14)
+        assert server.alive()
+    finally:
+        server.stop()
+    assert any("145 dollars" in t for t in cartesia.transcripts())
+    request_end = result.turns[0]["speech_end"]
+    first = result.first_audio_after(request_end)
+    assert first is not None and first - request_end >= 1.5  # the vendors' delay, passed on, no failure
+
+
 def test_cascade_deepgram_drop_reconnects_and_the_next_turn_is_heard(cascade_fakes):
     deepgram, chat, cartesia = cascade_fakes
     deepgram.transcripts.push(said("en_greeting_request"))
