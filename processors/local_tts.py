@@ -7,15 +7,22 @@ every call (ONNX Runtime sessions are thread-safe; see :mod:`pipelines.models`);
 
 Output: 16-bit mono PCM ``TTSAudioRawFrame``s at the pipeline output rate (Piper 22 050 Hz and
 espeak-ng 22 050 Hz sources are resampled by the base class).
+
+Sentences already synthesized are played from a process-wide LRU cache (:data:`SENTENCE_AUDIO`,
+bounded to :data:`SENTENCE_CACHE_BYTES` of source audio, keyed by engine, voice, rate and text):
+every call hears the same greeting, recording notice and re-prompts, and synthesizing them again
+for each call was most of the CPU a new call cost (25 calls starting at once queued 25 Piper runs
+of the same greeting). Only a sentence synthesized to its end is kept.
 """
 
 from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any
 
+from cachetools import LRUCache
 from loguru import logger
 from pipecat.frames.frames import ErrorFrame, Frame
 from pipecat.services.settings import TTSSettings
@@ -35,6 +42,33 @@ ESPEAK_VOICES: dict[str, str] = {
     "pt": "pt",
     "en": "en-us",
 }
+
+
+#: Source audio (Piper/espeak-ng PCM, WAV header included) kept for repeated sentences, bytes.
+SENTENCE_CACHE_BYTES = 48 * 2**20
+
+#: ``(engine, voice, rate, text) -> chunks`` of every call in this process (LRU by bytes).
+SENTENCE_AUDIO: LRUCache[tuple, tuple[bytes, ...]] = LRUCache(
+    maxsize=SENTENCE_CACHE_BYTES, getsizeof=lambda chunks: max(1, sum(len(c) for c in chunks)))
+
+
+async def _through_cache(key: tuple, synthesize: Callable[[], AsyncIterator[bytes]],
+                         counts: dict[str, int]) -> AsyncIterator[bytes]:
+    """The cached chunks of ``key``, else ``synthesize()``'s, kept once it has run to its end;
+    ``counts["hits"]`` or ``counts["syntheses"]`` goes up by one."""
+    cached = SENTENCE_AUDIO.get(key)
+    if cached is not None:
+        counts["hits"] += 1
+        for chunk in cached:
+            yield chunk
+        return
+    counts["syntheses"] += 1
+    chunks: list[bytes] = []
+    async for chunk in synthesize():
+        chunks.append(chunk)
+        yield chunk
+    if chunks and sum(len(c) for c in chunks) <= SENTENCE_AUDIO.maxsize // 16:  # no one sentence hogs it
+        SENTENCE_AUDIO[key] = tuple(chunks)
 
 
 class LocalTTSService(TTSService):
@@ -65,6 +99,8 @@ class LocalTTSService(TTSService):
         self._piper = piper_voice
         self._length_scale = length_scale
         self._espeak_rate = espeak_rate_wpm
+        #: Sentences this service played from :data:`SENTENCE_AUDIO` (``hits``) or synthesized.
+        self.sentence_counts = {"hits": 0, "syntheses": 0}
 
     def can_generate_metrics(self) -> bool:
         """TTFB and usage metrics are reported."""
@@ -131,13 +167,17 @@ class LocalTTSService(TTSService):
         try:
             await self.start_tts_usage_metrics(text)
             if language == "en":
+                key = ("piper", id(self._piper), self._length_scale, text)
                 frames = self._stream_audio_frames_from_iterator(
-                    self._piper_chunks(text), in_sample_rate=self._piper.config.sample_rate,
-                    context_id=context_id,
+                    _through_cache(key, lambda: self._piper_chunks(text), self.sentence_counts),
+                    in_sample_rate=self._piper.config.sample_rate, context_id=context_id,
                 )
             else:
+                voice = ESPEAK_VOICES.get(language, language)
+                key = ("espeak-ng", voice, self._espeak_rate, text)
                 frames = self._stream_audio_frames_from_iterator(
-                    self._espeak_chunks(text, language), strip_wav_header=True, context_id=context_id
+                    _through_cache(key, lambda: self._espeak_chunks(text, language), self.sentence_counts),
+                    strip_wav_header=True, context_id=context_id,
                 )
             async for frame in frames:
                 await self.stop_ttfb_metrics()
