@@ -114,6 +114,7 @@ class LocalProfile(Profile[LocalSettings, LocalResources]):
             is_complete=lambda text: is_short_complete(text, language.current),
             hold_secs=settings.hold_short_turn_secs,
             max_stt_wait_secs=WHISPER_MAX_STT_WAIT_SECS,
+            voice_onset=lambda: vad.hears_voice,  # a hold does not end as the caller resumes
         )
         return ProfileCore(
             llm=brain,

@@ -13,7 +13,7 @@ from typing import Any
 from pipecat.audio.turn.smart_turn.base_smart_turn import BaseSmartTurn, SmartTurnParams
 from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3
 from pipecat.audio.vad.silero import SileroOnnxModel, SileroVADAnalyzer
-from pipecat.audio.vad.vad_analyzer import VADAnalyzer, VADParams
+from pipecat.audio.vad.vad_analyzer import VADAnalyzer, VADParams, VADState
 
 
 class SharedSileroVADAnalyzer(SileroVADAnalyzer):
@@ -34,6 +34,13 @@ class SharedSileroVADAnalyzer(SileroVADAnalyzer):
         self._model = model
         self._windows_since_reset = 0
         self._low_confidence_windows = 0
+
+    @property
+    def hears_voice(self) -> bool:
+        """True while the last analysed window held voice: a start not yet confirmed
+        (``VADState.STARTING``) or speech (``SPEAKING``, also when its start frame is still on the
+        way to the turn strategies)."""
+        return self._vad_state in (VADState.STARTING, VADState.SPEAKING)
 
 
 class SharedSmartTurnAnalyzerV3(LocalSmartTurnAnalyzerV3):

@@ -63,6 +63,12 @@ from pipecat.turns.user_stop.turn_analyzer_user_turn_stop_strategy import (
 from processors.resume import NoWordsFrame
 
 
+#: A hold that ends while the VAD hears a voice onset re-checks this often (s) ...
+ONSET_RECHECK_SECS = 0.04
+#: ... for at most this long (s): longer than Silero's ``start_secs`` plus a few 32 ms windows.
+ONSET_MAX_WAIT_SECS = 0.5
+
+
 class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
     """Smart-Turn stop strategy with a hold for non-substantive turns and a wait for late transcripts.
 
@@ -74,13 +80,20 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
             transcript; ``None`` takes the STT's announced ``ttfs_p99_latency``.
         is_complete: ``(turn_text) -> bool``; True for a short turn that is a whole answer by itself
             (ends the turn even when Smart Turn says "incomplete"). ``None``: Smart Turn decides.
+        voice_onset: ``() -> bool``; True while the VAD hears voice it has not yet reported as a
+            speech start (Silero's ``STARTING`` state, under ``start_secs``) or already hears
+            speech whose start frame is still on its way. A hold that runs out then waits
+            (:data:`ONSET_RECHECK_SECS` at a time, up to :data:`ONSET_MAX_WAIT_SECS`): the caller
+            is resuming, and the answer would be cut off by the ``clear`` a moment later.
         **kwargs: passed to :class:`TurnAnalyzerUserTurnStopStrategy` (``turn_analyzer``…).
     """
 
     def __init__(self, *, is_substantive: Callable[[str], bool], hold_secs: float = 0.9,
                  max_stt_wait_secs: float | None = None, is_complete: Callable[[str], bool] | None = None,
-                 **kwargs):
+                 voice_onset: Callable[[], bool] | None = None, **kwargs):
         super().__init__(**kwargs)
+        self._voice_onset = voice_onset
+        self.onset_waits = 0
         self._is_complete = is_complete
         self.short_completions = 0
         self._speech_end = 0.0  # time.time() the caller last stopped speaking (VAD stop - stop_secs)
@@ -218,6 +231,13 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
     async def _hold(self, kwargs, delay: float):
         try:
             await asyncio.sleep(delay)
+            waited = 0.0
+            while self._voice_onset is not None and waited < ONSET_MAX_WAIT_SECS and self._voice_onset():
+                if not waited:
+                    self.onset_waits += 1
+                    logger.debug(f"{self}: hold over while the caller starts speaking again: waiting")
+                await asyncio.sleep(ONSET_RECHECK_SECS)
+                waited += ONSET_RECHECK_SECS
         except asyncio.CancelledError:
             return
         self._hold_task = None

@@ -211,18 +211,48 @@ def test_cascade_call_search_barge_in_spanish_and_goodbye(cascade_fakes):
 # --- vendor faults ------------------------------------------------------------------------------------
 
 
-def drop_when(condition, fake, delay_s: float, log: list) -> threading.Thread:
-    """Drop the fake's sockets ``delay_s`` after ``condition()`` first holds; record the wall time."""
+def act_when(condition, action, delay_s: float = 0.0, log: list | None = None) -> threading.Thread:
+    """Run ``action()`` ``delay_s`` after ``condition()`` first holds (within 60 s); the wall time
+    it ran at goes to ``log``."""
     def run():
         deadline = time.time() + 60
         while not condition() and time.time() < deadline:
             time.sleep(0.02)
         time.sleep(delay_s)
-        log.append(time.time())
-        fake.drop_connections()
+        if log is not None:
+            log.append(time.time())
+        action()
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread
+
+
+def drop_when(condition, fake, delay_s: float, log: list) -> threading.Thread:
+    """Drop the fake's sockets ``delay_s`` after ``condition()`` first holds; record the wall time."""
+    return act_when(condition, fake.drop_connections, delay_s, log)
+
+
+def cascade_request_call(fakes, fault=None, *, when=None, delay_s: float = 0.0, log: list | None = None,
+                         hangup_after_s: float = 14):
+    """One request call ("…from Boston to Chicago…") on a fresh cascade gateway; ``fault()`` runs
+    ``delay_s`` after ``when()`` holds (default: once the LLM has greeted), its wall time in ``log``.
+    Returns the result and the seconds from the end of the request to the next bot audio (``None``:
+    none came, or the call ended before the caller spoke)."""
+    deepgram, chat, _ = fakes
+    deepgram.transcripts.push(said("en_greeting_request"))
+    server = cascade_gateway(fakes)
+    try:
+        if fault is not None:
+            act_when(when or (lambda: bool(chat.replies)), fault, delay_s, log)
+        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=hangup_after_s)
+        assert server.alive()
+    finally:
+        server.stop()
+    if not result.turns:  # the call ended before the caller spoke (a fault during the greeting)
+        return result, None
+    request_end = result.turns[0]["speech_end"]
+    first = result.first_audio_after(request_end)
+    return result, None if first is None else first - request_end
 
 
 def test_realtime_socket_drop_reconnects_apologises_and_the_call_goes_on(realtime_fake):
@@ -254,14 +284,7 @@ def test_realtime_key_revoked_mid_call_apologises_then_hangs_up(realtime_fake):
     server = realtime_gateway(fake)
     revoked: list[float] = []
     try:
-        def revoke_during_greeting():
-            deadline = time.time() + 60
-            while not fake.replies and time.time() < deadline:
-                time.sleep(0.02)
-            time.sleep(0.5)
-            revoked.append(time.time())
-            fake.revoke_key()
-        threading.Thread(target=revoke_during_greeting, daemon=True).start()
+        act_when(lambda: bool(fake.replies), fake.revoke_key, 0.5, revoked)  # during the greeting
         result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=20)
         assert server.alive()
         health = httpx.get(f"{server.base}/health")
@@ -327,67 +350,39 @@ def test_realtime_slow_first_byte_still_answers(realtime_fake):
 
 def test_cascade_slow_first_byte_still_answers(cascade_fakes):
     """Every chat completion's first byte is held 1.5 s and Cartesia's 0.5 s: slower, not broken."""
-    deepgram, chat, cartesia = cascade_fakes
-    deepgram.transcripts.push(said("en_greeting_request"))
+    _, chat, cartesia = cascade_fakes
     chat.first_byte_delay_secs, cartesia.first_byte_delay_secs = 1.5, 0.5
-    server = cascade_gateway(cascade_fakes)
-    try:
-        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=14)
-        assert server.alive()
-    finally:
-        server.stop()
+    _, wait = cascade_request_call(cascade_fakes)
     assert any("145 dollars" in t for t in cartesia.transcripts())
-    request_end = result.turns[0]["speech_end"]
-    first = result.first_audio_after(request_end)
-    assert first is not None and first - request_end >= 1.5  # the vendors' delay, passed on, no failure
+    assert wait is not None and wait >= 1.5  # the vendors' delay, passed on, no failure
 
 
 def test_cascade_deepgram_drop_reconnects_and_the_next_turn_is_heard(cascade_fakes):
-    deepgram, chat, cartesia = cascade_fakes
-    deepgram.transcripts.push(said("en_greeting_request"))
-    server = cascade_gateway(cascade_fakes)
+    deepgram, _, cartesia = cascade_fakes
     dropped: list[float] = []
-    try:
-        drop_when(lambda: len(chat.replies) >= 1, deepgram, 0.3, dropped)  # during the greeting
-        place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=12)
-        assert server.alive()
-    finally:
-        server.stop()
+    cascade_request_call(cascade_fakes, deepgram.drop_connections, delay_s=0.3, log=dropped,  # in the greeting
+                         hangup_after_s=12)
     assert dropped and deepgram.connections >= 3  # start-up check, the call, the reconnect
     assert any("145 dollars" in t for t in cartesia.transcripts())
 
 
 def test_cascade_deepgram_drop_while_the_caller_waits_loses_no_words_and_answers_at_once(cascade_fakes):
     """The socket drops at the caller's ``Finalize``: the request is re-sent on a new socket, not lost."""
-    deepgram, chat, cartesia = cascade_fakes
-    deepgram.transcripts.push(said("en_greeting_request"))
+    deepgram, _, cartesia = cascade_fakes
     deepgram.drop_on_finalize = 1
-    server = cascade_gateway(cascade_fakes)
-    try:
-        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=14)
-        assert server.alive()
-    finally:
-        server.stop()
+    _, wait = cascade_request_call(cascade_fakes)
     assert deepgram.drops and deepgram.connections >= 3  # start-up check, the call, the reconnect
     assert [t for t, _ in deepgram.transcripts.popped] == [said("en_greeting_request")[0]]  # heard once
     assert any("145 dollars" in t for t in cartesia.transcripts())
-    request_end = result.turns[0]["speech_end"]
-    first = result.first_audio_after(request_end)
-    assert first is not None and first - request_end < 3.0, (request_end, first)  # no dead air over 3 s
+    assert wait is not None and wait < 3.0, wait  # no dead air over 3 s
 
 
 def test_cascade_deepgram_gone_while_the_caller_waits_says_one_moment_then_apologises(cascade_fakes):
     """The socket drops at ``Finalize`` and every reconnect is refused (503): "one moment" within
     1.5 s, then the apology and the hang-up, never dead air over 3 s."""
-    deepgram, chat, cartesia = cascade_fakes
-    deepgram.transcripts.push(said("en_greeting_request"))
+    deepgram, _, cartesia = cascade_fakes
     deepgram.drop_on_finalize, deepgram.reject_after_drop = 1, 503
-    server = cascade_gateway(cascade_fakes)
-    try:
-        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=20)
-        assert server.alive()
-    finally:
-        server.stop()
+    result, _ = cascade_request_call(cascade_fakes, hangup_after_s=20)
     assert deepgram.drops and deepgram.rejected >= 1
     spoken = " ".join(t.strip() for t in cartesia.transcripts())
     assert phrase("en", "stt_reconnecting").split(".")[0] in spoken, spoken
@@ -402,39 +397,19 @@ def test_cascade_deepgram_gone_while_the_caller_waits_says_one_moment_then_apolo
 
 def test_cascade_llm_stream_cut_mid_answer_is_not_dead_air(cascade_fakes):
     """The chat completion for the caller's request is cut after its first chunk (no ``[DONE]``)."""
-    deepgram, chat, cartesia = cascade_fakes
-    deepgram.transcripts.push(said("en_greeting_request"))
-    server = cascade_gateway(cascade_fakes)
-    try:
-        def cut_after_greeting():
-            deadline = time.time() + 60
-            while not chat.replies and time.time() < deadline:
-                time.sleep(0.02)
-            chat.drop_next_streams = 1  # the next completion (the answer to the request)
-        threading.Thread(target=cut_after_greeting, daemon=True).start()
-        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=14)
-        assert server.alive()
-    finally:
-        server.stop()
+    _, chat, cartesia = cascade_fakes
+    _, wait = cascade_request_call(cascade_fakes, lambda: setattr(chat, "drop_next_streams", 1))
     print("llm replies:", chat.replies, "\ncartesia:", cartesia.transcripts())
-    request_end = result.turns[0]["speech_end"]
-    first = result.first_audio_after(request_end)
-    assert first is not None and first - request_end < 3.0, (request_end, first)
+    assert wait is not None and wait < 3.0, wait  # asked again at once
     assert any("145 dollars" in t for t in cartesia.transcripts())
 
 
 def test_cascade_cartesia_drop_mid_answer_is_not_dead_air(cascade_fakes):
     """Cartesia's socket closes (1011) while the answer is being read; the key still works."""
-    deepgram, chat, cartesia = cascade_fakes
-    deepgram.transcripts.push(said("en_greeting_request"))
-    server = cascade_gateway(cascade_fakes)
+    _, _, cartesia = cascade_fakes
     dropped: list[float] = []
-    try:
-        drop_when(lambda: any("145 dollars" in t for t in cartesia.transcripts()), cartesia, 0.0, dropped)
-        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=14)
-        assert server.alive()
-    finally:
-        server.stop()
+    result, _ = cascade_request_call(cascade_fakes, cartesia.drop_connections, log=dropped,
+                                     when=lambda: any("145 dollars" in t for t in cartesia.transcripts()))
     print("cartesia:", cartesia.transcripts())
     drop_at = dropped[0] - result.wall_t0
     closed = result.times("closed")[0]
@@ -442,23 +417,10 @@ def test_cascade_cartesia_drop_mid_answer_is_not_dead_air(cascade_fakes):
 
 
 def test_cascade_deepgram_key_revoked_mid_call_apologises_through_cartesia_then_hangs_up(cascade_fakes):
-    deepgram, chat, cartesia = cascade_fakes
-    deepgram.transcripts.push(said("en_greeting_request"))
-    server = cascade_gateway(cascade_fakes)
+    deepgram, _, cartesia = cascade_fakes
     revoked: list[float] = []
-    try:
-        def revoke_during_greeting():
-            deadline = time.time() + 60
-            while not chat.replies and time.time() < deadline:
-                time.sleep(0.02)
-            time.sleep(0.3)
-            revoked.append(time.time())
-            deepgram.revoke_key()
-        threading.Thread(target=revoke_during_greeting, daemon=True).start()
-        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=20)
-        assert server.alive()
-    finally:
-        server.stop()
+    result, _ = cascade_request_call(cascade_fakes, deepgram.revoke_key, delay_s=0.3, log=revoked,  # in the greeting
+                                     hangup_after_s=20)
     assert revoked and deepgram.rejected >= 1
     spoken = " ".join(t.strip() for t in cartesia.transcripts())
     assert phrase("en", "vendor_unavailable").split(".")[0] in spoken, spoken  # Cartesia gets it by sentence
@@ -469,50 +431,26 @@ def test_cascade_deepgram_key_revoked_mid_call_apologises_through_cartesia_then_
 
 
 def test_cascade_llm_key_revoked_mid_call_apologises_through_cartesia_then_hangs_up(cascade_fakes):
-    deepgram, chat, cartesia = cascade_fakes
-    deepgram.transcripts.push(said("en_greeting_request"))
-    server = cascade_gateway(cascade_fakes)
-    try:
-        def revoke_after_greeting():
-            deadline = time.time() + 60
-            while not chat.replies and time.time() < deadline:
-                time.sleep(0.02)
-            chat.reject_status = 401  # the next completion (the caller's request) is refused
-        threading.Thread(target=revoke_after_greeting, daemon=True).start()
-        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=20)
-        assert server.alive()
-    finally:
-        server.stop()
+    _, chat, cartesia = cascade_fakes
+    # the next completion (the caller's request) is refused
+    result, wait = cascade_request_call(cascade_fakes, lambda: setattr(chat, "reject_status", 401), hangup_after_s=20)
     assert chat.rejected >= 1
     spoken = " ".join(t.strip() for t in cartesia.transcripts())
     assert phrase("en", "vendor_unavailable").split(".")[0] in spoken, spoken
-    request_end = result.turns[0]["speech_end"]
-    first = result.first_audio_after(request_end)
-    assert first is not None and first - request_end < 3.0, (request_end, first)
+    assert wait is not None and wait < 3.0, wait
     assert "hangup" in played_marks(result, result.times("closed")[0])
 
 
 def test_cascade_cartesia_key_revoked_mid_call_plays_the_apology_clip_then_hangs_up(cascade_fakes):
     from processors.vendor_apology import clip_pcm
 
-    deepgram, chat, cartesia = cascade_fakes
-    deepgram.transcripts.push(said("en_greeting_request"))
-    server = cascade_gateway(cascade_fakes)
+    _, _, cartesia = cascade_fakes
     revoked: list[float] = []
-    try:
-        def revoke_after_greeting():
-            deadline = time.time() + 60
-            while not chat.replies and time.time() < deadline:
-                time.sleep(0.02)
-            time.sleep(0.3)
-            revoked.append(time.time())
-            cartesia.reject_status = 401
-            cartesia.drop_connections()
-        threading.Thread(target=revoke_after_greeting, daemon=True).start()
-        result = place_call(server, Turn(fixture("en_greeting_request")), hangup_after_s=25)
-        assert server.alive()
-    finally:
-        server.stop()
+
+    def revoke():
+        cartesia.reject_status = 401
+        cartesia.drop_connections()
+    result, _ = cascade_request_call(cascade_fakes, revoke, delay_s=0.3, log=revoked, hangup_after_s=25)  # in the greeting
     assert revoked and cartesia.rejected >= 1
     closed = result.times("closed")[0]
     assert "hangup" in played_marks(result, closed)

@@ -10,6 +10,7 @@ does for "Hi there.") — the case where the stock strategy ends the turn too ea
 from __future__ import annotations
 
 import asyncio
+import time
 
 from pipecat.audio.turn.base_turn_analyzer import BaseTurnAnalyzer, BaseTurnParams, EndOfTurnState
 from pipecat.frames.frames import (
@@ -94,9 +95,9 @@ class FixedVerdictAnalyzer(BaseTurnAnalyzer):
         pass
 
 
-def pipeline(script, events, ttfs_p99_latency):
-    strategy = HoldShortTurnStopStrategy(turn_analyzer=FixedVerdictAnalyzer(EndOfTurnState.COMPLETE), is_substantive=lambda _: True,
-                                         hold_secs=0.0)
+def pipeline(script, events, ttfs_p99_latency, **strategy_kwargs):
+    strategy_kwargs = {"is_substantive": lambda _: True, "hold_secs": 0.0, **strategy_kwargs}
+    strategy = HoldShortTurnStopStrategy(turn_analyzer=FixedVerdictAnalyzer(EndOfTurnState.COMPLETE), **strategy_kwargs)
     user, _assistant = LLMContextAggregatorPair(
         LLMContext(messages=[]),
         user_params=LLMUserAggregatorParams(
@@ -134,6 +135,31 @@ async def test_a_late_second_transcript_ends_the_turn_when_it_arrives_not_before
     contexts = [f for f in down if isinstance(f, LLMContextFrame)]
     assert len(contexts) == 1  # answered once, with the whole request
     assert strategy.pending_segments == 0
+
+
+async def _hi_there_pause_then_request(voice_onset) -> list:
+    """ "Hi there.", a pause, then the request. The hold counts from the end of speech, the VAD stop
+    frame's ``timestamp - stop_secs``; these frames are made before the run, so that is t0 - 0.2 s,
+    and a 0.8 s hold runs out at t0 + 0.6 s, 0.2 s before the request's VAD start (t0 + 0.8 s).
+    ``voice_onset`` says whether the VAD hears the caller's voice at ``t`` s after t0 (the
+    request's first voiced windows come before Silero confirms a start)."""
+    events: list = []
+    t0 = time.monotonic()
+    pipe, _ = pipeline([("Hi there.", 0.05), ("I need a flight to Boston tomorrow.", 0.1)], events, 2.0,
+                       is_substantive=lambda text: text != "Hi there.", hold_secs=0.8,
+                       voice_onset=None if voice_onset is None else (lambda: voice_onset(time.monotonic() - t0)))
+    await run_test(pipe, frames_to_send=[*speech(0.3), SleepFrame(0.5), *speech(0.4), SleepFrame(1.0)])
+    return [e for e in events if e[0] == "turn_end"]
+
+
+async def test_a_hold_that_runs_out_as_the_caller_resumes_waits_for_the_start():
+    assert await _hi_there_pause_then_request(lambda t: t >= 0.45) == [
+        ("turn_end", "Hi there. I need a flight to Boston tomorrow.")]
+
+
+async def test_without_the_onset_the_same_hold_ends_the_turn_after_the_greeting():
+    turns = await _hi_there_pause_then_request(None)
+    assert turns[0] == ("turn_end", "Hi there.") and len(turns) == 2
 
 
 async def test_a_segment_without_transcript_waits_only_the_stt_budget_and_a_later_transcript_starts_no_turn():
