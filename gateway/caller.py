@@ -173,9 +173,13 @@ class SimulatedCaller:
             await self._ws.send(json.dumps(message))
         except Exception:
             # A send fails as soon as the gateway's close frame arrives, often before the
-            # receiver's loop ends: count it as the gateway's close, not the caller's.
-            self._peer_closed = self._peer_closed or not self._hanging_up
-            self._closed.set()
+            # receiver's loop ends: the same close as the receiver's.
+            self._socket_closed()
+
+    def _socket_closed(self) -> None:
+        """The socket is closed or closing: the gateway's doing unless the caller was hanging up."""
+        self._peer_closed = self._peer_closed or not self._hanging_up
+        self._closed.set()
 
     # --- receiving -----------------------------------------------------------------------
     async def _receiver(self) -> None:
@@ -208,9 +212,8 @@ class SimulatedCaller:
                     self._event("other_in", event=event)
         except Exception as e:
             self._event("socket_error", error=str(e)[:120])
-        self._peer_closed = self._peer_closed or not self._hanging_up
         self._event("closed")
-        self._closed.set()
+        self._socket_closed()
 
     async def _echo_mark(self, name: str) -> None:
         self._event("mark_played", name=name)
