@@ -52,22 +52,18 @@ SENTENCE_AUDIO: LRUCache[tuple, tuple[bytes, ...]] = LRUCache(
     maxsize=SENTENCE_CACHE_BYTES, getsizeof=lambda chunks: max(1, sum(len(c) for c in chunks)))
 
 
-async def _through_cache(key: tuple, synthesize: Callable[[], AsyncIterator[bytes]],
-                         counts: dict[str, int]) -> AsyncIterator[bytes]:
-    """The cached chunks of ``key``, else ``synthesize()``'s, kept once it has run to its end;
-    ``counts["hits"]`` or ``counts["syntheses"]`` goes up by one."""
+async def _through_cache(key: tuple, synthesize: Callable[[], AsyncIterator[bytes]]) -> AsyncIterator[bytes]:
+    """The cached chunks of ``key``, else ``synthesize()``'s, kept once it has run to its end."""
     cached = SENTENCE_AUDIO.get(key)
     if cached is not None:
-        counts["hits"] += 1
         for chunk in cached:
             yield chunk
         return
-    counts["syntheses"] += 1
     chunks: list[bytes] = []
     async for chunk in synthesize():
         chunks.append(chunk)
         yield chunk
-    if chunks and sum(len(c) for c in chunks) <= SENTENCE_AUDIO.maxsize // 16:  # no one sentence hogs it
+    if chunks and SENTENCE_AUDIO.getsizeof(chunks) <= SENTENCE_AUDIO.maxsize // 16:  # no one sentence hogs it
         SENTENCE_AUDIO[key] = tuple(chunks)
 
 
@@ -99,8 +95,6 @@ class LocalTTSService(TTSService):
         self._piper = piper_voice
         self._length_scale = length_scale
         self._espeak_rate = espeak_rate_wpm
-        #: Sentences this service played from :data:`SENTENCE_AUDIO` (``hits``) or synthesized.
-        self.sentence_counts = {"hits": 0, "syntheses": 0}
 
     def can_generate_metrics(self) -> bool:
         """TTFB and usage metrics are reported."""
@@ -169,14 +163,14 @@ class LocalTTSService(TTSService):
             if language == "en":
                 key = ("piper", id(self._piper), self._length_scale, text)
                 frames = self._stream_audio_frames_from_iterator(
-                    _through_cache(key, lambda: self._piper_chunks(text), self.sentence_counts),
+                    _through_cache(key, lambda: self._piper_chunks(text)),
                     in_sample_rate=self._piper.config.sample_rate, context_id=context_id,
                 )
             else:
                 voice = ESPEAK_VOICES.get(language, language)
                 key = ("espeak-ng", voice, self._espeak_rate, text)
                 frames = self._stream_audio_frames_from_iterator(
-                    _through_cache(key, lambda: self._espeak_chunks(text, language), self.sentence_counts),
+                    _through_cache(key, lambda: self._espeak_chunks(text, language)),
                     strip_wav_header=True, context_id=context_id,
                 )
             async for frame in frames:
