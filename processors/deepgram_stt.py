@@ -146,10 +146,10 @@ class MultilingualDeepgramSTTService(DeepgramSTTService):
         logger.warning(f"{self}: Deepgram connection lost; reconnecting now "
                        f"({self.fast_reconnects}/{FAST_RECONNECTS}), "
                        f"re-sending {self._unconfirmed_bytes} bytes not yet transcribed")
-        resend = [chunk for _, chunk in self._unconfirmed]
+        self._resend = [chunk for _, chunk in self._unconfirmed]  # for _do_reconnect, on the new socket
         stall = self.create_task(self._announce_stall(), f"{self}::stall") if self._stall_speech else None
         try:
-            await asyncio.wait_for(self._reconnect_with(resend), GIVE_UP_SECS)
+            await asyncio.wait_for(self._reconnect_and_finalize(), GIVE_UP_SECS)
         except asyncio.TimeoutError:
             self._reconnecting = False
             self._reconnect_audio_buffer.clear()
@@ -157,16 +157,13 @@ class MultilingualDeepgramSTTService(DeepgramSTTService):
                                   force_treat_as_permanent=True)
             return
         finally:
+            self._resend = []  # a reconnect of Pipecat's own (a settings change) re-sends nothing
             if stall is not None:
                 await self.cancel_task(stall)
         logger.info(f"{self}: Deepgram back after {1000 * (time.monotonic() - lost_at):.0f} ms")
 
-    async def _reconnect_with(self, resend: list[bytes]) -> None:
-        self._resend = resend
-        try:
-            await self._reconnect()  # Pipecat's guard around _do_reconnect (it reports a failure)
-        finally:
-            self._resend = []
+    async def _reconnect_and_finalize(self) -> None:
+        await self._reconnect()  # Pipecat's guard around _do_reconnect (it reports a failure)
         if self._connection is not None and self._awaiting_final:
             self.request_finalize()
             await self._connection.send_finalize(ListenV1Finalize(type="Finalize"))
