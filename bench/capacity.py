@@ -65,6 +65,7 @@ import soundfile as sf
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.stats import pct  # noqa: E402
 from gateway.caller import RATE_HZ, SimulatedCaller, Turn  # noqa: E402
 from testkit.server import GatewayServer  # noqa: E402
 
@@ -234,11 +235,6 @@ async def place(server: Server, client: httpx.AsyncClient, caller: SimulatedCall
 
 
 # --- one step ----------------------------------------------------------------------------------
-def pct(values: list[float], q: float) -> float:
-    """The ``q`` quantile (0..1) of ``values`` (numpy's linear interpolation); NaN for none."""
-    return float(np.percentile(values, q * 100)) if len(values) else float("nan")
-
-
 class BenchLoopLag:
     """Lag of the bench's own event loop (the callers' 20 ms clocks run on it)."""
 

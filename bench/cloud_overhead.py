@@ -35,19 +35,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
-
+from bench.stats import pct  # noqa: E402
 from gateway.caller import SimulatedCaller, Turn, fixture_texts, load_turn_audio, speech_bounds  # noqa: E402
-from tests.conftest import GatewayServer, fixture  # noqa: E402
+from testkit.server import GatewayServer, fixture  # noqa: E402
 
 LOUD_DBFS = -35.0
 FRAME_S = 0.02
 TURNS = ["en_greeting_request", "en_goodbye"]
-
-
-def pct(values: list[float], q: float) -> float:
-    """The ``q`` quantile (0..1) of ``values`` (numpy's linear interpolation); NaN for none."""
-    return float(np.percentile(values, q * 100)) if len(values) else float("nan")
 
 
 def line(name: str, values_s: list[float]) -> str:

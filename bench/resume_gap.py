@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.turn_latency import line  # noqa: E402
 from gateway.caller import SimulatedCaller, Turn  # noqa: E402
-from tests.conftest import GatewayServer, fixture  # noqa: E402
+from testkit.server import GatewayServer, fixture  # noqa: E402
 
 #: ms after the flight list starts (the utterance after the filler): inside its second sentence
 BARGE_HEARD_MS = 2600 + 5200  # see tests/test_resume_e2e.py

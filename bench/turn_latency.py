@@ -32,8 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
-
+from bench.stats import pct  # noqa: E402
 from gateway.caller import SimulatedCaller, Turn  # noqa: E402
 from testkit.fake_vendors import FakeAmadeus, FakeSerpApi, VendorLoop, dead_providers_env  # noqa: E402
 from testkit.server import GatewayServer, fixture  # noqa: E402
@@ -53,11 +52,6 @@ SCRIPT_TYPES = [
 ]
 SCRIPT = [Turn(fixture(stem), barge_in_ms=700 if kind == "barge-in" else None) for stem, kind in SCRIPT_TYPES]
 TURN_TYPE = {fixture(stem): kind for stem, kind in SCRIPT_TYPES}
-
-
-def pct(values: list[float], q: float) -> float:
-    """The ``q`` quantile (0..1) of ``values`` (numpy's linear interpolation); NaN for none."""
-    return float(np.percentile(values, q * 100)) if len(values) else float("nan")
 
 
 def line(name: str, values: list[float], unit: str = "ms") -> str:
