@@ -48,7 +48,7 @@ bench: setup
 	$(BIN)/python bench/turn_latency.py --calls 4 --concurrency 4
 
 fixtures: setup
-	$(BIN)/python tests/fixtures/make_fixtures.py
+	$(BIN)/python testkit/make_fixtures.py
 
 serve: setup
 	$(BIN)/python -m gateway serve

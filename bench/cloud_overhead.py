@@ -92,7 +92,7 @@ async def run_calls(server: GatewayServer, calls: int, push_transcripts) -> list
 
 
 def bench_realtime(calls: int) -> None:
-    from tests.fake_openai_realtime import FakeRealtime
+    from testkit.fake_openai_realtime import FakeRealtime
 
     texts = fixture_texts(ROOT / "tests" / "fixtures")
     fake = FakeRealtime()
@@ -116,9 +116,9 @@ def bench_realtime(calls: int) -> None:
 
 
 def bench_cascade(calls: int) -> None:
-    from tests.fake_cartesia import FakeCartesia
-    from tests.fake_deepgram import FakeDeepgram
-    from tests.fake_openai_llm import FakeChatCompletions
+    from testkit.fake_cartesia import FakeCartesia
+    from testkit.fake_deepgram import FakeDeepgram
+    from testkit.fake_openai_llm import FakeChatCompletions
 
     texts = fixture_texts(ROOT / "tests" / "fixtures")
     deepgram, chat, cartesia = FakeDeepgram(), FakeChatCompletions(), FakeCartesia()

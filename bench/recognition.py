@@ -1,6 +1,6 @@
 """Recognition per language on the held-out fixture set, end to end: Whisper STT as the gateway runs it + the rule dialogue.
 
-Default (``--split held_out``): every held-out rendering of :mod:`tests.fixtures.fixture_set`
+Default (``--split held_out``): every held-out rendering of :mod:`testkit.fixture_set`
 (30 utterances × 8 renderings; audio rendered into ``.cache/fixture-set/`` on first use) is
 upsampled to 16 kHz and transcribed by :class:`processors.whisper_stt.SharedWhisperSTTService`
 itself (a fresh instance per turn, over one shared Whisper model: detection restricted to the six
@@ -80,8 +80,8 @@ from processors.whisper_stt import (  # noqa: E402
     TOKEN_ALLOWANCE,
     SharedWhisperSTTService,
 )
-from tests.fixtures import fixture_set as fs  # noqa: E402
-from tests.fixtures.make_fixtures import overlap  # noqa: E402
+from testkit import fixture_set as fs  # noqa: E402
+from testkit.words import overlap  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 #: decoding policies --temperature compares: SharedWhisperSTTService(temperatures=…, max_tokens_per_sec=…)
@@ -236,7 +236,7 @@ def table(results: dict[str, list[Outcome]], ceiling: dict[str, list[bool]]) -> 
 async def bench_set(args) -> int:
     manifest = json.loads(fs.MANIFEST.read_text(encoding="utf-8"))
     if manifest != json.loads(json.dumps(fs.manifest())):
-        print("tests/fixtures/fixture_set.json differs from the table: run tests/fixtures/fixture_set.py")
+        print("tests/fixtures/fixture_set.json differs from the table: run testkit/fixture_set.py")
         return 1
     today = date.fromisoformat(manifest["today"])
     rs = fs.renderings(args.split)

@@ -42,7 +42,7 @@ from dialogue.policy import FlightDialogue  # noqa: E402
 from flights.languages import SUPPORTED_LANGUAGES  # noqa: E402
 from pipelines.models import load_local_models  # noqa: E402
 from processors.local_tts import ESPEAK_VOICES  # noqa: E402
-from tests.fixtures.make_fixtures import overlap  # noqa: E402
+from testkit.words import overlap  # noqa: E402
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)

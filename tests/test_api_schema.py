@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.settings import Settings
-from tests.fake_twilio import FakeTwilio
+from testkit.fake_twilio import FakeTwilio
 
 #: The app with the local profile's resources loaded: while they load, /health answers 503
 #: "starting", which the no-5xx check would (rightly) flag, so this runs with the models.

@@ -52,7 +52,7 @@ def played_marks(result, before: float) -> list[str]:
 
 @pytest.fixture
 def realtime_fake():
-    from tests.fake_openai_realtime import FakeRealtime
+    from testkit.fake_openai_realtime import FakeRealtime
 
     fake = FakeRealtime()
     yield fake
@@ -130,9 +130,9 @@ def test_realtime_call_search_barge_in_spanish_and_goodbye(realtime_fake):
 
 @pytest.fixture
 def cascade_fakes():
-    from tests.fake_cartesia import FakeCartesia
-    from tests.fake_deepgram import FakeDeepgram
-    from tests.fake_openai_llm import FakeChatCompletions
+    from testkit.fake_cartesia import FakeCartesia
+    from testkit.fake_deepgram import FakeDeepgram
+    from testkit.fake_openai_llm import FakeChatCompletions
 
     fakes = FakeDeepgram(), FakeChatCompletions(), FakeCartesia()
     yield fakes

@@ -34,7 +34,7 @@ from pipecat.tests.utils import SleepFrame, run_test
 
 from flights.search import FlightSearch
 from processors.flight_tool import SEARCH_FLIGHTS, FlightToolProcessor
-from tests.fake_vendor_base import tone_pcm16
+from testkit.fake_vendor_base import tone_pcm16
 
 SEARCH = FlightSearch()
 
@@ -65,7 +65,7 @@ def speech_frames(rate: int, speech_ms: int = 600, silence_ms: int = 800) -> lis
 
 @pytest.fixture
 def realtime():
-    from tests.fake_openai_realtime import FakeRealtime
+    from testkit.fake_openai_realtime import FakeRealtime
 
     server = FakeRealtime(transcripts=["I need a flight from Boston to Chicago on March fifth."])
     yield server
@@ -128,7 +128,7 @@ async def test_realtime_rejected_key_is_an_error_frame(realtime):
 
 @pytest.fixture
 def deepgram():
-    from tests.fake_deepgram import FakeDeepgram
+    from testkit.fake_deepgram import FakeDeepgram
 
     server = FakeDeepgram(transcripts=[("Quiero volar de Madrid a Barcelona.", "es")])
     yield server
@@ -177,7 +177,7 @@ async def test_deepgram_rejected_key_is_a_permanent_error(deepgram):
 
 @pytest.fixture
 def chat():
-    from tests.fake_openai_llm import FakeChatCompletions
+    from testkit.fake_openai_llm import FakeChatCompletions
 
     server = FakeChatCompletions()
     yield server
@@ -230,7 +230,7 @@ async def test_chat_completions_rejected_key_is_an_error_frame(chat):
 
 @pytest.fixture
 def cartesia():
-    from tests.fake_cartesia import FakeCartesia
+    from testkit.fake_cartesia import FakeCartesia
 
     server = FakeCartesia()
     yield server
@@ -279,7 +279,7 @@ async def test_cartesia_interruption_cancels_the_context(cartesia):
 
 async def test_deepgram_empty_finalize_with_no_words_since_speech_start_is_no_words():
     from processors.resume import NoWordsFrame
-    from tests.fake_deepgram import FakeDeepgram
+    from testkit.fake_deepgram import FakeDeepgram
 
     server = FakeDeepgram(transcripts=[("", "en"), ("Hola.", "es")])  # a cough, then words
     try:

@@ -129,7 +129,7 @@ def test_apology_clips_say_the_catalog_text_in_every_language():
 def test_agent_prompt_comes_from_the_catalogs_in_every_language():
     from dialogue.phrases import phrase
     from pipelines.agent_prompt import agent_instructions
-    from tests.fake_llm_script import instructions_language
+    from testkit.fake_llm_script import instructions_language
 
     prompts = {}
     for code in ("en", "es", "fr", "de", "it", "pt"):

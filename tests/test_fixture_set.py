@@ -1,11 +1,11 @@
-"""The labelled fixture set (tests/fixtures/fixture_set.py): size, split rule and committed manifest."""
+"""The labelled fixture set (testkit/fixture_set.py): size, split rule and committed manifest."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
 
-from tests.fixtures import fixture_set as fs
+from testkit import fixture_set as fs
 
 
 def test_committed_manifest_matches_the_table():

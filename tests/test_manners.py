@@ -54,7 +54,7 @@ from processors.dtmf_commands import TRANSFER_DIGIT, DTMFCommandsProcessor
 from processors.idle_caller import IdleCaller, last_question
 from processors.interruptions import InterruptionCounter
 from processors.local_brain import LocalBrainService
-from tests.fake_twilio import FakeTwilio
+from testkit.fake_twilio import FakeTwilio
 
 ACCOUNT = "AC" + "5" * 32
 TOKEN = "manners-token"

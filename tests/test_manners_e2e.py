@@ -22,7 +22,7 @@ import pytest
 
 from gateway.caller import SimulatedCaller, Turn, format_transcript, transcribe_bot
 from tests.conftest import ROOT, GatewayServer, fixture
-from tests.fake_twilio import FakeTwilio
+from testkit.fake_twilio import FakeTwilio
 
 pytestmark = pytest.mark.e2e
 

@@ -27,7 +27,7 @@ from twilio.request_validator import RequestValidator
 
 from gateway.caller import SimulatedCaller, Turn
 from testkit.server import GatewayServer, fixture
-from tests.fake_twilio import FakeTwilio
+from testkit.fake_twilio import FakeTwilio
 from testkit.redis_server import RedisServer, free_port
 
 pytestmark = pytest.mark.e2e

@@ -23,7 +23,7 @@ from twilio.request_validator import RequestValidator
 
 from gateway.caller import SimulatedCaller, Turn, transcribe_bot
 from testkit.server import GatewayServer, fixture
-from tests.fake_twilio import FakeTwilio
+from testkit.fake_twilio import FakeTwilio
 
 ACCOUNT = "AC" + "1" * 32
 TOKEN = "test-auth-token-0123456789"

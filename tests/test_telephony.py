@@ -1,6 +1,6 @@
 """Outbound calls and the locked front door, against a real gateway and a Twilio-compatible server.
 
-Signatures are computed with twilio's own RequestValidator; the REST side is tests/fake_twilio.py.
+Signatures are computed with twilio's own RequestValidator; the REST side is testkit/fake_twilio.py.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from twilio.request_validator import RequestValidator
 
 from gateway.caller import SimulatedCaller, Turn
 from testkit.server import GatewayServer, fixture
-from tests.fake_twilio import INVALID_TO, FakeTwilio
+from testkit.fake_twilio import INVALID_TO, FakeTwilio
 
 #: Every test here talks to a real gateway server (models loaded), one plays a real-time call.
 pytestmark = pytest.mark.e2e

@@ -32,7 +32,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Response
 
-from tests.fake_vendor_base import Received, ThreadedServer, now, speech_ms_for, tone_pcm16
+from testkit.fake_vendor_base import Received, ThreadedServer, now, speech_ms_for, tone_pcm16
 
 CHUNK_MS = 100
 

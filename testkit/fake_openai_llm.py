@@ -10,7 +10,7 @@ The answer is Server-Sent Events of ``chat.completion.chunk`` objects: the role,
 text in word chunks (``delta.content``), then any tool call (``delta.tool_calls`` with ``id``,
 ``function.name`` and the JSON ``arguments`` in pieces, ``finish_reason: "tool_calls"``), a last
 chunk with ``choices: []`` and ``usage``, then ``data: [DONE]``. The reply comes from the
-:class:`~tests.fake_llm_script.ScriptedModel` (the system message is its "instructions").
+:class:`~testkit.fake_llm_script.ScriptedModel` (the system message is its "instructions").
 
 ``GET /v1/models`` lists one model (the gateway's start-up key check).
 
@@ -29,8 +29,8 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fake_llm_script import Call, Say, ScriptedModel, flight_desk_model
-from tests.fake_vendor_base import Received, ThreadedServer, now
+from testkit.fake_llm_script import Call, Say, ScriptedModel, flight_desk_model
+from testkit.fake_vendor_base import Received, ThreadedServer, now
 
 
 def _text(content: Any) -> str:

@@ -43,7 +43,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Response
 
-from tests.fake_vendor_base import (
+from testkit.fake_vendor_base import (
     EnergySegmenter, Received, ThreadedServer, TranscriptQueue, Utterance, loudness_dbfs, now,
 )
 

@@ -18,7 +18,7 @@ Pipecat 1.14's ``OpenAIRealtimeLLMService`` sends and parses (``pipecat/services
   a response. With turn detection off the client's ``input_audio_buffer.commit`` closes the
   utterance and ``response.create`` asks for the reply.
 - ``conversation.item.create`` (messages, ``function_call_output``) → ``conversation.item.added``;
-  ``response.create`` → a reply from the :class:`~tests.fake_llm_script.ScriptedModel`: an assistant
+  ``response.create`` → a reply from the :class:`~testkit.fake_llm_script.ScriptedModel`: an assistant
   message (``conversation.item.added``, ``response.output_audio_transcript.delta``,
   ``response.output_audio.delta`` chunks of 24 kHz PCM16 tone paced at real time, ``…done``)
   and/or a ``function_call`` item (``conversation.item.added`` then
@@ -46,8 +46,8 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Response
 
-from tests.fake_llm_script import Call, Say, ScriptedModel, flight_desk_model
-from tests.fake_vendor_base import (
+from testkit.fake_llm_script import Call, Say, ScriptedModel, flight_desk_model
+from testkit.fake_vendor_base import (
     EnergySegmenter, Received, ThreadedServer, TranscriptQueue, loudness_dbfs, now, speech_ms_for, tone_pcm16,
 )
 
@@ -257,7 +257,7 @@ class FakeRealtime(ThreadedServer):
 
     Args:
         api_key: the key it accepts.
-        model: the scripted model (default :func:`~tests.fake_llm_script.flight_desk_model`).
+        model: the scripted model (default :func:`~testkit.fake_llm_script.flight_desk_model`).
         transcripts: scripted caller words, one per utterance heard.
     """
 
