@@ -7,14 +7,15 @@ prints, from the caller's side of the wire:
 - onset → ``clear`` (the fast clear every barge-in gets);
 - ``clear`` → first resumed audio (the silence the caller hears: the gap at the resume);
 - end of the caller's sound → first resumed audio;
-- whether the bot resumed at all (for the real interruption it must not resume, it answers).
+- what the gateway made of it, per call (resumed, a real interruption with its transcript, or no
+  ``clear`` at all); the resume figures are over the calls that resumed.
 
 It also prints the hold-then-clear alternative's cost, from the same calls: holding the ``clear``
 until the words are known would leave the bot talking over a real barge-in from onset until the
 verdict, estimated as (caller's sound) + VAD stop (0.2 s) + the Whisper latency the gateway logged
 for that segment.
 
-Usage: ``python bench/resume_gap.py [--rounds 2]``.
+Usage: ``python bench/resume_gap.py [--rounds 2] [--cases en_backchannel,en_cough]``.
 """
 
 from __future__ import annotations
@@ -51,15 +52,31 @@ def resume_figures(result, barge: dict) -> dict:
     }
 
 
+def outcome(log: str, cleared: bool) -> str:
+    """What the gateway made of the barge-in, from its log lines for this call."""
+    if not cleared:
+        return "no clear (the list went on)"
+    resumed = re.search(r"false interruption \(([^)]*)\)", log)
+    if resumed:
+        return f"resumed ({resumed.group(1)})"
+    real = re.search(r"real interruption \((.*?)\): the bot stays stopped", log)
+    if real:
+        return f"real interruption {real.group(1)}"
+    return "stopped, no verdict logged"
+
+
 async def one(server: GatewayServer, stem: str) -> dict:
     before = len(server.log())
     turns = [Turn(fixture("en_greeting_request")), Turn(fixture(stem), barge_in_heard_ms=BARGE_HEARD_MS)]
     result = await SimulatedCaller(server.ws_url, turns, hangup_after_s=20, quiet_ms=1500).run()
     if len(result.turns) < 2:  # the bot never reached the list: nothing to barge into
         print(f"{stem}: the bot did not reach the flight list in time; no barge-in")
-        return {"clear": None, "gap": None, "end_to_resume": None, "hold_then_clear": None}
+        return {"clear": None, "gap": None, "end_to_resume": None, "hold_then_clear": None,
+                "outcome": "the list was never reached"}
     figures = resume_figures(result, result.turns[1])
-    latencies = re.findall(r"transcribed \d+ chars.* in ([\d.]+)s|no speech in segment", server.log()[before:])
+    log = server.log()[before:]
+    figures["outcome"] = outcome(log, figures["clear"] is not None)
+    latencies = re.findall(r"transcribed \d+ chars.* in ([\d.]+)s|no speech in segment", log)
     barge = result.turns[1]
     stt = [float(x) for x in latencies if x]
     figures["hold_then_clear"] = (barge["speech_end"] - barge["speech_start"] + VAD_STOP_SECS + stt[-1]
@@ -67,13 +84,13 @@ async def one(server: GatewayServer, stem: str) -> dict:
     return figures
 
 
-async def main(rounds: int) -> None:
+async def main(rounds: int, cases: list[str]) -> None:
     load_at_start = os.getloadavg()[0]
     server = GatewayServer(env={"LOG_LEVEL": "DEBUG"})
-    figures: dict[str, list[dict]] = {c: [] for c in CASES}
+    figures: dict[str, list[dict]] = {c: [] for c in cases}
     try:
         for _ in range(rounds):
-            for stem in CASES:
+            for stem in cases:
                 figures[stem].append(await one(server, stem))
         log = server.log()
     finally:
@@ -82,16 +99,27 @@ async def main(rounds: int) -> None:
     print(f"\nfalse interruptions — {rounds} round(s), local profile, 2-core CPU shared; load average "
           f"{load_at_start:.1f} at the start, {load[0]:.1f} (1 min) at the end")
     for stem, rows in figures.items():
-        print(stem)
-        for key, label in (("clear", "onset -> clear"), ("gap", "clear -> resumed audio (gap)"),
-                           ("end_to_resume", "end of caller sound -> resumed/next audio"),
-                           ("hold_then_clear", "hold-then-clear: onset -> clear (estimate)")):
-            print("  " + line(label, [r[key] * 1000 for r in rows if r[key] is not None]))
-    print(f"resumes logged: {log.count('false interruption (')}; "
-          f"real interruptions answered: {log.count('search_flights')}")
+        outcomes: dict[str, int] = {}
+        for r in rows:
+            outcomes[r["outcome"]] = outcomes.get(r["outcome"], 0) + 1
+        print(f"{stem}: " + "; ".join(f"{n}x {o}" for o, n in outcomes.items()))
+        resumed = [r for r in rows if r["outcome"].startswith("resumed")]
+        print("  " + line("onset -> clear", [r["clear"] * 1000 for r in rows if r["clear"] is not None]))
+        for key, label in (("gap", "resumed: clear -> resumed audio"),
+                           ("end_to_resume", "resumed: end of caller sound -> resumed audio")):
+            print("  " + line(label, [r[key] * 1000 for r in resumed if r[key] is not None]))
+        others = [r for r in rows if r["outcome"].startswith("real")]
+        if others:
+            print("  " + line("real: end of caller sound -> next audio",
+                              [r["end_to_resume"] * 1000 for r in others if r["end_to_resume"] is not None]))
+        print("  " + line("hold-then-clear: onset -> clear (estimate)",
+                          [r["hold_then_clear"] * 1000 for r in rows if r["hold_then_clear"] is not None]))
+    print(f"resumes logged: {log.count('false interruption (')}; real interruptions: {log.count('real interruption (')}")
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=2)
-    asyncio.run(main(ap.parse_args().rounds))
+    ap.add_argument("--cases", default=",".join(CASES), help="fixture stems to barge in with (comma-separated)")
+    args = ap.parse_args()
+    asyncio.run(main(args.rounds, [c for c in args.cases.split(",") if c]))

@@ -273,6 +273,7 @@ class ResumeGate(FrameProcessor):
         if snap is None or time.monotonic() - snap.at > self._max_verdict:
             return
         self._heard.real_interruptions += 1
+        logger.info(f"{self}: real interruption ({transcript!r}): the bot stays stopped")
         if self._heard.on_real_interruption is not None:
             try:
                 await self._heard.on_real_interruption(snap)
