@@ -70,7 +70,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         ),
         "hesitation": "um|uh|uhm|umm|er|erm|ah|hmm|mm|mhm|uh huh|eh",
         # what a listener says to show they follow, while the bot talks (a backchannel)
-        "backchannel": "mm hmm|mm-hmm|mhm|mm|hmm|uh huh|uh-huh|okay|ok|yeah|yes|yep|yup|right|sure|alright|all right|i see|got it|go on|great|cool",
+        "backchannel": "mm hmm|mm-hmm|mhmm|mhm|mm|hmm|uh huh|uh-huh|okay|ok|yeah|yes|yep|yup|right|sure|alright|all right|i see|got it|go on|great|cool",
         "ack": "okay|ok|so|well|alright|all right|right|yeah|yes|thanks|thank you|great|cool|fine|sure|oh",
         # request filler stripped around place names
         "filler": (
@@ -143,7 +143,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "greeting": "hola|buenas|buenos días|buenos dias|buenas tardes|buenas noches|qué tal|que tal|oiga|diga|hola buenas",
         "hesitation": "eh|em|mm|mmm|hmm|este|pues|bueno|ah",
         # what a listener says to show they follow, while the bot talks (a backchannel)
-        "backchannel": "ajá|aja|a-ha|ah ha|aha|mm-hmm|sí|si|vale|claro|ya|mhm|mm|ok|okay|de acuerdo|bueno|vale vale|sí sí|si si|entiendo|perfecto",
+        "backchannel": "ajá|aja|a-ha|ah ha|aha|mm-hmm|sí|si|vale|claro|ya|mhmm|mhm|mm|ok|okay|de acuerdo|bueno|vale vale|sí sí|si si|entiendo|perfecto",
         "ack": "vale|bueno|bien|muy bien|gracias|muchas gracias|perfecto|genial|claro|sí|si|de acuerdo|ok|okay|pues",
         "filler": (
             "yo|me|mi|nos|quiero|quisiera|querría|queria|necesito|necesitamos|quería|queremos|busco|buscar|"
@@ -197,7 +197,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "greeting": "bonjour|bonsoir|salut|allô|allo|bonjour madame|bonjour monsieur",
         "hesitation": "euh|heu|hum|bah|ben|mmh|hmm",
         # what a listener says to show they follow, while the bot talks (a backchannel)
-        "backchannel": "d'accord|oui|ouais|mhm|mm|ok|okay|ah oui|je vois|bien sûr|bien sur|voilà|voila|entendu|très bien|tres bien",
+        "backchannel": "d'accord|oui|ouais|mhmm|mhm|mm|ok|okay|ah oui|je vois|bien sûr|bien sur|voilà|voila|entendu|très bien|tres bien",
         "ack": "d'accord|bon|bien|très bien|tres bien|merci|merci beaucoup|parfait|super|ok|okay|oui|alors|ah",
         "filler": (
             "je|j'ai|nous|moi|mon|ma|voudrais|voudrions|veux|aimerais|besoin|cherche|chercher|réserver|reserver|"
@@ -250,7 +250,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "greeting": "hallo|guten tag|guten morgen|guten abend|grüß gott|gruss gott|servus|moin|hallo guten tag",
         "hesitation": "äh|ähm|ehm|hm|hmm|mh|öh",
         # what a listener says to show they follow, while the bot talks (a backchannel)
-        "backchannel": "genau|ja|mhm|mm|okay|ok|achso|ach so|alles klar|gut|stimmt|aha|verstehe|ja ja|richtig",
+        "backchannel": "genau|ja|mhmm|mhm|mm|okay|ok|achso|ach so|alles klar|gut|stimmt|aha|verstehe|ja ja|richtig",
         "ack": "okay|ok|gut|also|ja|danke|danke schön|vielen dank|super|prima|alles klar|schön|na",
         "filler": (
             "ich|wir|mir|uns|möchte|mochte|möchten|will|wollen|würde|wurde|gern|gerne|brauche|brauchen|suche|"
@@ -303,7 +303,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "greeting": "buongiorno|buonasera|ciao|salve|pronto|buondì",
         "hesitation": "ehm|eh|mmm|mm|hmm|beh|allora",
         # what a listener says to show they follow, while the bot talks (a backchannel)
-        "backchannel": "certo|sì|si|ok|okay|va bene|mhm|mm|esatto|giusto|ho capito|capito|perfetto|ah sì|ah si|d'accordo",
+        "backchannel": "certo|sì|si|ok|okay|va bene|mhmm|mhm|mm|esatto|giusto|ho capito|capito|perfetto|ah sì|ah si|d'accordo",
         "ack": "va bene|bene|ok|okay|grazie|grazie mille|perfetto|ottimo|sì|si|allora|d'accordo|certo",
         "filler": (
             "io|noi|mi|ci|vorrei|vorremmo|voglio|ho bisogno|cerco|cercare|prenotare|un|una|uno|il|lo|la|i|gli|le|"
@@ -356,7 +356,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "greeting": "olá|ola|oi|bom dia|boa tarde|boa noite|alô|alo|estou",
         "hesitation": "hum|hmm|ah|é|eh|ahn|pois|bem",
         # what a listener says to show they follow, while the bot talks (a backchannel)
-        "backchannel": "sim|certo|tá|ta|ok|okay|pois|pois é|pois e|entendi|mhm|mm|claro|hum|está bem|esta bem|sei",
+        "backchannel": "sim|certo|tá|ta|ok|okay|pois|pois é|pois e|entendi|mhmm|mhm|mm|claro|hum|está bem|esta bem|sei",
         "ack": "está bem|esta bem|tá|ta|ok|okay|bem|obrigado|obrigada|muito obrigado|perfeito|ótimo|otimo|sim|pois|então|entao|certo",
         "filler": (
             "eu|nós|nos|me|meu|minha|quero|queria|queríamos|gostaria|preciso|precisamos|procuro|procurar|"

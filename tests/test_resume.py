@@ -130,6 +130,14 @@ async def test_other_languages_backchannels_resume_too():
         assert not is_backchannel(text, language), (language, text)
 
 
+def test_deepgram_spellings_of_fillers_are_backchannels():
+    # Deepgram writes a hum as "mhmm" and "uh-huh" (https://developers.deepgram.com/docs/filler-words);
+    # with language=multi the label may be any language's.
+    for language in ("en", "es", "fr", "de", "it", "pt"):
+        assert is_backchannel("Mhmm.", language), language
+    assert is_backchannel("Uh-huh.", "en") and is_backchannel("Mhmm, okay.", "en")
+
+
 async def test_a_real_interruption_stands_and_only_the_heard_part_is_remembered():
     heard, gate, pipe = await chain(play={"s-1"})
     seen = []
