@@ -218,11 +218,19 @@ def guarded_protocol(receipt_timeout_secs: float, max_head_bytes: int):
 
 
 def uvicorn_config(app, settings: Settings, host: str, port: int, **overrides):
-    """The gateway's ``uvicorn.Config``: guarded HTTP protocol, no proxy-header rewriting, no pings."""
+    """The gateway's ``uvicorn.Config``: guarded HTTP protocol, no proxy-header rewriting, no pings,
+    no WebSocket compression.
+
+    ``permessage-deflate`` (RFC 7692) is declined: a Media Stream is 50 small base64 μ-law messages a
+    second each way, which deflate barely shrinks, and compressing them cost the event loop about a
+    tenth of its work at 25 calls (py-spy, ``bench/capacity.py``). A client that offers it simply gets
+    an uncompressed stream.
+    """
     import uvicorn
 
     kwargs = dict(
         host=host, port=port, log_level="warning", ws_ping_interval=None, proxy_headers=False,
+        ws_per_message_deflate=False,
         http=guarded_protocol(settings.request_receipt_timeout_secs, settings.max_request_head_bytes),
         h11_max_incomplete_event_size=settings.max_request_head_bytes,
     )
