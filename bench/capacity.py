@@ -8,7 +8,8 @@ Mixes (issue 14):
 
 - **talking** — N calls, starts spread over a few seconds, each a full booking conversation
   (request → new route → date → barge-in "Wait, stop." → goodbye) with a per-call think time;
-- **listening** — M calls streaming line noise and silence for ``--listen-secs``; one call in five
+- **listening** — M calls streaming line noise and silence for ``--listen-secs`` (the idle re-prompt
+  and hang-up are off for the bench: ``IDLE_REPROMPT_SECS=0``); one call in five
   also says one short utterance and expects an answer.
 
 Per step it prints and writes (``--out``, default ``bench/results/capacity.md``):
@@ -149,9 +150,18 @@ def make_line_audio(directory: Path, seed: int = 7) -> dict[str, str]:
 
 class ListeningCaller(SimulatedCaller):
     """A caller who mostly does not talk: its next 'turn' (noise or silence) follows as soon as the
-    bot is quiet, without waiting for the bot to have said something."""
+    bot is quiet, without waiting for the bot to have said something — except after one of its
+    ``talking`` turns (indexes into ``turns``): a caller who asked something waits for the answer."""
+
+    def __init__(self, *args, talking: set[int] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._talking = set(talking or ())
+        self._next_turn = 0
 
     async def _wait_bot_done(self) -> bool:
+        previous, self._next_turn = self._next_turn - 1, self._next_turn + 1
+        if previous in self._talking:
+            return await super()._wait_bot_done()
         while not self._closed.is_set():
             if not self.bot_playing and (self._now() - self._last_bot_audio) * 1000 >= self.quiet_ms:
                 return True
@@ -283,7 +293,7 @@ async def run_step(server: Server, mix: str, n: int, args, noise: dict[str, str]
                     turns.append(Turn(noise[kind]))
                     t += 4.0 if kind == "noise" else 3.0
                 caller = ListeningCaller(server.ws_url, turns, quiet_ms=300, hangup_after_s=0.5,
-                                         turn_timeout_s=20)
+                                         turn_timeout_s=20, talking=talking)
                 delay = rng.uniform(0, args.spread_secs * 2)
             tasks.append(asyncio.create_task(place(server, client, caller, talking, delay)))
         started = time.monotonic()
@@ -439,8 +449,11 @@ async def main(args) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         noise = make_line_audio(Path(tmp))
+        # IDLE_REPROMPT_SECS=0: a listening caller is silent on purpose (on hold, listening); the
+        # idle policy would re-prompt it twice and hang up, which is the policy working, not a cut.
         open_env = {"MAX_CONCURRENT_CALLS": "1000", "ADMISSION_MAX_LOOP_LAG_MS": "0",
-                    "ADMISSION_MAX_STT_WAIT_MS": "0", **dict(kv.split("=", 1) for kv in args.env)}
+                    "ADMISSION_MAX_STT_WAIT_MS": "0", "IDLE_REPROMPT_SECS": "0",
+                    **dict(kv.split("=", 1) for kv in args.env)}
         if talking or listening:
             server = Server(root, open_env, ROOT / ".cache" / "bench-capacity.log")
             print(f"gateway {root} @ {commit}, pid {server.proc.pid}, RSS at start {server.rss_mib():.0f} MiB")
