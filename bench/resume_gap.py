@@ -59,9 +59,9 @@ def outcome(log: str, cleared: bool) -> str:
     resumed = re.search(r"false interruption \(([^)]*)\)", log)
     if resumed:
         return f"resumed ({resumed.group(1)})"
-    real = re.search(r"real interruption \((.*?)\): the bot stays stopped", log)
-    if real:
-        return f"real interruption {real.group(1)}"
+    if "real interruption (" in log:  # the server runs at DEBUG: the words are logged too
+        heard = re.search(r"real interruption heard: (.*)", log)
+        return f"real interruption {heard.group(1) if heard else '(words not logged)'}"
     return "stopped, no verdict logged"
 
 

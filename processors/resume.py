@@ -273,7 +273,9 @@ class ResumeGate(FrameProcessor):
         if snap is None or time.monotonic() - snap.at > self._max_verdict:
             return
         self._heard.real_interruptions += 1
-        logger.info(f"{self}: real interruption ({transcript!r}): the bot stays stopped")
+        # The caller's words only at DEBUG, like the dialogue's own "heard" line.
+        logger.info(f"{self}: real interruption ({len(transcript.split())} words): the bot stays stopped")
+        logger.debug(f"{self}: real interruption heard: {transcript!r}")
         if self._heard.on_real_interruption is not None:
             try:
                 await self._heard.on_real_interruption(snap)
