@@ -156,11 +156,9 @@ class ListeningCaller(SimulatedCaller):
     def __init__(self, *args, talking: set[int] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self._talking = set(talking or ())
-        self._next_turn = 0
 
     async def _wait_bot_done(self) -> bool:
-        previous, self._next_turn = self._next_turn - 1, self._next_turn + 1
-        if previous in self._talking:
+        if len(self.result.turns) - 1 in self._talking:  # the turn just spoken asked something
             return await super()._wait_bot_done()
         while not self._closed.is_set():
             if not self.bot_playing and (self._now() - self._last_bot_audio) * 1000 >= self.quiet_ms:

@@ -25,6 +25,7 @@ import asyncio
 import os
 import re
 import sys
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,9 +100,7 @@ async def main(rounds: int, cases: list[str]) -> None:
     print(f"\nfalse interruptions — {rounds} round(s), local profile, 2-core CPU shared; load average "
           f"{load_at_start:.1f} at the start, {load[0]:.1f} (1 min) at the end")
     for stem, rows in figures.items():
-        outcomes: dict[str, int] = {}
-        for r in rows:
-            outcomes[r["outcome"]] = outcomes.get(r["outcome"], 0) + 1
+        outcomes = Counter(r["outcome"] for r in rows)
         print(f"{stem}: " + "; ".join(f"{n}x {o}" for o, n in outcomes.items()))
         resumed = [r for r in rows if r["outcome"].startswith("resumed")]
         print("  " + line("onset -> clear", [r["clear"] * 1000 for r in rows if r["clear"] is not None]))
