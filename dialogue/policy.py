@@ -18,6 +18,7 @@ options, corrections) comes from :mod:`dialogue.understanding`. Every spoken wor
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -82,6 +83,8 @@ class BrainTurn:
     """True once the goodbye is in ``say``: hang up after speaking it."""
     transfer: bool = False
     """The caller asked for a person: call ``transfer_call`` (with :meth:`FlightDialogue.handover`)."""
+    understood: bool = True
+    """False when the turn gave the dialogue nothing to act on (the answer is "I didn't understand")."""
 
 
 @dataclass
@@ -204,12 +207,41 @@ class FlightDialogue:
             turn = self._handle_user(text if isinstance(text, str) else str(text or ""))
         except Exception:
             logger.exception("dialogue: unexpected failure on a user turn")
-            turn = self._reply(self._join(self._p("didnt_understand"), self._question_text()))
+            turn = replace(self._reply(self._join(self._p("didnt_understand"), self._question_text())),
+                           understood=False)
         finally:
             self._switch_turn = False
         if announce:
             turn = replace(turn, say=self._join(self._p("language_switched"), turn.say))
         return turn
+
+    def would_act_on(self, text: str, language: str | None = None) -> bool:
+        """Whether :meth:`handle_user` would act on ``text``; never changes the dialogue's state.
+
+        False when the whole answer would be "I didn't understand" (nothing in the turn fills a slot,
+        changes an option, asks for a repeat, a person or the end of the call), unless the turn asks
+        the bot to stop (``halt`` or ``no`` keywords: "wait", "hold on", "espera", "Moment"…).
+        ``language``: the call's language now, when a switch may not have reached the dialogue
+        yet; a turn in another language than the dialogue's is always acted on (it is answered in
+        the new language). The resume gate uses this: an interruption the dialogue cannot act on
+        (a hum Whisper wrote as "In Emma.") goes on with the answer instead of "I didn't understand".
+        Never raises (an internal failure counts as acting on it: the bot stays stopped).
+        """
+        try:
+            if language is not None and (normalize_language(language) or DEFAULT_LANGUAGE) != self.language:
+                return True
+            norm = normalize(text if isinstance(text, str) else str(text or ""))
+            if has(self.language, norm, "halt", "no"):
+                return True
+            probe = copy.deepcopy(self)
+            logger.disable("dialogue")  # the probe's decisions are not the call's: keep them out of the log
+            try:
+                return probe._handle_user(text).understood
+            finally:
+                logger.enable("dialogue")
+        except Exception:
+            logger.exception("dialogue: would_act_on failed")
+            return True
 
     def handle_tool_result(self, result: dict) -> BrainTurn:
         """Result of ``search_flights`` -> the spoken answer (remembered for "repeat")."""
@@ -326,7 +358,8 @@ class FlightDialogue:
         question = self._p("search_failed") if self.phase == "retry" else self._p("anything_else")
         if not remove(lang, norm, *chatter):
             return self._reply(question)
-        return self._reply(self._join(self._p("didnt_understand"), question), remember=False)
+        return replace(self._reply(self._join(self._p("didnt_understand"), question), remember=False),
+                       understood=False)
 
     def _correction_role(self, parsed: Parsed) -> tuple[str, str] | None:
         """``(slot, heard)`` when a turn after results changes one end of the last search.
@@ -749,8 +782,9 @@ class FlightDialogue:
 
     def _not_understood(self) -> BrainTurn:
         if self._switch_turn:  # "can we speak Spanish?": no apology, just the question in Spanish
-            return self._reply(self._question_text())
-        return self._reply(self._join(self._p("didnt_understand"), self._question_text()), remember=False)
+            return replace(self._reply(self._question_text()), understood=False)
+        return replace(self._reply(self._join(self._p("didnt_understand"), self._question_text()), remember=False),
+                       understood=False)
 
     def _reply(self, text: str, remember: bool = True) -> BrainTurn:
         if remember and text:

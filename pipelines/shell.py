@@ -279,7 +279,13 @@ def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources
     resume_gate = None
     if heard is not None:
         serializer.on_mark = heard.mark_played
-        resume_gate = ResumeGate(heard, is_backchannel=lambda text: is_backchannel(text, language.current))
+        # The rule brain can tell words it cannot act on (a hum Whisper wrote as words): those
+        # resume too. An LLM brain answers anything, so there every non-backchannel is real.
+        would_act_on = getattr(core.llm, "would_act_on", None)
+        resume_gate = ResumeGate(
+            heard, is_backchannel=lambda text: is_backchannel(text, language.current),
+            acts_on=(lambda text: would_act_on(text, language.current)) if callable(would_act_on) else None,
+        )
 
         async def on_real_interruption(snap: Interruption) -> None:
             # What the caller heard is what the bot said: the context and the brain keep only that.

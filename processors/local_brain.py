@@ -116,6 +116,10 @@ class LocalBrainService(LLMService):
         """The caller cut the last answer off and heard only ``heard`` of it ("" for none)."""
         self.dialogue.caller_heard(heard)
 
+    def would_act_on(self, text: str, language: str | None = None) -> bool:
+        """Whether the dialogue would act on the caller's ``text`` (:meth:`FlightDialogue.would_act_on`)."""
+        return self.dialogue.would_act_on(text, language)
+
     def greeting(self) -> str:
         """The opening line (the bot speaks first)."""
         return self.dialogue.greeting()

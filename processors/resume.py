@@ -9,6 +9,10 @@ no" is never talked over), and decides once the STT has had its say:
   → the bot goes on from the first sentence the caller did not hear in full, without starting over
   and without a preamble; the backchannel becomes a ``UserBackchannelFrame`` (Pipecat's frame for
   "an acknowledgment that stays out of the LLM context"), so the brain never answers it;
+- **words the brain cannot act on**, when the brain can say so (the rule brain's
+  :meth:`~dialogue.policy.FlightDialogue.would_act_on`: nothing in them fills a slot or asks for
+  anything, and no "wait"/"stop"/"no") → the same resume. A hum Whisper base writes as words
+  ("In Emma.") would otherwise cost the caller the answer for an "I didn't understand";
 - **anything else** is a real interruption: it stands, and the brain's memory keeps only what was
   played (``on_real_interruption``).
 
@@ -222,8 +226,11 @@ class ResumeGate(FrameProcessor):
         is_backchannel: ``(text) -> bool``, e.g. ``lambda t: is_backchannel(t, language.current)``.
         max_verdict_secs: a verdict later than this after the barge-in (s) no longer resumes: the
             caller has been waiting in silence too long, the brain answers instead.
+        acts_on: ``(text) -> bool`` or ``None``: whether the brain would act on the words (e.g. the
+            rule brain's ``would_act_on``); words it would not act on resume like a backchannel.
+            ``None`` (an LLM brain, which can answer anything): every non-backchannel is real.
 
-    A backchannel transcript becomes a ``UserBackchannelFrame`` (the user aggregator reports it
+    A backchannel transcript (or one ``acts_on`` rejects) becomes a ``UserBackchannelFrame`` (the user aggregator reports it
     with ``on_user_backchannel`` and keeps it out of the context), and so do the backchannel
     segments that follow it in the same caller turn (the STT may cut "Okay, yeah." in two); the resume is one ``TTSSpeakFrame``
     per sentence of :attr:`Interruption.unheard`, pushed downstream (it reaches the TTS through the aggregator
@@ -231,15 +238,28 @@ class ResumeGate(FrameProcessor):
     """
 
     def __init__(self, heard: HeardSpeech, *, is_backchannel: Callable[[str], bool],
-                 max_verdict_secs: float = 6.0, **kwargs):
+                 max_verdict_secs: float = 6.0, acts_on: Callable[[str], bool] | None = None, **kwargs):
         super().__init__(**kwargs)
         self._heard = heard
         self._is_backchannel = is_backchannel
+        self._acts_on = acts_on
         self._max_verdict = max_verdict_secs
         self.resumes = 0
         # A caller turn that already resumed the bot: its later segments ("Okay," … "yeah.") that
         # are backchannels too stay backchannels, until the turn ends (UserStoppedSpeakingFrame).
         self._resumed_turn = False
+
+    def _not_for_the_brain(self, text: str) -> str | None:
+        """Why ``text`` does not stop the bot ("backchannel", "not understood"), or ``None`` (real)."""
+        if self._is_backchannel(text):
+            return "backchannel"
+        if self._acts_on is not None:
+            try:
+                if not self._acts_on(text):
+                    return "not understood"
+            except Exception as e:  # a failing verdict keeps the bot stopped, as before
+                logger.exception(f"{self}: acts_on failed: {e}")
+        return None
 
     async def _resume(self, why: str) -> None:
         snap = self._heard.take()
@@ -288,7 +308,7 @@ class ResumeGate(FrameProcessor):
         if isinstance(frame, UserStoppedSpeakingFrame):
             self._resumed_turn = False
         if (direction == FrameDirection.DOWNSTREAM and self._resumed_turn and isinstance(frame, TranscriptionFrame)
-                and self._heard.interrupted is None and self._is_backchannel(frame.text)):
+                and self._heard.interrupted is None and self._not_for_the_brain(frame.text)):
             await self.push_frame(UserBackchannelFrame(
                 text=frame.text, user_id=frame.user_id, timestamp=frame.timestamp), direction)
             return
@@ -298,10 +318,14 @@ class ResumeGate(FrameProcessor):
                 await self._resume("no words")
                 return
             if isinstance(frame, TranscriptionFrame):
-                if self._is_backchannel(frame.text):
+                why = self._not_for_the_brain(frame.text)
+                if why is not None:
+                    # Out of the context either way (a backchannel frame), so the brain never answers it.
                     await self.push_frame(UserBackchannelFrame(
                         text=frame.text, user_id=frame.user_id, timestamp=frame.timestamp), direction)
-                    await self._resume("backchannel")
+                    if why != "backchannel":
+                        logger.debug(f"{self}: interruption not understood: {frame.text!r}")
+                    await self._resume(why)
                     return
                 await self._real(frame.text)
         if isinstance(frame, InterruptionFrame) and direction == FrameDirection.DOWNSTREAM:

@@ -69,13 +69,13 @@ class TwilioPlayback(FrameProcessor):
                     {"event": "mark", "streamSid": STREAM, "mark": {"name": name}}))
 
 
-async def chain(play: set[str]):
+async def chain(play: set[str], acts_on=None):
     heard = HeardSpeech()
     serializer = GatewayTwilioSerializer(STREAM, "CA" + "b" * 32,
                                          params=TwilioFrameSerializer.InputParams(auto_hang_up=False))
     await serializer.setup(SimpleNamespace(audio_in_sample_rate=16000, audio_out_sample_rate=8000))
     serializer.on_mark = heard.mark_played
-    gate = ResumeGate(heard, is_backchannel=lambda t: is_backchannel(t, "en"))
+    gate = ResumeGate(heard, is_backchannel=lambda t: is_backchannel(t, "en"), acts_on=acts_on)
     procs = [gate, SpeechTap(heard), CallMarksProcessor(STREAM, heard=heard), TwilioPlayback(serializer, play)]
     return heard, gate, Pipeline(procs)
 
@@ -182,6 +182,59 @@ def test_the_rule_brain_repeats_what_the_caller_heard():
     assert dialogue.handle_user("Can you repeat that?").say == ANSWER[0]
     dialogue.caller_heard("")  # heard nothing of a later answer: the earlier one stays
     assert dialogue.last_answer() == ANSWER[0]
+
+
+def dialogue_reading_results(language: str = "en") -> FlightDialogue:
+    """A rule dialogue that has searched and is reading the results out (phase ``results``)."""
+    dialogue = FlightDialogue(language=language)
+    dialogue.greeting()
+    turn = dialogue.handle_user("From Boston to Chicago on Friday.")
+    assert turn.tool_call is not None
+    dialogue.handle_tool_result({"status": "ok", "speech": " ".join(ANSWER[:3]), "count": 2, "live": True})
+    assert dialogue.phase == "results"
+    return dialogue
+
+
+async def test_words_the_rule_brain_cannot_act_on_resume_like_a_backchannel():
+    # Whisper base writes a hum as words ("In Emma."): the rule brain could only say "I didn't
+    # understand", so the caller hears the rest of the answer instead, and the brain never sees it.
+    dialogue = dialogue_reading_results()
+    heard, gate, pipe = await chain(play={"s-1"}, acts_on=dialogue.would_act_on)
+    down, _ = await run_test(pipe, frames_to_send=reply_then_barge_in(transcript("In Emma.")))
+    assert spoken(down) == ANSWER[1:]
+    assert not [f for f in down if isinstance(f, TranscriptionFrame)]
+    assert gate.resumes == 1 and heard.false_interruptions == 1
+    assert dialogue.phase == "results"  # the verdict asked the dialogue without changing it
+
+
+async def test_a_halt_or_a_correction_the_brain_can_act_on_stays_a_real_interruption():
+    for text in ("Wait.", "Hold on.", "No, Tuesday.", "Actually, from Denver."):
+        dialogue = dialogue_reading_results()
+        heard, gate, pipe = await chain(play={"s-1"}, acts_on=dialogue.would_act_on)
+        down, _ = await run_test(pipe, frames_to_send=reply_then_barge_in(transcript(text)))
+        assert spoken(down) == [], text
+        assert [f.text for f in down if isinstance(f, TranscriptionFrame)] == [text]
+        assert heard.real_interruptions == 1 and gate.resumes == 0, text
+
+
+def test_would_act_on_asks_without_changing_the_dialogue():
+    dialogue = dialogue_reading_results()
+    before = (dialogue.phase, dialogue.slots, dialogue.last_answer())
+    assert dialogue.would_act_on("Actually, from Denver.")  # a correction: would search again
+    assert not dialogue.would_act_on("Hmm, let me think.")
+    assert (dialogue.phase, dialogue.slots, dialogue.last_answer()) == before
+    assert dialogue.handle_user("Hmm, let me think.").understood is False
+    assert dialogue.would_act_on("Hmm, let me think.", "es")  # the call switched: answered in Spanish
+
+
+def test_asking_the_bot_to_stop_is_acted_on_in_every_language():
+    halts = {"en": "Wait, hold on.", "es": "Espera un momento.", "fr": "Attendez.", "de": "Moment mal.",
+             "it": "Aspetta.", "pt": "Espere."}
+    for language, text in halts.items():
+        dialogue = dialogue_reading_results()
+        dialogue.switch_language(language)
+        assert dialogue.would_act_on(text), (language, text)
+        assert not dialogue.would_act_on("Zzz qqq.", language), language
 
 
 # ---- item 7: short whole answers do not wait for Smart Turn's timeout ----------------------------
