@@ -85,6 +85,8 @@ class BrainTurn:
     """The caller asked for a person: call ``transfer_call`` (with :meth:`FlightDialogue.handover`)."""
     understood: bool = True
     """False when the turn gave the dialogue nothing to act on (the answer is "I didn't understand")."""
+    guess: bool = False
+    """The answer only asks "Did you mean X?" about a place the resolver is not sure of."""
 
 
 @dataclass
@@ -219,8 +221,9 @@ class FlightDialogue:
         """Whether :meth:`handle_user` would act on ``text``; never changes the dialogue's state.
 
         False when the whole answer would be "I didn't understand" (nothing in the turn fills a slot,
-        changes an option, asks for a repeat, a person or the end of the call), unless the turn asks
-        the bot to stop (``halt`` or ``no`` keywords: "wait", "hold on", "espera", "Moment"…).
+        changes an option, asks for a repeat, a person or the end of the call), or only "Did you
+        mean X?" about a word no place marker introduced (a guess: "Inama" → Bahrain), unless the
+        turn asks the bot to stop (``halt`` or ``no`` keywords: "wait", "hold on", "espera", "Moment"…).
         ``language``: the call's language now, when a switch may not have reached the dialogue
         yet; a turn in another language than the dialogue's is always acted on (it is answered in
         the new language). The resume gate uses this: an interruption the dialogue cannot act on
@@ -236,7 +239,11 @@ class FlightDialogue:
             probe = copy.deepcopy(self)
             logger.disable("dialogue")  # the probe's decisions are not the call's: keep them out of the log
             try:
-                return probe._handle_user(text).understood
+                turn = probe._handle_user(text)
+                if turn.guess:
+                    marked = parse(norm, self.language, today=self.today)
+                    return bool(marked.origin_text or marked.destination_text)
+                return turn.understood
             finally:
                 logger.enable("dialogue")
         except Exception:
@@ -567,7 +574,7 @@ class FlightDialogue:
             return self._set_place(role, best, ask=False)
         if best is not None and res.confidence >= CONFIRM_CONFIDENCE:
             self._pending = _Pending("confirm", role=role, candidates=[best], heard=heard)
-            return self._reply(self._p("confirm_place", a=self._name(best), heard=heard))
+            return replace(self._reply(self._p("confirm_place", a=self._name(best), heard=heard)), guess=True)
         logger.info("dialogue: unknown place ({} words) for {}", len(heard.split()), role)
         self._pending = _Pending(role, role=role, heard=heard)
         short = len(heard.split()) <= MAX_HEARD_WORDS

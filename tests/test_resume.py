@@ -39,7 +39,7 @@ from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from pipecat.utils.time import time_now_iso8601
 
 from dialogue.policy import FlightDialogue
-from dialogue.understanding import is_backchannel, is_short_complete
+from dialogue.understanding import ACCEPT_CONFIDENCE, CONFIRM_CONFIDENCE, is_backchannel, is_short_complete, resolve_span
 from processors.call_marks import CallMarksProcessor
 from processors.resume import HeardSpeech, NoWordsFrame, ResumeGate, SpeechTap, keep_only_heard
 from processors.turn_hold import HoldShortTurnStopStrategy
@@ -225,6 +225,18 @@ def test_would_act_on_asks_without_changing_the_dialogue():
     assert (dialogue.phase, dialogue.slots, dialogue.last_answer()) == before
     assert dialogue.handle_user("Hmm, let me think.").understood is False
     assert dialogue.would_act_on("Hmm, let me think.", "es")  # the call switched: answered in Spanish
+
+
+def test_a_lone_word_the_resolver_only_guesses_at_is_no_reason_to_stop():
+    # "Inama" (a hum, as Whisper base wrote it) is only a "Did you mean Bahrain?" guess: it does not
+    # cut the list off; the same word after a place marker is a correction and stops the bot.
+    res = resolve_span("inama", "en")
+    assert res.best is not None and CONFIRM_CONFIDENCE <= res.confidence < ACCEPT_CONFIDENCE  # the premise
+    dialogue = dialogue_reading_results()
+    assert dialogue.handle_user("Inama.").guess  # what the dialogue would answer: a guess
+    dialogue = dialogue_reading_results()
+    assert not dialogue.would_act_on("Inama.")
+    assert dialogue.would_act_on("Actually, to Inama.")
 
 
 def test_asking_the_bot_to_stop_is_acted_on_in_every_language():
