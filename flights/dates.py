@@ -121,9 +121,16 @@ def _names(language: str) -> tuple[dict[str, int], dict[str, int]]:
     return days, months
 
 
+_ORDINAL_ONE = re.compile(
+    r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|next|last|other|same|"
+    r"\d{1,2}(?:st|nd|rd|th))\s+ones?\b")
+
+
 def _normalize(text: str, language: str) -> str:
     out = _clean(text)
     if language == "en":
+        # "the second one", "the next one": an item of a list, never a date ("2nd 1" is 1 February)
+        out = _ORDINAL_ONE.sub(" ", out)
         for word, digit in _EN_ORDINALS.items():
             out = re.sub(rf"\b{word}\b", digit, out)
         out = re.sub(r"\btwenty[\s-]?(1st|2nd|3rd|[4-9]th)\b", lambda m: f"2{m.group(1)}", out)

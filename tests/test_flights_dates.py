@@ -71,6 +71,17 @@ def test_find_date_in_sentence() -> None:
     assert res is not None and res.value == date(2027, 3, 5)
 
 
+@pytest.mark.parametrize("text", ["the second one", "the first one please", "the next one", "I'll take the third one"])
+def test_an_item_of_a_list_is_no_date(text: str) -> None:
+    # "the second one" became "the 2nd 1", which the date parser read as 1 February
+    assert find_date_in_text(text, today=TODAY) is None
+
+
+def test_an_ordinal_alone_or_beside_a_date_still_is_one() -> None:
+    assert find_date_in_text("on the second", today=TODAY).value == date(2026, 12, 2)
+    assert find_date_in_text("the first one on Friday", today=TODAY).value == date(2026, 11, 27)
+
+
 @pytest.mark.parametrize("text", ["I need a flight to London", "book two tickets to Rome", "3 adults to Paris", ""])
 def test_find_date_none(text: str) -> None:
     assert find_date_in_text(text, today=TODAY) is None
