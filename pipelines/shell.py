@@ -298,6 +298,9 @@ def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources
 
         heard.on_real_interruption = on_real_interruption
         user_aggregator.add_event_handler("on_user_turn_stopped", resume_gate.on_user_turn_stopped)
+        # A barge-in cancels a running search; if the caller's turn then held nothing for the
+        # brain (a cough, a hum), nothing else would ever answer the request: search again.
+        user_aggregator.add_event_handler("on_user_turn_stopped", flight_tool.on_user_turn_stopped)
     open_question = core.open_question or (lambda: last_question(context.get_messages()))
     idle = IdleCaller(language=language, speak=speak, open_question=open_question,
                       max_reprompts=settings.idle_max_reprompts,

@@ -16,12 +16,20 @@ The filler and the result speech are in the call's current language, read from i
 :class:`~processors.call_language.CallLanguage` when they are made.
 
 One search runs at a time per call: a second call while one is running waits for it.
+
+A barge-in cancels a running search (Pipecat's ``cancel_on_interruption``). When the barge-in turns
+out to hold nothing for the brain (a cough, a hum: the caller's turn ends empty), nothing would ever
+answer the caller's request: :meth:`FlightToolProcessor.retry_cancelled` runs the same search again
+through the brain's LLM service, without a second filler. A turn with words forgets it
+(:meth:`FlightToolProcessor.forget_cancelled`): the brain decides what to search then. Both are
+driven by :meth:`FlightToolProcessor.on_user_turn_stopped` (profiles whose barge-ins resume).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -30,7 +38,7 @@ from loguru import logger
 from pipecat.adapters.llm.schemas.function_schema import FunctionSchema
 from pipecat.frames.frames import Frame, FunctionCallInProgressFrame, TTSSpeakFrame
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
-from pipecat.services.llm_service import FunctionCallParams
+from pipecat.services.llm_service import FunctionCallFromLLM, FunctionCallParams
 from pydantic import ValidationError
 
 from dialogue.phrases import phrase
@@ -87,6 +95,10 @@ class FlightToolProcessor(FrameProcessor):
         #: "results", "fallback", "status", "secs"}`` (for the call record).
         self.history: list[dict[str, Any]] = []
         self.last_search_secs: float | None = None
+        #: the search an interruption cancelled, until it is retried or forgotten
+        self._cancelled: FunctionCallParams | None = None
+        self._quiet_calls: set[str] = set()  # retried calls: no second filler
+        self.retries = 0
 
     @property
     def language(self) -> str:
@@ -178,8 +190,50 @@ class FlightToolProcessor(FrameProcessor):
         }
 
     async def handle_search(self, params: FunctionCallParams) -> None:
-        """Pipecat function-call handler: runs :meth:`run` and reports through ``result_callback``."""
-        await params.result_callback(await self.run(dict(params.arguments)))
+        """Pipecat function-call handler: runs :meth:`run` and reports through ``result_callback``.
+
+        Cancelled (an interruption reached the LLM service): the call is remembered for
+        :meth:`retry_cancelled`, and the ``CancelledError`` goes on as Pipecat expects.
+        """
+        self._cancelled = None
+        try:
+            result = await self.run(dict(params.arguments))
+        except asyncio.CancelledError:
+            self._cancelled = params
+            raise
+        await params.result_callback(result)
+
+    async def on_user_turn_stopped(self, _aggregator, _strategy=None, message=None, *_args) -> None:
+        """The user aggregator's ``on_user_turn_stopped``: an empty turn retries a cancelled search,
+        a turn with words forgets it. Attach with
+        ``aggregator.add_event_handler("on_user_turn_stopped", tool.on_user_turn_stopped)``."""
+        if getattr(message, "content", None):
+            self.forget_cancelled()
+        else:
+            await self.retry_cancelled()
+
+    def forget_cancelled(self) -> None:
+        """The caller said something after the interruption: the brain decides what to search."""
+        self._cancelled = None
+
+    async def retry_cancelled(self) -> bool:
+        """Run the search an interruption cancelled again, if there is one (then ``True``).
+
+        The call goes through the LLM service that made it (``run_function_calls``, a new
+        ``tool_call_id``), so its result reaches the brain and the context like the first one's.
+        """
+        params, self._cancelled = self._cancelled, None
+        if params is None:
+            return False
+        self.retries += 1
+        call_id = f"call_retry_{uuid.uuid4().hex[:12]}"
+        self._quiet_calls.add(call_id)
+        logger.info("search_flights: an interruption with no request cancelled the search: searching again")
+        await params.llm.run_function_calls([FunctionCallFromLLM(
+            function_name=params.function_name, tool_call_id=call_id,
+            arguments=dict(params.arguments), context=params.context,
+        )])
+        return True
 
     async def process_frame(self, frame: Frame, direction: FrameDirection):
         """Push the filler when a ``search_flights`` call starts; pass everything on."""
@@ -191,4 +245,7 @@ class FlightToolProcessor(FrameProcessor):
             and frame.function_name == TOOL_NAME
             and direction == FrameDirection.DOWNSTREAM
         ):
+            if frame.tool_call_id in self._quiet_calls:
+                self._quiet_calls.discard(frame.tool_call_id)
+                return
             await self.push_frame(self._filler_frame(self.filler(dict(frame.arguments or {}))))
