@@ -62,7 +62,7 @@ from processors.language_fusion import TextLanguageDetector
 from processors.call_marks import CallMarksProcessor
 from processors.call_recording import CallRecorder
 from processors.call_tools import CallTools
-from processors.resume import HeardSpeech, Interruption, ResumeGate, SpeechTap, keep_only_heard
+from processors.resume import AnswerAgain, HeardSpeech, Interruption, ResumeGate, SpeechTap, keep_only_heard
 from processors.dtmf_commands import DTMFCommandsProcessor
 from processors.flight_tool import SEARCH_FLIGHTS, FlightToolProcessor
 from processors.idle_caller import IdleCaller, last_question
@@ -301,6 +301,9 @@ def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources
         # A barge-in cancels a running search; if the caller's turn then held nothing for the
         # brain (a cough, a hum), nothing else would ever answer the request: search again.
         user_aggregator.add_event_handler("on_user_turn_stopped", flight_tool.on_user_turn_stopped)
+        # The same barge-in may have cancelled an LLM still thinking, before any answer was said.
+        user_aggregator.add_event_handler("on_user_turn_stopped",
+                                          AnswerAgain(context, user_aggregator).on_user_turn_stopped)
     open_question = core.open_question or (lambda: last_question(context.get_messages()))
     idle = IdleCaller(language=language, speak=speak, open_question=open_question,
                       max_reprompts=settings.idle_max_reprompts,

@@ -28,7 +28,8 @@ its audio), Twilio echoes a mark once everything before it has played
 echoed after the ``clear`` (Twilio echoes every pending mark at once then) are ignored.
 
 Parts: :class:`HeardSpeech` (plain state shared by the parts), :class:`SpeechTap` (before the TTS:
-what the bot was going to say), :class:`ResumeGate` (after the STT: the verdict, and the resume).
+what the bot was going to say), :class:`ResumeGate` (after the STT: the verdict, and the resume),
+:class:`AnswerAgain` (an answer cancelled before any of it was said is asked for again).
 """
 
 from __future__ import annotations
@@ -333,6 +334,47 @@ class ResumeGate(FrameProcessor):
             # received so far, and the verdict (the next transcript) must find it in place.
             self._heard.interrupt()
         await self.push_frame(frame, direction)
+
+
+class AnswerAgain:
+    """A barge-in that held nothing for the brain, but cancelled its answer before any of it was
+    said: the brain is asked again, so the caller's request does not go unanswered.
+
+    The barge-in's ``InterruptionFrame`` cancels an LLM still thinking (nothing reached the TTS, so
+    nothing is left to resume). If the caller's turn then ends empty (a cough, a hum, a
+    backchannel: :class:`ResumeGate` kept it out of the context), the context still ends with the
+    request the answer was for: a ``user`` message, or a tool result no answer followed. Then this
+    pushes the context to the LLM again (the user aggregator's ``push_context_frame``), as Pipecat
+    does for an ``LLMRunFrame``. A tool call still running or cancelled (``IN_PROGRESS``,
+    ``CANCELLED``) is left to :class:`~processors.flight_tool.FlightToolProcessor`.
+
+    Args:
+        context: the call's ``LLMContext``.
+        aggregator: its ``LLMUserAggregator``; attach with
+            ``aggregator.add_event_handler("on_user_turn_stopped", again.on_user_turn_stopped)``.
+    """
+
+    def __init__(self, context, aggregator) -> None:
+        self._context = context
+        self._aggregator = aggregator
+        self.times = 0
+
+    def _unanswered(self) -> bool:
+        messages = self._context.get_messages()
+        last = messages[-1] if messages else None
+        if not isinstance(last, dict):
+            return False
+        if last.get("role") == "user":
+            return True
+        return last.get("role") == "tool" and last.get("content") not in ("IN_PROGRESS", "CANCELLED")
+
+    async def on_user_turn_stopped(self, _aggregator, _strategy=None, message=None, *_args) -> None:
+        """An empty caller turn with the last request unanswered asks the brain again."""
+        if getattr(message, "content", None) or not self._unanswered():
+            return
+        self.times += 1
+        logger.info("a barge-in with nothing for the brain cancelled its answer before any was said: asking again")
+        await self._aggregator.push_context_frame()
 
 
 def keep_only_heard(messages: list, heard: str) -> bool:

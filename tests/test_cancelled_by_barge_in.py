@@ -1,9 +1,14 @@
-"""A barge-in that cancels a running flight search but holds nothing for the brain searches again.
+"""A barge-in that holds nothing for the brain (a cough, a hum) must not cost the caller the answer
+it cancelled before any of it was said.
 
-Pipecat cancels a function call registered with ``cancel_on_interruption`` when an interruption
-reaches the LLM service. Before the retry, a cough during a slow live search left the caller in
-silence until the idle re-prompt. Amadeus here is the local fake speaking its wire format, slowed
-down so the barge-in lands while the search runs; the brain is the real rule brain.
+- A running flight search: Pipecat cancels a function call registered with ``cancel_on_interruption``
+  when an interruption reaches the LLM service. Before the retry, a cough during a slow live search
+  left the caller in silence until the idle re-prompt. Amadeus here is the local fake speaking its
+  wire format, slowed down so the barge-in lands while the search runs; the brain is the real rule
+  brain.
+- An LLM still thinking: the interruption cancels its answer; the context still ends with the
+  caller's request, so it is asked again (:class:`processors.resume.AnswerAgain`). The LLM is
+  Pipecat's ``OpenAILLMService`` against the local OpenAI-compatible fake, slowed to its first byte.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ from flights.search import FlightSearch
 from flights.timetable import TimetableProvider
 from processors.flight_tool import FlightToolProcessor
 from processors.local_brain import LocalBrainService
+from processors.resume import AnswerAgain
+from testkit.fake_openai_llm import FakeChatCompletions
 from testkit.fake_vendors import FakeAmadeus
 
 pytestmark = pytest.mark.e2e  # real-time: seconds of a slow search, not for make test-fast
@@ -106,3 +113,44 @@ async def test_a_barge_in_with_words_during_the_search_leaves_it_to_the_brain():
     assert (first["destination"], again["destination"]) == ("CHI", "CHI")
     assert first["departure_date"] != again["departure_date"]
     assert "dollars" in said(context)
+
+
+async def llm_call_with_a_barge_in_while_it_thinks(*during_turn):
+    """The caller's "Hello?" to an LLM that takes 1.5 s to its first byte; a barge-in 0.5 s in."""
+    from pipecat.services.openai.llm import OpenAILLMService
+
+    chat = FakeChatCompletions()
+    chat.first_byte_delay_secs = 1.5
+    try:
+        llm = OpenAILLMService(api_key=chat.api_key, base_url=chat.base_url, settings=OpenAILLMService.Settings(
+            model="gpt-4o-mini", system_instruction="You are a flight desk. Answer in English."))
+        context = LLMContext(messages=[{"role": "user", "content": "Hello? Is this the flight desk?"}])
+        user, assistant = LLMContextAggregatorPair(context, user_params=LLMUserAggregatorParams(
+            user_turn_strategies=UserTurnStrategies(start=[VADUserTurnStartStrategy()]),
+            user_turn_stop_timeout=0.3, empty_user_turn=None))
+        again = AnswerAgain(context, user)
+        user.add_event_handler("on_user_turn_stopped", again.on_user_turn_stopped)
+        await run_test(Pipeline([user, llm, assistant]), frames_to_send=[
+            LLMContextFrame(context=context),
+            SleepFrame(0.5),
+            VADUserStartedSpeakingFrame(start_secs=0.15), SleepFrame(0.2),
+            *during_turn,
+            VADUserStoppedSpeakingFrame(stop_secs=0.2),
+            SleepFrame(3.5),
+        ])
+        return chat, again, context
+    finally:
+        chat.close()
+
+
+async def test_a_word_less_barge_in_while_the_llm_thinks_asks_it_again():
+    chat, again, context = await llm_call_with_a_barge_in_while_it_thinks()
+    assert again.times == 1 and len(chat.requests) == 2
+    assert said(context)  # the caller got an answer after all
+
+
+async def test_a_barge_in_with_words_while_the_llm_thinks_is_a_new_turn_not_a_repeat():
+    words = TranscriptionFrame("Wait.", "caller", time_now_iso8601(), finalized=True)
+    chat, again, context = await llm_call_with_a_barge_in_while_it_thinks(words)
+    assert again.times == 0
+    assert "go ahead" in said(context).lower()  # the answer to "Wait.", from the new turn
