@@ -6,7 +6,8 @@ lower-cased transcript whose punctuation has been removed (apostrophes kept; see
 
 * whole-turn intents: ``goodbye``, ``transfer`` (asks for a person), ``repeat``, ``repeat_alone``
   (a turn of only these asks for a
-  repeat), ``yes``, ``no``, ``new_search``, ``start_over``;
+  repeat), ``results_question`` ("how much was it?", "¿a qué hora?": after results, read them
+  again), ``yes``, ``no``, ``new_search``, ``start_over``;
 * words that carry nothing: ``greeting``, ``hesitation``, ``ack``, and the request ``filler``
   stripped around place names;
 * ``backchannel``: what a listener says while the bot talks to show they follow ("mm-hmm",
@@ -48,6 +49,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         ),
         # a turn consisting only of one of these asks for a repeat
         "repeat_alone": "what|huh|sorry|excuse me|eh",
+        # a question about the flights just read out (the rule brain reads them again)
+        "results_question": "how much|how much is it|how much was it|how much does it cost|what time|what was the price|what's the price|what is the price|which airline|what airline|when does it leave|when does it arrive|how long",
         "yes": (
             "yes|yeah|yep|yup|sure|of course|okay|ok|correct|right|absolutely|"
             "please|go ahead|i would|i do|definitely|that's right|exactly|try again"
@@ -139,6 +142,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "goodbye": "adiós|adios|hasta luego|hasta pronto|chao|chau|eso es todo|nada más|nada mas|no gracias|ya está|ya esta|cuelgo|terminar la llamada",
         "repeat": "repita|repítalo|repitalo|repetir|puede repetir|otra vez|cómo dice|como dice|qué ha dicho|que ha dicho|no le he oído|no le oí|perdón qué",
         "repeat_alone": "qué|que|cómo|como|perdón|perdon|eh",
+        # a question about the flights just read out (the rule brain reads them again)
+        "results_question": "cuánto|cuanto|cuánto cuesta|cuanto cuesta|a qué hora|a que hora|qué aerolínea|que aerolinea|qué compañía|que compañia|cuánto dura|cuanto dura",
         "yes": "sí|si|claro|vale|de acuerdo|por supuesto|exacto|correcto|eso es|adelante|sí por favor|sí gracias|inténtelo|intentelo",
         "no": "no|no gracias|para nada|ninguno|tampoco|incorrecto",
         "new_search": "otro|otro vuelo|otra búsqueda|otra busqueda|nueva búsqueda|nueva busqueda|ahora|también|tambien|y qué tal|y que tal",
@@ -195,6 +200,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "goodbye": "au revoir|salut|bonne journée|bonne journee|c'est tout|ce sera tout|non merci|rien d'autre|à bientôt|a bientot|raccrocher",
         "repeat": "répétez|repetez|répéter|repeter|pouvez-vous répéter|encore une fois|vous pouvez répéter|qu'avez-vous dit|je n'ai pas entendu",
         "repeat_alone": "quoi|comment|pardon|hein|euh",
+        # a question about the flights just read out (the rule brain reads them again)
+        "results_question": "combien|ça coûte combien|ca coute combien|à quelle heure|a quelle heure|quelle compagnie|quel prix|combien de temps",
         "yes": "oui|ouais|bien sûr|bien sur|d'accord|exactement|c'est ça|c'est ca|volontiers|allez-y|oui merci|oui s'il vous plaît|réessayez",
         "no": "non|non merci|pas du tout|aucun|ni l'un ni l'autre",
         "new_search": "un autre|un autre vol|une autre|nouvelle recherche|maintenant|aussi|et pour",
@@ -250,6 +257,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "goodbye": "auf wiederhören|auf wiederhoren|auf wiedersehen|tschüss|tschuss|ciao|das wars|das war's|das ist alles|nein danke|sonst nichts|auflegen",
         "repeat": "wiederholen|noch einmal|nochmal|wie bitte|was haben sie gesagt|können sie das wiederholen|ich habe das nicht gehört",
         "repeat_alone": "was|wie|bitte|hä|äh",
+        # a question about the flights just read out (the rule brain reads them again)
+        "results_question": "wie viel|wieviel|was kostet|um wie viel uhr|welche airline|welche fluggesellschaft|wie lange|wann geht",
         "yes": "ja|jawohl|klar|genau|gern|gerne|sicher|natürlich|naturlich|richtig|okay|ok|ja bitte|ja gerne|versuchen sie es",
         "no": "nein|nee|nö|keine|auf keinen fall|falsch|weder noch",
         "new_search": "noch einen|noch einen flug|einen anderen|neue suche|jetzt|auch|und wie wäre es",
@@ -305,6 +314,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "goodbye": "arrivederci|ciao|a presto|è tutto|e tutto|basta così|basta cosi|no grazie|nient'altro|niente altro|buona giornata|riattaccare",
         "repeat": "ripeta|ripetere|può ripetere|puo ripetere|di nuovo|ancora una volta|come ha detto|cosa ha detto|non ho sentito",
         "repeat_alone": "cosa|come|scusi|eh|prego",
+        # a question about the flights just read out (the rule brain reads them again)
+        "results_question": "quanto|quanto costa|a che ora|quale compagnia|quanto dura",
         "yes": "sì|si|certo|certamente|va bene|d'accordo|esatto|giusto|volentieri|prego|sì grazie|riprovi|proceda",
         "no": "no|no grazie|per niente|nessuno|né l'uno né l'altro",
         "new_search": "un altro|un altro volo|un'altra|nuova ricerca|adesso|ora|anche|e invece",
@@ -360,6 +371,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "goodbye": "adeus|tchau|até logo|ate logo|até à próxima|é tudo|e tudo|só isso|so isso|não obrigado|nao obrigado|mais nada|desligar",
         "repeat": "repita|repetir|pode repetir|outra vez|mais uma vez|como disse|o que disse|não ouvi|nao ouvi",
         "repeat_alone": "o quê|o que|quê|como|desculpe|hã|ah",
+        # a question about the flights just read out (the rule brain reads them again)
+        "results_question": "quanto|quanto custa|quanto é|quanto e|a que horas|qual companhia|quanto tempo",
         "yes": "sim|claro|certo|está bem|esta bem|tá bem|ta bem|de acordo|exato|exatamente|com certeza|pode ser|sim obrigado|tente outra vez",
         "no": "não|nao|de jeito nenhum|nenhum|nem um nem outro",
         "new_search": "outro|outro voo|outra pesquisa|nova pesquisa|agora|também|tambem|e que tal",

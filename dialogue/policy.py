@@ -328,6 +328,13 @@ class FlightDialogue:
         lang = self.language
         chatter = ("greeting", "hesitation", "ack")
         new_search = has(lang, norm, "new_search")
+        if has(lang, norm, "results_question"):
+            # "How much was it?", "¿A qué hora sale?": a word of the question is no new destination
+            # ("much" sounds like Munich to the place matcher), and the answer is in the results.
+            parsed = replace(parsed, lone_text=None)
+            if not (parsed.origin_text or parsed.destination_text or parsed.has_options or new_search):
+                logger.info("dialogue: a question about the results: reading them again")
+                return self._repeat()
         correction = self._correction_role(parsed)
         if correction is not None:
             # "actually, make that Denver instead", "no, from Chicago": the same search with one

@@ -389,3 +389,26 @@ def test_a_place_glued_to_other_words_is_still_found():
     # Seen on the phone path: "quiero ir a Roma" heard as "qué dirá Roma" (no "a" marker left).
     call = d.handle_user("Hola, ¿qué dirá Roma el 15 de mayo? Por favor.").tool_call
     assert (call["origin"], call["destination"], call["departure_date"]) == ("BOS", "ROM", "2027-05-15")
+
+
+@pytest.mark.parametrize("language, question", [
+    ("en", "How much was it?"), ("en", "What time does it leave?"), ("es", "¿Cuánto cuesta?"),
+    ("fr", "Ça coûte combien ?"), ("de", "Wie viel kostet das?"), ("it", "Quanto costa?"),
+    ("pt", "Quanto custa?"),
+])
+def test_a_question_about_the_results_reads_them_again(language, question):
+    # "much" in "How much was it?" sounded like Munich to the place matcher: a new search to Munich.
+    d = FlightDialogue(language=language, today=TODAY)
+    d.greeting()
+    assert d.handle_user("From Boston to Miami on Friday.").tool_call is not None
+    said = d.handle_tool_result(ok_result()).say
+    turn = d.handle_user(question)
+    assert turn.tool_call is None and turn.say == said
+    assert (d.slots.origin.code, d.slots.destination.code) == ("BOS", "MIA")
+
+
+def test_a_question_with_a_new_day_still_refines_the_search(d):
+    d.handle_user("from Boston to Miami tomorrow")
+    d.handle_tool_result(ok_result())
+    call = d.handle_user("How much is it on Saturday?").tool_call
+    assert (call["origin"], call["destination"], call["departure_date"]) == ("BOS", "MIA", "2026-11-28")
