@@ -50,6 +50,27 @@ SEARCH_SECS = 3.0  # how long the fake Amadeus takes to answer
 BARGE_IN_SECS = 1.0  # when the caller makes a sound, after the request reached the brain
 
 
+def aggregators(context: LLMContext):
+    """The user/assistant aggregators as the shell sets them for a resuming profile: a VAD start is a
+    barge-in, and an empty turn gets no "please repeat" (the resume and the retries answer it)."""
+    return LLMContextAggregatorPair(context, user_params=LLMUserAggregatorParams(
+        user_turn_strategies=UserTurnStrategies(start=[VADUserTurnStartStrategy()]),
+        user_turn_stop_timeout=0.3, empty_user_turn=None))
+
+
+def request_then_barge_in(context: LLMContext, at_secs: float, during_turn, settle_secs: float) -> list:
+    """The request reaches the brain; ``at_secs`` later the caller makes a sound holding
+    ``during_turn`` (frames, e.g. a transcript; none: a cough); then ``settle_secs`` of quiet."""
+    return [
+        LLMContextFrame(context=context),
+        SleepFrame(at_secs),
+        VADUserStartedSpeakingFrame(start_secs=0.15), SleepFrame(0.2),
+        *during_turn,
+        VADUserStoppedSpeakingFrame(stop_secs=0.2),
+        SleepFrame(settle_secs),
+    ]
+
+
 async def call_with_a_barge_in_during_the_search(*during_turn):
     """The caller's request, then a barge-in 1 s into the search whose turn holds ``during_turn``."""
     # Warm the parsers up first, so the brain has surely started the search when the barge-in comes.
@@ -63,18 +84,10 @@ async def call_with_a_barge_in_during_the_search(*during_turn):
             brain = LocalBrainService(dialogue=FlightDialogue(language="en"))
             tool.register(brain)
             context = LLMContext(messages=[{"role": "user", "content": "From Boston to Chicago on Friday."}])
-            user, assistant = LLMContextAggregatorPair(context, user_params=LLMUserAggregatorParams(
-                user_turn_strategies=UserTurnStrategies(start=[VADUserTurnStartStrategy()]),
-                user_turn_stop_timeout=0.3, empty_user_turn=None))
+            user, assistant = aggregators(context)
             user.add_event_handler("on_user_turn_stopped", tool.on_user_turn_stopped)
-            down, _ = await run_test(Pipeline([user, brain, tool, assistant]), frames_to_send=[
-                LLMContextFrame(context=context),
-                SleepFrame(BARGE_IN_SECS),
-                VADUserStartedSpeakingFrame(start_secs=0.15), SleepFrame(0.2),
-                *during_turn,
-                VADUserStoppedSpeakingFrame(stop_secs=0.2),
-                SleepFrame(SEARCH_SECS + 2.5),
-            ])
+            down, _ = await run_test(Pipeline([user, brain, tool, assistant]), frames_to_send=request_then_barge_in(
+                context, BARGE_IN_SECS, during_turn, SEARCH_SECS + 2.5))
         finally:
             provider.close()
         return down, tool, amadeus, context
@@ -125,19 +138,11 @@ async def llm_call_with_a_barge_in_while_it_thinks(*during_turn):
         llm = OpenAILLMService(api_key=chat.api_key, base_url=chat.base_url, settings=OpenAILLMService.Settings(
             model="gpt-4o-mini", system_instruction="You are a flight desk. Answer in English."))
         context = LLMContext(messages=[{"role": "user", "content": "Hello? Is this the flight desk?"}])
-        user, assistant = LLMContextAggregatorPair(context, user_params=LLMUserAggregatorParams(
-            user_turn_strategies=UserTurnStrategies(start=[VADUserTurnStartStrategy()]),
-            user_turn_stop_timeout=0.3, empty_user_turn=None))
+        user, assistant = aggregators(context)
         again = AnswerAgain(context, user)
         user.add_event_handler("on_user_turn_stopped", again.on_user_turn_stopped)
-        await run_test(Pipeline([user, llm, assistant]), frames_to_send=[
-            LLMContextFrame(context=context),
-            SleepFrame(0.5),
-            VADUserStartedSpeakingFrame(start_secs=0.15), SleepFrame(0.2),
-            *during_turn,
-            VADUserStoppedSpeakingFrame(stop_secs=0.2),
-            SleepFrame(3.5),
-        ])
+        await run_test(Pipeline([user, llm, assistant]), frames_to_send=request_then_barge_in(
+            context, 0.5, during_turn, 3.5))
         return chat, again, context
     finally:
         chat.close()
