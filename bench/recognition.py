@@ -77,6 +77,7 @@ from processors.stt_vocabulary import ExpectedVocabulary  # noqa: E402
 from processors.whisper_stt import (  # noqa: E402
     MAX_NEW_TOKENS,
     MAX_TOKENS_PER_SEC,
+    SECOND_DECODE_BUDGET_SECS,
     TOKEN_ALLOWANCE,
     SharedWhisperSTTService,
 )
@@ -122,6 +123,7 @@ class Outcome:
     switch_from_other: bool  # in a call in another language (es for en, else en), this turn alone switches
     secs: float
     temperature: float  # the highest temperature the decode needed (> 0: a fallback ran)
+    second_kept: bool = False  # the STT kept its second decode (another language than detected)
 
 
 def run_dialogue(u: fs.Utterance, text: str, switch_to: str | None, today: date):
@@ -148,14 +150,17 @@ def _dialogue_after_context(u: fs.Utterance, today: date) -> FlightDialogue:
 
 
 async def transcribe(model, r: fs.Rendering, u: fs.Utterance, bias: bool, today: date,
-                     beam: int = 1, lead_ms: int = 0, policy: str = "greedy"):
+                     beam: int = 1, lead_ms: int = 0, policy: str = "greedy", second: bool = True):
     audio, rate = sf.read(str(r.path), dtype="float32")
     audio16 = np.concatenate([np.zeros(lead_ms * 16, dtype=np.float32), soxr.resample(audio, rate, 16000)])
     pcm = (np.clip(audio16, -1, 1) * 32767).astype("<i2").tobytes()
     vocab = ExpectedVocabulary(_dialogue_after_context(u, today)) if bias else None
     stt = SharedWhisperSTTService(model=model, allowed_languages=list(SUPPORTED_LANGUAGES), vocabulary=vocab,
                                   beam_size=beam, temperatures=POLICIES[policy][0],
-                                  max_tokens_per_sec=POLICIES[policy][1])
+                                  max_tokens_per_sec=POLICIES[policy][1],
+                                  # the call is in the utterance's call language, as the gateway's CallLanguage says
+                                  call_language=lambda: u.call_lang,
+                                  second_decode_budget_secs=SECOND_DECODE_BUDGET_SECS if second else None)
     stt._load()  # outside a pipeline: borrow the shared model now (StartFrame would do it)
     started = time.perf_counter()
     text, lang, prob, temperature = "", "", 0.0, 0.0
@@ -164,16 +169,17 @@ async def transcribe(model, r: fs.Rendering, u: fs.Utterance, bias: bool, today:
             text, lang = frame.text, frame.result.get("language") or ""
             prob = float(frame.result.get("language_probability") or 0.0)
             temperature = float(frame.result.get("temperature") or 0.0)
-    return text, lang, prob, time.perf_counter() - started, temperature
+    return text, lang, prob, time.perf_counter() - started, temperature, stt.second_decodes_kept
 
 
 async def run_set(model, rs: list[fs.Rendering], bias: bool, today: date, verbose: bool,
                   beam: int = 1, leads_ms: tuple[int, ...] = (0,),
-                  policy: str = "greedy") -> list[Outcome]:
+                  policy: str = "greedy", second: bool = True) -> list[Outcome]:
     out = []
     for r, lead in ((r, lead) for r in rs for lead in leads_ms):
         u = fs.BY_ID[r.utterance]
-        text, lang, prob, secs, temperature = await transcribe(model, r, u, bias, today, beam, lead, policy)
+        text, lang, prob, secs, temperature, kept = await transcribe(model, r, u, bias, today, beam, lead, policy,
+                                                                     second)
         ev = TurnEvidence(lang or None, prob, count_words(text))
         decision = LanguageDecider(u.call_lang).evaluate(ev)
         switch_to = decision[0] if decision else None
@@ -181,11 +187,11 @@ async def run_set(model, rs: list[fs.Rendering], bias: bool, today: date, verbos
         o, d, dt, wrong, _ = run_dialogue(u, text, switch_to, today)
         out.append(Outcome(r.stem, u.language, u.kind, count_words(u.text), lang, prob, text, o and d and dt,
                            o, d, dt, wrong, u.call_lang != u.language, switch_to == u.language, switch_to is not None,
-                           bool(other and other[0] == u.language), secs, temperature))
+                           bool(other and other[0] == u.language), secs, temperature, kept > 0))
         if verbose:
             print(f"{r.stem:32s} {lang:3s} {prob:.2f} {secs:5.2f}s t={temperature:.1f} {'S' if o and d and dt else '.'}"
                   f"{'o' if o else '-'}{'d' if d else '-'}{'t' if dt else '-'}{' WRONG' if wrong else ''}"
-                  f"{' switch' if switch_to else ''}  {text}", flush=True)
+                  f"{' switch' if switch_to else ''}{' 2nd' if kept else ''}  {text}", flush=True)
     return out
 
 
@@ -252,17 +258,21 @@ async def bench_set(args) -> int:
     model = load_local_models(args.model, ROOT / ".cache" / "models").whisper
     modes = {"off": [False], "on": [True], "both": [False, True]}[args.bias]
     results: dict[str, list[Outcome]] = {}
-    for bias, beam, temp in ((bias, beam, temp) for bias in modes for beam in args.beam for temp in args.temperature):
+    runs = ((bias, beam, temp, second) for bias in modes for beam in args.beam for temp in args.temperature
+            for second in args.second_decode)
+    for bias, beam, temp, second in runs:
         name = (("prompt" if bias else "plain") + (f", beam {beam}" if len(args.beam) > 1 or beam != 1 else "")
-                + (f", {temp}" if len(args.temperature) > 1 or temp != "greedy-capped" else ""))
+                + (f", {temp}" if len(args.temperature) > 1 or temp != "greedy-capped" else "")
+                + (f", second decode {second}" if len(args.second_decode) > 1 or second != "on" else ""))
         t0 = time.perf_counter()
         results[name] = await run_set(model, rs, bias, today, args.verbose, beam, tuple(args.lead_ms),
-                                      temp)
+                                      temp, second == "on")
         secs = [o.secs for o in results[name]]
         fell_back = sum(o.temperature > 0 for o in results[name])
         print(f"[{name}] {len(secs)} turns in {time.perf_counter() - t0:.0f} s; STT per turn p50 "
               f"{statistics.median(secs):.2f} s, p95 {np.percentile(secs, 95):.2f} s, max {max(secs):.2f} s; "
-              f"{fell_back} turns needed a temperature fallback", flush=True)
+              f"{fell_back} turns needed a temperature fallback; "
+              f"{sum(o.second_kept for o in results[name])} kept a second decode", flush=True)
     utterances = sorted({fs.BY_ID[r.utterance] for r in rs}, key=lambda u: u.id)
     print()
     print(f"split: {args.split}, {len(rs)} renderings of {len(utterances)} utterances, "
@@ -333,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lead-ms", type=int, nargs="+", default=[0],
                     help="decode each rendering once per leading silence (ms): the gateway's segments start "
                          "0-1000 ms before the speech, and greedy decoding is sensitive to where")
+    ap.add_argument("--second-decode", nargs="+", choices=["on", "off"], default=["on"],
+                    help="the STT's second decode in the fused or call language (on: as the gateway decodes)")
     ap.add_argument("--lang", nargs="*", help="only these languages")
     ap.add_argument("--kind", nargs="*", help="only these utterance kinds (full, route, date, switch, ...)")
     ap.add_argument("--limit", type=int, help="at most N renderings (spread evenly over the set)")

@@ -96,6 +96,7 @@ class LocalProfile(Profile[LocalSettings, LocalResources]):
             no_speech_prob=settings.whisper_no_speech_prob,
             ttfs_p99_latency=WHISPER_TTFS_P99_SECS,
             decode_queue=resources.decode_queue,
+            call_language=lambda: language.current,  # an unsure detection gets a second decode in it
         )
         brain = LocalBrainService(dialogue=FlightDialogue(language=language.current), language=language)
         tts = LocalTTSService(piper_voice=models.piper_voice, language=language,

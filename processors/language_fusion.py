@@ -32,8 +32,9 @@ turn's language is the ``L`` with the highest ``P``. What the switch rule makes 
   mixed ("I want to fly a Roma mañana") and never switches nor counts towards a streak.
 
 The fused language may differ from the one Whisper decoded in (a wrong decode: text in the wrong
-language); the segment is **not** decoded again in the fused language (not built: the STT does not
-keep segment audio), so such a turn's words stay as Whisper wrote them.
+language). The STT then decodes the segment again in the fused language, and also in the call's own
+language when the acoustic detection was unsure; :func:`decode_score` picks the hypothesis
+(:class:`~processors.whisper_stt.SharedWhisperSTTService`, "second decode").
 """
 
 from __future__ import annotations
@@ -163,6 +164,31 @@ def fuse(text: str, acoustic_language: str | None, acoustic_probability: float |
     return FusedLanguage(best, scores[best], acoustic.get(best, 0.0), text_scores, parsed)
 
 
+def decode_score(text: str, language: str, acoustic_probabilities: dict[str, float],
+                 text_confidences: dict[str, float] | None) -> float:
+    """How well one decoding hypothesis holds together: ``text`` as Whisper wrote it when told to
+    decode in ``language``, scored like :func:`fuse` for that language alone.
+
+    ``P = (0.3·a + 0.35·t + 0.35·d) / (weights present)`` with ``a`` the detector's own probability
+    for ``language`` (the full distribution, not the top-only stand-in :func:`fuse` uses), ``t``
+    lingua's confidence that ``text`` is in ``language`` and ``d`` = 1 when the dialogue parses
+    ``text`` in ``language`` (a sure place after one of its markers, or its day or month names).
+    Two decodes of one segment each write text in their own language, so ``t`` tends to be high for
+    both; the detector and the parse make the difference, and on a tie the detector's choice wins.
+
+    Args:
+        text: the hypothesis' transcript ("" scores on acoustics only).
+        language: the ISO 639-1 code it was decoded in.
+        acoustic_probabilities: ``{code: p}`` from Whisper's language detection.
+        text_confidences: lingua's confidences for ``text``; ``None`` = unavailable (weight dropped).
+    """
+    weights = WEIGHT_ACOUSTIC + WEIGHT_DIALOGUE + (WEIGHT_TEXT if text_confidences is not None else 0.0)
+    parsed = bool(text.strip()) and fills_slot_in(normalize(text), language)
+    return (WEIGHT_ACOUSTIC * acoustic_probabilities.get(language, 0.0)
+            + WEIGHT_TEXT * (text_confidences or {}).get(language, 0.0)
+            + WEIGHT_DIALOGUE * (1.0 if parsed else 0.0)) / weights
+
+
 def is_mixed(fused: FusedLanguage, current: str) -> bool:
     """The turn also reads as ``current`` (text confidence ≥ ``MIXED_TEXT``) while fused elsewhere."""
     return fused.language != current and fused.text.get(current, 0.0) >= MIXED_TEXT
@@ -170,5 +196,5 @@ def is_mixed(fused: FusedLanguage, current: str) -> bool:
 
 __all__ = [
     "FUSED_CONFIDENT", "FusedLanguage", "MIN_TEXT_WORDS", "MIXED_TEXT", "TextLanguageDetector", "WEIGHT_ACOUSTIC",
-    "WEIGHT_DIALOGUE", "WEIGHT_TEXT", "dialogue_languages", "fuse", "is_mixed",
+    "WEIGHT_DIALOGUE", "WEIGHT_TEXT", "decode_score", "dialogue_languages", "fuse", "is_mixed",
 ]

@@ -6,8 +6,16 @@ borrows a process-wide ``faster_whisper.WhisperModel`` (see :mod:`pipelines.mode
 ``TranscriptionFrame`` with ``language`` set to the detected ISO 639-1 code and
 ``result={"language": code, "language_probability": p, "no_speech_prob": max_p, "language_source": s,
 "temperature": t}`` where ``s`` is ``detected``, ``forced``, ``model`` (English-only model) or
-``recent`` (see ``_detect``) and ``t`` the highest decoding temperature a segment needed (0.0 unless
-a temperature fallback ran).
+``recent`` (see ``_detect``) or ``redecoded`` (see "Second decode") and ``t`` the highest decoding
+temperature a segment needed (0.0 unless a temperature fallback ran).
+
+Second decode: when the first decode's fused language (:func:`processors.language_fusion.fuse`:
+the detector, the text's language and the dialogue's parse) is not the language Whisper decoded
+in, or when the detection was unsure (under :data:`UNSURE_DETECTION`) and the call is conducted in
+another language, the segment is decoded once more in that other language (the encoder output is
+cached, so this costs a decoder pass) and the hypothesis with the better
+:func:`processors.language_fusion.decode_score` is kept. Time-bounded: never when the first
+decode took longer than ``second_decode_budget_secs``.
 
 Input: one VAD segment of 16-bit mono PCM at the pipeline input rate (16 000 Hz; Whisper needs 16 kHz).
 """
@@ -26,6 +34,7 @@ from pipecat.services.whisper.stt import WhisperSTTService
 from pipecat.transcriptions.language import Language
 from pipecat.utils.time import time_now_iso8601
 
+from processors.language_fusion import MIN_TEXT_WORDS, TextLanguageDetector, decode_score, fuse
 from processors.resume import NoWordsFrame
 from processors.stt_queue import DecodeQueue
 
@@ -39,6 +48,10 @@ RECENT_LANGUAGE_SECS = 15.0
 MAX_TOKENS_PER_SEC = 20.0
 #: Tokens allowed on top of ``max_tokens_per_sec`` × segment seconds.
 TOKEN_ALLOWANCE = 16
+#: A detection below this probability is unsure: the call's own language gets a second decode.
+UNSURE_DETECTION = 0.5
+#: No second decode when the first took longer than this (s): under load the turn comes first.
+SECOND_DECODE_BUDGET_SECS = 0.8
 #: Never more new tokens than this: with an ``initial_prompt`` (up to 223 tokens) and the start
 #: sequence, prompt + new tokens stay under Whisper's 448 (faster-whisper raises otherwise).
 MAX_NEW_TOKENS = 200
@@ -72,6 +85,11 @@ class SharedWhisperSTTService(WhisperSTTService):
         vocabulary: called per segment with the ISO 639-1 code being decoded; the text it returns
             (e.g. :class:`processors.stt_vocabulary.ExpectedVocabulary`: the cities, weekdays and
             months the dialogue expects) is faster-whisper's ``initial_prompt``; ``None``: no prompt.
+        call_language: ``() -> str``: the ISO 639-1 code the call is conducted in now (e.g.
+            ``lambda: language.current`` of the call's ``CallLanguage``); an unsure detection in
+            another language gets a second decode in it. ``None``: only the fused-language decode.
+        second_decode_budget_secs: no second decode when the first took longer (s); ``None``
+            never decodes twice.
         **kwargs: passed to ``SegmentedSTTService`` (e.g. ``ttfs_p99_latency``).
     """
 
@@ -88,6 +106,8 @@ class SharedWhisperSTTService(WhisperSTTService):
         vocabulary: Callable[[str], str | None] | None = None,
         temperatures: Sequence[float] = (0.0,),
         max_tokens_per_sec: float | None = MAX_TOKENS_PER_SEC,
+        call_language: Callable[[], str | None] | None = None,
+        second_decode_budget_secs: float | None = SECOND_DECODE_BUDGET_SECS,
         **kwargs,
     ):
         if not temperatures:
@@ -99,6 +119,11 @@ class SharedWhisperSTTService(WhisperSTTService):
         self._temperatures = [float(t) for t in temperatures]
         self._max_tokens_per_sec = max_tokens_per_sec
         self._allowed = list(allowed_languages) if allowed_languages else None
+        self._call_language = call_language
+        self._second_budget = second_decode_budget_secs
+        #: segments decoded twice, and how many of them kept the second hypothesis
+        self.second_decodes = 0
+        self.second_decodes_kept = 0
         super().__init__(
             settings=WhisperSTTService.Settings(
                 model=model_name,
@@ -120,6 +145,10 @@ class SharedWhisperSTTService(WhisperSTTService):
         return lang, prob
 
     def _detect_with_source(self, audio: np.ndarray) -> tuple[str | None, float, str]:
+        lang, prob, source, _ = self._detect_full(audio)
+        return lang, prob, source
+
+    def _detect_full(self, audio: np.ndarray) -> tuple[str | None, float, str, dict[str, float]]:
         """Most probable allowed language and its probability.
 
         Language identification on a short segment (under :data:`SHORT_SEGMENT_SECS` of audio) is
@@ -134,23 +163,35 @@ class SharedWhisperSTTService(WhisperSTTService):
         """
         model = self._model
         if not getattr(model, "model", None) or not model.model.is_multilingual:
-            return "en", 1.0, "model"
+            return "en", 1.0, "model", {"en": 1.0}
         features = model.feature_extractor(audio)
         _, _, all_probs = model.detect_language(features=features[..., :-1])
         probs = {code: float(prob) for code, prob in all_probs
                  if self._allowed is None or code in self._allowed}
         if not probs:
-            return None, 0.0, "detected"
+            return None, 0.0, "detected", probs
         code, prob = max(probs.items(), key=lambda kv: kv[1])
         now = time.monotonic()
         speech_secs = len(audio) / 16000 - self._trailing_silence_secs
         recent = self._recent_language
         if (prob < 0.8 and recent and recent[0] != code and speech_secs < SHORT_SEGMENT_SECS
                 and now - recent[1] < RECENT_LANGUAGE_SECS):
-            return recent[0], probs.get(recent[0], 0.0), "recent"
+            return recent[0], probs.get(recent[0], 0.0), "recent", probs
         if prob >= 0.7:
             self._recent_language = (code, now)
-        return code, prob, "detected"
+        return code, prob, "detected", probs
+
+    def _second_language(self, lang: str, prob: float, text: str) -> str | None:
+        """The language to decode a detected segment in once more, or ``None`` (module docstring)."""
+        if len(text.split()) >= MIN_TEXT_WORDS:
+            fused = fuse(text, lang, prob, text_confidences=TextLanguageDetector.confidences(text))
+            if fused.language and fused.language != lang:
+                return fused.language
+        current = self._call_language() if self._call_language is not None else None
+        if prob < UNSURE_DETECTION and current and current != lang and (
+                self._allowed is None or current in self._allowed):
+            return current
+        return None
 
     async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame, None]:
         """Transcribe one segment; yields a ``TranscriptionFrame``, or for non-speech (or a failed
@@ -165,15 +206,14 @@ class SharedWhisperSTTService(WhisperSTTService):
         threshold = self._settings.no_speech_prob
         model = self._model
 
-        def transcribe() -> tuple[str, str | None, float, float, str, float]:
-            lang, prob, source = (forced_code, 1.0, "forced")
-            if lang is None:
-                lang, prob, source = self._detect_with_source(audio_float)
+        max_new_tokens = None
+        if self._max_tokens_per_sec is not None:
+            max_new_tokens = min(MAX_NEW_TOKENS, TOKEN_ALLOWANCE
+                                 + int(self._max_tokens_per_sec * len(audio_float) / 16000))
+
+        def decode(lang: str | None) -> tuple[str, str | None, float, float]:
+            """(text, language, worst no-speech probability, highest temperature) of one decode."""
             prompt = self._vocabulary(lang) if self._vocabulary is not None and lang else None
-            max_new_tokens = None
-            if self._max_tokens_per_sec is not None:
-                max_new_tokens = min(MAX_NEW_TOKENS, TOKEN_ALLOWANCE
-                                     + int(self._max_tokens_per_sec * len(audio_float) / 16000))
             segments, info = model.transcribe(
                 audio_float,
                 language=lang,
@@ -190,7 +230,31 @@ class SharedWhisperSTTService(WhisperSTTService):
                 hottest = max(hottest, seg.temperature or 0.0)
                 if threshold is None or seg.no_speech_prob < threshold:
                     kept.append(seg.text.strip())
-            return " ".join(t for t in kept if t), lang or info.language, prob, worst, source, hottest
+            return " ".join(t for t in kept if t), lang or info.language, worst, hottest
+
+        def transcribe() -> tuple[str, str | None, float, float, str, float]:
+            lang, prob, source, probs = (forced_code, 1.0, "forced", {})
+            if lang is None:
+                lang, prob, source, probs = self._detect_full(audio_float)
+            first_started = time.perf_counter()
+            text, lang, worst, hottest = decode(lang)
+            second = None
+            if (source == "detected" and lang and self._second_budget is not None
+                    and time.perf_counter() - first_started <= self._second_budget):
+                second = self._second_language(lang, prob, text)
+            if second is None:
+                return text, lang, prob, worst, source, hottest
+            self.second_decodes += 1
+            text2, _, worst2, hottest2 = decode(second)
+            scores = {}
+            for code, words in ((lang, text), (second, text2)):
+                scores[code] = decode_score(words, code, probs, TextLanguageDetector.confidences(words))
+            logger.debug(f"{self}: second decode in {second} (detected {lang} p={prob:.2f}): "
+                         f"scores {lang} {scores[lang]:.2f}, {second} {scores[second]:.2f}")
+            if scores[second] > scores[lang]:
+                self.second_decodes_kept += 1
+                return text2, second, probs.get(second, 0.0), worst2, "redecoded", max(hottest, hottest2)
+            return text, lang, prob, worst, source, hottest
 
         started = time.perf_counter()
         try:

@@ -136,3 +136,72 @@ async def test_a_segment_without_speech_says_so_and_speech_is_transcribed_throug
     assert "friday" in frames[0].text.lower()
     assert queue.started_order == [0, 1] and queue.in_flight == 0
     queue.close()
+
+
+class ScriptedWhisper(ScriptedDetector):
+    """Stands in for a multilingual faster-whisper ``WhisperModel`` (a third-party model): one
+    scripted detection, and per decoding language the text its decode writes; records the
+    languages it was asked to decode in."""
+
+    def __init__(self, detection: dict[str, float], texts: dict[str, str]):
+        super().__init__(detection)
+        self._texts = texts
+        self.decoded_in: list[str] = []
+
+    def transcribe(self, audio, language=None, **kwargs):
+        self.decoded_in.append(language)
+        segment = SimpleNamespace(text=self._texts.get(language, ""), no_speech_prob=0.05, temperature=0.0)
+        return iter([segment]), SimpleNamespace(language=language)
+
+
+async def transcript(model, call_language: str | None = None, **kwargs):
+    stt = SharedWhisperSTTService(model=model, allowed_languages=LANGS,
+                                  call_language=(lambda: call_language) if call_language else None, **kwargs)
+    stt._load()
+    frames = [f async for f in stt.run_stt(pcm(2.5))]
+    return frames[-1]
+
+
+async def test_an_unsure_detection_is_decoded_again_in_the_calls_language_and_the_better_reading_kept():
+    # A German caller Whisper hears as unsure English: the English decode is a garble, the German
+    # decode names a route with German markers. The German reading is kept, with German's own
+    # (low) detector probability, so the switch rule sees no confident evidence for anything else.
+    model = ScriptedWhisper({"en": 0.34, "de": 0.31, "nl": 0.2, "es": 0.05},
+                            {"en": "I feel mostly from here.", "de": "Ich möchte von München nach Berlin fliegen."})
+    frame = await transcript(model, call_language="de")
+    assert model.decoded_in == ["en", "de"]
+    assert frame.text == "Ich möchte von München nach Berlin fliegen."
+    assert frame.language.value == "de"
+    assert frame.result["language_source"] == "redecoded" and frame.result["language_probability"] == 0.31
+
+
+async def test_the_first_reading_stays_when_the_second_holds_together_less():
+    # Unsure English in a Spanish call, but the English decode is a clear request and the Spanish
+    # one a garble: the English reading stays (and can switch the call through the usual rule).
+    model = ScriptedWhisper({"en": 0.45, "es": 0.3, "pt": 0.1},
+                            {"en": "I want to fly from Boston to Denver on Friday.", "es": "Ay gua flai bostón"})
+    frame = await transcript(model, call_language="es")
+    assert model.decoded_in == ["en", "es"]
+    assert frame.text == "I want to fly from Boston to Denver on Friday."
+    assert frame.result["language_source"] == "detected" and frame.result["language_probability"] == 0.45
+
+
+async def test_text_in_another_language_than_decoded_is_decoded_again_in_the_fused_language():
+    # Whisper decoded in Spanish but wrote English (the fused language is English): decoded again
+    # in English, which also names a route, and kept; the call's own language plays no part.
+    model = ScriptedWhisper({"es": 0.55, "en": 0.4},
+                            {"es": "I want to fly to Boston on Friday.", "en": "I want to fly to Boston on Friday, please."})
+    frame = await transcript(model)
+    assert model.decoded_in == ["es", "en"]
+    assert frame.language.value == "en" and frame.text.endswith("please.")
+
+
+@pytest.mark.parametrize("detection,call_language,kwargs", [
+    ({"en": 0.9, "de": 0.05}, "de", {}),         # a confident detection decides for itself
+    ({"de": 0.4, "en": 0.3}, "de", {}),          # unsure, but in the call's own language
+    ({"en": 0.34, "de": 0.31}, "de", {"second_decode_budget_secs": None}),  # second decode off
+])
+async def test_one_decode_when_nothing_calls_for_a_second(detection, call_language, kwargs):
+    model = ScriptedWhisper(detection, {"en": "Thank you, goodbye.", "de": "Danke, auf Wiedersehen."})
+    await transcript(model, call_language=call_language, **kwargs)
+    assert len(model.decoded_in) == 1
