@@ -44,7 +44,11 @@ def test_full_call_speaks_a_flight_and_goodbye_ends_the_call(gateway, listener):
     played = [d["name"] for _, k, d in result.events if k == "mark_played"]
     assert "hangup" in played
     assert result.times("mark_played")[-1] <= result.times("closed")[0]
-    assert not result.times("clear")
+    # The bot never interrupts itself: a `clear` only comes while the caller is speaking. On a
+    # fast machine the bot may answer "That's all," in the pause after the comma, and the rest of
+    # the caller's sentence is then a real barge-in over that answer.
+    spoken = [(t["speech_start"], t["speech_end"]) for t in result.turns]
+    assert all(any(start <= c <= end + 0.5 for start, end in spoken) for c in result.times("clear"))
 
 
 def call_record(gateway, call_sid: str, wait_s: float = 5.0) -> dict:
