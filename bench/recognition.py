@@ -6,8 +6,13 @@ upsampled to 16 kHz and transcribed by :class:`processors.whisper_stt.SharedWhis
 itself (a fresh instance per turn, over one shared Whisper model: detection restricted to the six
 languages, greedy decoding). Then, like a call:
 
+- the STT is told the call is in the utterance's ``call_language`` (the gateway's ``CallLanguage``:
+  an unsure detection in another language gets a second decode in it; ``--second-decode off``
+  compares without);
 - the language-switch rule as it stands (:class:`processors.language_switch.LanguageDecider`, the
-  call starting in the utterance's ``call_language``) decides on the turn's evidence;
+  call starting in the utterance's ``call_language``) decides on the evidence the gateway's
+  processor weighs (:func:`processors.language_switch.segment_evidence`: acoustic, text and
+  dialogue fused);
 - a :class:`dialogue.policy.FlightDialogue` (today fixed at the set's ``today``) hears the scripted
   context turns, switches language if the rule said so, then the transcript; its slots are compared
   with the labels.
@@ -21,7 +26,9 @@ Printed per language:
 - **wrong place**: turns where a slot holds a place other than the label (false matches);
 - **switch at once**: switch turns (``call_language`` differs) the rule switches on this turn alone;
   **would switch a call in another language**: every turn of ≥ 3 words, as if the call were in
-  English (Spanish for English turns) — the rule switches to the turn's language on it alone;
+  English (Spanish for English turns) — the rule switches to the turn's language on it alone (the
+  transcript is the one decoded for the utterance's own call, so a second decode that a call in
+  the other language would have tried is not in it);
   **false switch**: same-language turns that would switch.
 
 ``--temperature`` compares decoding policies (:data:`POLICIES`): ``fallback`` (faster-whisper's
@@ -70,8 +77,8 @@ from processors.language_switch import (  # noqa: E402
     CONFIDENT_PROBABILITY,
     MIN_WORDS,
     LanguageDecider,
-    TurnEvidence,
     count_words,
+    segment_evidence,
 )
 from processors.stt_vocabulary import ExpectedVocabulary  # noqa: E402
 from processors.whisper_stt import (  # noqa: E402
@@ -163,13 +170,11 @@ async def transcribe(model, r: fs.Rendering, u: fs.Utterance, bias: bool, today:
                                   second_decode_budget_secs=SECOND_DECODE_BUDGET_SECS if second else None)
     stt._load()  # outside a pipeline: borrow the shared model now (StartFrame would do it)
     started = time.perf_counter()
-    text, lang, prob, temperature = "", "", 0.0, 0.0
+    transcript = None
     async for frame in stt.run_stt(pcm):
         if getattr(frame, "text", None) is not None:
-            text, lang = frame.text, frame.result.get("language") or ""
-            prob = float(frame.result.get("language_probability") or 0.0)
-            temperature = float(frame.result.get("temperature") or 0.0)
-    return text, lang, prob, time.perf_counter() - started, temperature, stt.second_decodes_kept
+            transcript = frame
+    return transcript, time.perf_counter() - started, stt.second_decodes_kept
 
 
 async def run_set(model, rs: list[fs.Rendering], bias: bool, today: date, verbose: bool,
@@ -178,12 +183,19 @@ async def run_set(model, rs: list[fs.Rendering], bias: bool, today: date, verbos
     out = []
     for r, lead in ((r, lead) for r in rs for lead in leads_ms):
         u = fs.BY_ID[r.utterance]
-        text, lang, prob, secs, temperature, kept = await transcribe(model, r, u, bias, today, beam, lead, policy,
-                                                                     second)
-        ev = TurnEvidence(lang or None, prob, count_words(text))
-        decision = LanguageDecider(u.call_lang).evaluate(ev)
+        frame, secs, kept = await transcribe(model, r, u, bias, today, beam, lead, policy, second)
+        text, lang, prob, temperature = "", "", 0.0, 0.0
+        if frame is not None:
+            text, lang = frame.text, frame.result.get("language") or ""
+            prob = float(frame.result.get("language_probability") or 0.0)
+            temperature = float(frame.result.get("temperature") or 0.0)
+        # the evidence the gateway's LanguageSwitchProcessor weighs: fused, mixed against the call's language
+        decision = (LanguageDecider(u.call_lang).evaluate(segment_evidence(frame, u.call_lang))
+                    if frame is not None else None)
         switch_to = decision[0] if decision else None
-        other = LanguageDecider("es" if u.language == "en" else "en").evaluate(ev)
+        other_lang = "es" if u.language == "en" else "en"
+        other = (LanguageDecider(other_lang).evaluate(segment_evidence(frame, other_lang))
+                 if frame is not None else None)
         o, d, dt, wrong, _ = run_dialogue(u, text, switch_to, today)
         out.append(Outcome(r.stem, u.language, u.kind, count_words(u.text), lang, prob, text, o and d and dt,
                            o, d, dt, wrong, u.call_lang != u.language, switch_to == u.language, switch_to is not None,

@@ -327,6 +327,38 @@ def transcription_evidence(frame: TranscriptionFrame) -> tuple[TurnEvidence, boo
     return TurnEvidence(lang, AMBIGUOUS_PROBABILITY if lang else 0.0, words), True
 
 
+def segment_evidence(frame: TranscriptionFrame, current: str, *, text_detection: bool = True) -> TurnEvidence:
+    """One transcript segment's evidence as the switch rule weighs it (blocking: lingua and the parser).
+
+    Under ``MIN_TEXT_WORDS`` words: the STT's own detection (the text's language when the STT gave
+    no probability). Longer: the fused score of :func:`processors.language_fusion.fuse`, marked
+    ``mixed`` when the text also reads as ``current`` (the call's language now).
+    """
+    ev, needs_text = transcription_evidence(frame)
+    result = frame.result if isinstance(frame.result, dict) else {}
+    if result.get("language_source") == "recent" or not ev.words:
+        return ev
+    if ev.words < MIN_TEXT_WORDS:
+        if needs_text and text_detection:
+            lang, prob = TextLanguageDetector.detect(frame.text)
+            if lang:
+                ev = TurnEvidence(lang, prob, ev.words)
+        return ev
+    acoustic = None if needs_text else ev.probability
+    text = frame.text
+    confidences = TextLanguageDetector.confidences(text) if text_detection else None
+    fused = fuse(text, ev.language, acoustic, text_confidences=confidences, dialogue=dialogue_languages(text))
+    if fused.language is None:
+        return ev
+    mixed = is_mixed(fused, current)
+    logger.debug(
+        f"language evidence: {fused.language} P={fused.probability:.2f} (acoustic {ev.language} "
+        f"p={acoustic if acoustic is not None else float('nan'):.2f}, parses in {sorted(fused.dialogue)}"
+        f"{', mixed' if mixed else ''})"
+    )
+    return TurnEvidence(fused.language, fused.probability, ev.words, fused.acoustic, mixed)
+
+
 # ---------------------------------------------------------------------------------------------
 # the processor
 
@@ -388,34 +420,8 @@ class LanguageSwitchProcessor(FrameProcessor):
         return self.state.switches
 
     async def _segment_evidence(self, frame: TranscriptionFrame) -> TurnEvidence:
-        ev, needs_text = transcription_evidence(frame)
-        result = frame.result if isinstance(frame.result, dict) else {}
-        if result.get("language_source") == "recent" or not ev.words:
-            return ev
-        if ev.words < MIN_TEXT_WORDS:
-            if needs_text and self._text_detection:
-                lang, prob = await asyncio.to_thread(TextLanguageDetector.detect, frame.text)
-                if lang:
-                    ev = TurnEvidence(lang, prob, ev.words)
-            return ev
-        acoustic = None if needs_text else ev.probability
-        text = frame.text
-
-        def gather():
-            confidences = TextLanguageDetector.confidences(text) if self._text_detection else None
-            return confidences, dialogue_languages(text)
-
-        confidences, parsed = await asyncio.to_thread(gather)
-        fused = fuse(text, ev.language, acoustic, text_confidences=confidences, dialogue=parsed)
-        if fused.language is None:
-            return ev
-        mixed = is_mixed(fused, self.decider.language)
-        logger.debug(
-            f"language evidence: {fused.language} P={fused.probability:.2f} (acoustic {ev.language} "
-            f"p={acoustic if acoustic is not None else float('nan'):.2f}, parses in {sorted(fused.dialogue)}"
-            f"{', mixed' if mixed else ''})"
-        )
-        return TurnEvidence(fused.language, fused.probability, ev.words, fused.acoustic, mixed)
+        return await asyncio.to_thread(segment_evidence, frame, self.decider.language,
+                                       text_detection=self._text_detection)
 
     def _end_turn(self) -> None:
         if self._segments:
@@ -481,5 +487,5 @@ __all__ = [
     "AGREEING_TURNS", "AMBIGUOUS_PROBABILITY", "CONFIDENT_PROBABILITY", "FUSED_CONFIDENT", "MIN_WORDS", "SUPPORTED_LANGUAGES",
     "LanguageDecider", "LanguageSwitchProcessor", "TextLanguageDetector", "TurnEvidence",
     "caller_country_language", "count_words", "normalize_language", "parse_number_languages",
-    "starting_language", "transcription_evidence",
+    "segment_evidence", "starting_language", "transcription_evidence",
 ]
