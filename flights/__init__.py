@@ -23,6 +23,8 @@ def warm_up(timetable: bool = True) -> None:
     call this once at process start-up (e.g. in a thread) rather than inside a live call.
     """
     resolve_place("London")
+    for language in ("en", "es", "fr", "de", "it", "pt"):  # wordfreq loads a list per language (~0.15 s)
+        resolve_place("much", language)
     parse_travel_date("tomorrow")
     if timetable:
         _ = TimetableProvider().timetable

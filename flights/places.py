@@ -15,6 +15,13 @@ Scores are 0..1: 1.0 for an exact code or name; for near misses the rapidfuzz ra
 the consonant skeleton matches (a likely mishearing: "Bostin", "Chicaco", "Frankfort" >= 0.75)
 and cut when it does not (a different word: "Atlantis", "Narnia" < 0.7), slightly weighted
 towards busier airports; candidates under ``MIN_SCORE`` are dropped.
+
+A single common word is not a near miss: "much" is not Munich, "was" not Washington's WAS, "par"
+not Paris's PAR. When the text is one word at least as frequent as :data:`COMMON_WORD_ZIPF` in the
+language or in English (``wordfreq``'s Zipf scale, https://github.com/rspeer/wordfreq) and is no
+place's own name, its fuzzy and lower-case-code scores are multiplied by
+:data:`COMMON_WORD_FACTOR`. Exact names ("Nice", "Male"), codes in capitals or spelled out ("SEA",
+"M A N") and phrases of several words ("New work") keep their scores.
 """
 
 from __future__ import annotations
@@ -44,6 +51,11 @@ MIN_SCORE = 0.6
 
 AMBIGUITY_MARGIN = 0.08
 """Two distinct cities whose scores differ by less than this are ambiguous."""
+
+COMMON_WORD_ZIPF = 5.0
+"""A word at least this frequent (Zipf: 5 = ten per million words) is a common word, not a near miss."""
+COMMON_WORD_FACTOR = 0.7
+"""A common word's fuzzy and lower-case-code scores are multiplied by this (0.85 → 0.6: dropped)."""
 
 
 @dataclass(frozen=True)
@@ -244,6 +256,15 @@ def _sound_score(norm: str, alias: str, ratio: float) -> float:
 # --- index -------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=8192)
+def _is_common_word(word: str, language: str) -> bool:
+    """``word`` (folded, one token) is at least :data:`COMMON_WORD_ZIPF` in ``language`` or English."""
+    from wordfreq import zipf_frequency
+
+    langs = {language, "en"} if language else {"en"}
+    return any(zipf_frequency(word, lang) >= COMMON_WORD_ZIPF for lang in langs)
+
+
 def _rank_weight(code: str) -> float:
     """Prior in (0.9, 1.0]: busier airports and metros win close calls."""
     if code.startswith("@"):
@@ -354,9 +375,9 @@ def resolve_place(text: str, language: str = "en") -> Resolution:
     Handles IATA airport codes ("JFK", "j f k", "L.A.X."), metro codes ("NYC", "LON"), city
     and airport names in several languages ("Londres", "Heathrow", "O'Hare") and near misses
     from speech recognition ("Chicaco" -> Chicago, confidence < 1). Words such as "to", "from",
-    "the airport" are ignored. ``language`` is accepted for future per-language tuning; the
-    alias table is multilingual already. Never raises; returns empty candidates when nothing
-    scores at least ``MIN_SCORE``.
+    "the airport" are ignored. ``language`` (ISO 639-1) decides which words are common (see
+    the module docstring); the alias table is multilingual already. Never raises; returns empty
+    candidates when nothing scores at least ``MIN_SCORE``.
     """
     idx = _index()
     norm = _strip_words(_fold(text or ""))
@@ -367,18 +388,20 @@ def resolve_place(text: str, language: str = "en") -> Resolution:
 
     compact = norm.replace(" ", "")
     spelled = _spelled_code(norm)
+    exact = idx.alias.get(norm) or (idx.alias.get(compact) if len(compact) > 3 else None)
+    # one common word that is no place's name: a near miss or a lower-case code is only a guess
+    near = COMMON_WORD_FACTOR if (not exact and " " not in norm and _is_common_word(norm, language)) else 1.0
     code_guess = spelled or (compact.upper() if len(compact) == 3 and " " not in norm else None)
     if code_guess and code_guess.isalpha():
         # A code spelled out ("J F K", "L.A.X.") or written in capitals ("JFK") is a code; a plain
         # lower-case word that happens to be one ("dir" in "quiero dir a Roma") is much less sure.
         as_code = bool(spelled) or any(t.isupper() and len(t) == 3 for t in re.findall(r"[A-Za-z]+", text or ""))
         if code_guess in idx.codes:
-            _merge(scores, code_guess, 1.0 if as_code else 0.85)
+            _merge(scores, code_guess, 1.0 if as_code else 0.85 * near)
         elif place_for_code(code_guess) is not None:
             # real airport, not in the curated index
-            _merge(scores, code_guess, 0.9 if as_code else 0.6)
+            _merge(scores, code_guess, 0.9 if as_code else 0.6 * near)
 
-    exact = idx.alias.get(norm) or (idx.alias.get(compact) if len(compact) > 3 else None)
     if exact:
         for code, w in exact.items():
             _merge(scores, code, w * _rank_weight(code))
@@ -390,7 +413,7 @@ def resolve_place(text: str, language: str = "en") -> Resolution:
                 continue
             s = _sound_score(norm, alias, s)
             for code, w in idx.alias[alias].items():
-                _merge(scores, code, min(0.95, s * w) * _rank_weight(code))
+                _merge(scores, code, min(0.95, s * w) * _rank_weight(code) * near)
 
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     seen: set[str] = set()

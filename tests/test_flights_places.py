@@ -2,6 +2,7 @@
 
 import pytest
 
+from dialogue.understanding import ACCEPT_CONFIDENCE, CONFIRM_CONFIDENCE
 from flights.places import resolve_place
 from testkit.labelled_places import LABELLED
 
@@ -71,3 +72,23 @@ def test_every_localized_city_name_resolves_to_its_place() -> None:
             res = resolve_place(name, language)
             assert res.best is not None and res.confidence >= 0.95 and not res.ambiguous, (code, name)
             assert code in (res.best.code, *res.best.airports), (code, name, res.best.code)
+
+
+@pytest.mark.parametrize("word,language", [
+    ("much", "en"),  # "How much was it?": Munich at 0.87 before the common-word rule
+    ("was", "en"), ("man", "en"), ("her", "en"), ("are", "en"),  # lower-case codes WAS, MAN, HER, ARE
+    ("par", "fr"), ("bis", "de"), ("mas", "es"),  # "par", "bis", "más": PAR, BIS, MAS
+])
+def test_a_single_common_word_is_no_place(word: str, language: str) -> None:
+    res = resolve_place(word, language)
+    assert res.best is None or res.confidence < CONFIRM_CONFIDENCE, res.candidates
+
+
+@pytest.mark.parametrize("text,language,code", [
+    ("Nice", "en", "NCE"), ("Male", "en", "MLE"),  # common words that are a place's own name
+    ("SEA", "en", "SEA"), ("m a n", "en", "MAN"),  # codes in capitals or spelled out
+    ("Bostin", "en", "BOS"),                       # a near miss that is no common word
+])
+def test_names_codes_and_near_misses_still_resolve(text: str, language: str, code: str) -> None:
+    res = resolve_place(text, language)
+    assert res.best is not None and res.best.code == code and res.confidence >= ACCEPT_CONFIDENCE
