@@ -35,8 +35,7 @@ Printed per language:
 default temperatures 0.0, 0.2 … 1.0: the window is decoded again at the next one while avg log-prob
 < −1.0 or compression ratio > 2.4), ``one-step`` (0.0 then 0.2), ``greedy`` (0.0 only) and
 ``greedy-capped`` (0.0 only, at most 20 tokens per second of audio + 16, the gateway's;
-``greedy-capped-12``: 12 per second; ``greedy-capped-loops``: capped, and one step to 0.2 only
-when a decode is caught in a loop, compression ratio > 2.4, no log-prob trigger); each prints STT time per
+``greedy-capped-12``: 12 per second); each prints STT time per
 turn p50/p95/max and how many turns needed a fallback.
 
 ``--bias`` compares decoding without and with the dialogue's expected vocabulary as Whisper's
@@ -94,15 +93,12 @@ from testkit.words import overlap  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 #: decoding policies --temperature compares: SharedWhisperSTTService(temperatures=…, max_tokens_per_sec=…)
-#: (temperatures, max tokens per second, log-prob threshold)
-POLICIES: dict[str, tuple[tuple[float, ...], float | None, float | None]] = {
-    "fallback": ((0.0, 0.2, 0.4, 0.6, 0.8, 1.0), None, -1.0),  # faster-whisper 1.2.1's default
-    "one-step": ((0.0, 0.2), None, -1.0),
-    "greedy": ((0.0,), None, -1.0),
-    "greedy-capped": ((0.0,), MAX_TOKENS_PER_SEC, -1.0),  # the gateway's
-    "greedy-capped-12": ((0.0,), 12.0, -1.0),
-    # greedy and capped, one step to 0.2 only for a decode caught in a loop (compression ratio > 2.4)
-    "greedy-capped-loops": ((0.0, 0.2), MAX_TOKENS_PER_SEC, None),
+POLICIES: dict[str, tuple[tuple[float, ...], float | None]] = {
+    "fallback": ((0.0, 0.2, 0.4, 0.6, 0.8, 1.0), None),  # faster-whisper 1.2.1's default
+    "one-step": ((0.0, 0.2), None),
+    "greedy": ((0.0,), None),
+    "greedy-capped": ((0.0,), MAX_TOKENS_PER_SEC),  # the gateway's
+    "greedy-capped-12": ((0.0,), 12.0),
 }
 
 
@@ -168,7 +164,7 @@ async def transcribe(model, r: fs.Rendering, u: fs.Utterance, bias: bool, today:
     vocab = ExpectedVocabulary(_dialogue_after_context(u, today)) if bias else None
     stt = SharedWhisperSTTService(model=model, allowed_languages=list(SUPPORTED_LANGUAGES), vocabulary=vocab,
                                   beam_size=beam, temperatures=POLICIES[policy][0],
-                                  max_tokens_per_sec=POLICIES[policy][1], log_prob_threshold=POLICIES[policy][2],
+                                  max_tokens_per_sec=POLICIES[policy][1],
                                   # the call is in the utterance's call language, as the gateway's CallLanguage says
                                   call_language=lambda: u.call_lang,
                                   second_decode_budget_secs=SECOND_DECODE_BUDGET_SECS if second else None)
@@ -303,8 +299,8 @@ def bench_fixtures(args) -> int:
     manifest = json.loads((FIXTURES / "manifest.json").read_text(encoding="utf-8"))
     model = load_local_models(args.model, ROOT / ".cache" / "models").whisper
     for policy in args.temperature:
-        temperatures, per_sec, log_prob = POLICIES[policy]
-        per_lang = _fixtures_table(model, manifest, temperatures, per_sec, log_prob)
+        temperatures, per_sec = POLICIES[policy]
+        per_lang = _fixtures_table(model, manifest, temperatures, per_sec)
     print()
     print("| language | fixtures | word overlap (mean) | language right | detection p (mean / min) |")
     print("|---|---|---|---|---|")
@@ -317,8 +313,7 @@ def bench_fixtures(args) -> int:
     return 0
 
 
-def _fixtures_table(model, manifest: dict, temperatures: tuple[float, ...], per_sec: float | None,
-                    log_prob: float | None = -1.0):
+def _fixtures_table(model, manifest: dict, temperatures: tuple[float, ...], per_sec: float | None):
     per_lang: dict[str, list[tuple[float, bool, float, bool]]] = defaultdict(list)
     secs: list[float] = []
     print(f"{'fixture':28s} lang  det  p     overlap switch  transcript")
@@ -331,8 +326,7 @@ def _fixtures_table(model, manifest: dict, temperatures: tuple[float, ...], per_
         started = time.perf_counter()
         max_new = None if per_sec is None else min(MAX_NEW_TOKENS, TOKEN_ALLOWANCE + int(per_sec * len(audio16) / 16000))
         segments, _ = model.transcribe(audio16, language=lang or None, beam_size=1, temperature=list(temperatures),
-                                       max_new_tokens=max_new, log_prob_threshold=log_prob,
-                                       condition_on_previous_text=False, vad_filter=False)
+                                       max_new_tokens=max_new, condition_on_previous_text=False, vad_filter=False)
         segments = list(segments)
         secs.append(time.perf_counter() - started)
         hottest = max((s.temperature or 0.0 for s in segments), default=0.0)

@@ -76,11 +76,6 @@ class SharedWhisperSTTService(WhisperSTTService):
             per segment. Default ``(0.0,)``: greedy only, never a fallback (README, "Recognition
             per language": held-out slots right 31 vs 33 of 240, STT per turn p95 1.2-1.8 s vs 21 s).
             https://github.com/SYSTRAN/faster-whisper/blob/v1.2.1/faster_whisper/transcribe.py
-        log_prob_threshold: faster-whisper's ``log_prob_threshold``: with a fallback schedule, a
-            decode whose average log-probability is below it is decoded again at the next
-            temperature. ``None`` keeps only the compression-ratio trigger (above 2.4: a decode
-            caught in a loop, "Wait. Wait. Wait…"), so a schedule such as ``(0.0, 0.2)`` falls back
-            on loops alone and not on every unsure phone-line decode.
         max_tokens_per_sec: at most this many text tokens per second of segment audio, plus
             :data:`TOKEN_ALLOWANCE` (at most :data:`MAX_NEW_TOKENS`), become faster-whisper's
             ``max_new_tokens``: a greedy decode caught in a loop ("red-red-red-…") stops there instead of at
@@ -111,7 +106,6 @@ class SharedWhisperSTTService(WhisperSTTService):
         vocabulary: Callable[[str], str | None] | None = None,
         temperatures: Sequence[float] = (0.0,),
         max_tokens_per_sec: float | None = MAX_TOKENS_PER_SEC,
-        log_prob_threshold: float | None = -1.0,
         call_language: Callable[[], str | None] | None = None,
         second_decode_budget_secs: float | None = SECOND_DECODE_BUDGET_SECS,
         **kwargs,
@@ -124,7 +118,6 @@ class SharedWhisperSTTService(WhisperSTTService):
         self._beam_size = beam_size
         self._temperatures = [float(t) for t in temperatures]
         self._max_tokens_per_sec = max_tokens_per_sec
-        self._log_prob_threshold = log_prob_threshold
         self._allowed = list(allowed_languages) if allowed_languages else None
         self._call_language = call_language
         self._second_budget = second_decode_budget_secs
@@ -227,7 +220,6 @@ class SharedWhisperSTTService(WhisperSTTService):
                 initial_prompt=prompt,
                 beam_size=self._beam_size,
                 temperature=self._temperatures,
-                log_prob_threshold=self._log_prob_threshold,
                 max_new_tokens=max_new_tokens,
                 condition_on_previous_text=False,
                 vad_filter=False,
