@@ -39,7 +39,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from loguru import logger
 from pipecat.adapters.llm.schemas.tools_schema import ToolsSchema
-from pipecat.frames.frames import Frame, TTSSpeakFrame
+from pipecat.frames.frames import Frame, LLMRunFrame, TTSSpeakFrame
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
 from pipecat.processors.aggregators.llm_context import LLMContext
@@ -302,8 +302,9 @@ def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources
         # brain (a cough, a hum), nothing else would ever answer the request: search again.
         user_aggregator.add_event_handler("on_user_turn_stopped", flight_tool.on_user_turn_stopped)
         # The same barge-in may have cancelled an LLM still thinking, before any answer was said.
-        user_aggregator.add_event_handler("on_user_turn_stopped",
-                                          AnswerAgain(context, user_aggregator).on_user_turn_stopped)
+        llm_greets = any(isinstance(f, LLMRunFrame) for f in core.greeting)
+        user_aggregator.add_event_handler("on_user_turn_stopped", AnswerAgain(
+            context, user_aggregator, greets=llm_greets).on_user_turn_stopped)
     open_question = core.open_question or (lambda: last_question(context.get_messages()))
     idle = IdleCaller(language=language, speak=speak, open_question=open_question,
                       max_reprompts=settings.idle_max_reprompts,

@@ -348,19 +348,28 @@ class AnswerAgain:
     does for an ``LLMRunFrame``. A tool call still running or cancelled (``IN_PROGRESS``,
     ``CANCELLED``) is left to :class:`~processors.flight_tool.FlightToolProcessor`.
 
+    The LLM's own greeting is such an answer too, when the profile greets with an ``LLMRunFrame``
+    (``greets``): a barge-in before any of it was said leaves a context with no caller or assistant
+    message, and an empty turn then asks for the greeting again.
+
     Args:
         context: the call's ``LLMContext``.
         aggregator: its ``LLMUserAggregator``; attach with
             ``aggregator.add_event_handler("on_user_turn_stopped", again.on_user_turn_stopped)``.
+        greets: the LLM makes the greeting (the context starts with no caller message).
     """
 
-    def __init__(self, context, aggregator) -> None:
+    def __init__(self, context, aggregator, *, greets: bool = False) -> None:
         self._context = context
         self._aggregator = aggregator
+        self._greets = greets
         self.times = 0
 
     def _unanswered(self) -> bool:
         messages = self._context.get_messages()
+        if self._greets and not any(isinstance(m, dict) and m.get("role") in ("user", "assistant", "tool")
+                                    for m in messages):
+            return True  # the greeting was cut before a word of it was said
         last = messages[-1] if messages else None
         if not isinstance(last, dict):
             return False

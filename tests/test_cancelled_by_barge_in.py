@@ -17,7 +17,9 @@ import json
 
 import pytest
 from pipecat.frames.frames import (
+    Frame,
     LLMContextFrame,
+    LLMRunFrame,
     TranscriptionFrame,
     TTSSpeakFrame,
     VADUserStartedSpeakingFrame,
@@ -58,11 +60,13 @@ def aggregators(context: LLMContext):
         user_turn_stop_timeout=0.3, empty_user_turn=None))
 
 
-def request_then_barge_in(context: LLMContext, at_secs: float, during_turn, settle_secs: float) -> list:
-    """The request reaches the brain; ``at_secs`` later the caller makes a sound holding
-    ``during_turn`` (frames, e.g. a transcript; none: a cough); then ``settle_secs`` of quiet."""
+def request_then_barge_in(context: LLMContext, at_secs: float, during_turn, settle_secs: float,
+                          first: Frame | None = None) -> list:
+    """The request reaches the brain (``first``, by default the context); ``at_secs`` later the
+    caller makes a sound holding ``during_turn`` (frames, e.g. a transcript; none: a cough); then
+    ``settle_secs`` of quiet."""
     return [
-        LLMContextFrame(context=context),
+        first or LLMContextFrame(context=context),
         SleepFrame(at_secs),
         VADUserStartedSpeakingFrame(start_secs=0.15), SleepFrame(0.2),
         *during_turn,
@@ -128,8 +132,10 @@ async def test_a_barge_in_with_words_during_the_search_leaves_it_to_the_brain():
     assert "dollars" in said(context)
 
 
-async def llm_call_with_a_barge_in_while_it_thinks(*during_turn):
-    """The caller's "Hello?" to an LLM that takes 1.5 s to its first byte; a barge-in 0.5 s in."""
+async def llm_call_with_a_barge_in_while_it_thinks(*during_turn, greeting: bool = False, greets: bool = False):
+    """The caller's "Hello?" (or, with ``greeting``, the LLM's own greeting: an empty context and an
+    ``LLMRunFrame``, as the cascade profile starts) to an LLM that takes 1.5 s to its first byte; a
+    barge-in 0.5 s in. ``greets`` is :class:`AnswerAgain`'s."""
     from pipecat.services.openai.llm import OpenAILLMService
 
     chat = FakeChatCompletions()
@@ -137,15 +143,28 @@ async def llm_call_with_a_barge_in_while_it_thinks(*during_turn):
     try:
         llm = OpenAILLMService(api_key=chat.api_key, base_url=chat.base_url, settings=OpenAILLMService.Settings(
             model="gpt-4o-mini", system_instruction="You are a flight desk. Answer in English."))
-        context = LLMContext(messages=[{"role": "user", "content": "Hello? Is this the flight desk?"}])
+        context = LLMContext(messages=[] if greeting else [{"role": "user", "content": "Hello? Is this the flight desk?"}])
         user, assistant = aggregators(context)
-        again = AnswerAgain(context, user)
+        again = AnswerAgain(context, user, greets=greets)
         user.add_event_handler("on_user_turn_stopped", again.on_user_turn_stopped)
         await run_test(Pipeline([user, llm, assistant]), frames_to_send=request_then_barge_in(
-            context, 0.5, during_turn, 3.5))
+            context, 0.5, during_turn, 3.5, first=LLMRunFrame() if greeting else None))
         return chat, again, context
     finally:
         chat.close()
+
+
+async def test_a_word_less_barge_in_before_the_llm_greeted_asks_for_the_greeting_again():
+    chat, again, context = await llm_call_with_a_barge_in_while_it_thinks(greeting=True, greets=True)
+    assert again.times == 1 and len(chat.requests) == 2
+    assert said(context)  # the caller was greeted after all
+
+
+async def test_without_an_llm_greeting_an_empty_context_is_not_asked_again():
+    # The local profile greets with its own TTSSpeakFrame: an empty context there is no request.
+    chat, again, context = await llm_call_with_a_barge_in_while_it_thinks(greeting=True, greets=False)
+    assert again.times == 0 and len(chat.requests) == 1
+    assert not said(context)
 
 
 async def test_a_word_less_barge_in_while_the_llm_thinks_asks_it_again():
