@@ -15,7 +15,8 @@ in, or when the detection was unsure (under :data:`UNSURE_DETECTION`) and the ca
 another language, the segment is decoded once more in that other language (the encoder output is
 cached, so this costs a decoder pass) and the hypothesis with the better
 :func:`processors.language_fusion.decode_score` is kept. Time-bounded: never when the first
-decode took longer than ``second_decode_budget_secs``.
+decode took longer than ``second_decode_budget_secs``; and never for a segment Whisper rated no
+speech (noise is not decoded again until it yields words).
 
 Input: one VAD segment of 16-bit mono PCM at the pipeline input rate (16 000 Hz; Whisper needs 16 kHz).
 """
@@ -239,7 +240,10 @@ class SharedWhisperSTTService(WhisperSTTService):
             first_started = time.perf_counter()
             text, lang, worst, hottest = decode(lang)
             second = None
-            if (source == "detected" and lang and self._second_budget is not None
+            # Whisper rating the segment no speech (a cough, line noise) is a verdict, not a
+            # misheard language: decoding the noise again could only make words up.
+            no_speech = not text and threshold is not None and worst >= threshold
+            if (source == "detected" and lang and not no_speech and self._second_budget is not None
                     and time.perf_counter() - first_started <= self._second_budget):
                 second = self._second_language(lang, prob, text)
             if second is None:

@@ -9,6 +9,7 @@ import pytest
 import soundfile as sf
 import soxr
 
+from processors.resume import NoWordsFrame
 from processors.whisper_stt import MAX_NEW_TOKENS, TOKEN_ALLOWANCE, SharedWhisperSTTService
 from testkit.server import fixture
 
@@ -122,7 +123,6 @@ async def test_a_segment_without_speech_says_so_and_speech_is_transcribed_throug
     from pipecat.frames.frames import TranscriptionFrame
 
     from processors.stt_queue import DecodeQueue
-    from processors.resume import NoWordsFrame
 
     queue = DecodeQueue(workers=1)
     stt = SharedWhisperSTTService(model=local_resources.core.models.whisper, allowed_languages=LANGS,
@@ -147,10 +147,12 @@ class ScriptedWhisper(ScriptedDetector):
         super().__init__(detection)
         self._texts = texts
         self.decoded_in: list[str] = []
+        self.no_speech_prob = 0.05
 
     def transcribe(self, audio, language=None, **kwargs):
         self.decoded_in.append(language)
-        segment = SimpleNamespace(text=self._texts.get(language, ""), no_speech_prob=0.05, temperature=0.0)
+        segment = SimpleNamespace(text=self._texts.get(language, ""), no_speech_prob=self.no_speech_prob,
+                                  temperature=0.0)
         return iter([segment]), SimpleNamespace(language=language)
 
 
@@ -205,3 +207,15 @@ async def test_one_decode_when_nothing_calls_for_a_second(detection, call_langua
     model = ScriptedWhisper(detection, {"en": "Thank you, goodbye.", "de": "Danke, auf Wiedersehen."})
     await transcript(model, call_language=call_language, **kwargs)
     assert len(model.decoded_in) == 1
+
+
+async def test_a_segment_rated_no_speech_is_not_decoded_again():
+    # A cough in a German call, detected as unsure English: Whisper's no-speech verdict stands
+    # (decoding noise again in German could only make words up).
+    model = ScriptedWhisper({"en": 0.3, "de": 0.25}, {"en": "Thank you.", "de": "Danke."})
+    model.no_speech_prob = 0.9
+    stt = SharedWhisperSTTService(model=model, allowed_languages=LANGS, call_language=lambda: "de")
+    stt._load()
+    frames = [f async for f in stt.run_stt(pcm(1.0))]
+    assert model.decoded_in == ["en"]
+    assert isinstance(frames[-1], NoWordsFrame)
