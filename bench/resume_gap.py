@@ -26,6 +26,7 @@ import os
 import re
 import sys
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,7 +63,11 @@ def outcome(log: str, cleared: bool) -> str:
         return f"resumed ({resumed.group(1)})"
     if "real interruption (" in log:  # the server runs at DEBUG: the words are logged too
         heard = re.search(r"real interruption heard: (.*)", log)
-        return f"real interruption {heard.group(1) if heard else '(words not logged)'}"
+        # the day searched after it (a "no, Tuesday" should search a Tuesday)
+        days = [date.fromisoformat(d).strftime("%A")
+                for d in re.findall(r"search_flights \S+ (\d{4}-\d{2}-\d{2}):", log)]
+        searched = f", then searched {days[-1]}" if len(days) >= 2 else ", no new search"
+        return f"real interruption {heard.group(1) if heard else '(words not logged)'}{searched}"
     return "stopped, no verdict logged"
 
 
