@@ -59,7 +59,7 @@ from flights.timetable import TimetableProvider
 from pipelines.contract import CallInfo, CallSetup, Profile, ProfileCore, ProfileResources
 from processors.call_language import CallLanguage
 from processors.language_fusion import TextLanguageDetector
-from processors.call_marks import CallMarksProcessor
+from processors.call_marks import CallMarksProcessor, HangupRequestFrame, TransferRequestFrame
 from processors.call_recording import CallRecorder
 from processors.call_tools import CallTools
 from processors.resume import AnswerAgain, HeardSpeech, Interruption, ResumeGate, SpeechTap, keep_only_heard
@@ -331,7 +331,9 @@ def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources
         *([language_switch] if hears_itself else []),
         core.llm,
         flight_tool,
-        *([SpeechTap(heard), core.tts] if heard is not None else [core.tts] if core.tts is not None else []),
+        # a goodbye or transfer announcement cut by a cough is resumed with its request behind it
+        *([SpeechTap(heard, replay_after=(HangupRequestFrame, TransferRequestFrame)), core.tts]
+          if heard is not None else [core.tts] if core.tts is not None else []),
         marks,
         transport.output(),
         *([recorder.processor] if recorder is not None else []),

@@ -34,6 +34,7 @@ what the bot was going to say), :class:`ResumeGate` (after the STT: the verdict,
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -72,11 +73,14 @@ class Interruption:
         heard: the sentences Twilio reported played in full, joined ("" for none).
         unheard: everything the bot was going to say from the first sentence not heard in full.
         at: ``time.monotonic()`` of the barge-in.
+        then: the frame the stretch ended with (a hang-up or transfer request, see
+            :class:`SpeechTap`'s ``replay_after``), pushed again after a resume; ``None``: none.
     """
 
     heard: str
     unheard: str
     at: float
+    then: Frame | None = None
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9¿¡\"'(])")
@@ -107,6 +111,8 @@ class HeardSpeech:
         self.on_real_interruption: Callable[[Interruption], Awaitable[None]] | None = None
         self.false_interruptions = 0
         self.real_interruptions = 0
+        #: a frame the current stretch ends with (a hang-up or transfer request), for a resume
+        self.then: Frame | None = None
 
     @property
     def heard_text(self) -> str:
@@ -138,6 +144,7 @@ class HeardSpeech:
         """The brain starts a new answer: a verdict not given by now is moot, and if the wire holds
         nothing unheard, whatever the TTS never sent of the old stretch is dropped from it."""
         self.interrupted = None
+        self.then = None
         if len(self._sent) == len(self._heard):
             self._reset()
 
@@ -177,7 +184,8 @@ class HeardSpeech:
         unheard = self.unheard_text
         if unheard:
             unheard = self._from_sentence_start(unheard)
-        snap = Interruption(heard=self.heard_text, unheard=unheard, at=time.monotonic()) if unheard else None
+        snap = (Interruption(heard=self.heard_text, unheard=unheard, at=time.monotonic(), then=self.then)
+                if unheard else None)
         if snap is not None:
             self.interrupted = snap
         self._reset()
@@ -192,6 +200,7 @@ class HeardSpeech:
         self._queued = ""
         self._sent = {}
         self._heard = []
+        self.then = None
 
 
 class SpeechTap(FrameProcessor):
@@ -199,12 +208,16 @@ class SpeechTap(FrameProcessor):
 
     ``LLMTextFrame`` chunks are recorded as they are (they carry their spaces), ``TTSSpeakFrame``
     texts as whole utterances; ``LLMFullResponseStartFrame`` is :meth:`HeardSpeech.new_response`.
-    Every frame passes on unchanged.
+    A frame of a ``replay_after`` type (e.g. the hang-up request behind a goodbye, whose ``mark``
+    a ``clear`` discards with the audio still queued) becomes :attr:`HeardSpeech.then`: a resume
+    pushes it again after the resumed sentences, so a cough during the goodbye does not leave
+    the call up. Every frame passes on unchanged.
     """
 
-    def __init__(self, heard: HeardSpeech, **kwargs):
+    def __init__(self, heard: HeardSpeech, *, replay_after: tuple[type[Frame], ...] = (), **kwargs):
         super().__init__(**kwargs)
         self._heard = heard
+        self._replay_after = replay_after
 
     async def process_frame(self, frame: Frame, direction: FrameDirection):
         """Record text on its way to the TTS, then push every frame on."""
@@ -216,6 +229,8 @@ class SpeechTap(FrameProcessor):
                 self._heard.queue(f" {frame.text} ")
             elif isinstance(frame, LLMTextFrame):
                 self._heard.queue(frame.text)
+            elif self._replay_after and isinstance(frame, self._replay_after):
+                self._heard.then = frame
         await self.push_frame(frame, direction)
 
 
@@ -278,6 +293,8 @@ class ResumeGate(FrameProcessor):
         for sentence in _SENTENCE_END.split(snap.unheard):
             if sentence.strip():
                 await self.push_frame(TTSSpeakFrame(sentence.strip()))
+        if snap.then is not None:  # a fresh frame (new id) with the same fields
+            await self.push_frame(dataclasses.replace(snap.then))
 
     async def on_user_turn_stopped(self, _aggregator, _strategy=None, message=None, *_args) -> None:
         """The user aggregator's ``on_user_turn_stopped``: a turn that ended with no words resumes.

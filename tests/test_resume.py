@@ -40,7 +40,7 @@ from pipecat.utils.time import time_now_iso8601
 
 from dialogue.policy import FlightDialogue
 from dialogue.understanding import ACCEPT_CONFIDENCE, CONFIRM_CONFIDENCE, is_backchannel, is_short_complete, resolve_span
-from processors.call_marks import CallMarksProcessor
+from processors.call_marks import HANGUP_MARK, CallMarksProcessor, HangupRequestFrame
 from processors.resume import HeardSpeech, NoWordsFrame, ResumeGate, SpeechTap, keep_only_heard
 from processors.turn_hold import HoldShortTurnStopStrategy
 from processors.twilio_serializer import GatewayTwilioSerializer
@@ -69,14 +69,15 @@ class TwilioPlayback(FrameProcessor):
                     {"event": "mark", "streamSid": STREAM, "mark": {"name": name}}))
 
 
-async def chain(play: set[str], acts_on=None):
+async def chain(play: set[str], acts_on=None, replay_after: tuple = ()):
     heard = HeardSpeech()
     serializer = GatewayTwilioSerializer(STREAM, "CA" + "b" * 32,
                                          params=TwilioFrameSerializer.InputParams(auto_hang_up=False))
     await serializer.setup(SimpleNamespace(audio_in_sample_rate=16000, audio_out_sample_rate=8000))
     serializer.on_mark = heard.mark_played
     gate = ResumeGate(heard, is_backchannel=lambda t: is_backchannel(t, "en"), acts_on=acts_on)
-    procs = [gate, SpeechTap(heard), CallMarksProcessor(STREAM, heard=heard), TwilioPlayback(serializer, play)]
+    procs = [gate, SpeechTap(heard, replay_after=replay_after), CallMarksProcessor(STREAM, heard=heard),
+             TwilioPlayback(serializer, play)]
     return heard, gate, Pipeline(procs)
 
 
@@ -372,3 +373,42 @@ async def test_a_transcript_later_than_its_deadline_does_not_close_the_next_pend
         VADUserStoppedSpeakingFrame(stop_secs=0.2, timestamp=time.time() + 2.3),
         transcript("Wait."), SleepFrame(0.05)])  # segment 1's transcript, late
     assert strategy.pending_segments == 1  # segment 2 still waits for its words
+
+
+GOODBYE = ["Thank you for calling.", "Goodbye!"]
+
+
+def goodbye_then_barge_in(*after: Frame) -> list[Frame]:
+    """The brain's goodbye and its hang-up request behind it; sentence 1 sent, then a barge-in."""
+    return [
+        *[LLMTextFrame(w + " ") for w in " ".join(GOODBYE).split(" ")],
+        HangupRequestFrame(reason="goodbye"),
+        TTSTextFrame(GOODBYE[0], text_type="sentence"),
+        SleepFrame(0.3),
+        InterruptionFrame(),
+        SleepFrame(0.1),
+        *after,
+    ]
+
+
+def marks(down: list[Frame]) -> list[tuple[int, str]]:
+    return [(i, f.message["mark"]["name"]) for i, f in enumerate(down)
+            if isinstance(f, OutputTransportMessageFrame) and f.message.get("event") == "mark"]
+
+
+async def test_a_cough_during_the_goodbye_resumes_it_and_asks_for_the_hang_up_again():
+    # The clear discards the hang-up mark still queued behind the goodbye's audio; the resumed
+    # goodbye gets a hang-up request of its own, so the call ends once the caller heard it.
+    heard, gate, pipe = await chain(play={"s-1"}, replay_after=(HangupRequestFrame,))
+    down, _ = await run_test(pipe, frames_to_send=goodbye_then_barge_in(NoWordsFrame()))
+    assert spoken(down) == GOODBYE[1:]
+    resumed_at = next(i for i, f in enumerate(down) if isinstance(f, TTSSpeakFrame))
+    hangups = [i for i, name in marks(down) if name == HANGUP_MARK]
+    assert len(hangups) == 2 and hangups[-1] > resumed_at
+
+
+async def test_without_replay_the_resumed_goodbye_carries_no_hang_up():
+    heard, gate, pipe = await chain(play={"s-1"})
+    down, _ = await run_test(pipe, frames_to_send=goodbye_then_barge_in(NoWordsFrame()))
+    assert spoken(down) == GOODBYE[1:]
+    assert len([1 for _, name in marks(down) if name == HANGUP_MARK]) == 1  # only the discarded one
