@@ -222,8 +222,9 @@ class FlightDialogue:
 
         False when the whole answer would be "I didn't understand" (nothing in the turn fills a slot,
         changes an option, asks for a repeat, a person or the end of the call), or only "Did you
-        mean X?" about a word no place marker introduced (a guess: "Inama" → Bahrain), unless the
-        turn asks the bot to stop (``halt`` or ``no`` keywords: "wait", "hold on", "espera", "Moment"…).
+        mean X?" about a word no place marker introduced (a guess: "Inama" → Bahrain), or when the
+        dialogue has ended (its answer would be the same goodbye again), unless the turn asks the
+        bot to stop (``halt`` or ``no`` keywords: "wait", "hold on", "espera", "Moment"…).
         ``language``: the call's language now, when a switch may not have reached the dialogue
         yet; a turn in another language than the dialogue's is always acted on (it is answered in
         the new language). The resume gate uses this: an interruption the dialogue cannot act on
@@ -236,6 +237,10 @@ class FlightDialogue:
             norm = normalize(text if isinstance(text, str) else str(text or ""))
             if has(self.language, norm, "halt", "no"):
                 return True
+            if self.phase == "ended":
+                # The goodbye is being said: whatever came (most often the caller's own "thanks,
+                # bye"), the answer would be the same goodbye again; the cut one goes on instead.
+                return False
             probe = copy.deepcopy(self)
             logger.disable("dialogue")  # the probe's decisions are not the call's: keep them out of the log
             try:

@@ -412,3 +412,24 @@ async def test_without_replay_the_resumed_goodbye_carries_no_hang_up():
     down, _ = await run_test(pipe, frames_to_send=goodbye_then_barge_in(NoWordsFrame()))
     assert spoken(down) == GOODBYE[1:]
     assert len([1 for _, name in marks(down) if name == HANGUP_MARK]) == 1  # only the discarded one
+
+
+def test_after_the_goodbye_a_closing_over_it_is_nothing_to_act_on():
+    # "Thank you. Goodbye." over the bot's goodbye: the goodbye goes on (and its hang-up request
+    # with it) instead of a second goodbye from the top; "wait" still stops the bot.
+    d = FlightDialogue(language="en")
+    d.greeting()
+    assert d.handle_user("That's all, goodbye.").end_call
+    assert not d.would_act_on("Thank you. Goodbye.")
+    assert d.would_act_on("Wait.")
+    assert d.phase == "ended"
+
+
+async def test_a_closing_over_the_goodbye_resumes_it_with_its_hang_up():
+    d = FlightDialogue(language="en")
+    d.greeting()
+    d.handle_user("That's all, goodbye.")
+    heard, gate, pipe = await chain(play={"s-1"}, acts_on=d.would_act_on, replay_after=(HangupRequestFrame,))
+    down, _ = await run_test(pipe, frames_to_send=goodbye_then_barge_in(transcript("Thank you. Goodbye.")))
+    assert spoken(down) == GOODBYE[1:]
+    assert [name for _, name in marks(down)].count(HANGUP_MARK) == 2
