@@ -256,13 +256,27 @@ def _sound_score(norm: str, alias: str, ratio: float) -> float:
 # --- index -------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=8192)
-def _is_common_word(word: str, language: str) -> bool:
-    """``word`` (folded, one token) is at least :data:`COMMON_WORD_ZIPF` in ``language`` or English."""
-    from wordfreq import zipf_frequency
+@lru_cache(maxsize=None)
+def _common_words(language: str) -> frozenset[str]:
+    """``language``'s words at least :data:`COMMON_WORD_ZIPF` frequent, folded like the text (about
+    1,000 a language). Built from ``wordfreq``'s 10,000 most frequent words, which hold all of them
+    (at most 10,000 words can each be 1 in 10,000); wordfreq's own frequency tables (~40 MB a
+    language) are dropped afterwards. An unknown language has none."""
+    import wordfreq
 
-    langs = {language, "en"} if language else {"en"}
-    return any(zipf_frequency(word, lang) >= COMMON_WORD_ZIPF for lang in langs)
+    try:
+        words = frozenset(_fold(w) for w in wordfreq.top_n_list(language, 10_000)
+                          if wordfreq.zipf_frequency(w, language) >= COMMON_WORD_ZIPF)
+    except (LookupError, ValueError):
+        words = frozenset()
+    wordfreq.get_frequency_dict.cache_clear()
+    wordfreq.get_frequency_list.cache_clear()
+    return words
+
+
+def _is_common_word(word: str, language: str) -> bool:
+    """``word`` (folded, one token) is a common word in ``language`` or in English."""
+    return word in _common_words("en") or bool(language) and word in _common_words(language)
 
 
 def _rank_weight(code: str) -> float:
