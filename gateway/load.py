@@ -7,8 +7,11 @@ calls in progress keep their latency (issue 14).
 
 - :class:`LoopLagMonitor` sleeps ``interval_secs`` in a loop and records how late it wakes
   (``gateway_event_loop_lag_seconds`` histogram); :meth:`LoopLagMonitor.recent_secs` is the 90th
-  percentile over the last ``window_secs`` (also ``gateway_event_loop_lag_recent_seconds``); about
-  once a second it also sets ``gateway_asyncio_tasks``.
+  percentile over the last ``window_secs`` (also ``gateway_event_loop_lag_recent_seconds``),
+  leaving out the first ``settle_secs`` after :meth:`LoopLagMonitor.start`: a replica that has
+  just loaded its models has its own start-up stalls (first requests, page faults of fresh
+  memory), which are no call load, and its first caller must not hear the busy message for them.
+  About once a second it also sets ``gateway_asyncio_tasks``.
 - the STT queue wait comes from :func:`processors.stt_queue.recent_wait_secs`.
 """
 
@@ -34,11 +37,15 @@ class LoopLagMonitor:
     Args:
         interval_secs: sleep between samples (s).
         window_secs: how far back :meth:`recent_secs` looks (s).
+        settle_secs: samples this soon after :meth:`start` (s) are left out of :meth:`recent_secs`
+            (they still go to the histogram).
     """
 
-    def __init__(self, interval_secs: float = 0.05, window_secs: float = 5.0):
+    def __init__(self, interval_secs: float = 0.05, window_secs: float = 5.0, settle_secs: float = 2.0):
         self.interval_secs = interval_secs
         self.window_secs = window_secs
+        self.settle_secs = settle_secs
+        self._started_at: float | None = None
         self._samples: deque[tuple[float, float]] = deque()  # (monotonic time, lag s)
         self._task: asyncio.Task | None = None
 
@@ -53,9 +60,13 @@ class LoopLagMonitor:
         metrics.EVENT_LOOP_LAG_RECENT.set(self.recent_secs(now))
 
     def recent_secs(self, now: float | None = None) -> float:
-        """90th percentile of the lag samples within the window (s); 0 without samples."""
+        """90th percentile of the lag samples within the window and past the settle time (s); 0
+        without samples."""
         now = time.monotonic() if now is None else now
-        return _p90([lag for t, lag in self._samples if t >= now - self.window_secs])
+        since = now - self.window_secs
+        if self._started_at is not None:
+            since = max(since, self._started_at + self.settle_secs)
+        return _p90([lag for t, lag in self._samples if t >= since])
 
     async def _run(self) -> None:
         last_count = 0.0
@@ -73,6 +84,7 @@ class LoopLagMonitor:
         again on another loop, as test clients do, gets a new sampler there)."""
         loop = asyncio.get_running_loop()
         if self._task is None or self._task.done() or self._task.get_loop() is not loop:
+            self._started_at = time.monotonic()
             self._task = loop.create_task(self._run(), name="loop-lag-monitor")
 
     async def stop(self) -> None:

@@ -42,6 +42,19 @@ def test_recent_lag_is_the_p90_of_the_window_and_old_samples_fall_out():
     assert mon.recent_secs(now=200.0) == 0.0
 
 
+async def test_stalls_right_after_start_up_are_not_load():
+    # A replica that just loaded its models stalls on its first requests; its first caller must not
+    # hear the busy message for that. Past the settle time, a stall counts as usual.
+    mon = LoopLagMonitor(interval_secs=10.0, settle_secs=2.0)
+    mon.start()
+    started = mon._started_at
+    mon.observe(0.500, now=started + 0.3)
+    assert mon.recent_secs(now=started + 0.4) == 0.0
+    mon.observe(0.400, now=started + 2.5)
+    assert mon.recent_secs(now=started + 2.6) == pytest.approx(0.400)
+    await mon.stop()
+
+
 async def test_the_monitor_samples_the_running_loop():
     mon = LoopLagMonitor(interval_secs=0.01)
     mon.start()
@@ -70,6 +83,7 @@ def test_a_lagging_loop_makes_new_calls_hear_the_busy_message_and_is_exported():
     with TestClient(app) as client:
         form = {"CallSid": CALL, "From": "+15551230000", "To": "+15559870000"}
         assert "<Stream" in client.post("/twilio/voice", data=form).text
+        app.state.loop_lag.settle_secs = 0.0  # this replica has long been up (the settle has its own test)
         for _ in range(10):
             app.state.loop_lag.observe(0.5)
         r = client.post("/twilio/voice", data=form)
