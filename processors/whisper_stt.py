@@ -11,7 +11,7 @@ temperature a segment needed (0.0 unless a temperature fallback ran).
 
 Second decode: when the first decode's fused language (:func:`processors.language_fusion.fuse`:
 the detector, the text's language and the dialogue's parse) is not the language Whisper decoded
-in, or when the detection was unsure (under :data:`UNSURE_DETECTION`) and the call is conducted in
+in and the detector gives it at least :data:`MIN_SECOND_ACOUSTIC`, or when the detection was unsure (under :data:`UNSURE_DETECTION`) and the call is conducted in
 another language, the segment is decoded once more in that other language (the encoder output is
 cached, so this costs a decoder pass) and the hypothesis with the better
 :func:`processors.language_fusion.decode_score` is kept. Time-bounded: never when the first
@@ -51,6 +51,8 @@ MAX_TOKENS_PER_SEC = 20.0
 TOKEN_ALLOWANCE = 16
 #: A detection below this probability is unsure: the call's own language gets a second decode.
 UNSURE_DETECTION = 0.5
+#: The fused language gets a second decode only with at least this detector probability.
+MIN_SECOND_ACOUSTIC = 0.1
 #: No second decode when the first took longer than this (s): under load the turn comes first.
 SECOND_DECODE_BUDGET_SECS = 0.8
 #: Never more new tokens than this: with an ``initial_prompt`` (up to 223 tokens) and the start
@@ -182,11 +184,13 @@ class SharedWhisperSTTService(WhisperSTTService):
             self._recent_language = (code, now)
         return code, prob, "detected", probs
 
-    def _second_language(self, lang: str, prob: float, text: str) -> str | None:
+    def _second_language(self, lang: str, prob: float, text: str, probs: dict[str, float]) -> str | None:
         """The language to decode a detected segment in once more, or ``None`` (module docstring)."""
         if len(text.split()) >= MIN_TEXT_WORDS:
             fused = fuse(text, lang, prob, text_confidences=TextLanguageDetector.confidences(text))
-            if fused.language and fused.language != lang:
+            # only a language the detector did not rule out: told to decode in a language the
+            # speech is not in, Whisper writes fluent text in it ("stop." → "Il a été fait.")
+            if fused.language and fused.language != lang and probs.get(fused.language, 0.0) >= MIN_SECOND_ACOUSTIC:
                 return fused.language
         current = self._call_language() if self._call_language is not None else None
         if prob < UNSURE_DETECTION and current and current != lang and (
@@ -245,7 +249,7 @@ class SharedWhisperSTTService(WhisperSTTService):
             no_speech = not text and threshold is not None and worst >= threshold
             if (source == "detected" and lang and not no_speech and self._second_budget is not None
                     and time.perf_counter() - first_started <= self._second_budget):
-                second = self._second_language(lang, prob, text)
+                second = self._second_language(lang, prob, text, probs)
             if second is None:
                 return text, lang, prob, worst, source, hottest
             self.second_decodes += 1

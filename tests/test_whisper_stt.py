@@ -198,6 +198,15 @@ async def test_text_in_another_language_than_decoded_is_decoded_again_in_the_fus
     assert frame.language.value == "en" and frame.text.endswith("please.")
 
 
+async def test_a_fused_language_the_detector_ruled_out_gets_no_second_decode():
+    # "stop." heard as unsure German whose garble reads as French: told to decode in French,
+    # Whisper would write fluent French ("Il a été fait."), so a language at p ~ 0 is not tried.
+    model = ScriptedWhisper({"de": 0.6, "en": 0.3, "fr": 0.0},
+                            {"de": "Il est fait avec.", "fr": "Il a été fait."})
+    await transcript(model, call_language="de")
+    assert model.decoded_in == ["de"]
+
+
 @pytest.mark.parametrize("detection,call_language,kwargs", [
     ({"en": 0.9, "de": 0.05}, "de", {}),         # a confident detection decides for itself
     ({"de": 0.4, "en": 0.3}, "de", {}),          # unsure, but in the call's own language
