@@ -13,7 +13,8 @@ lower-cased transcript whose punctuation has been removed (apostrophes kept; see
 * ``backchannel``: what a listener says while the bot talks to show they follow ("mm-hmm",
   "ajá", "d'accord", "genau", "certo", "sim"…); a turn of only these does not stop the bot;
 * ``halt``: what asks the bot to stop ("wait", "hold on", "espera", "attendez", "Moment", "aspetta"…);
-  an interruption holding one is real even when nothing else in it is understood;
+  an interruption holding one is real even when nothing else in it is understood; a turn of only
+  these (with ``no``, ``please`` and the words that carry nothing) is a halt: the bot listens;
 * place markers ``from``, ``to``, ``return``, and ``stop`` (words that end a place name, with
   ``weekdays``, ``months``, ``numbers``, ``cabin_words`` and, when a date was found, ``date_words``);
 * ``past_words`` (date phrases always in the past when the date parser finds nothing);
@@ -78,6 +79,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "backchannel": "mm hmm|mm-hmm|mhmm|mhm|mm|hmm|uh huh|uh-huh|okay|ok|yeah|yes|yep|yup|right|sure|alright|all right|i see|got it|go on|great|cool",
         # what asks the bot to stop talking (a real interruption, even when nothing else is understood)
         "halt": "wait|stop|hold on|hang on|one moment|one second|just a moment|just a second|excuse me|pause|cancel|quiet",
+        "please": "please",
         "ack": "okay|ok|so|well|alright|all right|right|yeah|yes|thanks|thank you|great|cool|fine|sure|oh",
         # request filler stripped around place names
         "filler": (
@@ -155,6 +157,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "backchannel": "ajá|aja|a-ha|ah ha|aha|mm-hmm|sí|si|vale|claro|ya|mhmm|mhm|mm|ok|okay|de acuerdo|bueno|vale vale|sí sí|si si|entiendo|perfecto",
         # what asks the bot to stop talking (a real interruption, even when nothing else is understood)
         "halt": "espera|espere|esperá|para|pare|alto|un momento|momento|un segundo|perdón|perdon|disculpa|disculpe|cancela|cancelar",
+        "please": "por favor|porfa",
         "ack": "vale|bueno|bien|muy bien|gracias|muchas gracias|perfecto|genial|claro|sí|si|de acuerdo|ok|okay|pues",
         "filler": (
             "yo|me|mi|nos|quiero|quisiera|querría|queria|necesito|necesitamos|quería|queremos|busco|buscar|"
@@ -213,6 +216,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "backchannel": "d'accord|oui|ouais|mhmm|mhm|mm|ok|okay|ah oui|je vois|bien sûr|bien sur|voilà|voila|entendu|très bien|tres bien",
         # what asks the bot to stop talking (a real interruption, even when nothing else is understood)
         "halt": "attendez|attends|attendre|arrêtez|arrête|arretez|arrete|stop|un instant|un moment|une seconde|pardon|excusez-moi|excusez moi|excuse-moi|excuse moi|annulez|annule",
+        "please": "s'il vous plaît|s'il vous plait|s'il te plaît|s'il te plait",
         "ack": "d'accord|bon|bien|très bien|tres bien|merci|merci beaucoup|parfait|super|ok|okay|oui|alors|ah",
         "filler": (
             "je|j'ai|nous|moi|mon|ma|voudrais|voudrions|veux|aimerais|besoin|cherche|chercher|réserver|reserver|"
@@ -270,6 +274,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "backchannel": "genau|ja|mhmm|mhm|mm|okay|ok|achso|ach so|alles klar|gut|stimmt|aha|verstehe|ja ja|richtig",
         # what asks the bot to stop talking (a real interruption, even when nothing else is understood)
         "halt": "warte|warten sie|wartet|moment|einen moment|moment mal|halt|stopp|stop|sekunde|eine sekunde|entschuldigung|hören sie auf|hör auf|abbrechen",
+        "please": "bitte|bitte schön",
         "ack": "okay|ok|gut|also|ja|danke|danke schön|vielen dank|super|prima|alles klar|schön|na",
         "filler": (
             "ich|wir|mir|uns|möchte|mochte|möchten|will|wollen|würde|wurde|gern|gerne|brauche|brauchen|suche|"
@@ -327,6 +332,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "backchannel": "certo|sì|si|ok|okay|va bene|mhmm|mhm|mm|esatto|giusto|ho capito|capito|perfetto|ah sì|ah si|d'accordo",
         # what asks the bot to stop talking (a real interruption, even when nothing else is understood)
         "halt": "aspetta|aspetti|aspettate|fermati|si fermi|ferma|stop|un momento|un attimo|momento|attimo|scusa|scusi|annulla",
+        "please": "per favore|per piacere|prego",
         "ack": "va bene|bene|ok|okay|grazie|grazie mille|perfetto|ottimo|sì|si|allora|d'accordo|certo",
         "filler": (
             "io|noi|mi|ci|vorrei|vorremmo|voglio|ho bisogno|cerco|cercare|prenotare|un|una|uno|il|lo|la|i|gli|le|"
@@ -383,7 +389,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         # what a listener says to show they follow, while the bot talks (a backchannel)
         "backchannel": "sim|certo|tá|ta|ok|okay|pois|pois é|pois e|entendi|mhmm|mhm|mm|claro|hum|está bem|esta bem|sei",
         # what asks the bot to stop talking (a real interruption, even when nothing else is understood)
-        "halt": "espera|espere|para|pare|um momento|momento|um segundo|desculpa|desculpe|com licença|com licenca|cancela|cancelar",
+        "halt": "espera aí|espera ai|espere aí|espere ai|peraí|perai|espera|espere|para|pare|um momento|momento|um segundo|desculpa|desculpe|com licença|com licenca|cancela|cancelar",
+        "please": "por favor",
         "ack": "está bem|esta bem|tá|ta|ok|okay|bem|obrigado|obrigada|muito obrigado|perfeito|ótimo|otimo|sim|pois|então|entao|certo",
         "filler": (
             "eu|nós|nos|me|meu|minha|quero|queria|queríamos|gostaria|preciso|precisamos|procuro|procurar|"

@@ -34,6 +34,7 @@ from dialogue.understanding import (
     Parsed,
     country_name,
     distinct_candidates,
+    is_halt,
     has,
     normalize,
     only,
@@ -125,6 +126,7 @@ class FlightDialogue:
         self._announce_switch = False
         self._answer_stale = False
         self._switch_turn = False
+        self._search_halted = False  # "wait" stopped the search: the open question asks to go on
 
     # ---- public API ----------------------------------------------------------------------
 
@@ -297,6 +299,10 @@ class FlightDialogue:
             self._reset()
             if not parsed.has_anything:
                 return self._ask(prefix=self._p("confirm_new_search"))
+
+        if is_halt(text, lang) or (self._search_halted and self.phase == "searching"
+                                   and only(lang, norm, ("no",), ("greeting", "hesitation", "ack", "please"))):
+            return self._halt()  # "No." to "Shall I go ahead?": still listening
 
         chatter = ("greeting", "hesitation", "ack")
         if self.phase in ("results", "retry"):
@@ -687,7 +693,9 @@ class FlightDialogue:
             return self._p("search_failed")
         key = self._question_key()
         if key is None:
-            return self._p("still_searching") if self.phase == "searching" else self._p("ask_origin_and_destination")
+            if self.phase == "searching":
+                return self._p("resume_search") if self._search_halted else self._p("still_searching")
+            return self._p("ask_origin_and_destination")
         return self._p(key)
 
     def _ask(self, prefix: str | None = None) -> BrainTurn:
@@ -727,6 +735,7 @@ class FlightDialogue:
         args["travel_class"] = s.travel_class if s.travel_class in CABINS else "ECONOMY"
         args["nonstop"] = bool(s.nonstop)
         self.phase = "searching"
+        self._search_halted = False
         self._pending = None
         self._last_search = dict(args)
         self._last_answer = self._p("searching")  # "repeat" while searching: the filler
@@ -787,6 +796,18 @@ class FlightDialogue:
             return BrainTurn(say=self._last_answer)
         return self._reply(self._p("nothing_to_repeat"))
 
+    def _halt(self) -> BrainTurn:
+        """The caller asked the bot to stop ("Wait.", "Un momento."): a brief "go ahead", then listen.
+
+        Nothing the caller gave is dropped. A search the barge-in cancelled is not run again until
+        the caller says so: the next turn that changes nothing searches (as after any turn during
+        a search), and the open question (the idle re-prompt's) asks whether to go on.
+        """
+        if self.phase == "searching":
+            self._search_halted = True
+        logger.info("dialogue: the caller asked the bot to wait ({})", self.phase)
+        return self._reply(self._p("halted"), remember=False)
+
     def _goodbye(self) -> BrainTurn:
         self.phase = "ended"
         self._pending = None
@@ -795,6 +816,7 @@ class FlightDialogue:
     def _search_again(self) -> BrainTurn:
         s, args = self.slots, dict(self._last_search or {})
         self.phase = "searching"
+        self._search_halted = False
         self._pending = None
         self._last_answer = self._p("searching") if s.origin and s.destination else None
         return BrainTurn(say=None, tool_call=args)
@@ -816,6 +838,7 @@ class FlightDialogue:
         self.phase = "collecting"
         self._pending = None
         self._wants_return = False
+        self._search_halted = False
 
     # ---- wording -------------------------------------------------------------------------
 

@@ -7,7 +7,8 @@ Pure functions of a transcript and a language (no dialogue state, no Pipecat): t
     parse(norm, language, today=..., answering_return=..., known_departure=..., cross_language=True) -> Parsed
     fills_slot_in(norm, language) -> bool       the turn parses in that language alone (language evidence)
     has / remove / only (language, norm, *keyword_keys)   keyword tests on a normalized turn
-    is_substantive(text, language) -> bool       False for "hi there", "um", "okay so"
+    is_substantive(text, language) -> bool       False for "hi there", "um", "okay so", "wait"
+    is_halt(text, language) -> bool              True for "wait", "hold on, no", "espera"
     resolve_span / pick_candidate / same_place   place helpers on ``flights.places``
 
 Keyword lists are plain data in :mod:`dialogue.keywords`; places and dates are resolved by
@@ -151,19 +152,34 @@ def only(language: str, text: str, keys: tuple[str, ...], extra: tuple[str, ...]
 
 
 def is_substantive(text: str, language: str = DEFAULT_LANGUAGE) -> bool:
-    """False for turns that are only greetings, hesitations or acknowledgements.
+    """False for turns that are only greetings, hesitations, acknowledgements or a halt.
 
-    "Hi there.", "Hello?", "um", "okay so" -> False; "Hi, I need a flight" -> True. The
-    pipeline waits a little longer before ending such a turn: the caller usually goes on.
+    "Hi there.", "Hello?", "um", "okay so", "Wait." -> False; "Hi, I need a flight" -> True. The
+    pipeline waits a little longer before ending such a turn: the caller usually goes on ("Wait,"
+    is most often followed by what the caller wants: "no, Tuesday", "stop").
     """
     try:
         norm = normalize(text)
-        return bool(remove(language, norm, "greeting", "hesitation", "ack"))
+        return bool(remove(language, norm, "greeting", "hesitation", "ack", "halt", "please"))
     except Exception:  # never break the pipeline over a transcript
         logger.exception("is_substantive failed")
         return bool((text or "").strip())
 
 
+
+
+def is_halt(text: str, language: str = DEFAULT_LANGUAGE) -> bool:
+    """True for a turn that only asks the bot to stop: "Wait.", "Hold on, no.", "Espera.", "Moment mal."
+
+    At least one ``halt`` keyword, and besides it only ``no``, greetings, hesitations and
+    acknowledgements. "Wait, no, Tuesday." or "No." alone are not halts (one says what the caller
+    wants, the other answers a question). Keywords: ``halt`` in :mod:`dialogue.keywords`.
+    """
+    try:
+        return only(language, normalize(text), ("halt",), ("no", "please", "greeting", "hesitation", "ack"))
+    except Exception:  # never break the pipeline over a transcript
+        logger.exception("is_halt failed")
+        return False
 
 
 def is_backchannel(text: str, language: str = DEFAULT_LANGUAGE) -> bool:
@@ -628,6 +644,6 @@ def same_place(a: Place, b: Place) -> bool:
 
 __all__ = [
     "ACCEPT_CONFIDENCE", "CABINS", "CONFIRM_CONFIDENCE", "CROSS_LANGUAGE_CONFIDENCE", "Parsed", "PastDate", "country_name",
-    "distinct_candidates", "fills_slot_in", "find_date", "has", "is_substantive", "keyword_regex", "normalize", "only",
+    "distinct_candidates", "fills_slot_in", "find_date", "has", "is_halt", "is_substantive", "keyword_regex", "normalize", "only",
     "parse", "pick_candidate", "remove", "resolve_span", "same_place", "subdivision", "word_set", "split_words",
 ]

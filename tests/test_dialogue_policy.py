@@ -412,3 +412,45 @@ def test_a_question_with_a_new_day_still_refines_the_search(d):
     d.handle_tool_result(ok_result())
     call = d.handle_user("How much is it on Saturday?").tool_call
     assert (call["origin"], call["destination"], call["departure_date"]) == ("BOS", "MIA", "2026-11-28")
+
+
+# ---- "wait": the bot listens -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang, halt", [("en", "Wait."), ("es", "Espera."), ("fr", "Attendez."), ("de", "Moment mal."),
+                                        ("it", "Aspetta."), ("pt", "Espera aí.")])
+def test_a_halt_is_answered_with_go_ahead_and_keeps_the_question(lang, halt):
+    d = FlightDialogue(language=lang, today=TODAY)
+    d.greeting()
+    before = d.repeat().say
+    turn = d.handle_user(halt)
+    assert turn.say == phrase(lang, "halted")
+    assert turn.tool_call is None and not turn.end_call
+    assert d.repeat().say == before  # "repeat" still says the last real answer
+    assert d._question_text() == phrase(lang, "ask_origin_and_destination")
+
+
+def test_a_halt_during_the_search_waits_for_the_caller_then_searches_on_yes(d):
+    call = d.handle_user("From Boston to Denver tomorrow.").tool_call
+    assert call is not None  # the search starts; the caller's "wait" cancels it
+    turn = d.handle_user("Wait, stop.")
+    assert turn.say == phrase("en", "halted") and turn.tool_call is None
+    assert d._question_text() == phrase("en", "resume_search", origin="Boston", destination="Denver")
+    assert d.handle_user("No.").tool_call is None  # "No." to "shall I go ahead?": still listening
+    again = d.handle_user("Yes, please.").tool_call
+    assert again == call
+    assert d._question_text() == phrase("en", "still_searching")
+
+
+def test_a_change_after_a_halt_during_the_search_searches_the_change(d):
+    d.handle_user("From Boston to Denver tomorrow.")
+    d.handle_user("Hold on.")
+    call = d.handle_user("No, Friday.").tool_call
+    assert call is not None and date.fromisoformat(call["departure_date"]).weekday() == 4
+
+
+def test_a_halt_while_results_are_read_keeps_them(d):
+    d.handle_user("From Boston to Denver tomorrow.")
+    d.handle_tool_result(ok_result())
+    assert d.handle_user("Wait.").say == phrase("en", "halted")
+    assert "420 dollars" in d.handle_user("Can you repeat that?").say

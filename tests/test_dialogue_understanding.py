@@ -9,6 +9,7 @@ import pytest
 
 from dialogue.understanding import (
     PastDate,
+    is_halt,
     is_substantive,
     normalize,
     only,
@@ -126,13 +127,35 @@ def test_place_helpers():
 # ---- is_substantive ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["Hi there.", "hello", "Hello?", "um", "okay so", "Uh, hi.", "", "[BLANK_AUDIO]"])
+@pytest.mark.parametrize("text", ["Hi there.", "hello", "Hello?", "um", "okay so", "Uh, hi.", "", "[BLANK_AUDIO]",
+                                  "Wait.", "Hold on, please."])
 def test_not_substantive(text):
     assert is_substantive(text) is False
 
 
-@pytest.mark.parametrize("text", ["Hi there, I need a flight", "Boston", "to Paris", "tomorrow", "no"])
+@pytest.mark.parametrize("text", ["Hi there, I need a flight", "Boston", "to Paris", "tomorrow", "no",
+                                  "Wait, no, Tuesday.", "Hold on, no."])
 def test_substantive(text):
     assert is_substantive(text) is True
+
+
+# ---- is_halt ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language, text", [
+    ("en", "Wait."), ("en", "Wait, stop."), ("en", "Okay, hold on."), ("en", "No, wait, please."),
+    ("es", "Espera."), ("es", "Un momento, por favor."), ("fr", "Attendez."), ("de", "Moment, bitte."),
+    ("it", "Aspetta."), ("pt", "Espera aí."),
+])
+def test_a_turn_that_only_asks_the_bot_to_stop_is_a_halt(language, text):
+    assert is_halt(text, language) is True
+
+
+@pytest.mark.parametrize("language, text", [
+    ("en", "Wait, no, Tuesday."), ("en", "No."), ("en", "Hold on, I meant Boston."), ("en", ""),
+    ("es", "Espera, el martes."), ("de", "Ja."),
+])
+def test_a_turn_that_says_more_than_stop_is_no_halt(language, text):
+    assert is_halt(text, language) is False
 
 
