@@ -21,7 +21,8 @@ Per step it prints and writes (``--out``, default ``bench/results/capacity.md``)
   sentence (gaps < 0.5 s with no ``mark`` between them; the gateway sends a mark behind each
   sentence's audio, and the transport one message per 20 ms frame) — a stutter the caller hears;
   pauses of 60–500 ms *between* sentences (a mark between the two messages: the next sentence or
-  the answer after the filler was not ready yet) are counted apart, as sentence pauses,
+  the answer after the filler was not ready yet) are counted apart, as sentence pauses; a gap with
+  a ``clear`` in it is neither (a barge-in cut the bot off, and the next audio is another reply),
 - gateway event-loop lag p99 (from the ``gateway_event_loop_lag_seconds`` histogram, so a bucket
   bound: "≤ 50 ms"), and the bench's own loop lag p99 (if high, the callers are late, not the gateway),
 - CPU per call-minute (gateway process CPU s / call-minute) and RSS per call (peak RSS growth over
@@ -208,8 +209,11 @@ def analyse(result, talking_turns: set[int]) -> CallOutcome:
     # every call hears the greeting; a call that heard nothing was not served, utterance or not
     out.answered_all = answered and len(result.turns) >= len(talking_turns) and bool(media)
     marks = result.times("mark_out")
+    clears = result.times("clear")
     for a, b in zip(media, media[1:]):
         gap = b - a
+        if any(a <= c <= b for c in clears):
+            continue  # a barge-in cut the bot off: what comes next is another reply (or the resume)
         if gap < REPLY_GAP_S:
             out.bot_secs += gap
             if gap >= LATE_FRAME_S:
