@@ -39,9 +39,10 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from loguru import logger
 from pipecat.adapters.llm.schemas.tools_schema import ToolsSchema
-from pipecat.frames.frames import Frame, LLMRunFrame, TTSSpeakFrame
+from pipecat.frames.frames import Frame, InputAudioRawFrame, LLMRunFrame, TTSSpeakFrame
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
+from pipecat.processors.filters.function_filter import FunctionFilter
 from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.aggregators.llm_response_universal import (
     LLMAssistantAggregator,
@@ -174,6 +175,20 @@ class BuiltCall:
     recorder: CallRecorder | None = None
     interruptions: InterruptionCounter | None = None
 
+
+
+async def _not_caller_audio(frame: Frame) -> bool:
+    return not isinstance(frame, InputAudioRawFrame)
+
+
+def drop_caller_audio() -> FunctionFilter:
+    """A Pipecat ``FunctionFilter`` that stops ``InputAudioRawFrame``s and passes every other frame.
+
+    Placed behind the last processor that reads the caller's audio, so the rest of the pipeline
+    does not pass 50 frames a second per call along queue by queue (issue 14: per-frame work on
+    the event loop is what limits listening calls).
+    """
+    return FunctionFilter(_not_caller_audio, filter_system_frames=True)
 
 def load_flight_search(settings: CallShellSettings) -> ProviderChain:
     """The provider chain from ``FLIGHT_PROVIDERS``, with the timetable and place index warmed (blocking)."""
@@ -321,6 +336,10 @@ def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources
     # own input transcriptions go upstream and the user aggregator consumes them, so for such a
     # service (realtime_service_mode) it sits between the aggregator and the LLM.
     hears_itself = core.realtime_service_mode
+    # The caller's audio (50 frames a second) is done with once the last processor that uses it
+    # has seen it: the user aggregator (its VAD), or a speech-to-speech LLM. Past it, every
+    # processor would only pass it on (a queue hop each); the recorder, at the end, needs it.
+    caller_audio_ends = [] if recorder is not None else [drop_caller_audio()]
     processors = [
         transport.input(),
         *([core.stt] if core.stt is not None else []),
@@ -328,8 +347,9 @@ def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources
         *([resume_gate] if resume_gate is not None else []),
         DTMFCommandsProcessor(),
         user_aggregator,
-        *([language_switch] if hears_itself else []),
+        *([language_switch] if hears_itself else caller_audio_ends),
         core.llm,
+        *(caller_audio_ends if hears_itself else []),
         flight_tool,
         # a goodbye or transfer announcement cut by a cough is resumed with its request behind it
         *([SpeechTap(heard, replay_after=(HangupRequestFrame, TransferRequestFrame)), core.tts]
