@@ -3,41 +3,17 @@
 Pipecat's ``SileroVADAnalyzer`` and ``LocalSmartTurnAnalyzerV3`` each open their own ONNX Runtime
 session in ``__init__`` (blocking, per call). These subclasses take an already-open session (see
 :mod:`pipelines.models`) and keep only the per-call state: Silero's LSTM state and context, the turn
-analyzer's audio buffer. ``InferenceSession.run`` is thread-safe, so sharing is safe. Every call's
-Silero windows run on one thread of the process (:func:`vad_executor`), not one thread per call.
+analyzer's audio buffer. ``InferenceSession.run`` is thread-safe, so sharing is safe.
 """
 
 from __future__ import annotations
 
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pipecat.audio.turn.smart_turn.base_smart_turn import BaseSmartTurn, SmartTurnParams
 from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3
 from pipecat.audio.vad.silero import SileroOnnxModel, SileroVADAnalyzer
 from pipecat.audio.vad.vad_analyzer import VADAnalyzer, VADParams, VADState
-
-
-_vad_pool: tuple[int, ThreadPoolExecutor] | None = None
-_vad_pool_lock = threading.Lock()
-
-
-def vad_executor() -> ThreadPoolExecutor:
-    """The one thread that runs every call's Silero windows in this process (created on first use).
-
-    Pipecat gives each analyzer its own thread. A window takes ~130 μs on this machine's CPU,
-    so 50 calls (1,560 windows a second) keep one thread about a fifth busy, while 50 threads
-    each waking 31 times a second compete with the event loop and the model threads for the GIL.
-    Each call's windows still run in order (the VAD controller awaits every analysis).
-    A process forked after first use makes its own.
-    """
-    global _vad_pool
-    with _vad_pool_lock:
-        if _vad_pool is None or _vad_pool[0] != os.getpid():
-            _vad_pool = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="silero-vad"))
-        return _vad_pool[1]
 
 
 class SharedSileroVADAnalyzer(SileroVADAnalyzer):
@@ -51,8 +27,6 @@ class SharedSileroVADAnalyzer(SileroVADAnalyzer):
 
     def __init__(self, *, session: Any, sample_rate: int | None = None, params: VADParams | None = None):
         VADAnalyzer.__init__(self, sample_rate=sample_rate, params=params)
-        self._executor.shutdown(wait=False)  # Pipecat's own per-analyzer pool (no thread started yet)
-        self._executor = vad_executor()
         model = SileroOnnxModel.__new__(SileroOnnxModel)
         model.session = session
         model.sample_rates = [8000, 16000]
@@ -76,9 +50,6 @@ class SharedSileroVADAnalyzer(SileroVADAnalyzer):
             self._vad_buffer += buffer
             return self._vad_state
         return await super().analyze_audio(buffer)
-
-    async def cleanup(self):
-        """Nothing to release: the thread is the process's (:func:`vad_executor`), not the call's."""
 
     @property
     def hears_voice(self) -> bool:
