@@ -205,9 +205,12 @@ def is_short_complete(text: str, language: str = DEFAULT_LANGUAGE, *, max_words:
     A closing ("thanks, goodbye"), yes/no, "repeat that", a lone city or a lone day: Smart Turn
     often rates these "incomplete" (they end without a verb), and waiting out its stop timeout
     costs ~3 s. At most ``max_words`` words once greetings, hesitations and acknowledgements are
-    removed; greeting-only turns are not complete (the caller usually goes on: the turn hold).
+    removed; greeting-only turns are not complete (the caller usually goes on: the turn hold), nor
+    are halts ("Wait.": what the caller wants most often follows).
     """
     try:
+        if is_halt(text, language):
+            return False
         norm = normalize(text)
         rest = remove(language, norm, "greeting", "hesitation", "ack")
         if has(language, norm, "goodbye", "repeat", "yes", "no") and len(split_words(rest)) <= max_words:

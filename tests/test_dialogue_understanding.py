@@ -9,7 +9,9 @@ import pytest
 
 from dialogue.understanding import (
     PastDate,
+    has,
     is_halt,
+    is_short_complete,
     is_substantive,
     normalize,
     only,
@@ -149,6 +151,9 @@ def test_substantive(text):
 ])
 def test_a_turn_that_only_asks_the_bot_to_stop_is_a_halt(language, text):
     assert is_halt(text, language) is True
+    # the turn hold waits for what follows "Wait,": neither substantive nor complete by itself
+    assert is_substantive(text, language) is False or has(language, normalize(text), "no")
+    assert is_short_complete(text, language) is False
 
 
 @pytest.mark.parametrize("language, text", [
