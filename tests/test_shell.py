@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from pipecat.frames.frames import TTSSpeakFrame
+from pipecat.frames.frames import InputAudioRawFrame, TranscriptionFrame, TTSSpeakFrame, UserStartedSpeakingFrame
 from pipecat.processors.aggregators.llm_response_universal import LLMUserAggregatorParams
+from pipecat.processors.filters.function_filter import FunctionFilter
+from pipecat.tests.utils import run_test
 from pipecat.turns.user_turn_strategies import ExternalUserTurnStrategies
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings
@@ -21,7 +23,7 @@ from flights.timetable import TimetableProvider
 from gateway.settings import Settings
 from pipelines.contract import CallInfo, CallSetup, MissingSettingError, Profile, ProfileCore, require
 from pipelines.settings import ROOM_SETTINGS_CONFIG
-from pipelines.shell import Resources, build_call
+from pipelines.shell import Resources, build_call, drop_caller_audio
 from processors.call_marks import CallMarksProcessor
 from dialogue.policy import FlightDialogue
 from processors.flight_tool import FlightToolProcessor
@@ -86,3 +88,26 @@ def test_shell_builds_a_typed_call_around_any_profile():
     assert built.flight_tool.language == "es" and built.marks is built.pipeline.processors[-4]
     assert [f.text for f in built.greeting] == [FlightDialogue(language="es").greeting()]
     assert resources.describe() == {"brain": "rules"} and "providers" in resources.flights()
+
+
+def _rules_only_call(settings: Settings):
+    profile = RulesOnlyProfile()
+    resources = Resources(profile=profile, core=profile.load(RulesOnlySettings(_env_file=None)),
+                          flight_search=ProviderChain([TimetableProvider()]), number_languages={})
+    return build_call(CallInfo(call_sid="CA2", stream_sid="MZ2"), None, settings, resources, on_event=None)
+
+
+def test_caller_audio_stops_behind_the_user_aggregator_unless_recorded(tmp_path):
+    built = _rules_only_call(Settings(_env_file=None))
+    procs = list(built.pipeline.processors)
+    behind = procs[procs.index(built.user_aggregator) + 1]
+    assert isinstance(behind, FunctionFilter)
+    recorded = _rules_only_call(Settings(_env_file=None, record_calls=True, recordings_dir=str(tmp_path)))
+    assert not [p for p in recorded.pipeline.processors if isinstance(p, FunctionFilter)]
+
+
+async def test_the_caller_audio_filter_passes_every_other_frame():
+    audio = InputAudioRawFrame(audio=b"\x00\x00" * 320, sample_rate=16000, num_channels=1)
+    down, _ = await run_test(drop_caller_audio(), frames_to_send=[
+        audio, UserStartedSpeakingFrame(), TranscriptionFrame("Hi", "u", "t"), TTSSpeakFrame("Hello")])
+    assert [type(f) for f in down] == [UserStartedSpeakingFrame, TranscriptionFrame, TTSSpeakFrame]
