@@ -37,6 +37,10 @@ class ShellSettings(BaseSettings):
     call_idle_timeout_secs: float = Field(
         300.0, description="End a call after this long with no caller or bot activity (s)"
     )
+    audio_out_lead_ms: float = Field(
+        200.0, ge=0, le=2000, description="Bot audio sent ahead of the caller's playback (ms), so a short "
+        "stall is no gap on the line; clear still stops it at once. 0: paced like a sound card (Pipecat's default)"
+    )
 
     idle_reprompt_secs: float = Field(
         8.0, ge=0, description="Re-prompt a caller silent this long while the bot waits for an answer (s); 0: never"

@@ -3,7 +3,8 @@
 :func:`build_call` makes, for one Twilio Media Stream:
 
 - the :class:`~processors.twilio_serializer.GatewayTwilioSerializer` (8 kHz μ-law ⇄ PCM, marks,
-  ``clear``, REST hang-up) and the ``FastAPIWebsocketTransport`` around it;
+  ``clear``, REST hang-up) and the ``FastAPIWebsocketTransport`` around it, which sends bot audio
+  ``AUDIO_OUT_LEAD_MS`` ahead of the caller's playback (:mod:`processors.output_lead`);
 - the call's :class:`~processors.call_language.CallLanguage` (starting language from the call's
   ``language`` parameter, ``NUMBER_LANGUAGES``, the caller's country code, ``DEFAULT_LANGUAGE``) and
   the :class:`~processors.language_switch.LanguageSwitchProcessor` that updates it;
@@ -50,7 +51,7 @@ from pipecat.processors.aggregators.llm_response_universal import (
     LLMUserAggregator,
 )
 from pipecat.serializers.twilio import TwilioFrameSerializer
-from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPIWebsocketTransport
+from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams
 
 import flights
 from dialogue.phrases import phrase
@@ -70,6 +71,7 @@ from processors.idle_caller import IdleCaller, last_question
 from processors.interruptions import InterruptionCounter
 from processors.language_switch import LanguageSwitchProcessor, parse_number_languages, starting_language
 from processors.metrics import LANGUAGE_METRICS, TURN_STAGE_SECONDS
+from processors.output_lead import LeadingWebsocketTransport
 from processors.turn_timing import TurnTimingObserver
 from processors.twilio_serializer import EventCallback, GatewayTwilioSerializer
 
@@ -84,6 +86,7 @@ class CallShellSettings(Protocol):
     default_language: str
     number_languages: str | None
     call_idle_timeout_secs: float
+    audio_out_lead_ms: float
     idle_reprompt_secs: float
     idle_max_reprompts: int
     record_calls: bool
@@ -155,7 +158,7 @@ class BuiltCall:
     """
 
     worker: PipelineWorker
-    transport: FastAPIWebsocketTransport
+    transport: LeadingWebsocketTransport
     serializer: GatewayTwilioSerializer
     marks: CallMarksProcessor
     language: CallLanguage
@@ -248,7 +251,7 @@ def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources
         base_url=settings.twilio_api_base_url,
         params=TwilioFrameSerializer.InputParams(auto_hang_up=rest),
     )
-    transport = FastAPIWebsocketTransport(
+    transport = LeadingWebsocketTransport(
         websocket,
         FastAPIWebsocketParams(
             audio_in_enabled=True,
@@ -257,6 +260,7 @@ def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources
             serializer=serializer,
             allowed_origins=[],
         ),
+        lead_secs=settings.audio_out_lead_ms / 1000,
     )
     code, source = starting_language(
         call.parameters.get("language"), call.to_number, call.from_number,
