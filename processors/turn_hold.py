@@ -80,6 +80,9 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
             transcript; ``None`` takes the STT's announced ``ttfs_p99_latency``.
         is_complete: ``(turn_text) -> bool``; True for a short turn that is a whole answer by itself
             (ends the turn even when Smart Turn says "incomplete"). ``None``: Smart Turn decides.
+        complete_after_hold: ``(turn_text) -> bool``; True for a non-substantive turn that is whole
+            once the hold has passed with no more speech ("Wait.": the caller usually goes on, but
+            if not, Smart Turn's "incomplete" is not waited out either). ``None``: Smart Turn decides.
         voice_onset: ``() -> bool``; True while the VAD hears voice it has not yet reported as a
             speech start (Silero's ``STARTING`` state, under ``start_secs``) or already hears
             speech whose start frame is still on its way. A hold that runs out then waits
@@ -90,9 +93,11 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
 
     def __init__(self, *, is_substantive: Callable[[str], bool], hold_secs: float = 0.9,
                  max_stt_wait_secs: float | None = None, is_complete: Callable[[str], bool] | None = None,
-                 voice_onset: Callable[[], bool] | None = None, **kwargs):
+                 voice_onset: Callable[[], bool] | None = None,
+                 complete_after_hold: Callable[[str], bool] | None = None, **kwargs):
         super().__init__(**kwargs)
         self._voice_onset = voice_onset
+        self._complete_after_hold = complete_after_hold
         self.onset_waits = 0
         self._is_complete = is_complete
         self.short_completions = 0
@@ -179,11 +184,17 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
             await super().trigger_user_turn_stopped()  # empty: Pipecat's EmptyUserTurnConfig decides
             return
         if (not self._turn_complete and self._vad_stopped and not self._vad_user_speaking
-                and self._is_complete is not None and self._turn_text and self._is_complete(self._turn_text)):
+                and self._turn_text and self._complete_enough(self._turn_text)):
             self._turn_complete = True  # a whole short answer: Smart Turn's "incomplete" is not waited out
             self.short_completions += 1
             logger.debug(f"{self}: short complete turn, not waiting for Smart Turn's timeout")
         await super()._maybe_trigger_user_turn_stopped()
+
+    def _complete_enough(self, text: str) -> bool:
+        """Whether Smart Turn's "incomplete" need not be waited out: a whole short answer, or a
+        turn that is whole once the hold has passed (a halt)."""
+        return bool((self._is_complete is not None and self._is_complete(text))
+                    or (self._complete_after_hold is not None and self._complete_after_hold(text)))
 
     async def _reset(self):
         self._turn_text = ""

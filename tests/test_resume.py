@@ -39,7 +39,7 @@ from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from pipecat.utils.time import time_now_iso8601
 
 from dialogue.policy import FlightDialogue
-from dialogue.understanding import ACCEPT_CONFIDENCE, CONFIRM_CONFIDENCE, is_backchannel, is_short_complete, resolve_span
+from dialogue.understanding import ACCEPT_CONFIDENCE, CONFIRM_CONFIDENCE, is_backchannel, is_halt, is_short_complete, resolve_span
 from processors.call_marks import HANGUP_MARK, CallMarksProcessor, HangupRequestFrame
 from processors.resume import HeardSpeech, NoWordsFrame, ResumeGate, SpeechTap, keep_only_heard
 from processors.turn_hold import HoldShortTurnStopStrategy
@@ -253,10 +253,11 @@ def test_asking_the_bot_to_stop_is_acted_on_in_every_language():
 # ---- item 7: short whole answers do not wait for Smart Turn's timeout ----------------------------
 
 
-async def turn_ends(text: str, *, hold_secs: float = 30.0) -> bool:
+async def turn_ends(text: str, *, hold_secs: float = 30.0, complete_after_hold=None) -> bool:
     strategy = HoldShortTurnStopStrategy(
         turn_analyzer=FixedVerdictAnalyzer(EndOfTurnState.INCOMPLETE), is_substantive=lambda t: False, hold_secs=hold_secs,
-        is_complete=lambda t: is_short_complete(t, "en"), max_stt_wait_secs=5.0)
+        is_complete=lambda t: is_short_complete(t, "en"), max_stt_wait_secs=5.0,
+        complete_after_hold=complete_after_hold)
     user, _ = LLMContextAggregatorPair(LLMContext(messages=[]), user_params=LLMUserAggregatorParams(
         user_turn_strategies=UserTurnStrategies(start=[VADUserTurnStartStrategy()], stop=[strategy]),
         user_turn_stop_timeout=30.0))
@@ -270,6 +271,13 @@ async def test_short_whole_answers_end_the_turn_though_smart_turn_says_incomplet
     # The hold (30 s here) and Smart Turn's timeout (never) would otherwise keep each turn open.
     for text in ["Thanks, bye.", "Yes.", "No.", "Chicago.", "Tuesday.", "Can you repeat that?"]:
         assert await turn_ends(text), text
+
+
+async def test_a_halt_is_held_then_ends_though_smart_turn_says_incomplete():
+    halt = lambda t: is_halt(t, "en")  # noqa: E731
+    assert not await turn_ends("Wait.", hold_secs=30.0, complete_after_hold=halt)  # held for what follows
+    assert await turn_ends("Wait.", hold_secs=0.1, complete_after_hold=halt)  # then whole: no 3 s timeout
+    assert not await turn_ends("Wait.", hold_secs=0.1)  # without it, Smart Turn's "incomplete" is waited out
 
 
 async def test_greetings_and_half_requests_still_wait():
