@@ -171,8 +171,8 @@ def is_substantive(text: str, language: str = DEFAULT_LANGUAGE) -> bool:
 def is_halt(text: str, language: str = DEFAULT_LANGUAGE) -> bool:
     """True for a turn that only asks the bot to stop: "Wait.", "Hold on, no.", "Espera.", "Moment mal."
 
-    At least one ``halt`` keyword, and besides it only ``no``, greetings, hesitations and
-    acknowledgements. "Wait, no, Tuesday." or "No." alone are not halts (one says what the caller
+    At least one ``halt`` keyword, and besides it only ``no``, ``please``, greetings, hesitations
+    and acknowledgements. "Wait, no, Tuesday." or "No." alone are not halts (one says what the caller
     wants, the other answers a question). Keywords: ``halt`` in :mod:`dialogue.keywords`.
     """
     try:

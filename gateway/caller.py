@@ -119,6 +119,20 @@ class CallResult:
         """Time of the first bot ``media`` message received after ``t0``."""
         return next((t for t in self.times("media_in") if t > t0), None)
 
+    def silence_in_playback(self, after: float, until: float) -> float:
+        """Longest stretch (s) between ``after`` and ``until`` in which the caller heard no bot audio.
+
+        From the caller's playback (:attr:`bot`, played from the buffer as Twilio plays it, so
+        audio the gateway sends ahead of real time waits there instead of counting as a gap).
+        Pauses under the utterance split (0.4 s) are inside one utterance and not seen here.
+        """
+        spans = sorted((max(u.start, after), min(u.end, until)) for u in self.bot if u.end > after and u.start < until)
+        longest, t = 0.0, after
+        for start, end in spans:
+            longest = max(longest, start - t)
+            t = max(t, end)
+        return max(longest, until - t)
+
 
 class SimulatedCaller:
     """Drives one call against ``url`` (``ws://host:port/twilio/stream``).

@@ -179,7 +179,6 @@ class BuiltCall:
     interruptions: InterruptionCounter | None = None
 
 
-
 async def _not_caller_audio(frame: Frame) -> bool:
     return not isinstance(frame, InputAudioRawFrame)
 
@@ -192,6 +191,7 @@ def drop_caller_audio() -> FunctionFilter:
     the event loop is what limits listening calls).
     """
     return FunctionFilter(_not_caller_audio, filter_system_frames=True)
+
 
 def load_flight_search(settings: CallShellSettings) -> ProviderChain:
     """The provider chain from ``FLIGHT_PROVIDERS``, with the timetable and place index warmed (blocking)."""
