@@ -177,7 +177,8 @@ def test_two_replicas_share_a_call_and_ride_out_a_redis_outage(cluster):
     # The call in progress finished normally: the gateway ended it after the goodbye played.
     assert result.closed_by_gateway
     assert "hangup" in [d["name"] for _, k, d in result.events if k == "mark_played"]
-    assert "call end not recorded in the shared state" in a.log()
+    # (the gateway writes the call's end just after it closes the socket the caller waited on)
+    assert asyncio.run(until(lambda: "call end not recorded in the shared state" in a.log(), secs=5)), a.log()[-2000:]
     assert a.alive() and b.alive()
 
     redis.start()  # same port, empty: B takes calls again by itself
