@@ -36,20 +36,25 @@ class SharedSileroVADAnalyzer(SileroVADAnalyzer):
         self._low_confidence_windows = 0
 
     async def analyze_audio(self, buffer: bytes) -> VADState:
-        """Pipecat's :meth:`VADAnalyzer.analyze_audio`, without the thread hand-off when no window is due.
+        """Pipecat's :meth:`VADAnalyzer.analyze_audio`, run on the event loop, not the analyzer's thread.
 
-        Pipecat hands every audio frame to the analyzer's executor thread. A 20 ms frame at
-        16 kHz (640 bytes) is shorter than Silero's 512-sample window (1024 bytes), so for about
-        two frames in five the thread only appends the bytes to its buffer and returns the state
-        unchanged. Here those frames are appended on the event loop instead: the same result as
-        Pipecat's ``_run_analyzer`` for a buffer that completes no window, without a hand-off per
-        frame and per call (50 a second each). Calls are sequential per analyzer (the VAD
-        controller awaits each), so the buffer is never touched by two threads at once.
+        Pipecat hands every audio frame (20 ms; 640 bytes at 16 kHz) to a one-thread executor per
+        call. The work is small: Silero runs once per 512-sample window (32 ms), about 130 μs with
+        the shared single-threaded ONNX session, and a frame that completes no window (three in
+        eight) is only appended to the buffer. The hand-off costs more than the work: each one wakes
+        a thread, which then needs the GIL, and answers through the loop's self-pipe. At 50 calls
+        that was 50 threads queueing for the GIL behind the event loop (``bench/capacity.py``, 50
+        listening calls: gateway CPU 85 % → 64–66 % of a core, answers p50 2.4–2.7 s → 0.8–0.9 s,
+        loop lag p99 ≤ 75–100 → ≤ 35–50 ms). The states are Pipecat's, frame by frame
+        (``tests/test_vad_analyzer.py``); the executor is never given work, so it starts no thread.
+
+        Args:
+            buffer: PCM16 mono at the analyzer's sample rate, any length.
+
+        Returns:
+            The VAD state after the buffer (``QUIET``, ``STARTING``, ``SPEAKING``, ``STOPPING``).
         """
-        if len(self._vad_buffer) + len(buffer) < self._vad_frames_num_bytes:
-            self._vad_buffer += buffer
-            return self._vad_state
-        return await super().analyze_audio(buffer)
+        return self._run_analyzer(buffer)
 
     @property
     def hears_voice(self) -> bool:
