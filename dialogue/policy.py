@@ -300,11 +300,11 @@ class FlightDialogue:
             if not parsed.has_anything:
                 return self._ask(prefix=self._p("confirm_new_search"))
 
+        chatter = ("greeting", "hesitation", "ack")
         if is_halt(text, lang) or (self._search_halted and self.phase == "searching"
-                                   and only(lang, norm, ("no",), ("greeting", "hesitation", "ack", "please"))):
+                                   and only(lang, norm, ("no",), chatter + ("please",))):
             return self._halt()  # "No." to "Shall I go ahead?": still listening
 
-        chatter = ("greeting", "hesitation", "ack")
         if self.phase in ("results", "retry"):
             return self._after_results(norm, parsed)
 
