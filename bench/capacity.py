@@ -217,10 +217,10 @@ def analyse(result, talking_turns: set[int]) -> CallOutcome:
     # The caller's playback, as Twilio's: each message plays for its length (8 kHz μ-law, a byte a
     # sample) once the one before it has played; audio sent ahead waits in the buffer.
     chunks = [(t, d["bytes"] / RATE_HZ) for t, kind, d in result.events if kind == "media_in"]
-    play_end = None
+    play_end = 0.0
     for (a, _), (b, length) in zip([(None, 0.0)] + chunks, chunks):
-        dry = 0.0 if play_end is None else b - play_end  # playback stood still this long before b
-        play_end = (b if play_end is None or dry > 0 else play_end) + length
+        dry = b - play_end  # playback stood still this long before b (the first chunk: skipped below)
+        play_end = max(b, play_end) + length
         if a is None or any(a <= c <= b for c in clears):
             play_end = b + length  # a barge-in cut the bot off (buffer cleared): another reply follows
             continue
@@ -258,6 +258,12 @@ async def place(server: Server, client: httpx.AsyncClient, caller: SimulatedCall
 
 
 # --- one step ----------------------------------------------------------------------------------
+async def warm_up(server: Server) -> None:
+    """One call first, not counted: the first call allocates what every later call reuses."""
+    async with httpx.AsyncClient() as client:
+        await place(server, client, SimulatedCaller(server.ws_url, TALKING_SCRIPT[:1], hangup_after_s=3), {0}, 0)
+
+
 class BenchLoopLag:
     """Lag of the bench's own event loop (the callers' 20 ms clocks run on it)."""
 
@@ -471,10 +477,7 @@ async def main(args) -> int:
             server = Server(root, open_env, ROOT / ".cache" / "bench-capacity.log")
             print(f"gateway {root} @ {commit}, pid {server.proc.pid}, RSS at start {server.rss_mib():.0f} MiB")
             try:
-                # one call first, not counted: the first call allocates what every later call reuses
-                async with httpx.AsyncClient() as client:
-                    await place(server, client, SimulatedCaller(server.ws_url, TALKING_SCRIPT[:1], hangup_after_s=3),
-                                {0}, 0)
+                await warm_up(server)
                 print(f"after a warm-up call, RSS {server.rss_mib():.0f} MiB")
                 for mix, steps in (("talking", talking), ("listening", listening)):
                     for n in steps:
@@ -492,6 +495,7 @@ async def main(args) -> int:
                 env["MAX_CONCURRENT_CALLS"] = str(args.limit)
             server = Server(root, env, ROOT / ".cache" / "bench-capacity-overload.log")
             try:
+                await warm_up(server)  # as the main server: the limit's step measures calls, not start-up
                 limit = json.loads(httpx.get(f"{server.base}/health").text).get("max_concurrent_calls")
                 overload = await run_step(server, "talking", args.overload, args, noise)
                 overload["mix"] = f"talking, limit {limit}"
