@@ -105,6 +105,21 @@ class MultilingualDeepgramSTTService(DeepgramSTTService):
         self._in_utterance = False
         self.fast_reconnects = 0
 
+    def _build_connect_kwargs(self) -> dict:
+        """Pipecat's connect options plus ``filler_words=true``, so a caller's "mhmm", "uh-huh" or
+        "um" reaches the transcript (https://developers.deepgram.com/docs/filler-words). Nova-3
+        drops them by default, and a hum over the bot's answer would then be a barge-in with no
+        words, told apart from a real one only by silence. With them it is a backchannel
+        (``dialogue.understanding.is_backchannel``) and the answer goes on. The SDK's ``connect``
+        has no ``filler_words`` argument, so it goes as an additional query parameter."""
+        kwargs = super()._build_connect_kwargs()
+        options = dict(kwargs.get("request_options") or {})
+        query = dict(options.get("additional_query_parameters") or {})
+        query.setdefault("filler_words", "true")
+        options["additional_query_parameters"] = query
+        kwargs["request_options"] = options
+        return kwargs
+
     async def process_frame(self, frame: Frame, direction: FrameDirection):
         if isinstance(frame, VADUserStartedSpeakingFrame):
             self._words_since_speech_start = False

@@ -153,6 +153,7 @@ async def test_deepgram_multi_finalize_gives_a_transcript_with_word_language_evi
     assert query["path"] == "/v1/listen" and query["authorization"] == f"Token {deepgram.api_key}"
     assert query["query"]["language"] == "multi" and query["query"]["model"] == "nova-3"
     assert query["query"]["encoding"] == "linear16" and query["query"]["sample_rate"] == "16000"
+    assert query["query"]["filler_words"] == "true"  # a caller's "mhmm" is a word, a backchannel
     assert any(c.message == {"type": "Finalize"} for c in deepgram.controls)
     finals = [f for f in down if isinstance(f, TranscriptionFrame)]
     assert [f.text for f in finals] == ["Quiero volar de Madrid a Barcelona."]
