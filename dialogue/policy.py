@@ -247,6 +247,8 @@ class FlightDialogue:
             logger.disable("dialogue")  # the probe's decisions are not the call's: keep them out of the log
             try:
                 turn = probe._handle_user(text)
+                if self._says_again(turn, probe, norm):
+                    return False
                 if turn.guess:
                     marked = parse(norm, self.language, today=self.today)
                     return bool(marked.origin_text or marked.destination_text)
@@ -256,6 +258,17 @@ class FlightDialogue:
         except Exception:
             logger.exception("dialogue: would_act_on failed")
             return True
+
+    def _says_again(self, turn: BrainTurn, probe: FlightDialogue, norm: str) -> bool:
+        """Whether ``turn`` (the ``probe``'s answer to ``norm``) only says again part of the answer
+        being read, changing nothing: a trailing "please" after "Next Friday," (the VAD made two
+        segments of one sentence) would restart the question the caller was already hearing. The
+        cut answer going on from the sentence the caller did not hear says the same, without the
+        restart. A request to repeat is not this: the caller wants it from the top."""
+        return (bool(turn.say) and turn.tool_call is None and not turn.end_call and not turn.transfer
+                and probe.slots == self.slots and probe.phase == self.phase
+                and turn.say.strip() in (self._last_answer or "")
+                and not has(self.language, norm, "repeat", "repeat_alone"))
 
     def handle_tool_result(self, result: dict) -> BrainTurn:
         """Result of ``search_flights`` -> the spoken answer (remembered for "repeat")."""

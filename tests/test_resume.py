@@ -228,6 +228,27 @@ def test_would_act_on_asks_without_changing_the_dialogue():
     assert dialogue.would_act_on("Hmm, let me think.", "es")  # the call switched: answered in Spanish
 
 
+def test_words_whose_answer_is_only_the_question_being_read_go_on_with_it():
+    # "Next Friday, please.": the VAD made two segments of it; the first is answered at once and
+    # the trailing "please" barges in. Answering it would only restart the question being read.
+    pleases = {"en": "Please.", "es": "Por favor.", "fr": "S'il vous plaît.", "it": "Per favore.",
+               "pt": "Por favor."}
+    for language, text in pleases.items():
+        dialogue = FlightDialogue(language=language)
+        dialogue.greeting()
+        assert not dialogue.would_act_on(text), (language, text)
+        assert dialogue.would_act_on("Boston."), language  # a place: acted on
+    german = FlightDialogue(language="de")
+    german.greeting()
+    assert german.would_act_on("Bitte?")  # German for "pardon?": a request to repeat, from the top
+    dialogue = FlightDialogue(language="en")
+    answer = dialogue.handle_user("Next Friday,").say
+    assert answer.endswith("Where would you like to fly from, and where to?")  # the premise
+    assert not dialogue.would_act_on("Please.")
+    assert dialogue.would_act_on("Can you repeat that?")  # the caller wants it from the top
+    assert dialogue.would_act_on("Next Monday, please.")  # a change: acted on
+
+
 def test_a_lone_word_the_resolver_only_guesses_at_is_no_reason_to_stop():
     # "Inama" (a hum, as Whisper base wrote it) is only a "Did you mean Bahrain?" guess: it does not
     # cut the list off; the same word after a place marker is a correction and stops the bot.
