@@ -264,7 +264,9 @@ class FlightDialogue:
         being read, changing nothing: a trailing "please" after "Next Friday," (the VAD made two
         segments of one sentence) would restart the question the caller was already hearing. The
         cut answer going on from the sentence the caller did not hear says the same, without the
-        restart. A request to repeat is not this: the caller wants it from the top."""
+        restart. A request to repeat is not this: the caller wants it from the top. Any repeat word
+        counts here, also one ``_handle_user`` would not take as a request alone ("Pardon,
+        please?"): keeping the bot stopped is the safe side."""
         return (bool(turn.say) and turn.tool_call is None and not turn.end_call and not turn.transfer
                 and probe.slots == self.slots and probe.phase == self.phase
                 and turn.say.strip() in (self._last_answer or "")
