@@ -265,7 +265,7 @@ class FlightDialogue:
         segments of one sentence) would restart the question the caller was already hearing. The
         cut answer going on from the sentence the caller did not hear says the same, without the
         restart. A request to repeat is not this: the caller wants it from the top. Any repeat word
-        counts here, also one ``_handle_user`` would not take as a request alone ("Pardon,
+        counts here, also one ``_handle_user`` would not take as a request alone ("Sorry,
         please?"): keeping the bot stopped is the safe side."""
         return (bool(turn.say) and turn.tool_call is None and not turn.end_call and not turn.transfer
                 and probe.slots == self.slots and probe.phase == self.phase
