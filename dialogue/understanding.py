@@ -199,6 +199,24 @@ def is_backchannel(text: str, language: str = DEFAULT_LANGUAGE) -> bool:
         return False
 
 
+def is_closing(text: str, language: str = DEFAULT_LANGUAGE) -> bool:
+    """True for a turn that only closes the call: "Thank you. Goodbye.", "Okay, bye.", "Gracias, adiós."
+
+    Nothing but ``goodbye`` phrases, thanks and acknowledgements (``ack``), backchannels, greetings,
+    hesitations and ``please``; a halt ("Wait, bye") or anything else ("Bye, actually one more
+    thing") makes it no closing, and so does an empty ``text``. Said over the bot's own goodbye, it
+    asks for nothing the goodbye does not already give. Keywords: :mod:`dialogue.keywords`.
+    """
+    try:
+        norm = normalize(text)
+        if not split_words(norm) or has(language, norm, "halt"):
+            return False
+        return not remove(language, norm, "goodbye", "ack", "backchannel", "greeting", "hesitation", "please")
+    except Exception:  # never break the pipeline over a transcript
+        logger.exception("is_closing failed")
+        return False
+
+
 def is_short_complete(text: str, language: str = DEFAULT_LANGUAGE, *, max_words: int = 4) -> bool:
     """True for a short turn that is a whole answer by itself, so nothing more is worth waiting for.
 

@@ -55,7 +55,7 @@ from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams
 
 import flights
 from dialogue.phrases import phrase
-from dialogue.understanding import is_backchannel
+from dialogue.understanding import is_backchannel, is_closing
 from flights.chain import ProviderChain, build_chain
 from flights.timetable import TimetableProvider
 from pipelines.contract import CallInfo, CallSetup, Profile, ProfileCore, ProfileResources
@@ -304,6 +304,7 @@ def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources
         resume_gate = ResumeGate(
             heard, is_backchannel=lambda text: is_backchannel(text, language.current),
             acts_on=(lambda text: would_act_on(text, language.current)) if callable(would_act_on) else None,
+            is_closing=lambda text: is_closing(text, language.current),
         )
 
         async def on_real_interruption(snap: Interruption) -> None:

@@ -245,6 +245,11 @@ class ResumeGate(FrameProcessor):
         acts_on: ``(text) -> bool`` or ``None``: whether the brain would act on the words (e.g. the
             rule brain's ``would_act_on``); words it would not act on resume like a backchannel.
             ``None`` (an LLM brain, which can answer anything): every non-backchannel is real.
+        is_closing: ``(text) -> bool`` or ``None``: words that only close the call ("Thank you.
+            Goodbye.": :func:`dialogue.understanding.is_closing`). Over a stretch that ends the
+            call or hands it on (its :attr:`Interruption.then`: the hang-up request behind a goodbye,
+            the transfer request behind "I'm transferring you") they resume it, request and all,
+            for any brain: an LLM would otherwise answer them with a second goodbye.
 
     A backchannel transcript (or one ``acts_on`` rejects) becomes a ``UserBackchannelFrame`` (the user aggregator reports it
     with ``on_user_backchannel`` and keeps it out of the context), and so do the backchannel
@@ -254,11 +259,13 @@ class ResumeGate(FrameProcessor):
     """
 
     def __init__(self, heard: HeardSpeech, *, is_backchannel: Callable[[str], bool],
-                 max_verdict_secs: float = 6.0, acts_on: Callable[[str], bool] | None = None, **kwargs):
+                 max_verdict_secs: float = 6.0, acts_on: Callable[[str], bool] | None = None,
+                 is_closing: Callable[[str], bool] | None = None, **kwargs):
         super().__init__(**kwargs)
         self._heard = heard
         self._is_backchannel = is_backchannel
         self._acts_on = acts_on
+        self._is_closing = is_closing
         self._max_verdict = max_verdict_secs
         self.resumes = 0
         # A caller turn that already resumed the bot: its later segments ("Okay," … "yeah.") that
@@ -269,6 +276,9 @@ class ResumeGate(FrameProcessor):
         """Why ``text`` does not stop the bot ("backchannel", "not understood"), or ``None`` (real)."""
         if self._is_backchannel(text):
             return "backchannel"
+        snap = self._heard.interrupted
+        if self._is_closing is not None and snap is not None and snap.then is not None and self._is_closing(text):
+            return "closing over the goodbye"
         if self._acts_on is not None:
             try:
                 if not self._acts_on(text):

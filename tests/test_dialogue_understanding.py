@@ -10,6 +10,7 @@ import pytest
 from dialogue.understanding import (
     PastDate,
     has,
+    is_closing,
     is_halt,
     is_short_complete,
     is_substantive,
@@ -139,6 +140,25 @@ def test_not_substantive(text):
                                   "Wait, no, Tuesday.", "Hold on, no."])
 def test_substantive(text):
     assert is_substantive(text) is True
+
+
+# ---- is_closing ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language, text", [
+    ("en", "Thank you. Goodbye."), ("en", "Okay, bye bye."), ("en", "Thanks."), ("es", "Gracias, adiós."),
+    ("fr", "Merci, au revoir."), ("de", "Danke, tschüss."), ("it", "Grazie, arrivederci."), ("pt", "Obrigado, tchau."),
+])
+def test_thanks_and_goodbyes_only_close_the_call(language, text):
+    assert is_closing(text, language) is True
+
+
+@pytest.mark.parametrize("language, text", [
+    ("en", "Wait, bye."), ("en", "Bye, actually one more thing."), ("en", "Thanks, and a hotel in Paris."),
+    ("en", ""), ("en", "..."), ("es", "Espera, gracias."), ("de", "Danke, nach Berlin bitte."),
+])
+def test_a_closing_with_anything_else_in_it_is_no_closing(language, text):
+    assert is_closing(text, language) is False
 
 
 # ---- is_halt ----------------------------------------------------------------------

@@ -39,7 +39,15 @@ from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from pipecat.utils.time import time_now_iso8601
 
 from dialogue.policy import FlightDialogue
-from dialogue.understanding import ACCEPT_CONFIDENCE, CONFIRM_CONFIDENCE, is_backchannel, is_halt, is_short_complete, resolve_span
+from dialogue.understanding import (
+    ACCEPT_CONFIDENCE,
+    CONFIRM_CONFIDENCE,
+    is_backchannel,
+    is_closing,
+    is_halt,
+    is_short_complete,
+    resolve_span,
+)
 from processors.call_marks import HANGUP_MARK, CallMarksProcessor, HangupRequestFrame
 from processors.resume import HeardSpeech, NoWordsFrame, ResumeGate, SpeechTap, keep_only_heard
 from processors.turn_hold import HoldShortTurnStopStrategy
@@ -69,13 +77,14 @@ class TwilioPlayback(FrameProcessor):
                     {"event": "mark", "streamSid": STREAM, "mark": {"name": name}}))
 
 
-async def chain(play: set[str], acts_on=None, replay_after: tuple = ()):
+async def chain(play: set[str], acts_on=None, replay_after: tuple = (), closing: bool = False):
     heard = HeardSpeech()
     serializer = GatewayTwilioSerializer(STREAM, "CA" + "b" * 32,
                                          params=TwilioFrameSerializer.InputParams(auto_hang_up=False))
     await serializer.setup(SimpleNamespace(audio_in_sample_rate=16000, audio_out_sample_rate=8000))
     serializer.on_mark = heard.mark_played
-    gate = ResumeGate(heard, is_backchannel=lambda t: is_backchannel(t, "en"), acts_on=acts_on)
+    gate = ResumeGate(heard, is_backchannel=lambda t: is_backchannel(t, "en"), acts_on=acts_on,
+                      is_closing=(lambda t: is_closing(t, "en")) if closing else None)
     procs = [gate, SpeechTap(heard, replay_after=replay_after), CallMarksProcessor(STREAM, heard=heard),
              TwilioPlayback(serializer, play)]
     return heard, gate, Pipeline(procs)
@@ -462,3 +471,32 @@ async def test_a_closing_over_the_goodbye_resumes_it_with_its_hang_up():
     down, _ = await run_test(pipe, frames_to_send=goodbye_then_barge_in(transcript("Thank you. Goodbye.")))
     assert spoken(down) == GOODBYE[1:]
     assert [name for _, name in marks(down)].count(HANGUP_MARK) == 2
+
+
+async def test_an_llm_brains_goodbye_goes_on_over_a_closing_with_its_hang_up():
+    # An LLM brain (no acts_on) would answer "Thank you. Goodbye." with a second goodbye: over a
+    # stretch that ends in a hang-up request, closing words resume it, hang-up request and all.
+    heard, gate, pipe = await chain(play={"s-1"}, replay_after=(HangupRequestFrame,), closing=True)
+    down, _ = await run_test(pipe, frames_to_send=goodbye_then_barge_in(transcript("Thank you. Goodbye.")))
+    assert spoken(down) == GOODBYE[1:]
+    assert [name for _, name in marks(down)].count(HANGUP_MARK) == 2
+    assert not any(isinstance(f, TranscriptionFrame) and not isinstance(f, UserBackchannelFrame) for f in down)
+    assert heard.false_interruptions == 1 and heard.real_interruptions == 0
+
+
+async def test_over_the_goodbye_a_halt_or_a_new_request_still_stops_an_llm_brain():
+    for words in ("Wait, one more thing.", "Bye, actually I need a hotel too."):
+        heard, gate, pipe = await chain(play={"s-1"}, replay_after=(HangupRequestFrame,), closing=True)
+        down, _ = await run_test(pipe, frames_to_send=goodbye_then_barge_in(transcript(words)))
+        assert spoken(down) == [], words
+        assert [f.text for f in down if type(f) is TranscriptionFrame] == [words]
+        assert heard.real_interruptions == 1, words
+
+
+async def test_thanks_over_an_answer_that_ends_no_call_is_still_the_llms_to_answer():
+    # Only a stretch that ends the call makes a closing nothing to act on: over the flight list,
+    # "Thanks, goodbye." is the caller's own closing, and an LLM brain answers it.
+    heard, gate, pipe = await chain(play={"s-1"}, closing=True)
+    down, _ = await run_test(pipe, frames_to_send=reply_then_barge_in(transcript("Thanks, goodbye.")))
+    assert spoken(down) == []
+    assert [f.text for f in down if type(f) is TranscriptionFrame] == ["Thanks, goodbye."]

@@ -14,7 +14,7 @@ import pytest
 
 from gateway.caller import SimulatedCaller, Turn, format_transcript, transcribe_bot
 from tests.conftest import fixture
-from tests.test_cloud_e2e import cascade_fakes, cascade_gateway, place_call, said  # noqa: F401 (fixture)
+from tests.test_cloud_e2e import cascade_fakes, cascade_gateway, place_call, played_marks, said  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.e2e
 
@@ -108,3 +108,31 @@ def test_cascade_a_backchannel_over_the_results_resumes_them_without_the_llm(cas
     assert after[0].strip() in before, (after, before)  # the cut sentence is said again, whole
     assert "false interruption (backchannel)" in log
     assert any(t > barge["speech_end"] for t in result.times("media_in")), "the bot never went on"
+
+
+def test_cascade_a_closing_over_the_llms_goodbye_goes_on_with_it_and_the_call_ends(cascade_fakes):
+    # "Thanks, bye." over the LLM's goodbye: no second goodbye from the LLM, the cut goodbye goes on
+    # from its sentence, and its hang-up request with it, so the call ends once that has played.
+    deepgram, chat, cartesia = cascade_fakes
+    for entry in (said("en_goodbye"), said("en_thanks_bye")):
+        deepgram.transcripts.push(entry)
+    server = cascade_gateway(cascade_fakes)
+    try:
+        result = place_call(server, Turn(fixture("en_goodbye")), Turn(fixture("en_thanks_bye"), barge_in_ms=300),
+                            hangup_after_s=12)
+        assert server.alive()
+        log = server.log()
+    finally:
+        server.stop()
+    barge = result.turns[1]
+    clears = [t for t in result.times("clear") if t > barge["speech_start"]]
+    assert clears, "the closing did not cut the goodbye off: nothing to resume was tested"
+    users = [m.get("content") for r in chat.requests for m in r.message["messages"] if m.get("role") == "user"]
+    assert not any("Thanks, bye" in (u or "") for u in users), users  # the LLM never heard it
+    assert [getattr(d, "name", "") for d in chat.replies if d is not None].count("end_call") == 1, chat.replies
+    after = [r.message["transcript"] for r in cartesia.requests
+             if r.message.get("transcript") and r.at - result.wall_t0 > clears[0]]
+    assert after and all(t.strip() in "Thank you for calling. Goodbye!" for t in after), after
+    assert "false interruption (closing over the goodbye)" in log
+    assert result.closed_by_gateway, "the resumed goodbye did not end the call"
+    assert "hangup" in played_marks(result, result.times("closed")[0])
