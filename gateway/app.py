@@ -46,6 +46,7 @@ from gateway import metrics
 from gateway.calls import CallRegistry, handle_stream
 from gateway.drain import Drain
 from gateway.load import LoopLagMonitor, admission_refusal
+from gateway.memory import HeapTrimmer
 from flights.languages import normalize_language
 from gateway.outbound import (
     AuthFailureLimiter,
@@ -260,8 +261,11 @@ async def media_stream(websocket: WebSocket) -> None:
     if app.state.resources is None:
         await websocket.close(code=1013, reason="starting")
         return
-    await handle_stream(websocket, settings, app.state.resources, app.state.call_state, app.state.tokens,
-                        app.state.drain, app.state.twilio_rest)
+    try:
+        await handle_stream(websocket, settings, app.state.resources, app.state.call_state, app.state.tokens,
+                            app.state.drain, app.state.twilio_rest)
+    finally:
+        app.state.heap_trimmer.call_ended()  # the call's buffers are free now: give the pages back
 
 
 @twilio_router.post("/whisper")
@@ -481,6 +485,7 @@ def create_app(settings: Settings, resources: Resources | None = None, drain: Dr
         app.state.loop_lag.start()
         yield
         await app.state.loop_lag.stop()
+        await app.state.heap_trimmer.stop()
         if app.state.twilio_rest is not None:
             await app.state.twilio_rest.close()
         await call_state.close()
@@ -493,6 +498,7 @@ def create_app(settings: Settings, resources: Resources | None = None, drain: Dr
     app.state.registry.record_ttl_secs = settings.call_record_ttl_secs
     app.state.load_error = None
     app.state.loop_lag = LoopLagMonitor()
+    app.state.heap_trimmer = HeapTrimmer(settings.heap_trim_interval_secs)
     app.state.drain = drain if drain is not None else Drain(settings.drain_timeout_secs)
     app.state.rate_limiter = KeyRateLimiter(settings.outbound_rate_limit, call_state.rate_storage)
     app.state.auth_failures = AuthFailureLimiter(settings.auth_failure_rate_limit, call_state.rate_storage)

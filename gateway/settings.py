@@ -55,6 +55,9 @@ class GatewaySettings(BaseSettings):
     admission_max_stt_wait_ms: float = Field(
         1500.0, ge=0, description="New calls hear the busy message while STT segments wait longer than "
         "this for a decode worker (p90 over the last 10 s, ms); 0 = off")
+    heap_trim_interval_secs: float = Field(
+        30.0, description="After a call ends, free heap pages go back to the OS (glibc malloc_trim), at most "
+        "once per this many seconds; 0 = never")
     drain_timeout_secs: float = Field(
         600.0, ge=0, description="After SIGTERM, how long calls in progress may go on before a goodbye (s)"
     )

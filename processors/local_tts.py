@@ -32,6 +32,7 @@ from pipecat.utils.tracing.service_decorators import traced_tts
 
 from flights.languages import normalize_language
 from processors.call_language import CallLanguage
+from processors.metrics import SENTENCE_CACHE_SIZE
 
 #: espeak-ng voice per ISO 639-1 code (``espeak-ng --voices`` lists them).
 ESPEAK_VOICES: dict[str, str] = {
@@ -65,6 +66,7 @@ async def _through_cache(key: tuple, synthesize: Callable[[], AsyncIterator[byte
         yield chunk
     if chunks and SENTENCE_AUDIO.getsizeof(chunks) <= SENTENCE_AUDIO.maxsize // 16:  # no one sentence hogs it
         SENTENCE_AUDIO[key] = tuple(chunks)
+        SENTENCE_CACHE_SIZE.set(SENTENCE_AUDIO.currsize)
 
 
 class LocalTTSService(TTSService):

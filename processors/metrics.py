@@ -23,6 +23,12 @@ TURN_STAGE_SECONDS = Histogram(
 #: language per call (and where it came from) and switches per call
 LANGUAGE_METRICS = LanguageMetrics.create(REGISTRY)
 
+#: bytes of audio in the local TTS's sentence cache (:data:`processors.local_tts.SENTENCE_AUDIO`, at most
+#: 48 MiB): an expected cache, so a soak sets its growth apart from the process's
+SENTENCE_CACHE_SIZE = Gauge(
+    "gateway_tts_sentence_cache_bytes", "Audio bytes in the local TTS's sentence cache", registry=REGISTRY,
+)
+
 #: the Whisper decode queue (:class:`processors.stt_queue.DecodeQueue`)
 STT_QUEUE_DEPTH = Gauge("gateway_stt_queue_depth", "STT segments waiting for a decode worker", registry=REGISTRY)
 STT_IN_FLIGHT = Gauge("gateway_stt_decodes_in_flight", "STT decodes running", registry=REGISTRY)

@@ -49,6 +49,18 @@ def test_full_call_speaks_a_flight_and_goodbye_ends_the_call(gateway, listener):
     # the caller's sentence is then a real barge-in over that answer.
     spoken = [(t["speech_start"], t["speech_end"]) for t in result.turns]
     assert all(any(start <= c <= end + 0.5 for start, end in spoken) for c in result.times("clear"))
+    # The ended call's freed heap pages went back to the OS (a trim in a worker thread, just after
+    # the stream closed: waited for, up to 5 s).
+    assert _heap_trims(gateway, wait_s=5.0) >= 1
+
+
+def _heap_trims(gateway, wait_s: float) -> float:
+    deadline = time.monotonic() + wait_s
+    while True:
+        m = re.search(r"^gateway_heap_trim_seconds_count (\S+)$", httpx.get(f"{gateway.base}/metrics").text, re.M)
+        if (m and float(m.group(1)) >= 1) or time.monotonic() > deadline:
+            return float(m.group(1)) if m else 0.0
+        time.sleep(0.1)
 
 
 def call_record(gateway, call_sid: str, wait_s: float = 5.0) -> dict:

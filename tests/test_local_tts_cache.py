@@ -6,6 +6,7 @@ import asyncio
 
 from processors import local_tts
 from processors.local_tts import SENTENCE_AUDIO, _through_cache
+from processors.metrics import SENTENCE_CACHE_SIZE
 
 
 def _drain(key, synthesize, take: int | None = None) -> list[bytes]:
@@ -37,6 +38,7 @@ def test_a_finished_sentence_is_replayed_from_the_cache():
     assert _drain(key, _synth(calls, chunks)) == chunks
     assert _drain(key, _synth(calls, chunks)) == chunks
     assert len(calls) == 1  # the second time came from the cache
+    assert SENTENCE_CACHE_SIZE._value.get() == SENTENCE_AUDIO.currsize >= 1400  # the gauge the soak reads
     SENTENCE_AUDIO.pop(key, None)
 
 

@@ -1,0 +1,70 @@
+"""The heap trimmer after call ends (issue 14, the soak): real glibc, and when trims run."""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import ctypes.util
+import os
+import sys
+import time
+
+import pytest
+
+from gateway.memory import HeapTrimmer, glibc_malloc_trim
+
+glibc = pytest.mark.skipif(not sys.platform.startswith("linux") or glibc_malloc_trim() is None,
+                           reason="needs glibc's malloc_trim")
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@glibc
+def test_a_trim_gives_freed_heap_pages_back_to_the_os():
+    # 48 MiB in 64 KiB blocks (below glibc's smallest mmap threshold, 128 KiB: they live on the heap), touched, then
+    # all freed but the last, which pins the top of the heap so free() alone cannot shrink it.
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    libc.malloc.restype = ctypes.c_void_p
+    libc.malloc.argtypes = [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+    size, n = 64 * 1024, 768
+    blocks = [libc.malloc(size) for _ in range(n)]
+    for b in blocks:
+        ctypes.memset(b, 1, size)
+    for b in blocks[:-1]:
+        libc.free(b)
+    held = rss_bytes()
+    assert glibc_malloc_trim()() == 1  # "memory was actually released"
+    released = held - rss_bytes()
+    libc.free(blocks[-1])
+    assert released >= 32 * 1024 * 1024, released
+
+
+async def test_a_call_end_trims_at_once_then_at_most_once_per_interval():
+    calls: list[float] = []
+    trimmer = HeapTrimmer(0.3, trim=lambda: calls.append(time.monotonic()) or 1)
+    t0 = time.monotonic()
+    trimmer.call_ended()
+    await asyncio.sleep(0.05)
+    assert len(calls) == 1 and trimmer.trims == 1
+    trimmer.call_ended()  # within the interval: one trim at its end…
+    trimmer.call_ended()  # …and no second one for the same interval
+    await asyncio.sleep(0.1)
+    assert len(calls) == 1
+    await asyncio.sleep(0.5)
+    assert len(calls) == 2 and calls[1] - t0 >= 0.3
+    await trimmer.stop()
+
+
+async def test_no_trim_when_off_and_a_failing_trim_touches_nothing():
+    off = HeapTrimmer(0, trim=lambda: 1 / 0)
+    assert not off.enabled
+    off.call_ended()
+    failing = HeapTrimmer(30, trim=lambda: 1 / 0)
+    failing.call_ended()
+    await asyncio.sleep(0.05)
+    assert failing.trims == 0
+    await failing.stop()
