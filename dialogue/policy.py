@@ -35,6 +35,7 @@ from dialogue.understanding import (
     country_name,
     distinct_candidates,
     has,
+    is_closing,
     is_halt,
     normalize,
     only,
@@ -127,6 +128,7 @@ class FlightDialogue:
         self._answer_stale = False
         self._switch_turn = False
         self._search_halted = False  # "wait" stopped the search: the open question asks to go on
+        self._before_goodbye: tuple[str, _Pending | None] | None = None  # (phase, pending) a goodbye ended
 
     # ---- public API ----------------------------------------------------------------------
 
@@ -240,9 +242,10 @@ class FlightDialogue:
             if has(self.language, norm, "halt", "no"):
                 return True
             if self.phase == "ended":
-                # The goodbye is being said: whatever came (most often the caller's own "thanks,
-                # bye"), the answer would be the same goodbye again; the cut one goes on instead.
-                return False
+                # The goodbye is being said: a closing or anything else the dialogue cannot act on
+                # (most often the caller's own "thanks, bye") would get the same goodbye again, so the
+                # cut one goes on instead; a request reopens the call (above: a halt).
+                return self._reopens(text, norm)
             probe = copy.deepcopy(self)
             logger.disable("dialogue")  # the probe's decisions are not the call's: keep them out of the log
             try:
@@ -258,6 +261,18 @@ class FlightDialogue:
         except Exception:
             logger.exception("dialogue: would_act_on failed")
             return True
+
+    def _reopens(self, text: str, norm: str) -> bool:
+        """Whether a turn heard over the goodbye keeps the call going: a halt ("Wait."), a request
+        for a person, a new search, or anything that fills a slot ("No, Tuesday", "to Denver");
+        never a closing ("Thanks, bye."), a lone "no" or "say that again" (the goodbye is what it
+        would repeat)."""
+        lang = self.language
+        if is_closing(text, lang):
+            return False
+        if is_halt(text, lang) or has(lang, norm, "transfer", "new_search", "start_over"):
+            return True
+        return parse(norm, lang, today=self.today).has_anything
 
     def _says_again(self, turn: BrainTurn, probe: FlightDialogue, norm: str) -> bool:
         """Whether ``turn`` (the ``probe``'s answer to ``norm``) only says again part of the answer
@@ -289,7 +304,12 @@ class FlightDialogue:
         words = split_words(norm)
 
         if self.phase == "ended":
-            return BrainTurn(say=self._p("goodbye"), end_call=True)
+            if not self._reopens(text, norm):
+                return BrainTurn(say=self._p("goodbye"), end_call=True)
+            # The caller spoke over the goodbye ("Wait, one more thing", "No, Tuesday"): the call
+            # goes on where it was (the gateway withdraws the hang-up the goodbye asked for).
+            logger.info("dialogue: the caller spoke over the goodbye: the call goes on")
+            self.phase, self._pending = self._before_goodbye or ("collecting", None)
 
         if not words or not any(ch.isalnum() for ch in norm):
             logger.debug("dialogue: empty or noise turn")
@@ -824,6 +844,8 @@ class FlightDialogue:
         return self._reply(self._p("halted"), remember=False)
 
     def _goodbye(self) -> BrainTurn:
+        if self.phase != "ended":
+            self._before_goodbye = (self.phase, self._pending)
         self.phase = "ended"
         self._pending = None
         return BrainTurn(say=self._p("goodbye"), end_call=True)

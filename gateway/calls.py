@@ -273,6 +273,8 @@ class CallSession:
         self._hangup_timer: asyncio.Task | None = None
         self._log = logger.bind(call_sid=call.call_sid)
         self.built.marks.on_hangup_requested = self._on_hangup_requested
+        self.built.marks.on_hangup_withdrawn = self._on_hangup_withdrawn
+        self._winding_down = False  # the gateway's own goodbye (drain): not the caller's to withdraw
         self.built.marks.on_transfer_requested = self._on_transfer_requested
         self._transfer: TransferRequestFrame | None = None
         self._transfer_timer: asyncio.Task | None = None
@@ -316,6 +318,16 @@ class CallSession:
         self._log.info(f"hang-up requested ({reason}); waiting for Twilio to play the last audio")
         if self._hangup_timer is None:
             self._hangup_timer = asyncio.create_task(self._hangup_fallback())
+
+    async def _on_hangup_withdrawn(self, reason: str) -> None:
+        """The caller spoke over the brain's goodbye and is being answered: the call goes on (the
+        brain asks for a hang-up anew if it says goodbye again). A goodbye of the gateway's own
+        (drain, a failed vendor) or a call already ending keeps its hang-up."""
+        if self.end_reason or self._winding_down or self._vendor_failed or self._hangup_timer is None:
+            return
+        self._log.info(f"hang-up withdrawn ({reason}): the caller spoke over the goodbye")
+        self._hangup_timer.cancel()
+        self._hangup_timer = None
 
     async def _hangup_fallback(self) -> None:
         await asyncio.sleep(HANGUP_MARK_TIMEOUT_SECS)
@@ -390,6 +402,7 @@ class CallSession:
         (the same mark path as a caller's goodbye; the hang-up fallback timer bounds it)."""
         if self.end_reason or self._hangup_timer is not None:
             return
+        self._winding_down = True
         language = self.built.language.current
         self._log.info(f"saying goodbye: {reason}")
         await self.worker.queue_frames([TTSSpeakFrame(phrase(language, "goodbye")), HangupRequestFrame(reason=reason)])

@@ -315,6 +315,10 @@ def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources
             caller_heard = getattr(core.llm, "caller_heard", None)
             if callable(caller_heard):
                 caller_heard(snap.heard)
+            if isinstance(snap.then, HangupRequestFrame):
+                # Words over the goodbye that the brain will answer ("Wait, one more thing"): the
+                # call goes on unless the brain says goodbye again (the gateway may keep its own).
+                await marks.withdraw_hangup(snap.then.reason)
 
         heard.on_real_interruption = on_real_interruption
         user_aggregator.add_event_handler("on_user_turn_stopped", resume_gate.on_user_turn_stopped)

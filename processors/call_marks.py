@@ -87,9 +87,19 @@ class CallMarksProcessor(FrameProcessor):
         self.hangup_requested: str | None = None
         #: ``async (reason) -> None`` called when a hang-up is requested (e.g. to arm a fallback timer).
         self.on_hangup_requested = None
+        #: ``async (reason) -> None`` called when a requested hang-up is withdrawn (:meth:`withdraw_hangup`).
+        self.on_hangup_withdrawn = None
         self.transfer_requested: TransferRequestFrame | None = None
         #: ``async (TransferRequestFrame) -> None`` called when a transfer is requested.
         self.on_transfer_requested = None
+
+    async def withdraw_hangup(self, reason: str) -> None:
+        """The caller spoke over the goodbye and the brain is to answer: the hang-up it asked for
+        (``reason``; its ``mark`` already gone with the ``clear``) no longer stands. A brain that
+        says goodbye again asks anew."""
+        self.hangup_requested = None
+        if self.on_hangup_withdrawn is not None:
+            await self.on_hangup_withdrawn(reason)
 
     def _mark(self, name: str) -> OutputTransportMessageFrame:
         return OutputTransportMessageFrame(message=mark_message(self._stream_sid, name))

@@ -8,6 +8,7 @@ TTS's part is played by the frames it would push: each sentence's ``TTSTextFrame
 from __future__ import annotations
 
 import json
+from datetime import date
 import time
 from types import SimpleNamespace
 
@@ -500,3 +501,32 @@ async def test_thanks_over_an_answer_that_ends_no_call_is_still_the_llms_to_answ
     down, _ = await run_test(pipe, frames_to_send=reply_then_barge_in(transcript("Thanks, goodbye.")))
     assert spoken(down) == []
     assert [f.text for f in down if type(f) is TranscriptionFrame] == ["Thanks, goodbye."]
+
+
+def dialogue_saying_goodbye(language: str, request: str, goodbye: str) -> FlightDialogue:
+    d = FlightDialogue(language=language)
+    d.greeting()
+    assert d.handle_user(request).tool_call is not None
+    d.handle_tool_result({"status": "ok", "speech": "Two flights.", "count": 2, "live": True})
+    assert d.handle_user(goodbye).end_call and d.phase == "ended"
+    return d
+
+
+def test_over_the_goodbye_a_halt_or_a_request_reopens_the_call_where_it_was():
+    cases = [("en", "From Boston to Chicago on Friday.", "That's all, goodbye.", "Wait, one moment."),
+             ("es", "De Madrid a Barcelona el viernes.", "Eso es todo, adiós.", "Espera, un momento."),
+             ("de", "Von Berlin nach München am Freitag.", "Das ist alles, tschüss.", "Moment mal.")]
+    for language, request, goodbye, halt in cases:
+        d = dialogue_saying_goodbye(language, request, goodbye)
+        assert d.would_act_on(halt)
+        turn = d.handle_user(halt)
+        assert not turn.end_call and d.phase == "results", (language, turn)  # "go ahead", still in the call
+    d = dialogue_saying_goodbye(*cases[0][:3])
+    turn = d.handle_user("No, Tuesday.")  # a correction of the search just read
+    assert turn.tool_call is not None and date.fromisoformat(turn.tool_call["departure_date"]).weekday() == 1
+
+
+def test_over_the_goodbye_a_closing_or_a_lone_no_gets_the_goodbye():
+    for words in ("Thank you. Goodbye.", "No.", "Okay."):
+        d = dialogue_saying_goodbye("en", "From Boston to Chicago on Friday.", "That's all, goodbye.")
+        assert d.handle_user(words).end_call and d.phase == "ended", words

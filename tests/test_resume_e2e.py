@@ -75,6 +75,23 @@ def test_wait_no_tuesday_stops_the_list_and_searches_tuesday(gateway, listener):
     assert "false interruption" not in new_log
 
 
+def test_wait_no_tuesday_over_the_goodbye_keeps_the_call_and_searches_tuesday(gateway, listener):
+    # The caller speaks over the goodbye: the dialogue goes on where it was, the gateway withdraws
+    # the hang-up the goodbye asked for (its 15 s fallback would otherwise end the call), and the
+    # Tuesday is searched. The caller hangs up themselves, more than 15 s after the goodbye.
+    before = gateway.log()
+    turns = [Turn(fixture("en_greeting_request")), Turn(fixture("en_goodbye")),
+             Turn(fixture("en_wait_no_tuesday"), barge_in_ms=400)]
+    result = asyncio.run(SimulatedCaller(gateway.ws_url, turns, hangup_after_s=16, quiet_ms=1500).run())
+    new_log = gateway.log()[len(before):]
+    barge = result.turns[2]
+    assert [t for t in result.times("clear") if t >= barge["speech_start"]], "the goodbye was not cut off"
+    assert "hang-up withdrawn" in new_log
+    searched = [date.fromisoformat(d) for d in re.findall(r"search_flights \w+->\w+ on (\d{4}-\d{2}-\d{2})", new_log)]
+    assert len(searched) == 2 and searched[1].weekday() == 1, searched
+    assert not result.closed_by_gateway, "the gateway ended the call the caller had reopened"
+
+
 # --- the cascade profile (Deepgram + LLM + Cartesia fakes: words are scripted, voices are tones) ----
 
 def test_cascade_a_backchannel_over_the_results_resumes_them_without_the_llm(cascade_fakes):
