@@ -93,6 +93,8 @@ from testkit.words import overlap  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 #: decoding policies --temperature compares: SharedWhisperSTTService(temperatures=…, max_tokens_per_sec=…)
+#: the gateway's no_repeat_ngram_size (``--no-repeat`` compares others)
+DEFAULT_NO_REPEAT = 0
 POLICIES: dict[str, tuple[tuple[float, ...], float | None]] = {
     "fallback": ((0.0, 0.2, 0.4, 0.6, 0.8, 1.0), None),  # faster-whisper 1.2.1's default
     "one-step": ((0.0, 0.2), None),
@@ -157,7 +159,8 @@ def _dialogue_after_context(u: fs.Utterance, today: date) -> FlightDialogue:
 
 
 async def transcribe(model, r: fs.Rendering, u: fs.Utterance, bias: bool, today: date,
-                     beam: int = 1, lead_ms: int = 0, policy: str = "greedy", second: bool = True):
+                     beam: int = 1, lead_ms: int = 0, policy: str = "greedy", second: bool = True,
+                     no_repeat: int = 0):
     audio, rate = sf.read(str(r.path), dtype="float32")
     audio16 = np.concatenate([np.zeros(lead_ms * 16, dtype=np.float32), soxr.resample(audio, rate, 16000)])
     pcm = (np.clip(audio16, -1, 1) * 32767).astype("<i2").tobytes()
@@ -167,7 +170,8 @@ async def transcribe(model, r: fs.Rendering, u: fs.Utterance, bias: bool, today:
                                   max_tokens_per_sec=POLICIES[policy][1],
                                   # the call is in the utterance's call language, as the gateway's CallLanguage says
                                   call_language=lambda: u.call_lang,
-                                  second_decode_budget_secs=SECOND_DECODE_BUDGET_SECS if second else None)
+                                  second_decode_budget_secs=SECOND_DECODE_BUDGET_SECS if second else None,
+                                  no_repeat_ngram_size=no_repeat)
     stt._load()  # outside a pipeline: borrow the shared model now (StartFrame would do it)
     started = time.perf_counter()
     transcript = None
@@ -179,11 +183,11 @@ async def transcribe(model, r: fs.Rendering, u: fs.Utterance, bias: bool, today:
 
 async def run_set(model, rs: list[fs.Rendering], bias: bool, today: date, verbose: bool,
                   beam: int = 1, leads_ms: tuple[int, ...] = (0,),
-                  policy: str = "greedy", second: bool = True) -> list[Outcome]:
+                  policy: str = "greedy", second: bool = True, no_repeat: int = 0) -> list[Outcome]:
     out = []
     for r, lead in ((r, lead) for r in rs for lead in leads_ms):
         u = fs.BY_ID[r.utterance]
-        frame, secs, kept = await transcribe(model, r, u, bias, today, beam, lead, policy, second)
+        frame, secs, kept = await transcribe(model, r, u, bias, today, beam, lead, policy, second, no_repeat)
         text, lang, prob, temperature = "", "", 0.0, 0.0
         if frame is not None:
             text, lang = frame.text, frame.result.get("language") or ""
@@ -270,15 +274,16 @@ async def bench_set(args) -> int:
     model = load_local_models(args.model, ROOT / ".cache" / "models").whisper
     modes = {"off": [False], "on": [True], "both": [False, True]}[args.bias]
     results: dict[str, list[Outcome]] = {}
-    runs = ((bias, beam, temp, second) for bias in modes for beam in args.beam for temp in args.temperature
-            for second in args.second_decode)
-    for bias, beam, temp, second in runs:
+    runs = ((bias, beam, temp, second, nr) for bias in modes for beam in args.beam for temp in args.temperature
+            for second in args.second_decode for nr in args.no_repeat)
+    for bias, beam, temp, second, nr in runs:
         name = (("prompt" if bias else "plain") + (f", beam {beam}" if len(args.beam) > 1 or beam != 1 else "")
                 + (f", {temp}" if len(args.temperature) > 1 or temp != "greedy-capped" else "")
-                + (f", second decode {second}" if len(args.second_decode) > 1 or second != "on" else ""))
+                + (f", second decode {second}" if len(args.second_decode) > 1 or second != "on" else "")
+                + (f", no repeat {nr}" if len(args.no_repeat) > 1 or nr != DEFAULT_NO_REPEAT else ""))
         t0 = time.perf_counter()
         results[name] = await run_set(model, rs, bias, today, args.verbose, beam, tuple(args.lead_ms),
-                                      temp, second == "on")
+                                      temp, second == "on", nr)
         secs = [o.secs for o in results[name]]
         fell_back = sum(o.temperature > 0 for o in results[name])
         print(f"[{name}] {len(secs)} turns in {time.perf_counter() - t0:.0f} s; STT per turn p50 "
@@ -357,6 +362,8 @@ def main(argv: list[str] | None = None) -> int:
                          "0-1000 ms before the speech, and greedy decoding is sensitive to where")
     ap.add_argument("--second-decode", nargs="+", choices=["on", "off"], default=["on"],
                     help="the STT's second decode in the fused or call language (on: as the gateway decodes)")
+    ap.add_argument("--no-repeat", type=int, nargs="+", default=[DEFAULT_NO_REPEAT],
+                    help="faster-whisper no_repeat_ngram_size values to compare (0 = off)")
     ap.add_argument("--lang", nargs="*", help="only these languages")
     ap.add_argument("--kind", nargs="*", help="only these utterance kinds (full, route, date, switch, ...)")
     ap.add_argument("--limit", type=int, help="at most N renderings (spread evenly over the set)")

@@ -93,6 +93,11 @@ class SharedWhisperSTTService(WhisperSTTService):
             another language gets a second decode in it. ``None``: only the fused-language decode.
         second_decode_budget_secs: no second decode when the first took longer (s); ``None``
             never decodes twice.
+        no_repeat_ngram_size: faster-whisper's ``no_repeat_ngram_size`` (CTranslate2's
+            ``generate`` option: no n-gram of this many tokens twice in one decode), the guard
+            against a greedy decode caught in a loop ("enero, febrero, enero, febrero, …",
+            "Saturday, Saturday, …"), which wastes the token budget and the caller's time on words
+            that fill no slot. 0 = off.
         **kwargs: passed to ``SegmentedSTTService`` (e.g. ``ttfs_p99_latency``).
     """
 
@@ -111,6 +116,7 @@ class SharedWhisperSTTService(WhisperSTTService):
         max_tokens_per_sec: float | None = MAX_TOKENS_PER_SEC,
         call_language: Callable[[], str | None] | None = None,
         second_decode_budget_secs: float | None = SECOND_DECODE_BUDGET_SECS,
+        no_repeat_ngram_size: int = 0,
         **kwargs,
     ):
         if not temperatures:
@@ -124,6 +130,7 @@ class SharedWhisperSTTService(WhisperSTTService):
         self._allowed = list(allowed_languages) if allowed_languages else None
         self._call_language = call_language
         self._second_budget = second_decode_budget_secs
+        self._no_repeat_ngram_size = int(no_repeat_ngram_size)
         #: segments decoded twice, and how many of them kept the second hypothesis
         self.second_decodes = 0
         self.second_decodes_kept = 0
@@ -226,6 +233,7 @@ class SharedWhisperSTTService(WhisperSTTService):
                 beam_size=self._beam_size,
                 temperature=self._temperatures,
                 max_new_tokens=max_new_tokens,
+                no_repeat_ngram_size=self._no_repeat_ngram_size,
                 condition_on_previous_text=False,
                 vad_filter=False,
             )

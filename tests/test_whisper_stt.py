@@ -103,6 +103,15 @@ async def test_decodes_greedily_with_a_token_budget_per_second_of_audio_by_defau
     assert frames[0].text == "Wait, stop." and frames[0].result["temperature"] == 0.0
     [f async for f in stt.run_stt(pcm(60.0))]
     assert model.calls[1]["max_new_tokens"] == MAX_NEW_TOKENS  # prompt + new tokens stay under 448
+    assert model.calls[0]["no_repeat_ngram_size"] == 0  # measured and not adopted (README)
+
+
+async def test_a_no_repeat_ngram_size_is_passed_on():
+    model = RecordingTranscriber("Saturday.")
+    stt = SharedWhisperSTTService(model=model, no_repeat_ngram_size=5)
+    stt._load()
+    [f async for f in stt.run_stt(pcm(1.0))]
+    assert model.calls[0]["no_repeat_ngram_size"] == 5
 
 
 async def test_a_fallback_schedule_is_passed_on_and_the_temperature_used_reported():
