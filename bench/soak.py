@@ -74,6 +74,34 @@ async def one_call(server: Server, client: httpx.AsyncClient, turns: list[Turn],
         return f"error {type(e).__name__}"
 
 
+def _jobs(rng: random.Random, calls: int, hangups: int) -> list[float | None]:
+    """``calls`` short calls (``None``) and ``hangups`` hang-up times (s), shuffled."""
+    jobs = [None] * calls + [rng.uniform(0.5, 12.0) for _ in range(hangups)]
+    rng.shuffle(jobs)
+    return jobs
+
+
+async def run_calls(server: Server, client: httpx.AsyncClient, jobs: list[float | None], concurrency: int,
+                    outcomes: dict[str, int], t0: float | None) -> None:
+    """Place ``jobs`` ``concurrency`` at a time; count outcomes; with ``t0``, print progress every 50."""
+    queue: asyncio.Queue = asyncio.Queue()
+    for j in jobs:
+        queue.put_nowait(j)
+
+    async def worker():
+        while not queue.empty():
+            hangup_at = queue.get_nowait()
+            kind = await one_call(server, client, SHORT if hangup_at is None else HANGUP, hangup_at)
+            outcomes[kind] = outcomes.get(kind, 0) + 1
+            done = sum(outcomes.values())
+            if t0 is not None and done % 50 == 0:
+                s = await snapshot(server, client)
+                print(f"  {done:4d} calls, {time.monotonic() - t0:5.0f} s: RSS {s['rss_mib']:.0f} MiB, "
+                      f"fds {s['fds']}, threads {s['threads']}, tasks {s['asyncio_tasks']:.0f}", flush=True)
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
 async def main(args) -> int:
     rng = random.Random(11)
     server = Server(ROOT, {"MAX_CONCURRENT_CALLS": "1000", "ADMISSION_MAX_LOOP_LAG_MS": "0",
@@ -84,29 +112,18 @@ async def main(args) -> int:
             # warm-up, one call of each kind: first-use allocations (model arenas, caches) are not a leak
             await one_call(server, client, SHORT, None)
             await one_call(server, client, HANGUP, None)
+            if args.warmup_calls:
+                # optionally the mix itself, at the soak's concurrency: what concurrent calls first
+                # allocate (per-thread malloc arenas, runtime arenas at their high-water mark) is
+                # then in the start figure too
+                await run_calls(server, client, _jobs(rng, args.warmup_calls, args.warmup_calls // 10),
+                                args.concurrency, {}, None)
             # start and settled alike come after the heap trim that follows a call's end (at most one
             # per HEAP_TRIM_INTERVAL_SECS, default 30 s: gateway/memory.py)
             await asyncio.sleep(TRIM_WAIT_SECS)
             start = await snapshot(server, client)
-            jobs = [None] * args.calls + [rng.uniform(0.5, 12.0) for _ in range(args.hangups)]
-            rng.shuffle(jobs)
-            queue: asyncio.Queue = asyncio.Queue()
-            for j in jobs:
-                queue.put_nowait(j)
-            t0 = time.monotonic()
-
-            async def worker():
-                while not queue.empty():
-                    hangup_at = queue.get_nowait()
-                    kind = await one_call(server, client, SHORT if hangup_at is None else HANGUP, hangup_at)
-                    outcomes[kind] = outcomes.get(kind, 0) + 1
-                    done = sum(outcomes.values())
-                    if done % 50 == 0:
-                        s = await snapshot(server, client)
-                        print(f"  {done:4d} calls, {time.monotonic() - t0:5.0f} s: RSS {s['rss_mib']:.0f} MiB, "
-                              f"fds {s['fds']}, threads {s['threads']}, tasks {s['asyncio_tasks']:.0f}", flush=True)
-
-            await asyncio.gather(*(worker() for _ in range(args.concurrency)))
+            await run_calls(server, client, _jobs(rng, args.calls, args.hangups), args.concurrency, outcomes,
+                            time.monotonic())
             end = await snapshot(server, client)
             await asyncio.sleep(args.settle_secs)
             settled = await snapshot(server, client)
@@ -114,6 +131,7 @@ async def main(args) -> int:
         server.stop()
     load = os.getloadavg()
     print(f"\nsoak — {args.calls} short calls + {args.hangups} random hang-ups, concurrency {args.concurrency}, "
+          f"warm-up {2 + args.warmup_calls + args.warmup_calls // 10} calls, "
           f"load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}")
     print("outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
     print(f"{'':18}{'start':>10}{'end':>10}{'settled':>10}  within {args.tolerance * 100:.0f} %")
@@ -139,4 +157,6 @@ if __name__ == "__main__":
     ap.add_argument("--concurrency", type=int, default=4)
     ap.add_argument("--settle-secs", type=float, default=TRIM_WAIT_SECS)
     ap.add_argument("--tolerance", type=float, default=0.05)
+    ap.add_argument("--warmup-calls", type=int, default=0,
+                    help="before the start figure, also this many calls of the mix (a tenth hang-ups) at --concurrency")
     sys.exit(asyncio.run(main(ap.parse_args())))
