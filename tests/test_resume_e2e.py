@@ -94,28 +94,39 @@ def test_wait_no_tuesday_over_the_goodbye_keeps_the_call_and_searches_tuesday(ga
 
 # --- the cascade profile (Deepgram + LLM + Cartesia fakes: words are scripted, voices are tones) ----
 
-def test_cascade_a_backchannel_over_the_results_resumes_them_without_the_llm(cascade_fakes):
-    deepgram, chat, cartesia = cascade_fakes
-    for entry in (said("en_greeting_request"), said("en_backchannel_okay")):
+def cascade_call_barged_into(fakes, first: str, then: str, barge_in_ms: int):
+    """A cascade call: ``first`` said, then ``then`` spoken ``barge_in_ms`` into the bot's reply
+    (each fixture's words scripted for the Deepgram fake). Returns the call's result, the gateway
+    log, the ``clear`` times after the barge-in's onset (at least one: asserted), the caller words
+    the LLM was sent, and what Cartesia was asked to say after the first ``clear``."""
+    deepgram, chat, cartesia = fakes
+    for entry in (said(first), said(then)):
         deepgram.transcripts.push(entry)
-    server = cascade_gateway(cascade_fakes)
+    server = cascade_gateway(fakes)
     try:
-        result = place_call(server, Turn(fixture("en_greeting_request")),
-                            Turn(fixture("en_backchannel_okay"), barge_in_ms=6000), hangup_after_s=12)
+        result = place_call(server, Turn(fixture(first)), Turn(fixture(then), barge_in_ms=barge_in_ms),
+                            hangup_after_s=12)
         assert server.alive()
         log = server.log()
     finally:
         server.stop()
-    barge = result.turns[1]
-    clears = [t for t in result.times("clear") if t > barge["speech_start"]]
-    assert clears, "the backchannel did not cut the read-out off: nothing to resume was tested"
-    # The LLM never heard the backchannel: no request carries it as the caller's words.
+    clears = [t for t in result.times("clear") if t > result.turns[1]["speech_start"]]
+    assert clears, f"{then} did not cut the bot off: nothing to resume was tested"
     users = [m.get("content") for r in chat.requests for m in r.message["messages"] if m.get("role") == "user"]
+    after = [r.message["transcript"] for r in cartesia.requests
+             if r.message.get("transcript") and r.at - result.wall_t0 > clears[0]]
+    return result, log, clears, users, after
+
+
+def test_cascade_a_backchannel_over_the_results_resumes_them_without_the_llm(cascade_fakes):
+    deepgram, chat, cartesia = cascade_fakes
+    result, log, clears, users, after = cascade_call_barged_into(cascade_fakes, "en_greeting_request",
+                                                                 "en_backchannel_okay", 6000)
+    barge = result.turns[1]
+    # The LLM never heard the backchannel: no request carries it as the caller's words.
     assert not any("Okay, yeah" in (u or "") for u in users), users
     # After the clear Cartesia was asked for the rest of the read-out, from a sentence start, and
     # the caller heard audio again.
-    after = [r.message["transcript"] for r in cartesia.requests
-             if r.message.get("transcript") and r.at - result.wall_t0 > clears[0]]
     assert after, (cartesia.transcripts(), log[-2000:])
     speech = next(json.loads(m["content"])["speech"] for r in chat.requests for m in r.message["messages"]
                   if m.get("role") == "tool" and "speech" in (m.get("content") or ""))
@@ -131,24 +142,9 @@ def test_cascade_a_closing_over_the_llms_goodbye_goes_on_with_it_and_the_call_en
     # "Thanks, bye." over the LLM's goodbye: no second goodbye from the LLM, the cut goodbye goes on
     # from its sentence, and its hang-up request with it, so the call ends once that has played.
     deepgram, chat, cartesia = cascade_fakes
-    for entry in (said("en_goodbye"), said("en_thanks_bye")):
-        deepgram.transcripts.push(entry)
-    server = cascade_gateway(cascade_fakes)
-    try:
-        result = place_call(server, Turn(fixture("en_goodbye")), Turn(fixture("en_thanks_bye"), barge_in_ms=300),
-                            hangup_after_s=12)
-        assert server.alive()
-        log = server.log()
-    finally:
-        server.stop()
-    barge = result.turns[1]
-    clears = [t for t in result.times("clear") if t > barge["speech_start"]]
-    assert clears, "the closing did not cut the goodbye off: nothing to resume was tested"
-    users = [m.get("content") for r in chat.requests for m in r.message["messages"] if m.get("role") == "user"]
+    result, log, clears, users, after = cascade_call_barged_into(cascade_fakes, "en_goodbye", "en_thanks_bye", 300)
     assert not any("Thanks, bye" in (u or "") for u in users), users  # the LLM never heard it
     assert [getattr(d, "name", "") for d in chat.replies if d is not None].count("end_call") == 1, chat.replies
-    after = [r.message["transcript"] for r in cartesia.requests
-             if r.message.get("transcript") and r.at - result.wall_t0 > clears[0]]
     assert after and all(t.strip() in "Thank you for calling. Goodbye!" for t in after), after
     assert "false interruption (closing over the goodbye)" in log
     assert result.closed_by_gateway, "the resumed goodbye did not end the call"
