@@ -48,7 +48,7 @@ from dialogue.understanding import (
     subdivision,
 )
 from flights.languages import normalize_language
-from flights.places import Place, resolve_place
+from flights.places import Place, is_common_phrase, resolve_place
 
 
 MAX_HEARD_WORDS = 5
@@ -129,6 +129,7 @@ class FlightDialogue:
         self._switch_turn = False
         self._search_halted = False  # "wait" stopped the search: the open question asks to go on
         self._before_goodbye: tuple[str, _Pending | None] | None = None  # (phase, pending) a goodbye ended
+        self._turn_norm = ""  # the turn being handled, normalized
 
     # ---- public API ----------------------------------------------------------------------
 
@@ -301,6 +302,7 @@ class FlightDialogue:
     def _handle_user(self, text: str) -> BrainTurn:
         lang = self.language
         norm = normalize(text)
+        self._turn_norm = norm  # the whole turn, for the parts that see only a chunk of it
         words = split_words(norm)
 
         if self.phase == "ended":
@@ -628,6 +630,12 @@ class FlightDialogue:
         if best is not None and res.confidence >= CONFIRM_CONFIDENCE:
             self._pending = _Pending("confirm", role=role, candidates=[best], heard=heard)
             return replace(self._reply(self._p("confirm_place", a=self._name(best), heard=heard)), guess=True)
+        if is_common_phrase(heard, self.language) and has(self.language, self._turn_norm, "ack", "please", "greeting"):
+            # "Thank you very much." left "very much", "Bitte sehr." "sehr": politeness, not a place
+            # the caller tried to name ("Sorry, I didn't catch where very much is" was the answer);
+            # the question again. A bare "Little Rock" the index lacks is still asked about.
+            logger.info("dialogue: only common words where a place could be ({} words): asking again", len(heard.split()))
+            return self._ask()
         logger.info("dialogue: unknown place ({} words) for {}", len(heard.split()), role)
         self._pending = _Pending(role, role=role, heard=heard)
         short = len(heard.split()) <= MAX_HEARD_WORDS

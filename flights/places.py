@@ -279,6 +279,16 @@ def _is_common_word(word: str, language: str) -> bool:
     return word in _common_words("en") or bool(language) and word in _common_words(language)
 
 
+def is_common_phrase(text: str, language: str) -> bool:
+    """True when every word of ``text`` is a common word (Zipf ≥ :data:`COMMON_WORD_ZIPF`) in
+    ``language`` or in English: "very much", "sehr", "muy bien", "très". Such a chunk that resolves
+    to no place is chatter left over from a polite turn ("Thank you very much.", "Bitte sehr."), not
+    a place the caller tried to name. Place names that are common words ("Nice", "Little Rock")
+    resolve before anyone asks. Empty text: False."""
+    words = _fold(text).split()
+    return bool(words) and all(_is_common_word(w, language) for w in words)
+
+
 def _rank_weight(code: str) -> float:
     """Prior in (0.9, 1.0]: busier airports and metros win close calls."""
     if code.startswith("@"):

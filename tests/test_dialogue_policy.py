@@ -159,6 +159,31 @@ def test_unknown_place_asks_again_naming_it(d):
     assert d.handle_user("Boston").say == phrase("en", "ask_date", origin="Boston", destination="Paris")
 
 
+@pytest.mark.parametrize("language, polite", [
+    ("en", "Thank you very much."), ("en", "Yes, very good."), ("es", "Muy bien, gracias."),
+    ("fr", "Très bien, merci."), ("de", "Bitte sehr."), ("pt", "Muito obrigado."),
+])
+def test_politeness_is_no_place_to_ask_about(language, polite):
+    # The common words a polite turn leaves over ("very much", "sehr") are no place the caller tried
+    # to name: the open question again, not "Sorry, I didn't catch where very much is".
+    d = FlightDialogue(language=language)
+    d.greeting()
+    assert d.handle_user(polite).say == phrase(language, "ask_origin_and_destination")
+    # …also once one end is known: no "heard" echo of the leftover words
+    d2 = FlightDialogue(language=language)
+    d2.greeting()
+    first = d2.handle_user({"en": "to Paris", "es": "a París", "fr": "à Paris", "de": "nach Paris",
+                            "pt": "para Paris"}[language])
+    assert d2.slots.destination is not None, first
+    assert d2.handle_user(polite).say == phrase(language, "ask_origin", destination=d2._name(d2.slots.destination))
+
+
+@pytest.mark.parametrize("text, heard", [("Little Rock", "little rock"), ("blorgo", "blorgo")])
+def test_a_bare_unknown_name_is_still_asked_about_with_what_was_heard(d, text, heard):
+    # only common words, but no politeness around them: it may be a place the index lacks
+    assert d.handle_user(text).say == phrase("en", "unknown_place", heard=heard)
+
+
 def test_ambiguous_place(d):
     turn = d.handle_user("to Portland")
     assert turn.say == phrase("en", "ambiguous_place", a="Portland, Oregon", b="Portland, Maine")
