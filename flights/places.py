@@ -283,8 +283,9 @@ def is_common_phrase(text: str, language: str) -> bool:
     """True when every word of ``text`` is a common word (Zipf ≥ :data:`COMMON_WORD_ZIPF`) in
     ``language`` or in English: "very much", "sehr", "muy bien", "très". Such a chunk that resolves
     to no place is chatter left over from a polite turn ("Thank you very much.", "Bitte sehr."), not
-    a place the caller tried to name. Place names that are common words ("Nice", "Little Rock")
-    resolve before anyone asks. Empty text: False."""
+    a place the caller tried to name. Place names that are common words ("Nice", "Grand Rapids")
+    resolve before anyone asks; the dialogue only drops such a chunk in a polite turn, since a bare
+    one may be a place the curated index lacks ("Little Rock"). Empty text: False."""
     words = _fold(text).split()
     return bool(words) and all(_is_common_word(w, language) for w in words)
 
