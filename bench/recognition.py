@@ -92,9 +92,9 @@ from testkit import fixture_set as fs  # noqa: E402
 from testkit.words import overlap  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
-#: decoding policies --temperature compares: SharedWhisperSTTService(temperatures=…, max_tokens_per_sec=…)
 #: the gateway's no_repeat_ngram_size (``--no-repeat`` compares others)
 DEFAULT_NO_REPEAT = 0
+#: decoding policies --temperature compares: SharedWhisperSTTService(temperatures=…, max_tokens_per_sec=…)
 POLICIES: dict[str, tuple[tuple[float, ...], float | None]] = {
     "fallback": ((0.0, 0.2, 0.4, 0.6, 0.8, 1.0), None),  # faster-whisper 1.2.1's default
     "one-step": ((0.0, 0.2), None),

@@ -8,8 +8,8 @@ TTS's part is played by the frames it would push: each sentence's ``TTSTextFrame
 from __future__ import annotations
 
 import json
-from datetime import date
 import time
+from datetime import date
 from types import SimpleNamespace
 
 from pipecat.audio.turn.base_turn_analyzer import EndOfTurnState
