@@ -46,7 +46,7 @@ from gateway import metrics
 from gateway.calls import CallRegistry, handle_stream
 from gateway.drain import Drain
 from gateway.load import LoopLagMonitor, admission_refusal
-from gateway.memory import HeapTrimmer
+from gateway.memory import HeapTrimmer, allocator
 from flights.languages import normalize_language
 from gateway.outbound import (
     AuthFailureLimiter,
@@ -382,6 +382,7 @@ async def health(request: Request, settings: Settings = Depends(get_settings_dep
             "off (no TWILIO_AUTH_TOKEN)"),
         "outbound_calls": bool(settings.api_keys()) and settings.twilio_rest_configured,
         "draining": request.app.state.drain.draining,
+        "allocator": request.app.state.allocator,
         "call_state": call_state.describe(),
     }
     if ready:
@@ -475,6 +476,10 @@ def create_app(settings: Settings, resources: Resources | None = None, drain: Dr
             logger.warning("INSECURE: Twilio signature validation is DISABLED (INSECURE_SKIP_TWILIO_SIGNATURE)")
         elif not settings.signatures_enforced:
             logger.warning("Twilio signatures not checked: TWILIO_AUTH_TOKEN is not set")
+        if app.state.allocator == "glibc":
+            logger.info("memory allocator: glibc (jemalloc holds RSS flatter over many calls: README, \"Soak\")")
+        else:
+            logger.info(f"memory allocator: {app.state.allocator}")
         if app.state.resources is None:
             try:
                 app.state.resources = await asyncio.to_thread(load_resources, settings)
@@ -499,6 +504,7 @@ def create_app(settings: Settings, resources: Resources | None = None, drain: Dr
     app.state.load_error = None
     app.state.loop_lag = LoopLagMonitor()
     app.state.heap_trimmer = HeapTrimmer(settings.heap_trim_interval_secs)
+    app.state.allocator = allocator()
     app.state.drain = drain if drain is not None else Drain(settings.drain_timeout_secs)
     app.state.rate_limiter = KeyRateLimiter(settings.outbound_rate_limit, call_state.rate_storage)
     app.state.auth_failures = AuthFailureLimiter(settings.auth_failure_rate_limit, call_state.rate_storage)

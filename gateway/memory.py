@@ -1,18 +1,26 @@
-"""Give the heap's free pages back to the OS after calls end (glibc ``malloc_trim``).
+"""Give the heap's free pages back to the OS after calls end (jemalloc purge, or glibc ``malloc_trim``).
 
 A call allocates and frees a great deal outside Python's own allocator: numpy audio buffers,
-CTranslate2 (Whisper) and ONNX Runtime (Silero, Smart Turn) work memory, Piper's output. glibc
-keeps freed heap memory for reuse and gives back only what lies at the top of each heap, so after a
-few hundred calls the process holds free pages it no longer uses: ``bench/soak.py`` measured RSS
-949 → 1147 MiB over 200 + 20 calls, and one ``malloc_trim(0)`` in the settled process gave 149 MiB
-back at once (998 MiB). That is memory a container limit counts and a leak alarm sees.
+CTranslate2 (Whisper) and ONNX Runtime (Silero, Smart Turn, Piper) work memory, Piper's output.
+glibc keeps freed heap memory for reuse and gives back only what lies at the top of each heap, so
+after a few hundred calls the process holds free pages it no longer uses: ``bench/soak.py``
+measured RSS 949 → 1147 MiB over 200 + 20 calls, and one ``malloc_trim(0)`` in the settled process
+gave 149 MiB back at once (998 MiB). That is memory a container limit counts and a leak alarm sees.
 
-:class:`HeapTrimmer` calls ``malloc_trim(0)`` (https://man7.org/linux/man-pages/man3/malloc_trim.3.html:
-"attempts to release free memory from the heap … by calling sbrk(2) or madvise(2)") after a call
-ends, in a worker thread (it walks every malloc arena: 7 ms seen on the ~1 GiB gateway, while the
-event loop goes on; ``gateway_heap_trim_seconds``), at most once per ``min_interval_secs``; a call that ends sooner schedules one trim at
-the end of the interval, so the last call of a burst is trimmed too. Where the C library has no
-``malloc_trim`` (musl, macOS) it does nothing.
+**The allocator.** Even trimmed, glibc's heaps stay fragmented: 100 + 10 soak calls grew RSS by
++14 % (831 → 948 MiB); with jemalloc (Debian ``libjemalloc2``, loaded with
+``LD_PRELOAD=…/libjemalloc.so.2``, as the container image does) by +5.7 % (835 → 882 MiB) on the
+same machine. :func:`allocator` says which one the process runs on.
+
+:class:`HeapTrimmer` gives free pages back after a call ends, in a worker thread (7 ms seen on the
+~1 GiB gateway while the event loop goes on; ``gateway_heap_trim_seconds``), at most once per
+``min_interval_secs``; a call that ends sooner schedules one at the end of the interval, so the last
+call of a burst is covered too. The release is :func:`heap_release`: under jemalloc its
+``arena.<MALLCTL_ARENAS_ALL>.purge`` (https://jemalloc.net/jemalloc.3.html#arena.i.purge: "purge
+all unused dirty pages for arena <i>, or for all arenas if <i> equals MALLCTL_ARENAS_ALL"), else
+glibc's ``malloc_trim(0)`` (https://man7.org/linux/man-pages/man3/malloc_trim.3.html: "attempts to
+release free memory from the heap … by calling sbrk(2) or madvise(2)"). Where the process has
+neither (musl, macOS) it does nothing.
 """
 
 from __future__ import annotations
@@ -22,10 +30,63 @@ import ctypes
 import ctypes.util
 import time
 from collections.abc import Callable
+from typing import Any
 
 from loguru import logger
 
 from gateway import metrics
+
+
+#: jemalloc's ``MALLCTL_ARENAS_ALL``: ``arena.<i>.*`` with this ``i`` acts on every arena (jemalloc ≥ 5).
+MALLCTL_ARENAS_ALL = 4096
+
+
+def _mallctl() -> Any | None:
+    """jemalloc's ``mallctl`` if the process's ``malloc`` is jemalloc (preloaded or linked), else ``None``."""
+    try:
+        mallctl = ctypes.CDLL(None).mallctl  # the global namespace: what malloc() resolves to
+    except (OSError, AttributeError):
+        return None
+    mallctl.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
+    mallctl.restype = ctypes.c_int
+    return mallctl
+
+
+def allocator() -> str:
+    """The process's ``malloc``: ``"jemalloc <version>"`` or ``"glibc"`` (or ``"unknown"``)."""
+    mallctl = _mallctl()
+    if mallctl is not None:
+        version = ctypes.c_char_p()
+        size = ctypes.c_size_t(ctypes.sizeof(version))
+        if mallctl(b"version", ctypes.byref(version), ctypes.byref(size), None, 0) == 0 and version.value:
+            return "jemalloc " + version.value.decode().split("-", 1)[0]
+        return "jemalloc"
+    return "glibc" if glibc_malloc_trim() is not None else "unknown"
+
+
+def jemalloc_purge() -> Callable[[], int] | None:
+    """``() -> 1`` that purges every jemalloc arena's unused dirty pages, or ``None`` without jemalloc.
+
+    Raises (when called):
+        OSError: ``mallctl`` returned an error number.
+    """
+    mallctl = _mallctl()
+    if mallctl is None:
+        return None
+    name = f"arena.{MALLCTL_ARENAS_ALL}.purge".encode()
+
+    def purge() -> int:
+        err = mallctl(name, None, None, None, 0)
+        if err:
+            raise OSError(err, f"mallctl {name.decode()}")
+        return 1
+
+    return purge
+
+
+def heap_release() -> Callable[[], int] | None:
+    """The release for this process's allocator: :func:`jemalloc_purge`, else :func:`glibc_malloc_trim`."""
+    return jemalloc_purge() or glibc_malloc_trim()
 
 
 def glibc_malloc_trim() -> Callable[[], int] | None:
@@ -41,12 +102,13 @@ def glibc_malloc_trim() -> Callable[[], int] | None:
 
 
 class HeapTrimmer:
-    """Trims the heap after calls end, at most once per ``min_interval_secs``.
+    """Gives free heap pages back after calls end, at most once per ``min_interval_secs``.
 
     Args:
         min_interval_secs: the shortest time between two trims (s); 0 or less: never trim.
-        trim: ``() -> int``, the trim itself (default :func:`glibc_malloc_trim`; ``None`` where the
-            C library has none). Returns 1 if memory was released, as ``malloc_trim`` does.
+        trim: ``() -> int``, the release itself (default :func:`heap_release`: jemalloc's purge or
+            glibc's ``malloc_trim``; nothing where the process has neither). Returns 1 if memory
+            was released, as ``malloc_trim`` does.
 
     Attributes:
         trims: how many trims ran.
@@ -54,14 +116,14 @@ class HeapTrimmer:
 
     def __init__(self, min_interval_secs: float = 30.0, trim: Callable[[], int] | None = None) -> None:
         self.min_interval_secs = min_interval_secs
-        self._trim = trim if trim is not None else glibc_malloc_trim()
+        self._trim = trim if trim is not None else heap_release()
         self._last: float | None = None  # monotonic time of the last trim's start
         self._pending: asyncio.Task | None = None
         self.trims = 0
 
     @property
     def enabled(self) -> bool:
-        """Whether trims run at all (an interval above 0 and a C library that trims)."""
+        """Whether trims run at all (an interval above 0 and an allocator that can release)."""
         return self.min_interval_secs > 0 and self._trim is not None
 
     def call_ended(self) -> None:
@@ -78,12 +140,12 @@ class HeapTrimmer:
         try:
             released = await asyncio.to_thread(self._trim)
         except Exception as e:  # a report-only optimisation: never let it touch a call
-            logger.warning(f"malloc_trim failed: {e}")
+            logger.warning(f"heap release failed: {e}")
             return
         took = time.monotonic() - self._last
         self.trims += 1
         metrics.HEAP_TRIM_SECONDS.observe(took)
-        logger.debug(f"malloc_trim: {'released memory' if released else 'nothing to release'} in {took * 1000:.0f} ms")
+        logger.debug(f"heap release: {'released memory' if released else 'nothing to release'} in {took * 1000:.0f} ms")
 
     async def stop(self) -> None:
         """Cancel a pending trim (server shutdown)."""

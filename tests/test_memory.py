@@ -68,3 +68,57 @@ async def test_no_trim_when_off_and_a_failing_trim_touches_nothing():
     await asyncio.sleep(0.05)
     assert failing.trims == 0
     await failing.stop()
+
+
+def _jemalloc_library() -> str | None:
+    """Debian's ``libjemalloc2`` (``make setup`` installs it), if on this machine."""
+    import glob
+
+    found = sorted(glob.glob("/usr/lib/*-linux-gnu/libjemalloc.so.2") + glob.glob("/usr/lib/libjemalloc.so.2"))
+    return found[0] if found else None
+
+
+JEMALLOC_CHILD = r"""
+import ctypes, os
+from gateway.memory import HeapTrimmer, allocator, heap_release
+
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.malloc.argtypes = [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+size, n = 64 * 1024, 768  # 48 MiB, touched, then freed: jemalloc keeps them as dirty pages (10 s decay)
+blocks = [libc.malloc(size) for _ in range(n)]
+for b in blocks:
+    ctypes.memset(b, 1, size)
+for b in blocks:
+    libc.free(b)
+held = rss()
+trimmer = HeapTrimmer(30)
+assert trimmer.enabled
+print(allocator(), trimmer._trim(), held - rss())
+"""
+
+
+@pytest.mark.skipif(_jemalloc_library() is None, reason="needs Debian's libjemalloc2 (make setup installs it)")
+def test_under_jemalloc_the_release_purges_its_arenas_and_gives_freed_pages_back():
+    import subprocess
+
+    env = {**os.environ, "LD_PRELOAD": _jemalloc_library(), "MALLOC_CONF": "background_thread:false"}
+    out = subprocess.run([sys.executable, "-c", JEMALLOC_CHILD], env=env, capture_output=True, text=True,
+                         timeout=60, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert out.returncode == 0, out.stderr
+    name, version, released, returned = out.stdout.split()
+    assert name == "jemalloc" and version[0].isdigit() and released == "1"
+    assert int(returned) >= 32 * 1024 * 1024, returned
+
+
+def test_without_jemalloc_the_release_is_glibcs_trim():
+    from gateway.memory import allocator, heap_release, jemalloc_purge
+
+    assert jemalloc_purge() is None  # the test runner itself has glibc's malloc
+    assert allocator() == ("glibc" if glibc_malloc_trim() is not None else "unknown")
+    assert (heap_release() is None) == (glibc_malloc_trim() is None)
