@@ -52,10 +52,13 @@ LABEL org.opencontainers.image.title="polyglot-voice-gateway" \
       io.voice-gateway.profile-extras="${PROFILE_EXTRAS}" \
       io.voice-gateway.stop-grace-period="630s"
 # espeak-ng speaks the non-English languages (processors/local_tts.py runs it as a subprocess).
+# jemalloc is the process's malloc (LD_PRELOAD below): over many calls glibc's heaps stay fragmented
+# (soak: RSS +14 % with glibc, +5.7 % with jemalloc; README "Soak"); linked to a fixed path for any arch.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends espeak-ng \
+    && apt-get install -y --no-install-recommends espeak-ng libjemalloc2 \
     && rm -rf /var/lib/apt/lists/* \
+    && ln -s "/usr/lib/$(uname -m)-linux-gnu/libjemalloc.so.2" /usr/local/lib/libjemalloc.so.2 \
     && groupadd --system --gid 10001 gateway \
     && useradd --system --uid 10001 --gid gateway --home-dir /app --shell /usr/sbin/nologin gateway
 COPY --from=build /opt/venv /opt/venv
@@ -68,7 +71,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     MODEL_CACHE_DIR=/opt/models \
     HOST=0.0.0.0 \
     PORT=8000 \
-    DRAIN_TIMEOUT_SECS=600
+    DRAIN_TIMEOUT_SECS=600 \
+    LD_PRELOAD=/usr/local/lib/libjemalloc.so.2
 WORKDIR /app
 USER 10001:10001
 EXPOSE 8000

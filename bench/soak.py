@@ -11,7 +11,10 @@ long, so the trim after the last call has run), and whether each came back withi
 (5 %) of the start; RSS may also grow by what the local TTS's sentence cache grew (the expected
 cache, ``gateway_tts_sentence_cache_bytes``, at most 48 MiB).
 
-Usage: ``python bench/soak.py [--calls 500] [--hangups 50] [--concurrency 4]``
+The gateway runs on jemalloc (``LD_PRELOAD``, as the container image and ``make serve`` run it)
+when Debian's ``libjemalloc2`` is installed; ``--allocator glibc`` measures glibc's malloc instead.
+
+Usage: ``python bench/soak.py [--calls 500] [--hangups 50] [--concurrency 4] [--allocator glibc]``
 (500 + 50 calls take about 25 min at concurrency 4; ``--calls 40 --hangups 10`` about 3 min).
 """
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import glob
 import os
 import random
 import re
@@ -107,10 +111,21 @@ async def run_calls(server: Server, client: httpx.AsyncClient, jobs: list[float 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
+def jemalloc_library() -> str | None:
+    """Debian's ``libjemalloc2`` (``make setup`` installs it), if on this machine."""
+    found = sorted(glob.glob("/usr/lib/*-linux-gnu/libjemalloc.so.2"))
+    return found[0] if found else None
+
+
 async def main(args) -> int:
     rng = random.Random(11)
-    server = Server(ROOT, {"MAX_CONCURRENT_CALLS": "1000", "ADMISSION_MAX_LOOP_LAG_MS": "0",
-                           "ADMISSION_MAX_STT_WAIT_MS": "0"}, ROOT / ".cache" / "bench-soak.log")
+    env = {"MAX_CONCURRENT_CALLS": "1000", "ADMISSION_MAX_LOOP_LAG_MS": "0", "ADMISSION_MAX_STT_WAIT_MS": "0"}
+    if args.allocator == "jemalloc":  # as the image and `make serve` run it
+        if not jemalloc_library():
+            print("jemalloc not installed (apt-get install libjemalloc2); use --allocator glibc", file=sys.stderr)
+            return 2
+        env["LD_PRELOAD"] = jemalloc_library()
+    server = Server(ROOT, env, ROOT / ".cache" / "bench-soak.log")
     outcomes: dict[str, int] = {}
     try:
         async with httpx.AsyncClient() as client:
@@ -136,6 +151,7 @@ async def main(args) -> int:
         server.stop()
     load = os.getloadavg()
     print(f"\nsoak — {args.calls} short calls + {args.hangups} random hang-ups, concurrency {args.concurrency}, "
+          f"malloc {args.allocator}, "
           f"warm-up {2 + args.warmup_calls + args.warmup_calls // 10} calls, "
           f"load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}")
     print("outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
@@ -162,6 +178,8 @@ if __name__ == "__main__":
     ap.add_argument("--concurrency", type=int, default=4)
     ap.add_argument("--settle-secs", type=float, default=TRIM_WAIT_SECS)
     ap.add_argument("--tolerance", type=float, default=0.05)
+    ap.add_argument("--allocator", choices=("jemalloc", "glibc"), default="jemalloc" if jemalloc_library() else "glibc",
+                    help="the gateway's malloc: jemalloc (LD_PRELOAD, as shipped; the default when installed) or glibc")
     ap.add_argument("--warmup-calls", type=int, default=0,
                     help="before the start figure, also this many calls of the mix (a tenth hang-ups) at --concurrency")
     sys.exit(asyncio.run(main(ap.parse_args())))
