@@ -90,9 +90,13 @@ class IdleCaller:
             await aggregator.push_frame(frame)
 
     async def on_user_turn_stopped(self, _aggregator, _strategy, message) -> None:
-        """A caller turn with words resets the re-prompt count."""
+        """A caller turn with words resets the re-prompt count, and after the idle goodbye, the
+        goodbye itself: words that withdrew its hang-up (the shell does, for a request the brain
+        answers) leave a live call that re-prompts again when the caller next falls silent. While
+        the hang-up still stands (a "bye" over the goodbye), ``is_ending`` keeps the caller alone."""
         if getattr(message, "content", None):
             self.reprompts = 0
+            self.hung_up = False
 
 
 def last_question(messages: list) -> str | None:

@@ -109,6 +109,29 @@ async def test_an_answer_resets_the_count_and_an_ending_call_is_left_alone():
     assert isinstance(zero.next_frames()[-1], HangupRequestFrame)
 
 
+async def test_words_that_withdraw_the_idle_goodbye_leave_a_call_that_reprompts_again():
+    # The shell withdraws the idle hang-up when the caller's words over the goodbye are for the
+    # brain ("Sorry, I'm here: Boston to Denver"); the call is live again and must not go silent
+    # for good the next time the caller does.
+    hangup_pending = [False]
+    idle, _ = _idle(ending=lambda: hangup_pending[0])
+    idle.next_frames()
+    idle.next_frames()
+    assert isinstance(idle.next_frames()[-1], HangupRequestFrame)
+    hangup_pending[0] = True
+
+    class Message:
+        content = "Sorry, I'm here. Boston to Denver."
+
+    await idle.on_user_turn_stopped(None, None, Message())
+    assert idle.next_frames() == []  # the hang-up still stands: nothing more to say
+    hangup_pending[0] = False  # …now withdrawn
+    (reprompt,) = idle.next_frames()
+    assert reprompt.text.startswith(phrase("en", "idle_reprompt"))
+    idle.next_frames()
+    assert isinstance(idle.next_frames()[-1], HangupRequestFrame)  # and in time the goodbye again
+
+
 def test_llm_profiles_reprompt_with_the_last_sentence_the_bot_said():
     messages = [{"role": "user", "content": "hi"},
                 {"role": "assistant", "content": "Flying to Rome. Where are you flying from?"},
