@@ -126,6 +126,24 @@ _ORDINAL_ONE = re.compile(
     r"\d{1,2}(?:st|nd|rd|th))\s+ones?\b")
 
 
+#: Portuguese weekdays said short ("na sexta", "segunda que vem") are ordinals too ("a sexta
+#: opção"), and text2num turns them into "6ª": said as a day, they get their "-feira" first.
+_PT_SHORT_WEEKDAY = re.compile(r"(?<![\w-])(segunda|terça|terca|quarta|quinta|sexta)(?![\w-])")
+#: after an article they count ("a segunda", "o segundo" is masculine anyway); before these nouns too
+_PT_ORDINAL_BEFORE = {"a", "o", "à", "as", "os"}
+_PT_ORDINAL_NOUNS = {"opção", "opcao", "opções", "opcoes", "voo", "voos", "vez", "classe", "escala",
+                     "alternativa", "oferta", "pessoa", "hora", "semana", "fila", "lugar"}
+
+
+def _pt_weekday(m: re.Match) -> str:
+    text, word = m.string, m.group(1)
+    before = text[: m.start()].split()[-1:]
+    after = text[m.end():].split()[:1]
+    if (before and before[0] in _PT_ORDINAL_BEFORE) or (after and after[0] in _PT_ORDINAL_NOUNS):
+        return word
+    return word + "-feira"
+
+
 def _normalize(text: str, language: str) -> str:
     out = _clean(text)
     if language == "en":
@@ -143,6 +161,8 @@ def _normalize(text: str, language: str) -> str:
             lambda m: str(2000 + (20 if m.group(1) == "twenty" else 30) + units.get(m.group(2) or "", 0)),
             out,
         )
+    if language == "pt":
+        out = _PT_SHORT_WEEKDAY.sub(_pt_weekday, out)
     try:
         from text_to_num import alpha2digit
 
@@ -179,9 +199,28 @@ def _weekday_phrase(norm: str, language: str, today: date) -> date | None:
     return today + timedelta(days=delta + (7 if extra_week else 0))
 
 
-def _day_of_month(norm: str, today: date) -> date | None:
-    """'the 5th' / 'on the 20th' / '5th': the next such day of a month, today included."""
-    m = re.fullmatch(r"(?:on\s+)?(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)", _fold(norm).strip(" .,!?"))
+#: A day of the month said alone, per language (folded): "the 20th"; "el (día) 20", "día 20"; "le 20",
+#: "le 1er"; "il (giorno) 20", "l'8"; "am 20.", "den 20."; "(no) dia 20". Elsewhere than English
+#: the number needs its word before it: a bare "2" is a passenger count.
+_DAY_OF_MONTH = {
+    "en": r"(?:on\s+)?(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)",
+    "es": r"(?:(?:para\s+)?el\s+dia|(?:para\s+)?el|dia)\s+(\d{1,2})",
+    "fr": r"(?:pour\s+)?le\s+(\d{1,2})(?:er|e|eme)?",
+    "it": r"(?:per\s+)?(?:il\s+giorno|il|l|giorno)\s+(\d{1,2})",
+    "de": r"(?:am|den|fur\s+den)\s+(\d{1,2})\.?(?:ten)?",
+    "pt": r"(?:(?:para\s+)?o\s+dia|no\s+dia|dia)\s+(\d{1,2})",
+}
+#: the words before a bare day number that make it a date inside a sentence (non-English)
+_DAY_NUMBER_LEADS = {"el", "dia", "le", "il", "l", "giorno", "am", "den"}
+
+
+def _day_of_month(norm: str, today: date, language: str = "en") -> date | None:
+    """'the 5th' / 'on the 20th' / '5th' / 'el 20' / 'am 20.' (see :data:`_DAY_OF_MONTH`): the next
+    such day of a month, today included."""
+    folded = _fold(norm).strip(" .,!?")
+    m = re.fullmatch(_DAY_OF_MONTH["en"], folded)
+    if not m and language != "en" and language in _DAY_OF_MONTH:
+        m = re.fullmatch(_DAY_OF_MONTH[language], folded)
     if not m:
         return None
     day = int(m.group(1))
@@ -221,7 +260,7 @@ def parse_travel_date(
         return DateResult(None, "unparsed", raw)
     value = _weekday_phrase(norm, language, today)
     if value is None:
-        value = _day_of_month(norm, today)
+        value = _day_of_month(norm, today, language)
     if value is None:
         value = _dateparse(norm, language, today)
     if value is None:
@@ -318,13 +357,15 @@ def find_date_in_text(text: str, language: str = "en", today: date | None = None
         i
         for i, t in enumerate(folded)
         if t in anchors or t.rstrip(".,!?") in anchors
-        or re.fullmatch(r"\d{1,2}(st|nd|rd|th|\.)?|\d{1,2}/\d{1,2}(/\d{2,4})?|(19|20)\d\d", t.rstrip(".,!?"))
+        or re.fullmatch(r"\d{1,2}(st|nd|rd|th|er|\.)?|\d{1,2}/\d{1,2}(/\d{2,4})?|(19|20)\d\d", t.rstrip(".,!?"))
     ]
-    # drop bare small numbers that are not next to another anchor (passenger counts)
+    # drop bare small numbers that are not next to another anchor (passenger counts), unless the
+    # word before says they are a day ("el 22", "am 22.", "dia 22")
     strong = [
         i for i in hits
         if not re.fullmatch(r"\d{1,2}", tokens[i].rstrip(".,!?"))
         or any(j in hits and j != i for j in (i - 2, i - 1, i + 1, i + 2))
+        or (language != "en" and i > 0 and folded[i - 1] in _DAY_NUMBER_LEADS)
     ]
     if not strong:
         return None
@@ -352,7 +393,8 @@ def find_date_in_text(text: str, language: str = "en", today: date | None = None
 
 _SPAN_LEAD = {"the", "on", "of", "in", "de", "del", "el", "le", "am", "il", "a", "after", "dans",
               "en", "dentro", "tra", "fra", "em", "daqui", "in", "this", "esta", "este", "ce",
-              "diesen", "um", "na", "no", "pasado", "apres", "day", "week", "last"}
+              "diesen", "um", "na", "no", "pasado", "apres", "day", "week", "last", "dia", "giorno",
+              "den", "l", "o", "para", "pour", "per", "fur"}
 _SPAN_STOP = {"to", "from", "and", "i", "want", "fly", "please", "back", "return", "leaving",
               "a", "para", "à", "nach", "y", "et", "und", "e"}
 

@@ -98,3 +98,50 @@ def test_find_date_none(text: str) -> None:
 def test_years_and_day_of_month_inside_sentences(sentence, expected, reason):
     found = find_date_in_text(sentence, today=date(2026, 11, 21))
     assert found is not None and (found.value, found.reason) == (expected, reason)
+
+
+@pytest.mark.parametrize("text, language", [
+    ("El 22.", "es"), ("el día 22", "es"), ("Día 22.", "es"), ("para el 22", "es"),
+    ("Le 22.", "fr"), ("pour le 22", "fr"),
+    ("Il 22.", "it"), ("il giorno 22", "it"), ("per il 22", "it"),
+    ("Am 22.", "de"), ("den 22.", "de"),
+    ("Dia 22.", "pt"), ("No dia 22.", "pt"), ("para o dia 22", "pt"),
+])
+def test_a_day_of_the_month_alone_in_the_other_languages(text, language):
+    # the answer to "which day?" in es/fr/it/de/pt: only "the 22nd" in English was understood
+    assert parse_travel_date(text, language, today=TODAY).value == date(2026, 11, 22)
+    assert find_date_in_text(text, language, today=TODAY).value == date(2026, 11, 22)
+
+
+@pytest.mark.parametrize("sentence, language", [
+    ("Quiero volar de Madrid a Roma el día 3", "es"),
+    ("Je voudrais aller à Nice le 3", "fr"),
+    ("Vorrei partire per Milano il 3", "it"),
+    ("Ich möchte am 3. nach Wien fliegen", "de"),
+    ("Quero voar para Paris no dia 3", "pt"),
+])
+def test_a_day_of_the_month_inside_a_sentence_in_the_other_languages(sentence, language):
+    assert find_date_in_text(sentence, language, today=TODAY).value == date(2026, 12, 3)
+
+
+@pytest.mark.parametrize("text, language", [
+    ("somos 2 adultos", "es"), ("dos adultos", "es"), ("deux adultes", "fr"), ("2 Erwachsene", "de"),
+    ("due adulti", "it"), ("2 adultos", "pt"), ("I am 22", "en"), ("the 22", "en"),
+])
+def test_a_bare_number_is_still_no_date(text, language):
+    assert find_date_in_text(text, language, today=TODAY) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("na sexta", date(2026, 11, 27)), ("sexta", date(2026, 11, 27)), ("na segunda", date(2026, 11, 23)),
+    ("na próxima sexta", date(2026, 11, 27)), ("na terça de manhã", date(2026, 11, 24)),
+    ("Preciso de uma passagem de São Paulo para o Rio na quinta.", date(2026, 11, 26)),
+])
+def test_portuguese_weekdays_said_short(text, expected):
+    # "segunda" … "sexta" are ordinals too, and text2num made "na sexta" "na 6ª": no date at all
+    assert find_date_in_text(text, "pt", today=TODAY).value == expected
+
+
+@pytest.mark.parametrize("text", ["quero a segunda opção", "a segunda", "fico com a quinta", "o segundo voo"])
+def test_portuguese_ordinals_stay_ordinals(text):
+    assert find_date_in_text(text, "pt", today=TODAY) is None

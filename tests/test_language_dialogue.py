@@ -37,6 +37,25 @@ def test_route_and_date_give_a_tool_call(language, text, origin, destination, de
     assert (args["origin"], args["destination"], args["departure_date"]) == (origin, destination, departure)
 
 
+@pytest.mark.parametrize("language, route, answer", [
+    ("es", "Quiero volar de Madrid a Roma.", "El 22."),
+    ("es", "Quiero volar de Madrid a Roma.", "El día 22."),
+    ("fr", "Je veux aller de Paris à Rome.", "Le 22."),
+    ("it", "Vorrei volare da Roma a Parigi.", "Il 22."),
+    ("de", "Ich möchte von Berlin nach Rom fliegen.", "Am 22."),
+    ("pt", "Quero voar de Lisboa para Paris.", "No dia 22."),
+    ("pt", "Quero voar de Lisboa para Paris.", "Na sexta."),
+])
+def test_the_date_question_answered_with_a_day_of_the_month_or_a_short_weekday(language, route, answer):
+    # "El 22." to "¿Qué día quiere salir?" got "Perdone, no le he entendido" in every language but English
+    d = FlightDialogue(language=language, today=TODAY)
+    d.greeting()
+    assert d.handle_user(route).tool_call is None
+    turn = d.handle_user(answer)
+    assert turn.tool_call is not None, turn.say
+    assert turn.tool_call["departure_date"] == ("2026-11-20" if "sexta" in answer else "2026-11-22")
+
+
 @pytest.mark.parametrize("language", ["es", "fr", "de", "it", "pt"])
 def test_route_without_date_asks_for_the_date_in_the_language(language):
     texts = {
