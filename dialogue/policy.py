@@ -903,7 +903,9 @@ class FlightDialogue:
     def _name(self, place: Place | None) -> str:
         if place is None:
             return ""
-        if place.kind == "city":
+        # a city, or an airport named by its city (Lisbon's one airport): the city's name in the
+        # call's language ("Lisboa", "Parigi"); a named airport ("London Heathrow") keeps its name
+        if place.kind == "city" or place.name == place.city:
             try:
                 name = place_name(place.code, self.language)
                 if name:

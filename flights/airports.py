@@ -277,6 +277,16 @@ LOCALIZED_CITY_NAMES: dict[str, dict[str, str]] = {
     "MSY": {"es": "Nueva Orleans", "fr": "La Nouvelle-Orléans", "pt": "Nova Orleans"},
     "SAO": {"pt": "São Paulo", "es": "São Paulo"},
     "HAV": {"es": "La Habana", "fr": "La Havane", "it": "L'Avana", "pt": "Havana"},
+    "PAR": {"es": "París", "it": "Parigi"},
+    "AMS": {"es": "Ámsterdam", "pt": "Amesterdão"},
+    "MRS": {"es": "Marsella", "it": "Marsiglia", "pt": "Marselha"},
+    "LYS": {"it": "Lione", "pt": "Lião"},
+    "NCE": {"es": "Niza", "it": "Nizza", "de": "Nizza"},
+    "KRK": {"es": "Cracovia", "fr": "Cracovie", "de": "Krakau", "it": "Cracovia", "pt": "Cracóvia"},
+    "BSL": {"fr": "Bâle", "it": "Basilea", "pt": "Basileia"},
+    "NUE": {"es": "Núremberg", "fr": "Nuremberg", "de": "Nürnberg", "it": "Norimberga", "pt": "Nuremberga"},
+    "OTP": {"es": "Bucarest", "fr": "Bucarest", "de": "Bukarest", "it": "Bucarest", "pt": "Bucareste"},
+    "DXB": {"es": "Dubái"},
 }
 """City names that differ from English, by metro/airport code and ISO 639-1 language.
 
