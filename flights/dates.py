@@ -12,7 +12,11 @@ text2num ("the fifth of March" -> "the 5th of March"), weekday phrases handled d
 ("Friday", "this/next Friday" = the next Friday after today; "Friday after next" /
 "a week from Friday" = one week later), "next <weekday>" in es/fr/de/it/pt stripped to the
 weekday. A date without a year that dateparser places before today rolls forward (a bare day
-"the 20th" to next month, "March 5" to next year). Bare numbers ("two", "2") are never dates.
+"the 20th" to next month, "March 5" to next year). Bare numbers ("two", "2") are never dates;
+a day number after its word is ("el 22", "le 22", "il 22", "am 22.", "dia 22"). Portuguese
+short weekdays ("na sexta") are weekdays unless an article or a noun makes them ordinals.
+Holidays callers name (:data:`_HOLIDAYS`: Christmas Eve, New Year's Eve, Easter, Thanksgiving,
+Nochebuena, Weihnachten, Capodanno, Natal, …) are their next occurrence; dateparser knows none.
 Nothing here raises on user input.
 """
 
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -214,6 +219,94 @@ _DAY_OF_MONTH = {
 _DAY_NUMBER_LEADS = {"el", "dia", "le", "il", "l", "giorno", "am", "den"}
 
 
+def _easter(year: int) -> date:
+    from dateutil.easter import easter  # dateutil comes with dateparser
+
+    return easter(year)
+
+
+def _thanksgiving(year: int) -> date:
+    """US Thanksgiving: the fourth Thursday of November."""
+    first = date(year, 11, 1)
+    return first + timedelta(days=(3 - first.weekday()) % 7 + 21)
+
+
+#: Holidays callers name as travel days, folded as :func:`_normalize` leaves them, per language:
+#: ``(month, day)`` or ``year -> date``. dateparser knows none of them ("Christmas Eve" was no date).
+_HOLIDAYS: dict[str, dict[str, tuple[int, int] | Callable[[int], date]]] = {
+    "en": {"christmas eve": (12, 24), "christmas": (12, 25), "christmas day": (12, 25), "xmas": (12, 25),
+           "boxing day": (12, 26), "new year s eve": (12, 31), "new years eve": (12, 31),
+           "new year s day": (1, 1), "new years day": (1, 1), "new year s": (1, 1), "new years": (1, 1),
+           "valentine s day": (2, 14), "valentines day": (2, 14), "halloween": (10, 31),
+           "independence day": (7, 4), "easter": _easter, "easter sunday": _easter,
+           "thanksgiving": _thanksgiving, "thanksgiving day": _thanksgiving},
+    "es": {"nochebuena": (12, 24), "navidad": (12, 25), "dia de navidad": (12, 25), "nochevieja": (12, 31),
+           "ano nuevo": (1, 1), "dia de ano nuevo": (1, 1), "reyes": (1, 6), "dia de reyes": (1, 6),
+           "san valentin": (2, 14), "domingo de pascua": _easter, "domingo de resurreccion": _easter},
+    "fr": {"reveillon de noel": (12, 24), "veille de noel": (12, 24), "noel": (12, 25), "jour de noel": (12, 25),
+           "reveillon du nouvel an": (12, 31), "saint sylvestre": (12, 31), "la saint sylvestre": (12, 31),
+           "nouvel an": (1, 1), "jour de l an": (1, 1), "saint valentin": (2, 14), "toussaint": (11, 1),
+           "paques": _easter, "dimanche de paques": _easter},
+    "de": {"heiligabend": (12, 24), "heiligen abend": (12, 24), "weihnachten": (12, 25),
+           "1. weihnachtstag": (12, 25), "weihnachtstag": (12, 25), "2. weihnachtstag": (12, 26),
+           "silvester": (12, 31), "neujahr": (1, 1), "neujahrstag": (1, 1), "valentinstag": (2, 14),
+           "ostern": _easter, "ostersonntag": _easter},
+    "it": {"vigilia di natale": (12, 24), "natale": (12, 25), "giorno di natale": (12, 25),
+           "santo stefano": (12, 26), "san silvestro": (12, 31), "capodanno": (1, 1), "epifania": (1, 6),
+           "befana": (1, 6), "ferragosto": (8, 15), "san valentino": (2, 14), "pasqua": _easter},
+    "pt": {"vespera de natal": (12, 24), "vespera do natal": (12, 24), "noite de natal": (12, 24),
+           "natal": (12, 25), "dia de natal": (12, 25), "vespera de ano novo": (12, 31), "reveillon": (12, 31),
+           "ano novo": (1, 1), "dia de ano novo": (1, 1), "pascoa": _easter, "domingo de pascoa": _easter},
+}
+#: words before a holiday's name ("on Christmas Eve", "zu Weihnachten", "para o Natal")
+_HOLIDAY_LEADS = {"on", "for", "at", "over", "the", "el", "la", "en", "para", "por", "le", "pour", "a", "au",
+                  "am", "an", "zu", "zum", "fur", "uber", "il", "per", "di", "no", "na", "o", "pelo", "pela",
+                  "this", "next", "este", "proximo", "prochain", "ce", "diesen", "nachsten", "questo",
+                  "prossimo", "proximo", "neste", "nesta"}
+
+
+def _holiday_names(language: str) -> dict[str, tuple[int, int] | Callable[[int], date]]:
+    return {**_HOLIDAYS["en"], **_HOLIDAYS.get(language, {})}
+
+
+def _holiday_date(spec: tuple[int, int] | Callable[[int], date], today: date) -> date:
+    """The next such day, today included (this year's, else next year's)."""
+    for year in (today.year, today.year + 1):
+        day = spec(year) if callable(spec) else date(year, *spec)
+        if day >= today:
+            return day
+    return day
+
+
+def _holiday(norm: str, language: str, today: date) -> date | None:
+    """'Christmas Eve', 'zu Weihnachten', 'el día de Año Nuevo', 'Easter' (see :data:`_HOLIDAYS`)."""
+    words = _fold(norm).strip(" .,!?").split()
+    while words and words[0] in _HOLIDAY_LEADS:
+        words = words[1:]
+    spec = _holiday_names(language).get(" ".join(words))
+    return _holiday_date(spec, today) if spec is not None else None
+
+
+#: holiday names that are also cities (Natal, Brazil): inside a sentence only after an article
+#: ("no Natal", "para o Natal"), never after a bare preposition ("de Natal para Recife")
+_CITY_HOLIDAYS = {"natal"}
+_ARTICLES = {"o", "no", "do", "ao", "pelo", "este", "neste", "proximo"}
+
+
+def _find_holiday(folded_text: str, language: str) -> tuple[int, str] | None:
+    """The first holiday name in ``folded_text``: (character offset, name); the longest at a tie."""
+    best: tuple[int, str] | None = None
+    for name in _holiday_names(language):
+        for m in re.finditer(rf"(?<![\w.]){re.escape(name)}(?![\w])", folded_text):
+            before = folded_text[: m.start()].split()[-1:]
+            if name in _CITY_HOLIDAYS and before and before[0] not in _ARTICLES:
+                continue
+            if best is None or m.start() < best[0] or (m.start() == best[0] and len(name) > len(best[1])):
+                best = (m.start(), name)
+            break
+    return best
+
+
 def _day_of_month(norm: str, today: date, language: str = "en") -> date | None:
     """'the 5th' / 'on the 20th' / '5th' / 'el 20' / 'am 20.' (see :data:`_DAY_OF_MONTH`): the next
     such day of a month, today included."""
@@ -258,7 +351,9 @@ def parse_travel_date(
         or all(re.fullmatch(r"[\d.,]+", t) or t in _NUMBER_WORDS for t in norm.split())
     ):
         return DateResult(None, "unparsed", raw)
-    value = _weekday_phrase(norm, language, today)
+    value = _holiday(norm, language, today)
+    if value is None:
+        value = _weekday_phrase(norm, language, today)
     if value is None:
         value = _day_of_month(norm, today, language)
     if value is None:
@@ -367,15 +462,24 @@ def find_date_in_text(text: str, language: str = "en", today: date | None = None
         or any(j in hits and j != i for j in (i - 2, i - 1, i + 1, i + 2))
         or (language != "en" and i > 0 and folded[i - 1] in _DAY_NUMBER_LEADS)
     ]
+    holiday = _find_holiday(" ".join(folded), language)
+    if holiday is not None:
+        offset, name = holiday
+        res = parse_travel_date(name, language, today)
+        holiday_result: DateResult | None = DateResult(res.value, res.reason, name)
+        holiday_token = " ".join(folded)[:offset].count(" ")  # the token it starts at
+    else:
+        holiday_result, holiday_token = None, len(tokens)
     if not strong:
-        return None
+        return holiday_result
+
     def dateish(k: int) -> bool:
         return k in strong or folded[k] in _SPAN_LEAD or folded[k] in anchors
 
     tried: set[tuple[int, int]] = set()
     for i in strong:
         best: DateResult | None = None
-        best_len = 0
+        best_len = best_start = 0
         for start in range(max(0, i - 3), i + 1):
             if not dateish(start) or folded[start] in _SPAN_STOP:
                 continue
@@ -386,9 +490,11 @@ def find_date_in_text(text: str, language: str = "en", today: date | None = None
                 res = parse_travel_date(" ".join(tokens[start:end]), language, today)
                 if res.reason != "unparsed" and (end - start) > best_len:
                     best, best_len = DateResult(res.value, res.reason, " ".join(tokens[start:end])), end - start
+                    best_start = start
         if best is not None:  # the first date phrase in the sentence wins (departure first)
-            return best
-    return None
+            # a holiday said first, or inside the span ("am 2." of "am 2. Weihnachtstag"), wins
+            return holiday_result if holiday_result is not None and holiday_token < best_start + best_len else best
+    return holiday_result
 
 
 _SPAN_LEAD = {"the", "on", "of", "in", "de", "del", "el", "le", "am", "il", "a", "after", "dans",

@@ -145,3 +145,39 @@ def test_portuguese_weekdays_said_short(text, expected):
 @pytest.mark.parametrize("text", ["quero a segunda opção", "a segunda", "fico com a quinta", "o segundo voo"])
 def test_portuguese_ordinals_stay_ordinals(text):
     assert find_date_in_text(text, "pt", today=TODAY) is None
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    ("On Christmas Eve.", "en", date(2026, 12, 24)), ("Christmas", "en", date(2026, 12, 25)),
+    ("New Year's Eve", "en", date(2026, 12, 31)), ("on New Year's Day", "en", date(2027, 1, 1)),
+    ("Easter", "en", date(2027, 3, 28)), ("Thanksgiving", "en", date(2026, 11, 26)),
+    ("Nochebuena", "es", date(2026, 12, 24)), ("el día de Año Nuevo", "es", date(2027, 1, 1)),
+    ("pour le réveillon de Noël", "fr", date(2026, 12, 24)), ("le jour de l'an", "fr", date(2027, 1, 1)),
+    ("zu Weihnachten", "de", date(2026, 12, 25)), ("am zweiten Weihnachtstag", "de", date(2026, 12, 26)),
+    ("Silvester", "de", date(2026, 12, 31)),
+    ("la vigilia di Natale", "it", date(2026, 12, 24)), ("a Capodanno", "it", date(2027, 1, 1)),
+    ("véspera de Natal", "pt", date(2026, 12, 24)), ("no Natal", "pt", date(2026, 12, 25)),
+])
+def test_holidays_are_dates(text, language, expected):
+    # dateparser knows no holiday: "On Christmas Eve." got "Sorry, I didn't understand that"
+    assert parse_travel_date(text, language, today=TODAY).value == expected
+    assert find_date_in_text(text, language, today=TODAY).value == expected
+
+
+def test_a_holiday_inside_a_sentence_and_its_next_occurrence():
+    found = find_date_in_text("I want to fly from Chicago to Miami on Christmas Eve please", today=TODAY)
+    assert (found.value, found.reason) == (date(2026, 12, 24), "ok")
+    assert find_date_in_text("Quiero ir a Madrid para Navidad", "es", today=TODAY).value == date(2026, 12, 25)
+    # the first date said is still the departure
+    assert find_date_in_text("leaving on the 20th, back after Christmas", today=TODAY).value == date(2026, 12, 20)
+    # past this year's: next year's (here beyond the horizon, so "too far", not a past date)
+    late = parse_travel_date("Christmas", today=date(2026, 12, 26))
+    assert (late.value, late.reason) == (date(2027, 12, 25), "too_far")
+
+
+@pytest.mark.parametrize("text, language", [
+    ("De Natal para Recife", "pt"),  # Natal, Brazil, is a city
+    ("from New York", "en"), ("a new year", "en"), ("from Boston to Natal", "pt"),
+])
+def test_words_of_holidays_that_are_no_holiday(text, language):
+    assert find_date_in_text(text, language, today=TODAY) is None

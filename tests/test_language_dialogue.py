@@ -37,6 +37,32 @@ def test_route_and_date_give_a_tool_call(language, text, origin, destination, de
     assert (args["origin"], args["destination"], args["departure_date"]) == (origin, destination, departure)
 
 
+@pytest.mark.parametrize("language, text, departure", [
+    ("en", "I want to fly from Chicago to Miami on Christmas Eve.", "2026-12-24"),
+    ("es", "Quiero volar de Madrid a París en Nochevieja.", "2026-12-31"),
+    ("de", "Ich möchte zu Weihnachten von Berlin nach Wien fliegen.", "2026-12-25"),
+    ("pt", "Quero ir de Lisboa para o Rio no Natal.", "2026-12-25"),
+])
+def test_a_holiday_is_the_departure_day(language, text, departure):
+    d = FlightDialogue(language=language, today=TODAY)
+    d.greeting()
+    turn = d.handle_user(text)
+    assert turn.tool_call is not None and turn.tool_call["departure_date"] == departure, turn.say
+
+
+@pytest.mark.parametrize("language, text, said", [
+    ("pt", "Quero voar de Lisboa para Paris.", "De Lisboa para Paris."),  # was "De Lisbon para Paris."
+    ("it", "Vorrei volare da Roma a Parigi.", "Da Roma a Parigi."),       # was "Da Roma a Paris."
+    ("es", "De Niza a Cracovia.", "De Niza a Cracovia."),
+    ("de", "Von München nach Nürnberg.", "Von München nach Nürnberg."),
+    ("en", "From Heathrow to Lisbon.", "From London Heathrow to Lisbon."),  # a named airport keeps its name
+])
+def test_the_route_is_said_with_the_city_names_of_the_call_language(language, text, said):
+    d = FlightDialogue(language=language, today=TODAY)
+    d.greeting()
+    assert d.handle_user(text).say.startswith(said)
+
+
 @pytest.mark.parametrize("language, route, answer", [
     ("es", "Quiero volar de Madrid a Roma.", "El 22."),
     ("es", "Quiero volar de Madrid a Roma.", "El día 22."),
