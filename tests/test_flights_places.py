@@ -92,3 +92,10 @@ def test_a_single_common_word_is_no_place(word: str, language: str) -> None:
 def test_names_codes_and_near_misses_still_resolve(text: str, language: str, code: str) -> None:
     res = resolve_place(text, language)
     assert res.best is not None and res.best.code == code and res.confidence >= ACCEPT_CONFIDENCE
+
+
+@pytest.mark.parametrize("text,code", [("Philly", "PHL"), ("DC", "WAS"), ("D.C.", "WAS"), ("NOLA", "MSY")])
+def test_spoken_nicknames_of_cities(text: str, code: str) -> None:
+    # "from Philly to Charlotte" got "I didn't recognise philly as a city"
+    res = resolve_place(text, "en")
+    assert res.best is not None and res.best.code == code and res.confidence >= ACCEPT_CONFIDENCE
