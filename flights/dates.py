@@ -66,7 +66,7 @@ _NEXT_WORDS = {
     "fr": ("prochain", "ce", "le"),
     "de": ("nachsten", "nachster", "kommenden", "kommender", "diesen", "am"),
     "it": ("prossimo", "questo", "il"),
-    "pt": ("proxima", "proximo", "na", "no", "esta", "este"),
+    "pt": ("proxima", "proximo", "na", "no", "esta", "este", "neste", "nesta"),
 }
 _RELATIVE_WORDS = {
     "en": ("today", "tomorrow", "tonight", "next", "this", "coming", "in", "week", "weeks", "day", "days", "after"),
@@ -177,10 +177,15 @@ def _normalize(text: str, language: str) -> str:
     return out
 
 
+#: "the weekend" in the six languages (folded), read as its Saturday
+_WEEKEND_PHRASES = ("fin de semana", "fim de semana", "fine settimana", "week end", "week-end", "wochenende",
+                    "weekend")
+
+
 def _weekday_phrase(norm: str, language: str, today: date) -> date | None:
     """Weekday phrases: '[this|next|coming] friday', 'friday after next', 'week from friday'."""
     days, _ = _names(language)
-    norm = _fold(norm)
+    norm = _fold(norm).strip(" .,!?")
     if not norm:
         return None
     if norm.removeprefix("the ").removeprefix("el ") in _DAY_AFTER_TOMORROW:
@@ -191,11 +196,18 @@ def _weekday_phrase(norm: str, language: str, today: date) -> date | None:
         if marker in s:
             extra_week = True
             s = s.replace(marker, " ")
+    for phrase in _WEEKEND_PHRASES:
+        s = s.replace(f" {phrase} ", " weekend ")
     words = s.split()
     next_words = set()
     for lang in {language, "en"}:
         for w in _NEXT_WORDS.get(lang, ()):
             next_words.update(w.split())
+    if "weekend" in words:  # "this weekend": its Saturday (today if it is one)
+        rest = [w for w in words if w != "weekend" and w not in next_words]
+        if rest or words.count("weekend") != 1:
+            return None
+        return today + timedelta(days=(5 - today.weekday()) % 7 + (7 if extra_week else 0))
     day_idx = [days[w] for w in words if w in days]
     rest = [w for w in words if w not in days and w not in next_words]
     if len(day_idx) != 1 or rest:
@@ -428,7 +440,7 @@ def _anchor_words(language: str) -> set[str]:
         for w in _NEXT_WORDS.get(lang, ()):
             words.update(w.split())
     words -= {"a", "on", "el", "le", "il", "am", "na", "no", "in", "this", "este", "esta", "ce"}
-    words.update({"today", "tomorrow", "tonight"})
+    words.update({"today", "tomorrow", "tonight", "weekend", "week-end", "wochenende"})
     return words
 
 

@@ -1,6 +1,6 @@
 """parse_travel_date / find_date_in_text with a fixed today (Saturday 2026-11-21)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -181,3 +181,13 @@ def test_a_holiday_inside_a_sentence_and_its_next_occurrence():
 ])
 def test_words_of_holidays_that_are_no_holiday(text, language):
     assert find_date_in_text(text, language, today=TODAY) is None
+
+
+@pytest.mark.parametrize("text, language", [
+    ("this weekend", "en"), ("Minneapolis to Detroit this weekend.", "en"), ("este fin de semana", "es"),
+    ("ce week-end", "fr"), ("am Wochenende", "de"), ("questo fine settimana", "it"), ("no fim de semana", "pt"),
+])
+def test_the_weekend_is_its_saturday(text, language):
+    # "this weekend" got "What day would you like to leave?"
+    assert find_date_in_text(text, language, today=TODAY + timedelta(days=1)).value == date(2026, 11, 28)
+    assert parse_travel_date("this weekend", today=TODAY).value == TODAY  # a Saturday: today
