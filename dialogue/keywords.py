@@ -129,7 +129,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "children": "child|children|kid|kids|infant|infants|baby|babies|son|daughter",
         "passengers": "passenger|passengers|people|persons|person|travelers|travellers|tickets|seats|of us",
         "one": "a|an|one|single",
-        "for_count": "for|for all|party of|group of",  # "business class for 2"
+        "for_count": "for|for all|party of|group of|family of",  # "business class for 2"
         "round_trip": "round trip|round-trip|return trip|return ticket|return flight|there and back",
         "numbers": (
             "zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"

@@ -18,6 +18,7 @@ Keyword lists are plain data in :mod:`dialogue.keywords`; places and dates are r
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
@@ -522,6 +523,36 @@ def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: st
         if len(chunks) > 1:
             logger.debug("dialogue: several unmarked chunks, trying the longest")
 
+_COMPANIONS = {
+    "en": r"wife|husband|partner|girlfriend|boyfriend|fiance|fiancee|friend|colleague|coworker|mom|mum|mother|"
+          r"dad|father|brother|sister|son|daughter|boss",
+    "es": r"esposa|esposo|mujer|marido|pareja|novia|novio|amigo|amiga|madre|padre|mama|papa|hermano|hermana|"
+          r"hijo|hija|companero|companera|jefe|jefa",
+    "fr": r"femme|mari|epouse|epoux|compagne|compagnon|copine|copain|ami|amie|mere|pere|frere|soeur|fils|fille|"
+          r"collegue|partenaire",
+    "de": r"frau|mann|ehefrau|ehemann|partnerin|partner|freundin|freund|mutter|vater|bruder|schwester|sohn|"
+          r"tochter|kollegin|kollege",
+    "it": r"moglie|marito|compagna|compagno|fidanzata|fidanzato|amica|amico|madre|padre|mamma|papa|fratello|"
+          r"sorella|figlio|figlia|collega",
+    "pt": r"esposa|esposo|mulher|marido|namorada|namorado|companheira|companheiro|amiga|amigo|mae|pai|irmao|"
+          r"irma|filho|filha|colega",
+}
+#: the caller and one companion, folded: "me and my wife", "my husband and I"; "mi mujer y yo",
+#: "yo y mi marido"; "ma femme et moi"; "meine Frau und ich"; "mia moglie e io"; "eu e a minha mulher"
+_TRAVELLING_TOGETHER = {lang: re.compile(pattern.format(c=_COMPANIONS[lang])) for lang, pattern in {
+    "en": r"\b(?:me|i) and my (?:{c})\b|\bmy (?:{c}) and (?:i|me)\b",
+    "es": r"\byo y mi (?:{c})\b|\bmi (?:{c}) y yo\b",
+    "fr": r"\bmoi et (?:ma|mon) (?:{c})\b|\b(?:ma|mon) (?:{c}) et moi\b",
+    "de": r"\bich und (?:meine|mein) (?:{c})\b|\b(?:meine|mein) (?:{c}) und ich\b",
+    "it": r"\bio e (?:la |il )?(?:mia|mio) (?:{c})\b|\b(?:la |il )?(?:mia|mio) (?:{c}) e io\b",
+    "pt": r"\beu e (?:a |o )?(?:minha|meu) (?:{c})\b|\b(?:a |o )?(?:minha|meu) (?:{c}) e eu\b",
+}.items()}
+
+
+def _without_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def _parse_options(norm: str, p: Parsed, lang: str) -> None:
     for cabin in CABINS:
         if has(lang, norm, f"cabin_{cabin.lower()}"):
@@ -559,6 +590,9 @@ def _parse_options(norm: str, p: Parsed, lang: str) -> None:
         )
         if m:
             total = int(m.group(1))
+    if total is None and adults is None and _TRAVELLING_TOGETHER.get(lang) is not None \
+            and _TRAVELLING_TOGETHER[lang].search(_without_accents(digits)):
+        total = 2  # "me and my wife", "mi marido y yo": the caller and one companion
     if total is not None:
         if children is not None and total > children and adults is None:
             adults = total - children

@@ -89,6 +89,27 @@ def test_passenger_counts_cabin_and_nonstop():
     assert p.travel_class == "FIRST" and p.departure.value == date(2026, 11, 23)
 
 
+@pytest.mark.parametrize("text, language", [
+    ("Me and my wife want to go from Dallas to Cancun on the 20th.", "en"),
+    ("My husband and I need flights from Boston to Rome on Friday.", "en"),
+    ("Mi esposa y yo queremos ir de Madrid a Roma el viernes.", "es"),
+    ("Mon frère et moi, de Paris à Rome vendredi.", "fr"),
+    ("Meine Frau und ich möchten am Freitag von Berlin nach Rom.", "de"),
+    ("Io e mia moglie vorremmo andare da Roma a Parigi venerdì.", "it"),
+    ("Eu e a minha mãe queremos ir de Lisboa para Paris na sexta.", "pt"),
+])
+def test_the_caller_and_a_companion_are_two_passengers(text, language):
+    # "me and my wife" searched for one adult
+    assert understand(text, language).adults == 2
+
+
+def test_a_family_of_four_and_companions_beside_counted_children():
+    assert understand("Family of four from Boston to Orlando on Friday.").adults == 4
+    p = understand("Boston to Orlando on Friday, it's me and my two kids.")
+    assert (p.adults, p.children) == (None, 2)  # the caller and two children: one adult by default
+    assert understand("I want to visit my sister in Miami on Friday").adults is None
+
+
 def test_return_leg_and_round_trip():
     p = understand("A round trip from Denver to Las Vegas leaving Friday and coming back Sunday.")
     assert p.wants_return and (p.departure.value, p.ret.value) == (date(2026, 11, 27), date(2026, 11, 29))
