@@ -264,6 +264,12 @@ def parse(norm: str, language: str, *, today: date | None = None, answering_retu
     lang = language
     p = Parsed()
 
+    rx_round = keyword_regex(lang, "round_trip")
+    if rx_round and rx_round.search(norm):
+        p.wants_return = True
+        # "de ida y vuelta", "hin und zurück" name no place ("de ida" was taken for an origin)
+        # and hold no return marker ("volta" cut the Portuguese turn in two): out of the way
+        norm = _SPACES.sub(" ", rx_round.sub(" ", norm)).strip()
     # return leg: everything after "returning"/"coming back" is about the return date
     dep_text, ret_text = norm, None
     rx_ret = keyword_regex(lang, "return")
@@ -271,8 +277,6 @@ def parse(norm: str, language: str, *, today: date | None = None, answering_retu
     if m:
         p.wants_return = True
         dep_text, ret_text = norm[: m.start()], norm[m.end():]
-    if has(lang, norm, "round_trip"):
-        p.wants_return = True
 
     p.departure = find_date(dep_text, lang, today, cross_language=False)
     if ret_text is not None:
@@ -373,15 +377,25 @@ def fills_slot_in(norm: str, language: str, *, today: date | None = None) -> boo
         return False
 
 def _roll_weekday(ret, dep, known_departure: date | None, language: str):
-    """ "leaving Friday, coming back Sunday": the Sunday after the Friday, not before it."""
+    """ "leaving Friday, coming back Sunday": the Sunday after the Friday, not before it; "leaving
+    the 28th, back the 3rd": the 3rd of the month after."""
     start = dep.value if dep is not None and dep.reason == "ok" and dep.value else known_departure
     if ret is None or ret.reason != "ok" or ret.value is None or start is None or ret.value >= start:
         return ret
-    if not has(language, normalize(getattr(ret, "text", "") or ""), "weekdays"):
-        return ret
+    said = normalize(getattr(ret, "text", "") or "")
     value = ret.value
-    while value < start:
-        value += timedelta(days=7)
+    if has(language, said, "weekdays"):
+        while value < start:
+            value += timedelta(days=7)
+    elif re.search(r"\d", said) and not has(language, said, "months"):  # a day of the month alone
+        while value < start:
+            year, month = divmod(value.year * 12 + value.month, 12)  # the next month (0-based)
+            try:
+                value = value.replace(year=year, month=month + 1)
+            except ValueError:  # no 31st in that month
+                return ret
+    else:
+        return ret
     try:
         return replace(ret, value=value)
     except Exception:

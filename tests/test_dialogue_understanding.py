@@ -110,6 +110,11 @@ def test_a_family_of_four_and_companions_beside_counted_children():
     assert understand("I want to visit my sister in Miami on Friday").adults is None
 
 
+def test_a_return_day_of_the_month_before_the_departure_is_next_months():
+    p = understand("Round trip from Boston to Miami leaving the 28th and coming back the 3rd.")
+    assert (p.departure.value, p.ret.value) == (date(2026, 11, 28), date(2026, 12, 3))
+
+
 def test_return_leg_and_round_trip():
     p = understand("A round trip from Denver to Las Vegas leaving Friday and coming back Sunday.")
     assert p.wants_return and (p.departure.value, p.ret.value) == (date(2026, 11, 27), date(2026, 11, 29))

@@ -50,6 +50,25 @@ def test_a_holiday_is_the_departure_day(language, text, departure):
     assert turn.tool_call is not None and turn.tool_call["departure_date"] == departure, turn.say
 
 
+@pytest.mark.parametrize("language, text, dates", [
+    ("es", "Un vuelo de ida y vuelta de Bogotá a Miami, salgo el 15 y regreso el 22.", ("2026-12-15", "2026-12-22")),
+    ("de", "Hin und zurück von Frankfurt nach New York, Abflug am 10. Januar, Rückflug am 20. Januar.",
+     ("2027-01-10", "2027-01-20")),
+    ("pt", "Uma passagem de ida e volta de São Paulo para Lisboa, ida dia 10 e volta dia 24.",
+     ("2026-12-10", "2026-12-24")),
+    ("fr", "Un aller-retour de Lyon à Nice, départ le 10 décembre, retour le 24 décembre.", ("2026-12-10", "2026-12-24")),
+    ("it", "Andata e ritorno da Roma a Milano, andata il 10 dicembre e ritorno il 24 dicembre.",
+     ("2026-12-10", "2026-12-24")),
+])
+def test_a_round_trip_said_first_is_no_place_and_no_return_marker(language, text, dates):
+    # "de ida y vuelta de Bogotá…" made "ida y vuelta" the origin; "volta" of "ida e volta" cut the turn
+    d = FlightDialogue(language=language, today=TODAY)
+    d.greeting()
+    turn = d.handle_user(text)
+    assert turn.tool_call is not None, turn.say
+    assert (turn.tool_call["departure_date"], turn.tool_call.get("return_date")) == dates
+
+
 @pytest.mark.parametrize("language, text, said", [
     ("pt", "Quero voar de Lisboa para Paris.", "De Lisboa para Paris."),  # was "De Lisbon para Paris."
     ("it", "Vorrei volare da Roma a Parigi.", "Da Roma a Parigi."),       # was "Da Roma a Paris."
