@@ -287,6 +287,7 @@ LOCALIZED_CITY_NAMES: dict[str, dict[str, str]] = {
     "NUE": {"es": "Núremberg", "fr": "Nuremberg", "de": "Nürnberg", "it": "Norimberga", "pt": "Nuremberga"},
     "OTP": {"es": "Bucarest", "fr": "Bucarest", "de": "Bukarest", "it": "Bucarest", "pt": "Bucareste"},
     "DXB": {"es": "Dubái"},
+    "YUL": {"fr": "Montréal"},
 }
 """City names that differ from English, by metro/airport code and ISO 639-1 language.
 
