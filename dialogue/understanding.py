@@ -346,6 +346,15 @@ def _sure_place(text: str, language: str, confidence: float = ACCEPT_CONFIDENCE)
     return res.best is not None and res.confidence >= confidence and not res.ambiguous
 
 
+def _place_score(text: str, language: str) -> float:
+    """The resolver's best score for ``text`` (ambiguous or not), 0.0 when nothing resolves."""
+    try:
+        return resolve_place(text, language=language).confidence
+    except Exception:
+        logger.exception("dialogue: resolve_place failed")
+        return 0.0
+
+
 def _is_one_place(text: str, language: str) -> bool:
     """The whole turn, less edge words, is one sure place ("Ciudad de México", "Rio de Janeiro")."""
     said = remove(language, text, "greeting", "hesitation", "ack", "yes", "no").split()
@@ -490,6 +499,7 @@ def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: st
         return trim(out)
 
     first_to = None
+    to_marks: list[int] = []
     origins: list[str] = []
     destinations: list[str] = []
     for i, tok in enumerate(tokens):
@@ -498,6 +508,7 @@ def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: st
             if chunk and (sure_only is None or _sure_place(chunk, lang, sure_only)):
                 origins.append(chunk)
         elif tok == _MARK_TO:
+            to_marks.append(i)
             dest = chunk_after(i)
             if dest and (sure_only is None or _sure_place(dest, lang, sure_only)):
                 destinations.append(dest)
@@ -515,9 +526,15 @@ def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: st
     p.origin_text = best(origins) or p.origin_text
     p.destination_text = best(destinations) or p.destination_text
     if p.origin_text is None and first_to is not None and not markers_only:
-        before = chunk_before(first_to)  # "Boston to Paris"
-        if before and (sure_only is None or _sure_place(before, lang, sure_only)):
-            p.origin_text = before
+        # "Boston to Paris": unmarked, the words before a "to" are only an origin when they name a
+        # place ("What do you have to Paris?" got "I didn't recognise do as a city"); the first
+        # "to" with a place before it ("I'd like to go Boston to Paris")
+        for i in to_marks:
+            before = chunk_before(i)
+            if before and (sure_only is None or _sure_place(before, lang, sure_only)) \
+                    and _place_score(before, lang) >= CONFIRM_CONFIDENCE:
+                p.origin_text = before
+                break
     if p.has_route or markers_only:
         return
 
@@ -637,15 +654,23 @@ def resolve_span(heard: str, language: str) -> Resolution:
     return res
 
 
+#: "the first/second (one)" in the six languages (folded words), by candidate
+_ORDINALS = (
+    frozenset({"first", "former", "1st", "primero", "primera", "premier", "premiere", "erste", "ersten", "erster",
+               "primo", "prima", "primeiro"}),
+    frozenset({"second", "latter", "other", "2nd", "segundo", "segunda", "deuxieme", "seconde", "zweite",
+               "zweiten", "zweiter", "secondo", "seconda", "otro", "otra", "autre", "andere", "anderen", "altro",
+               "altra", "outro", "outra"}),
+)
+_COUNTS = (frozenset({"one", "uno", "eins"}),  # not the articles "un", "una", "um", "uma"
+           frozenset({"two", "dos", "deux", "zwei", "due", "dois", "duas"}))
+
+
 def pick_candidate(norm: str, candidates: list[Place], language: str) -> Place | None:
     """Which of ``candidates`` the answer ``norm`` chose ("the first one", "Portland, Maine", "PWM"); None
     when it names none of them (or more than one equally)."""
     lang = language
-    ords = [("first", "former", "one", "1st"), ("second", "latter", "other", "two", "2nd")]
-    words = set(split_words(norm))
-    for idx, names in enumerate(ords[: len(candidates)]):
-        if words & set(names) and not any(w in words for w in ("not", "no")):
-            return candidates[idx]
+    words = set(split_words(_without_accents(norm)))
     scored: list[tuple[int, Place]] = []
     for place in candidates:
         score = 0
@@ -658,8 +683,15 @@ def pick_candidate(norm: str, candidates: list[Place], language: str) -> Place |
             score += 2
         scored.append((score, place))
     scored.sort(key=lambda x: -x[0])
+    # a name first: "the one in Maine" is Maine, not the first one
     if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
         return scored[0][1]
+    if not words & {"not", "no", "nicht", "pas", "non", "nao"}:
+        # "the second one": an ordinal before a bare "one"/"two" (which named the first before)
+        for table in (_ORDINALS, _COUNTS):
+            for idx, names in enumerate(table[: len(candidates)]):
+                if words & names:
+                    return candidates[idx]
     try:  # the caller may have named a specific airport of one candidate
         res = resolve_place(remove(lang, norm, "filler", "greeting", "hesitation", "ack", "yes"), language=lang)
         if res.best is not None and res.confidence >= ACCEPT_CONFIDENCE:

@@ -142,6 +142,33 @@ def test_keyword_helpers():
     assert remove("en", normalize("um, Heathrow please"), "hesitation", "filler") == "heathrow"
 
 
+@pytest.mark.parametrize("answer, language, code", [
+    ("The second one.", "en", "PWM"),   # was Oregon: "one" counted as "the first"
+    ("The one in Maine.", "en", "PWM"),  # was Oregon, the same way
+    ("Two.", "en", "PWM"), ("The first one.", "en", "PDX"), ("Oregon.", "en", "PDX"),
+    ("El segundo.", "es", "PWM"), ("El primero.", "es", "PDX"), ("Le deuxième.", "fr", "PWM"),
+    ("Der zweite.", "de", "PWM"), ("Il secondo.", "it", "PWM"), ("O primeiro.", "pt", "PDX"),
+])
+def test_which_of_two_places_the_caller_chose(answer, language, code):
+    portland = resolve_place("Portland")
+    a, b = portland.candidates[0][0], portland.candidates[1][0]
+    assert (a.code, b.code) == ("PDX", "PWM")
+    assert pick_candidate(normalize(answer), [a, b], language).code == code
+
+
+@pytest.mark.parametrize("text", ["What flights do you have to Paris tomorrow?", "Anything to Paris tomorrow?"])
+def test_words_before_to_that_name_no_place_are_no_origin(text):
+    # "I didn't recognise do as a city"
+    p = understand(text)
+    assert p.origin_text is None and p.destination_text == "paris"
+
+
+def test_an_unmarked_origin_before_a_later_to():
+    p = understand("I'd like to go Boston to Paris tomorrow.")
+    assert resolve_place(p.origin_text).best.code == "BOS" and p.destination_text == "paris"
+    assert understand("Bostin to Paris").origin_text == "bostin"  # a slip still counts: it resolves
+
+
 def test_place_helpers():
     portland = resolve_place("Portland")
     a, b = portland.candidates[0][0], portland.candidates[1][0]
