@@ -549,10 +549,33 @@ def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: st
             cur = []
         else:
             cur.append(tok)
+    pair = _unmarked_route(chunks, lang)
+    if pair is not None:  # "Boston Denver Friday", "Boston, Denver": from the first to the second
+        p.origin_text, p.destination_text = pair
+        return
     if chunks:
         p.lone_text = max(chunks, key=len) if len(chunks) > 1 else chunks[0]
         if len(chunks) > 1:
             logger.debug("dialogue: several unmarked chunks, trying the longest")
+
+
+def _unmarked_route(chunks: list[str], lang: str) -> tuple[str, str] | None:
+    """Two sure, distinct places said with no "from"/"to": as two chunks, or one chunk that is no
+    place as a whole ("salt lake city" is one) but splits into two; ``None`` otherwise."""
+    def two(a: str, b: str) -> bool:
+        if not (_sure_place(a, lang) and _sure_place(b, lang)):
+            return False
+        return resolve_place(a, language=lang).best.code != resolve_place(b, language=lang).best.code
+
+    if len(chunks) == 2 and two(*chunks):
+        return chunks[0], chunks[1]
+    if len(chunks) == 1 and len(chunks[0].split()) >= 2 and _place_score(chunks[0], lang) < CONFIRM_CONFIDENCE:
+        words = chunks[0].split()
+        for k in range(1, len(words)):
+            left, right = " ".join(words[:k]), " ".join(words[k:])
+            if two(left, right):
+                return left, right
+    return None
 
 _COMPANIONS = {
     "en": r"wife|husband|partner|girlfriend|boyfriend|fiance|fiancee|friend|colleague|coworker|mom|mum|mother|"

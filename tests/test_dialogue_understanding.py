@@ -237,3 +237,16 @@ def test_a_turn_that_says_more_than_stop_is_no_halt(language, text):
     assert is_halt(text, language) is False
 
 
+
+
+@pytest.mark.parametrize("text", ["boston denver friday", "Boston, Denver, Friday."])
+def test_two_places_said_without_from_or_to_are_origin_then_destination(text):
+    # "boston denver friday" got "Flying from Denver. Where would you like to go?"
+    p = understand(text)
+    assert (p.origin_text, p.destination_text) == ("boston", "denver")
+
+
+@pytest.mark.parametrize("text", ["Salt Lake City.", "Rio de Janeiro.", "New York.", "Boston, Boston."])
+def test_one_place_of_several_words_is_not_split(text):
+    p = understand(text)
+    assert p.origin_text is None and p.destination_text is None and p.lone_text
