@@ -531,6 +531,8 @@ def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: st
         # "to" with a place before it ("I'd like to go Boston to Paris")
         for i in to_marks:
             before = chunk_before(i)
+            if before == p.destination_text:  # "vuelos a Bogotá para mañana": the place is "a"'s
+                continue
             if before and (sure_only is None or _sure_place(before, lang, sure_only)) \
                     and _place_score(before, lang) >= CONFIRM_CONFIDENCE:
                 p.origin_text = before
@@ -569,6 +571,12 @@ def _unmarked_route(chunks: list[str], lang: str) -> tuple[str, str] | None:
 
     if len(chunks) == 2 and two(*chunks):
         return chunks[0], chunks[1]
+    for chunk in chunks:  # "Boston-Denver", "un volo Roma-Parigi" (but "Winston-Salem" is one place)
+        for word in chunk.split():
+            if "-" in word.strip("-") and _place_score(word, lang) < CONFIRM_CONFIDENCE:
+                for k in (m.start() for m in re.finditer("-", word)):
+                    if two(word[:k], word[k + 1:]):
+                        return word[:k], word[k + 1:]
     if len(chunks) == 1 and len(chunks[0].split()) >= 2 and _place_score(chunks[0], lang) < CONFIRM_CONFIDENCE:
         words = chunks[0].split()
         for k in range(1, len(words)):

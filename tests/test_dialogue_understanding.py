@@ -250,3 +250,23 @@ def test_two_places_said_without_from_or_to_are_origin_then_destination(text):
 def test_one_place_of_several_words_is_not_split(text):
     p = understand(text)
     assert p.origin_text is None and p.destination_text is None and p.lone_text
+
+
+@pytest.mark.parametrize("text, language, route", [
+    ("Boston-Denver on Friday.", "en", ("boston", "denver")),
+    ("Vorrei prenotare un volo Roma-Parigi per venerdì.", "it", ("roma", "parigi")),
+    ("Madrid-Barcelona el viernes.", "es", ("madrid", "barcelona")),
+])
+def test_a_hyphenated_route(text, language, route):
+    p = understand(text, language)
+    assert (p.origin_text, p.destination_text) == route
+
+
+def test_a_hyphenated_place_stays_one():
+    assert understand("Mexiko-Stadt.", "de").lone_text == "mexiko-stadt"
+
+
+def test_a_place_after_to_is_no_origin_for_a_later_to():
+    # "¿Tiene vuelos a Bogotá para mañana?" got "No puede volar de Bogota a Bogota"
+    p = understand("¿Tiene vuelos a Bogotá para mañana?", "es")
+    assert p.origin_text is None and p.destination_text == "bogotá"
