@@ -288,6 +288,12 @@ LOCALIZED_CITY_NAMES: dict[str, dict[str, str]] = {
     "OTP": {"es": "Bucarest", "fr": "Bucarest", "de": "Bukarest", "it": "Bucarest", "pt": "Bucareste"},
     "DXB": {"es": "Dubái"},
     "YUL": {"fr": "Montréal"},
+    # accents that move the stress in espeak-ng ("Bogota" was read BO-go-ta)
+    "CUN": {"es": "Cancún", "fr": "Cancún", "it": "Cancún", "pt": "Cancún"},
+    "BOG": {"es": "Bogotá", "it": "Bogotà", "pt": "Bogotá"},
+    "MDE": {"es": "Medellín", "fr": "Medellín", "it": "Medellín", "pt": "Medellín"},
+    "PTY": {"es": "Ciudad de Panamá", "fr": "Panama", "it": "Panama", "pt": "Cidade do Panamá"},
+    "BSB": {"pt": "Brasília", "es": "Brasilia"},
 }
 """City names that differ from English, by metro/airport code and ISO 639-1 language.
 
