@@ -280,7 +280,7 @@ LOCALIZED_CITY_NAMES: dict[str, dict[str, str]] = {
     "PAR": {"es": "París", "it": "Parigi"},
     "AMS": {"es": "Ámsterdam", "pt": "Amesterdão"},
     "MRS": {"es": "Marsella", "it": "Marsiglia", "pt": "Marselha"},
-    "LYS": {"it": "Lione", "pt": "Lião"},
+    "LYS": {"it": "Lione"},
     "NCE": {"es": "Niza", "it": "Nizza", "de": "Nizza"},
     "KRK": {"es": "Cracovia", "fr": "Cracovie", "de": "Krakau", "it": "Cracovia", "pt": "Cracóvia"},
     "BSL": {"fr": "Bâle", "it": "Basilea", "pt": "Basileia"},
