@@ -13,6 +13,16 @@ from dialogue.phrases import phrase, templates
 TODAY = date(2026, 11, 18)  # a Wednesday
 
 
+def _search(language: str, *turns: str) -> dict:
+    """The search the dialogue asks for after ``turns`` (the last turn's tool call; fails with what it said)."""
+    d = FlightDialogue(language=language, today=TODAY)
+    d.greeting()
+    for text in turns:
+        turn = d.handle_user(text)
+    assert turn.tool_call is not None, turn.say
+    return turn.tool_call
+
+
 @pytest.mark.parametrize(
     "language, text, origin, destination, departure",
     [
@@ -29,11 +39,7 @@ TODAY = date(2026, 11, 18)  # a Wednesday
     ],
 )
 def test_route_and_date_give_a_tool_call(language, text, origin, destination, departure):
-    d = FlightDialogue(language=language, today=TODAY)
-    d.greeting()
-    turn = d.handle_user(text)
-    assert turn.tool_call is not None, turn.say
-    args = turn.tool_call
+    args = _search(language, text)
     assert (args["origin"], args["destination"], args["departure_date"]) == (origin, destination, departure)
 
 
@@ -44,10 +50,7 @@ def test_route_and_date_give_a_tool_call(language, text, origin, destination, de
     ("pt", "Quero ir de Lisboa para o Rio no Natal.", "2026-12-25"),
 ])
 def test_a_holiday_is_the_departure_day(language, text, departure):
-    d = FlightDialogue(language=language, today=TODAY)
-    d.greeting()
-    turn = d.handle_user(text)
-    assert turn.tool_call is not None and turn.tool_call["departure_date"] == departure, turn.say
+    assert _search(language, text)["departure_date"] == departure
 
 
 @pytest.mark.parametrize("language, text, dates", [
@@ -62,11 +65,8 @@ def test_a_holiday_is_the_departure_day(language, text, departure):
 ])
 def test_a_round_trip_said_first_is_no_place_and_no_return_marker(language, text, dates):
     # "de ida y vuelta de Bogotá…" made "ida y vuelta" the origin; "volta" of "ida e volta" cut the turn
-    d = FlightDialogue(language=language, today=TODAY)
-    d.greeting()
-    turn = d.handle_user(text)
-    assert turn.tool_call is not None, turn.say
-    assert (turn.tool_call["departure_date"], turn.tool_call.get("return_date")) == dates
+    search = _search(language, text)
+    assert (search["departure_date"], search.get("return_date")) == dates
 
 
 @pytest.mark.parametrize("language, text, said", [
@@ -93,12 +93,7 @@ def test_the_route_is_said_with_the_city_names_of_the_call_language(language, te
 ])
 def test_the_date_question_answered_with_a_day_of_the_month_or_a_short_weekday(language, route, answer):
     # "El 22." to "¿Qué día quiere salir?" got "Perdone, no le he entendido" in every language but English
-    d = FlightDialogue(language=language, today=TODAY)
-    d.greeting()
-    assert d.handle_user(route).tool_call is None
-    turn = d.handle_user(answer)
-    assert turn.tool_call is not None, turn.say
-    assert turn.tool_call["departure_date"] == ("2026-11-20" if "sexta" in answer else "2026-11-22")
+    assert _search(language, route, answer)["departure_date"] == ("2026-11-20" if "sexta" in answer else "2026-11-22")
 
 
 @pytest.mark.parametrize("language", ["es", "fr", "de", "it", "pt"])
