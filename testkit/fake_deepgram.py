@@ -17,6 +17,12 @@ What it answers:
 - :attr:`endpointing_ms` of silence first → the final ``Results`` with ``speech_final: true``;
 - ``CloseStream`` → a ``Metadata`` message, then close.
 
+Speech that resumes less than :attr:`endpointing_ms` after a ``Finalize`` cut an utterance with
+words (the client's VAD ended the turn in a pause Deepgram itself would not have endpointed:
+"That's all, thank you. | Goodbye.") continues that utterance: the script is not advanced, and its
+final carries no more words (the scripted words all went out with the first final). Before, the
+continuation took the next scripted transcript, and a test's barge-in found none left.
+
 Faults: :meth:`drop_connections` (close 1011 now), :attr:`drop_on_finalize` (the next N
 ``Finalize`` messages of an utterance in progress close the socket with 1011 instead of answering:
 the drop lands exactly while the caller waits for a transcript), :attr:`reject_after_drop` (every
@@ -136,6 +142,7 @@ class FakeDeepgram(ThreadedServer):
         rate = int(query.get("sample_rate", "16000"))
         seg = EnergySegmenter(rate, end_silence_ms=self.endpointing_ms)
         pending: dict[str, Any] = {}  # words of the utterance in progress
+        forced_end_ms: int | None = None  # where the last Finalize cut an utterance with words
 
         async def send(message: dict[str, Any]) -> None:
             self.results.append(Received(now(), message))
@@ -155,8 +162,17 @@ class FakeDeepgram(ThreadedServer):
                     if self.first_audio_at is None:
                         self.first_audio_at = now()
                     for what, utt in seg.feed(message):
-                        if what == "start":
+                        if what == "start" and forced_end_ms is not None \
+                                and utt.start_ms - forced_end_ms < self.endpointing_ms:
+                            # the client's Finalize fell in a pause inside one utterance (shorter than
+                            # Deepgram's own endpointing): the speech goes on, the script does not
+                            pending["words"], pending["continuation"] = ("", pending.get("language", "en")), True
+                            forced_end_ms = None
+                        elif what == "start":
+                            forced_end_ms = None
+                            pending.pop("continuation", None)
                             pending["words"] = self.transcripts.pop()
+                            pending["language"] = pending["words"][1]
                             first = pending["words"][0].split()[:1]
                             if first and query.get("interim_results") == "true":
                                 await send(self._results(query, utt, first[0], pending["words"][1],
@@ -179,6 +195,8 @@ class FakeDeepgram(ThreadedServer):
                     break
                 if kind == "Finalize":
                     utt = seg.force_end()
+                    if utt is not None and pending.get("words", ("",))[0]:
+                        forced_end_ms = utt.end_ms
                     await final(utt, speech_final=False, from_finalize=True)
                 elif kind == "CloseStream":
                     await send({"type": "Metadata", "transaction_key": "deprecated",
@@ -191,8 +209,8 @@ class FakeDeepgram(ThreadedServer):
             pass
         finally:
             self._sockets.remove(ws)
-            if "words" in pending:  # never answered: the same audio again is the same words
-                self.transcripts.unpop(pending.pop("words"))
+            if "words" in pending and not pending.get("continuation"):  # never answered: the same
+                self.transcripts.unpop(pending.pop("words"))               # audio again is the same words
 
     async def _serve(self):
         return await serve(self._handler, self.host, self.port, process_request=self._process_request,

@@ -292,3 +292,29 @@ async def test_deepgram_empty_finalize_with_no_words_since_speech_start_is_no_wo
         server.close()
     kinds = [type(f).__name__ for f in down if isinstance(f, (NoWordsFrame, TranscriptionFrame))]
     assert kinds == ["NoWordsFrame", "TranscriptionFrame"]
+
+
+async def test_the_fake_deepgram_keeps_one_utterance_cut_by_a_finalize_in_a_pause_as_one():
+    # The client's VAD may end the turn in a short pause inside an utterance ("That's all, thank you.
+    # | Goodbye."); Deepgram would not have endpointed there. The speech after it continues that
+    # utterance and must not take the next scripted transcript (a cascade e2e test failed 1 run in
+    # 4–8 that way: its barge-in then found no words left).
+    from testkit.fake_deepgram import FakeDeepgram
+
+    server = FakeDeepgram(transcripts=["That's all, thank you. Goodbye.", "Thanks, bye."])
+    try:
+        stt = deepgram_service(server)
+        first = [VADUserStartedSpeakingFrame(), *speech_frames(16000, speech_ms=400, silence_ms=150),
+                 VADUserStoppedSpeakingFrame(),
+                 VADUserStartedSpeakingFrame(), *speech_frames(16000, speech_ms=400, silence_ms=300),
+                 VADUserStoppedSpeakingFrame(), *speech_frames(16000, speech_ms=0, silence_ms=1000)]
+        then = [VADUserStartedSpeakingFrame(), *speech_frames(16000, silence_ms=300),
+                VADUserStoppedSpeakingFrame(), SleepFrame(sleep=0.5)]
+        down, _ = await run_test(stt, frames_to_send=[*first, *then], pipeline_params=None)
+    finally:
+        server.close()
+    finals = [r.message["channel"]["alternatives"][0]["transcript"] for r in server.results
+              if r.message.get("is_final")]
+    assert finals == ["That's all, thank you. Goodbye.", "", "Thanks, bye."], finals  # what the fake sent
+    said = [f.text for f in down if isinstance(f, TranscriptionFrame)]
+    assert said == ["That's all, thank you. Goodbye.", "Thanks, bye."], said
