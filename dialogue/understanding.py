@@ -264,6 +264,8 @@ def parse(norm: str, language: str, *, today: date | None = None, answering_retu
     lang = language
     p = Parsed()
 
+    if "-" in norm:  # "Boston-Denver", "un volo Roma-Parigi"
+        norm = _hyphenated_routes(norm, lang)
     rx_round = keyword_regex(lang, "round_trip")
     if rx_round and rx_round.search(norm):
         p.wants_return = True
@@ -561,29 +563,41 @@ def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: st
             logger.debug("dialogue: several unmarked chunks, trying the longest")
 
 
+def _two_places(a: str, b: str, lang: str) -> bool:
+    """``a`` and ``b`` are each a sure place, and not the same one."""
+    if not (_sure_place(a, lang) and _sure_place(b, lang)):
+        return False
+    return resolve_place(a, language=lang).best.code != resolve_place(b, language=lang).best.code
+
+
 def _unmarked_route(chunks: list[str], lang: str) -> tuple[str, str] | None:
     """Two sure, distinct places said with no "from"/"to": as two chunks, or one chunk that is no
     place as a whole ("salt lake city" is one) but splits into two; ``None`` otherwise."""
-    def two(a: str, b: str) -> bool:
-        if not (_sure_place(a, lang) and _sure_place(b, lang)):
-            return False
-        return resolve_place(a, language=lang).best.code != resolve_place(b, language=lang).best.code
-
-    if len(chunks) == 2 and two(*chunks):
+    if len(chunks) == 2 and _two_places(*chunks, lang):
         return chunks[0], chunks[1]
-    for chunk in chunks:  # "Boston-Denver", "un volo Roma-Parigi" (but "Winston-Salem" is one place)
-        for word in chunk.split():
-            if "-" in word.strip("-") and _place_score(word, lang) < CONFIRM_CONFIDENCE:
-                for k in (m.start() for m in re.finditer("-", word)):
-                    if two(word[:k], word[k + 1:]):
-                        return word[:k], word[k + 1:]
     if len(chunks) == 1 and len(chunks[0].split()) >= 2 and _place_score(chunks[0], lang) < CONFIRM_CONFIDENCE:
         words = chunks[0].split()
         for k in range(1, len(words)):
             left, right = " ".join(words[:k]), " ".join(words[k:])
-            if two(left, right):
+            if _two_places(left, right, lang):
                 return left, right
     return None
+
+
+def _hyphenated_routes(norm: str, lang: str) -> str:
+    """"boston-denver" → "from boston to denver" (in ``lang``'s first from/to words) when both halves
+    are sure, distinct places and the whole is no place ("winston-salem", "mexiko-stadt" are)."""
+    def route(m: re.Match) -> str:
+        word = m.group(0)
+        if _place_score(word, lang) >= CONFIRM_CONFIDENCE:
+            return word
+        for k in (h.start() for h in re.finditer("-", word)):
+            if _two_places(word[:k], word[k + 1:], lang):
+                return f" {keywords(lang, 'from')[0]} {word[:k]} {keywords(lang, 'to')[0]} {word[k + 1:]} "
+        return word
+
+    return _SPACES.sub(" ", re.sub(r"[^\s|\-]+(?:-[^\s|\-]+)+", route, norm)).strip()
+
 
 _COMPANIONS = {
     "en": r"wife|husband|partner|girlfriend|boyfriend|fiance|fiancee|friend|colleague|coworker|mom|mum|mother|"

@@ -256,6 +256,7 @@ def test_one_place_of_several_words_is_not_split(text):
     ("Boston-Denver on Friday.", "en", ("boston", "denver")),
     ("Vorrei prenotare un volo Roma-Parigi per venerdì.", "it", ("roma", "parigi")),
     ("Madrid-Barcelona el viernes.", "es", ("madrid", "barcelona")),
+    ("I'd like to fly Boston-Chicago tomorrow.", "en", ("boston", "chicago")),  # the "to" of "like to"
 ])
 def test_a_hyphenated_route(text, language, route):
     p = understand(text, language)
