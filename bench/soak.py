@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import glob
 import os
 import random
 import re
@@ -37,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.capacity import Server, fixture  # noqa: E402
 from gateway.caller import SimulatedCaller, Turn  # noqa: E402
+from gateway.memory import jemalloc_library  # noqa: E402
 
 #: longer than the gateway's default HEAP_TRIM_INTERVAL_SECS (30): a trim has run after the last call
 TRIM_WAIT_SECS = 32.0
@@ -109,12 +109,6 @@ async def run_calls(server: Server, client: httpx.AsyncClient, jobs: list[float 
                       f"fds {s['fds']}, threads {s['threads']}, tasks {s['asyncio_tasks']:.0f}", flush=True)
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-
-
-def jemalloc_library() -> str | None:
-    """Debian's ``libjemalloc2`` (``make setup`` installs it), if on this machine."""
-    found = sorted(glob.glob("/usr/lib/*-linux-gnu/libjemalloc.so.2"))
-    return found[0] if found else None
 
 
 async def main(args) -> int:

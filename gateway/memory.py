@@ -84,6 +84,15 @@ def jemalloc_purge() -> Callable[[], int] | None:
     return purge
 
 
+def jemalloc_library() -> str | None:
+    """Path of Debian's ``libjemalloc2`` (``/usr/lib/<arch>-linux-gnu/libjemalloc.so.2``, what
+    ``LD_PRELOAD`` needs; ``make setup`` installs it), or ``None`` if it is not installed."""
+    import glob
+
+    found = sorted(glob.glob("/usr/lib/*-linux-gnu/libjemalloc.so.2"))
+    return found[0] if found else None
+
+
 def heap_release() -> Callable[[], int] | None:
     """The release for this process's allocator: :func:`jemalloc_purge`, else :func:`glibc_malloc_trim`."""
     return jemalloc_purge() or glibc_malloc_trim()

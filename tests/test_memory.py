@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from gateway.memory import HeapTrimmer, glibc_malloc_trim
+from gateway.memory import HeapTrimmer, glibc_malloc_trim, jemalloc_library
 
 glibc = pytest.mark.skipif(not sys.platform.startswith("linux") or glibc_malloc_trim() is None,
                            reason="needs glibc's malloc_trim")
@@ -70,14 +70,6 @@ async def test_no_trim_when_off_and_a_failing_trim_touches_nothing():
     await failing.stop()
 
 
-def _jemalloc_library() -> str | None:
-    """Debian's ``libjemalloc2`` (``make setup`` installs it), if on this machine."""
-    import glob
-
-    found = sorted(glob.glob("/usr/lib/*-linux-gnu/libjemalloc.so.2") + glob.glob("/usr/lib/libjemalloc.so.2"))
-    return found[0] if found else None
-
-
 JEMALLOC_CHILD = r"""
 import ctypes, os
 from gateway.memory import HeapTrimmer, allocator, heap_release
@@ -103,11 +95,11 @@ print(allocator(), trimmer._trim(), held - rss())
 """
 
 
-@pytest.mark.skipif(_jemalloc_library() is None, reason="needs Debian's libjemalloc2 (make setup installs it)")
+@pytest.mark.skipif(jemalloc_library() is None, reason="needs Debian's libjemalloc2 (make setup installs it)")
 def test_under_jemalloc_the_release_purges_its_arenas_and_gives_freed_pages_back():
     import subprocess
 
-    env = {**os.environ, "LD_PRELOAD": _jemalloc_library(), "MALLOC_CONF": "background_thread:false"}
+    env = {**os.environ, "LD_PRELOAD": jemalloc_library(), "MALLOC_CONF": "background_thread:false"}
     out = subprocess.run([sys.executable, "-c", JEMALLOC_CHILD], env=env, capture_output=True, text=True,
                          timeout=60, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     assert out.returncode == 0, out.stderr
