@@ -12,7 +12,8 @@ Sentences already synthesized are played from a process-wide LRU cache (:data:`S
 bounded to :data:`SENTENCE_CACHE_BYTES` of source audio, keyed by engine, voice, rate and text):
 every call hears the same greeting, recording notice and re-prompts, and synthesizing them again
 for each call was most of the CPU a new call cost (25 calls starting at once queued 25 Piper runs
-of the same greeting). Only a sentence synthesized to its end is kept.
+of the same greeting). Only a sentence synthesized to its end is kept. A sentence that is being
+synthesized when another call says it is synthesized once and streamed to both.
 """
 
 from __future__ import annotations
@@ -53,20 +54,87 @@ SENTENCE_AUDIO: LRUCache[tuple, tuple[bytes, ...]] = LRUCache(
     maxsize=SENTENCE_CACHE_BYTES, getsizeof=lambda chunks: max(1, sum(len(c) for c in chunks)))
 
 
+class _Synthesis:
+    """One sentence being synthesized, streamed to every call that says it meanwhile.
+
+    The synthesis runs in its own task and appends source-audio chunks to :attr:`chunks`; each
+    reader (:meth:`read`) yields them in order as they come. When the last reader leaves before the
+    end (every caller barged in), the task is cancelled and nothing is kept.
+    """
+
+    def __init__(self, key: tuple, synthesize: Callable[[], AsyncIterator[bytes]]):
+        self.key = key
+        self.chunks: list[bytes] = []
+        self.done = False
+        self.error: BaseException | None = None
+        self.readers = 0
+        self._changed = asyncio.Condition()
+        self._task = asyncio.get_running_loop().create_task(self._run(synthesize))
+
+    async def _run(self, synthesize: Callable[[], AsyncIterator[bytes]]) -> None:
+        try:
+            async for chunk in synthesize():
+                self.chunks.append(chunk)
+                async with self._changed:
+                    self._changed.notify_all()
+            chunks = self.chunks
+            if chunks and SENTENCE_AUDIO.getsizeof(chunks) <= SENTENCE_AUDIO.maxsize // 16:  # no one sentence hogs it
+                SENTENCE_AUDIO[self.key] = tuple(chunks)
+                SENTENCE_CACHE_SIZE.set(SENTENCE_AUDIO.currsize)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # every reader raises it
+            self.error = e
+        finally:
+            self.done = True
+            if _IN_FLIGHT.get(self.key) is self:
+                del _IN_FLIGHT[self.key]
+            async with self._changed:
+                self._changed.notify_all()
+
+    async def read(self) -> AsyncIterator[bytes]:
+        """The sentence's chunks from the first; raises what the synthesis raised."""
+        self.readers += 1
+        sent = 0
+        try:
+            while True:
+                async with self._changed:
+                    await self._changed.wait_for(lambda: sent < len(self.chunks) or self.done)
+                while sent < len(self.chunks):
+                    sent += 1
+                    yield self.chunks[sent - 1]
+                if self.done:
+                    if self.error is not None:
+                        raise self.error
+                    return
+        finally:
+            self.readers -= 1
+            if self.readers == 0 and not self.done:  # no one is listening any more
+                if _IN_FLIGHT.get(self.key) is self:
+                    del _IN_FLIGHT[self.key]
+                self._task.cancel()
+
+
+#: Sentences being synthesized now, by cache key (see :class:`_Synthesis`).
+_IN_FLIGHT: dict[tuple, _Synthesis] = {}
+
+
 async def _through_cache(key: tuple, synthesize: Callable[[], AsyncIterator[bytes]]) -> AsyncIterator[bytes]:
-    """The cached chunks of ``key``, else ``synthesize()``'s, kept once it has run to its end."""
+    """The cached chunks of ``key``, else ``synthesize()``'s, kept once it has run to its end.
+
+    Calls that say the same sentence while it is being synthesized share that one synthesis
+    (a burst of new calls on a fresh process all say the greeting at once).
+    """
     cached = SENTENCE_AUDIO.get(key)
     if cached is not None:
         for chunk in cached:
             yield chunk
         return
-    chunks: list[bytes] = []
-    async for chunk in synthesize():
-        chunks.append(chunk)
+    synthesis = _IN_FLIGHT.get(key)
+    if synthesis is None:
+        synthesis = _IN_FLIGHT[key] = _Synthesis(key, synthesize)
+    async for chunk in synthesis.read():
         yield chunk
-    if chunks and SENTENCE_AUDIO.getsizeof(chunks) <= SENTENCE_AUDIO.maxsize // 16:  # no one sentence hogs it
-        SENTENCE_AUDIO[key] = tuple(chunks)
-        SENTENCE_CACHE_SIZE.set(SENTENCE_AUDIO.currsize)
 
 
 class LocalTTSService(TTSService):
