@@ -188,12 +188,14 @@ def _fold(text: str) -> str:
     return " ".join(tokens)
 
 
-def _strip_words(norm: str) -> str:
+def _strip_words(norm: str, names: dict | frozenset = frozenset()) -> str:
+    """``norm`` without the leading/trailing filler words; a name in ``names`` keeps its own first
+    word ("des moines", "da nang": "des" and "da" are also articles)."""
     tokens = norm.split()
-    while tokens and tokens[0] in _STRIP_LEADING and len(tokens) > 1:
-        tokens.pop(0)
     while tokens and tokens[-1] in _STRIP_TRAILING and len(tokens) > 1:
         tokens.pop()
+    while tokens and tokens[0] in _STRIP_LEADING and len(tokens) > 1 and " ".join(tokens) not in names:
+        tokens.pop(0)
     if len(tokens) == 1 and tokens[0] in _STRIP_LEADING | _STRIP_TRAILING:
         return ""
     return " ".join(tokens)
@@ -405,7 +407,7 @@ def resolve_place(text: str, language: str = "en") -> Resolution:
     candidates when nothing scores at least ``MIN_SCORE``.
     """
     idx = _index()
-    norm = _strip_words(_fold(text or ""))
+    norm = _strip_words(_fold(text or ""), idx.alias)
     res = Resolution(text=text)
     if not norm:
         return res
