@@ -50,6 +50,8 @@ _EXTRA = """
 PWM BTV ALB BDL PVD SYR ROC BUF RIC ORF CHS SAV MYR GSP BHM MEM OKC TUL OMA DSM MKE GRR
 BOI GEG ANC ELP TUS RNO PSP SBA FAT KOA OGG LIH YOW YHZ YEG YWG MBJ NAS AUA PUJ SXM BGI
 POS GUA SAL MGA TGU BZE LPB VVI ASU MVD CUZ CCS HOU LCY YTZ SDU CIA HLP TSA BMA OKD RKV
+SDF LIT LGB TYS ICT PBI SRQ PNS COS EYW BTR LEX MDT ABE BZN JAC MSN CRP FSD LBB MAF MFE MSO
+YQB YLW YXE
 """
 
 
@@ -114,7 +116,7 @@ CITY_OVERRIDES: dict[str, str] = {
     "DFW": "Dallas", "DAL": "Dallas", "IAH": "Houston", "HOU": "Houston", "MSP": "Minneapolis",
     "DTW": "Detroit", "SEA": "Seattle", "FLL": "Fort Lauderdale", "CVG": "Cincinnati",
     "BWI": "Baltimore", "IAD": "Washington", "DCA": "Washington", "ONT": "Ontario",
-    "SNA": "Santa Ana", "SJC": "San Jose", "SFO": "San Francisco", "OAK": "Oakland",
+    "SNA": "Santa Ana", "SRQ": "Sarasota", "MFE": "McAllen", "JAC": "Jackson Hole", "SJC": "San Jose", "SFO": "San Francisco", "OAK": "Oakland",
     "LGW": "London", "STN": "London", "LTN": "London", "LCY": "London", "LHR": "London",
     "CDG": "Paris", "ORY": "Paris", "BVA": "Paris", "NRT": "Tokyo", "HND": "Tokyo",
     "KIX": "Osaka", "ITM": "Osaka", "ICN": "Seoul", "GMP": "Seoul", "PEK": "Beijing",
@@ -231,6 +233,7 @@ AIRPORT_SPOKEN_NAMES: dict[str, tuple[str, ...]] = {
     "OSL": ("Gardermoen",), "HEL": ("Vantaa",), "BER": ("Brandenburg", "Willy Brandt"),
     "TLV": ("Ben Gurion",), "JNB": ("OR Tambo", "Tambo"), "NBO": ("Jomo Kenyatta",),
     "IST": ("Istanbul Airport",), "MAN": ("Manchester Airport",),
+    "YQB": ("Quebec", "Ville de Quebec"), "PBI": ("Palm Beach",), "LIT": ("Clinton National",),
 }
 
 
