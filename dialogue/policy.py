@@ -700,6 +700,8 @@ class FlightDialogue:
             return self._reply(self._p("past_return_date" if which == "return_date" else "past_date"))
         if reason == "too_far":
             return self._reply(self._p("too_far"))
+        if reason == "no_such_date":  # "the 31st of February"
+            return self._reply(self._p("no_such_return_date" if which == "return_date" else "no_such_date"))
         return self._reply(self._p("unclear_date") if which == "date" else self._p("ask_return_date"))
 
     # ---- answers -------------------------------------------------------------------------

@@ -4,7 +4,7 @@ Public API::
 
     parse_travel_date(text, language="en", today=None, horizon_days=330) -> DateResult
     find_date_in_text(text, language="en", today=None) -> DateResult | None
-    DateResult(value: date | None, reason: "ok"|"past"|"too_far"|"unparsed", text: str)
+    DateResult(value: date | None, reason: "ok"|"past"|"too_far"|"no_such_date"|"unparsed", text: str)
 
 Parsing is dateparser (``PREFER_DATES_FROM="future"``, ``RELATIVE_BASE=today``,
 ``languages=[language]``) after a small pre-normalization: number words to digits via
@@ -16,7 +16,10 @@ weekday. A date without a year that dateparser places before today rolls forward
 a day number after its word is ("el 22", "le 22", "il 22", "am 22.", "dia 22"). Portuguese
 short weekdays ("na sexta") are weekdays unless an article or a noun makes them ordinals.
 Holidays callers name (:data:`_HOLIDAYS`: Christmas Eve, New Year's Eve, Easter, Thanksgiving,
-Nochebuena, Weihnachten, Capodanno, Natal, …) are their next occurrence; dateparser knows none.
+Nochebuena, Weihnachten, Capodanno, Natal, …) are their next occurrence; dateparser knows none;
+"the day after Christmas", "two days before Christmas", "le lendemain de Noël", "am Tag nach
+Weihnachten" shift it. A day its month does not have ("the 31st of February", "el 30 de febrero")
+is reason "no_such_date" (dateparser made them the 1st of the month or the 31st of December).
 Nothing here raises on user input.
 """
 
@@ -34,7 +37,7 @@ import dateparser
 from babel.dates import get_day_names, get_month_names
 from loguru import logger
 
-Reason = Literal["ok", "past", "too_far", "unparsed"]
+Reason = Literal["ok", "past", "too_far", "no_such_date", "unparsed"]
 
 
 @dataclass
@@ -319,6 +322,59 @@ def _find_holiday(folded_text: str, language: str) -> tuple[int, str] | None:
     return best
 
 
+#: "the day after Christmas" and its kin in es/fr/de/it/pt: direction words, day words, and the
+#: little words between them and the holiday's name ("del", "ao", "dem", "du")
+_AFTER = {"after", "despues", "siguiente", "apres", "suivant", "nach", "dopo", "depois", "seguinte"}
+_BEFORE = {"before", "antes", "avant", "vor", "prima"}
+_DAY_WORDS = {"day", "days", "dia", "dias", "jour", "jours", "tag", "tage", "tagen", "giorno", "giorni"}
+_OFFSET_WORDS = {"lendemain": 1, "surlendemain": 2, "veille": -1}
+_OFFSET_LINKS = {"de", "del", "do", "da", "ao", "al", "a", "the", "dem", "di", "del", "della", "du", "d", "la",
+                 "le", "l", "o", "el", "of", "von", "nel"}
+
+
+def _holiday_offset(words_before: list[str]) -> tuple[int, int]:
+    """Days to add to a holiday from the words said just before it, and how many of those words say
+    so: ``["the", "day", "after"]`` -> ``(1, 3)``; ``["2", "days", "before"]`` -> ``(-2, 3)``;
+    ``["le", "lendemain", "de"]`` -> ``(1, 3)``; no such words -> ``(0, 0)``."""
+    w = list(words_before)
+    while w and w[-1] in _OFFSET_LINKS:
+        w.pop()
+    if w and w[-1] in _OFFSET_WORDS:
+        days, start = _OFFSET_WORDS[w[-1]], len(w) - 1
+    elif len(w) >= 2 and w[-1] in _AFTER | _BEFORE and w[-2] in _DAY_WORDS:
+        count = int(w[-3]) if len(w) >= 3 and w[-3].isdigit() and 0 < int(w[-3]) < 15 else 1
+        start = len(w) - (3 if len(w) >= 3 and w[-3].isdigit() else 2)
+        days = count if w[-1] in _AFTER else -count
+    else:
+        return 0, 0
+    while start > 0 and w[start - 1] in _OFFSET_LINKS | {"un", "um", "einen", "one", "a"}:
+        start -= 1
+    return days, len(words_before) - start
+
+
+def _shifted_holiday(name: str, days: int, language: str, today: date, horizon_days: int = 330) -> DateResult:
+    """The holiday ``name`` moved by ``days``; the next occurrence whose shifted day is not past."""
+    spec = _holiday_names(language)[name]
+    value = _holiday_date(spec, today) + timedelta(days=days)
+    if value < today:  # "the day before Christmas" said on Christmas Day: next year's
+        value = _holiday_date(spec, today + timedelta(days=1 - days)) + timedelta(days=days)
+    return DateResult(value, "too_far" if (value - today).days > horizon_days else "ok", name)
+
+
+def _no_such_day(norm: str, language: str) -> bool:
+    """A day number and a month name that do not go together ("31st of february", "30 de febrero",
+    "april 31"): dateparser turned them into another day."""
+    folded = _fold(norm).strip(" .,!?").split()
+    _, months = _names(language)
+    month_at = [i for i, t in enumerate(folded) if t.rstrip(".,") in months]
+    day_at = [i for i, t in enumerate(folded) if re.fullmatch(r"\d{1,2}(st|nd|rd|th|er|o|a|\.)?[.,]?", t)]
+    if len(month_at) != 1 or len(day_at) != 1 or abs(month_at[0] - day_at[0]) > 2:
+        return False
+    day = int(re.match(r"\d+", folded[day_at[0]]).group())
+    month = months[folded[month_at[0]].rstrip(".,")]
+    return day > (29 if month == 2 else 30 if month in (4, 6, 9, 11) else 31)
+
+
 def _day_of_month(norm: str, today: date, language: str = "en") -> date | None:
     """'the 5th' / 'on the 20th' / '5th' / 'el 20' / 'am 20.' (see :data:`_DAY_OF_MONTH`): the next
     such day of a month, today included."""
@@ -363,6 +419,8 @@ def parse_travel_date(
         or all(re.fullmatch(r"[\d.,]+", t) or t in _NUMBER_WORDS for t in norm.split())
     ):
         return DateResult(None, "unparsed", raw)
+    if _no_such_day(norm, language):
+        return DateResult(None, "no_such_date", raw)
     value = _holiday(norm, language, today)
     if value is None:
         value = _weekday_phrase(norm, language, today)
@@ -477,9 +535,17 @@ def find_date_in_text(text: str, language: str = "en", today: date | None = None
     holiday = _find_holiday(" ".join(folded), language)
     if holiday is not None:
         offset, name = holiday
-        res = parse_travel_date(name, language, today)
-        holiday_result: DateResult | None = DateResult(res.value, res.reason, name)
         holiday_token = " ".join(folded)[:offset].count(" ")  # the token it starts at
+        days, said = _holiday_offset(folded[:holiday_token])
+        if days:  # "the day after Christmas": the span starts at "the day after"
+            holiday_token -= said
+            holiday_result: DateResult | None = _shifted_holiday(name, days, language, today)
+            end = holiday_token + said + len(name.split())
+            holiday_result = DateResult(holiday_result.value, holiday_result.reason,
+                                        " ".join(folded[holiday_token:end]))
+        else:
+            res = parse_travel_date(name, language, today)
+            holiday_result = DateResult(res.value, res.reason, name)
     else:
         holiday_result, holiday_token = None, len(tokens)
     if not strong:

@@ -191,3 +191,42 @@ def test_the_weekend_is_its_saturday(text, language):
     # "this weekend" got "What day would you like to leave?"
     assert find_date_in_text(text, language, today=TODAY + timedelta(days=1)).value == date(2026, 11, 28)
     assert parse_travel_date("this weekend", today=TODAY).value == TODAY  # a Saturday: today
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    ("the day after Christmas", "en", date(2026, 12, 26)), ("the day before Christmas", "en", date(2026, 12, 24)),
+    ("two days after Christmas", "en", date(2026, 12, 27)), ("the day after New Year's Day", "en", date(2027, 1, 2)),
+    ("el día después de Navidad", "es", date(2026, 12, 26)), ("dos días antes de Nochevieja", "es", date(2026, 12, 29)),
+    ("le lendemain de Noël", "fr", date(2026, 12, 26)), ("la veille du jour de l'an", "fr", date(2026, 12, 31)),
+    ("am Tag nach Weihnachten", "de", date(2026, 12, 26)), ("zwei Tage vor Silvester", "de", date(2026, 12, 29)),
+    ("il giorno dopo Natale", "it", date(2026, 12, 26)), ("o dia seguinte ao Natal", "pt", date(2026, 12, 26)),
+    ("um dia antes do Natal", "pt", date(2026, 12, 24)),
+])
+def test_a_day_before_or_after_a_holiday(text, language, expected):
+    # "the day after Christmas" was Christmas; "two days after Christmas" two days after today
+    found = find_date_in_text(f"{text}, please", language, today=TODAY)
+    assert (found.value, found.reason) == (expected, "ok")
+    # said on Christmas Day, the day before Christmas is next year's (beyond the horizon)
+    late = find_date_in_text("the day before Christmas", today=date(2026, 12, 25))
+    assert (late.value, late.reason) == (date(2027, 12, 24), "too_far")
+
+
+def test_a_holiday_shifted_inside_a_sentence_ends_at_its_name():
+    found = find_date_in_text("From Boston to Chicago the day after Christmas, coming back on the 3rd", today=TODAY)
+    assert (found.value, found.text) == (date(2026, 12, 26), "the day after christmas")
+    # "after" with no day word before it is no shift: "back after Christmas" stays a return phrase
+    assert find_date_in_text("leaving on the 20th, back after Christmas", today=TODAY).value == date(2026, 12, 20)
+
+
+@pytest.mark.parametrize("text, language", [
+    ("on the 31st of February", "en"), ("February 30th", "en"), ("April 31", "en"), ("the 31st of November", "en"),
+    ("el 30 de febrero", "es"), ("le 31 avril", "fr"), ("am 31. Juni", "de"), ("il 31 settembre", "it"),
+    ("dia 31 de abril", "pt"),
+])
+def test_a_day_the_month_does_not_have_is_no_such_date(text, language):
+    # dateparser made "February 30th" the 1st of February and "the 31st of February" the 31st of
+    # December: a search on a day the caller never said
+    for res in (parse_travel_date(text, language, today=TODAY), find_date_in_text(text, language, today=TODAY)):
+        assert (res.value, res.reason) == (None, "no_such_date")
+    assert find_date_in_text("the 28th of February", today=TODAY).value == date(2027, 2, 28)
+    assert find_date_in_text("the 31st of January", today=TODAY).value == date(2027, 1, 31)

@@ -165,3 +165,17 @@ def test_repeat_after_a_switch_re_runs_the_last_search_in_the_new_language():
     turn = d.handle_user("Können Sie das wiederholen?")
     assert turn.tool_call == call
     assert turn.say == phrase("de", "language_switched")
+
+
+@pytest.mark.parametrize("language, text, key", [
+    ("en", "I want to fly from Boston to Chicago on the 31st of February.", "no_such_date"),
+    ("es", "Quiero volar de Madrid a Roma el 30 de febrero.", "no_such_date"),
+    ("de", "Von Berlin nach Rom am 31. April.", "no_such_date"),
+    ("en", "From Boston to Chicago on Friday, back on April 31st.", "no_such_return_date"),
+])
+def test_a_day_the_month_does_not_have_is_answered_as_such(language, text, key):
+    # it was searched as another day (the 1st of the month or the 31st of December)
+    d = FlightDialogue(language=language, today=TODAY)
+    d.greeting()
+    turn = d.handle_user(text)
+    assert turn.tool_call is None and turn.say == phrase(language, key)
