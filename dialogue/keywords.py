@@ -95,7 +95,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "to": "to|into|going to|heading to|arriving in|arriving at|landing in|destination is|destination",
         "return": (
             "returning|returning on|return on|return|coming back|come back|coming home|"
-            "back on|flying back|fly back|get back|back home|and back"
+            "back on|back in|flying back|fly back|get back|back home|and back"
         ),
         # words that end a place name (plus weekdays, months, markers, numbers)
         "stop": (

@@ -6,7 +6,8 @@
 
 Texts live in ``dialogue/locale/<lang>/LC_MESSAGES/dialogue.po`` (see :mod:`dialogue.catalogs`
 for the layout, the stable-key convention and the checks made at import). Each message's
-documented fields are a subset of ``origin``, ``destination``, ``date``, ``heard``, ``a``, ``b``.
+documented fields are a subset of ``origin``, ``destination``, ``date``, ``heard``, ``a``, ``b``,
+``month``.
 An unsupported language reads English. The keyword lists the brain parses with are plain data
 in :mod:`dialogue.keywords`. Adding a language: add it to ``flights.languages``, copy
 ``en/LC_MESSAGES/*.po`` to the new code, translate, and add a keyword row.

@@ -26,7 +26,7 @@ from typing import Any
 from loguru import logger
 
 from dialogue.phrases import DEFAULT_LANGUAGE, phrase
-from dialogue.speech import place_name, speak_date
+from dialogue.speech import place_name, speak_date, speak_month
 from dialogue.understanding import (
     ACCEPT_CONFIDENCE,
     CABINS,
@@ -47,6 +47,7 @@ from dialogue.understanding import (
     split_words,
     subdivision,
 )
+from flights.dates import day_in_month
 from flights.languages import normalize_language
 from flights.places import Place, is_common_phrase, resolve_place
 
@@ -99,6 +100,7 @@ class _Pending:
     role: str | None = None  # "origin" | "destination" for place questions
     candidates: list[Place] = field(default_factory=list)
     heard: str | None = None
+    month: date | None = None  # "date"/"return_date" asked as "Which day in January?": its first day
 
 
 # ---------------------------------------------------------------------------------------------
@@ -571,6 +573,12 @@ class FlightDialogue:
 
         # dates
         dep, ret = parsed.departure, parsed.ret
+        if pending is not None and pending.month is not None:
+            # the answer to "Which day in January?": "the 15th" is January's
+            if pending.kind == "date":
+                dep = day_in_month(dep, pending.month, self.language, self.today) or dep
+            elif pending.kind == "return_date":
+                ret = day_in_month(ret, pending.month, self.language, self.today) or ret
         date_noted = False
         if dep is not None:
             if dep.reason == "ok" and dep.value is not None:
@@ -579,7 +587,7 @@ class FlightDialogue:
                 if s.return_date and s.return_date < dep.value and ret is None:
                     s.return_date = None
             elif problem is None:
-                problem = self._date_problem(dep.reason, "date")
+                problem = self._date_problem(dep.reason, "date", dep.value)
         if ret is not None:
             if ret.reason == "ok" and ret.value is not None:
                 if s.departure_date and ret.value < s.departure_date:
@@ -589,7 +597,7 @@ class FlightDialogue:
                 else:
                     s.return_date = ret.value
             elif problem is None:
-                problem = self._date_problem(ret.reason, "return_date")
+                problem = self._date_problem(ret.reason, "return_date", ret.value)
 
         if problem is not None:
             return problem
@@ -694,8 +702,15 @@ class FlightDialogue:
         self._pending = _Pending("which_end", candidates=[res.best], heard=heard)
         return self._reply(self._p("ask_which_end", heard=self._name(res.best)))
 
-    def _date_problem(self, reason: str, which: str) -> BrainTurn:
+    def _date_problem(self, reason: str, which: str, value: date | None = None) -> BrainTurn:
+        asked = self._pending
         self._pending = _Pending(which)
+        if reason == "no_such_date" and asked is not None and asked.kind == which:
+            self._pending.month = asked.month  # "the 30th" of February: still a day of February
+        if reason == "month_only" and value is not None:  # "in January", "mid-March", "next month"
+            self._pending.month = value
+            key = "ask_return_day_in_month" if which == "return_date" else "ask_day_in_month"
+            return self._reply(self._p(key, month=self._spoken_month(value)))
         if reason == "past":
             return self._reply(self._p("past_return_date" if which == "return_date" else "past_date"))
         if reason == "too_far":
@@ -915,6 +930,13 @@ class FlightDialogue:
             except Exception:
                 logger.debug("dialogue: place_name failed for {}", place.code)
         return place.name or place.city or place.code
+
+    def _spoken_month(self, d: date) -> str:
+        try:
+            return speak_month(d, self.language)
+        except Exception:
+            logger.exception("dialogue: speak_month failed")
+            return d.strftime("%B")
 
     def _spoken_date(self, d: date) -> str:
         try:

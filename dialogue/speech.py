@@ -96,6 +96,13 @@ def speak_date(value: date, language: str = "en") -> str:
     return format_date(value, format=DATE_PATTERNS[lang], locale=LOCALES[lang])
 
 
+def speak_month(value: date, language: str = "en") -> str:
+    """Localized month name of ``value`` ("January", "enero", "janvier", "Januar"), CLDR stand-alone
+    form ``LLLL`` (https://unicode.org/reports/tr35/tr35-dates.html#Date_Field_Symbol_Table)."""
+    lang = _lang(language)
+    return format_date(value, format="LLLL", locale=LOCALES[lang])
+
+
 def speak_offers(offers: list[Offer], query: FlightQuery, language: str = "en", max_options: int = 3) -> str:
     """Spoken summary of ``offers`` for ``query``: count, up to ``max_options`` options
     (carrier, local departure time, stops, whole-unit price), then how many more. The ``option``
@@ -140,4 +147,5 @@ def speak_offers(offers: list[Offer], query: FlightQuery, language: str = "en", 
     return " ".join(parts)
 
 
-__all__ = ["DATE_PATTERNS", "DOMAIN", "LOCALES", "place_name", "speak_date", "speak_offers", "speak_price", "speak_time"]
+__all__ = ["DATE_PATTERNS", "DOMAIN", "LOCALES", "place_name", "speak_date", "speak_month", "speak_offers", "speak_price",
+           "speak_time"]

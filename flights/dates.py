@@ -4,7 +4,8 @@ Public API::
 
     parse_travel_date(text, language="en", today=None, horizon_days=330) -> DateResult
     find_date_in_text(text, language="en", today=None) -> DateResult | None
-    DateResult(value: date | None, reason: "ok"|"past"|"too_far"|"no_such_date"|"unparsed", text: str)
+    DateResult(value: date | None, reason: "ok"|"past"|"too_far"|"no_such_date"|"month_only"|"unparsed", text: str)
+    day_in_month(result, month, language="en", today=None) -> DateResult | None
 
 Parsing is dateparser (``PREFER_DATES_FROM="future"``, ``RELATIVE_BASE=today``,
 ``languages=[language]``) after a small pre-normalization: number words to digits via
@@ -19,7 +20,11 @@ Holidays callers name (:data:`_HOLIDAYS`: Christmas Eve, New Year's Eve, Easter,
 Nochebuena, Weihnachten, Capodanno, Natal, …) are their next occurrence; dateparser knows none;
 "the day after Christmas", "two days before Christmas", "le lendemain de Noël", "am Tag nach
 Weihnachten" shift it. A day its month does not have ("the 31st of February", "el 30 de febrero")
-is reason "no_such_date" (dateparser made them the 1st of the month or the 31st of December).
+is reason "no_such_date" (dateparser made them the 1st of the month or the 31st of December). A
+month without a day ("in January", "mid-January", "la primera semana de enero", "Ende Januar",
+"next month") is reason "month_only" with ``value`` its first day (today in the current month):
+the caller is asked which day, and :func:`day_in_month` reads a bare "the 15th" in that month
+(dateparser made all of them the 1st).
 Nothing here raises on user input.
 """
 
@@ -37,7 +42,7 @@ import dateparser
 from babel.dates import get_day_names, get_month_names
 from loguru import logger
 
-Reason = Literal["ok", "past", "too_far", "no_such_date", "unparsed"]
+Reason = Literal["ok", "past", "too_far", "no_such_date", "month_only", "unparsed"]
 
 
 @dataclass
@@ -161,6 +166,8 @@ def _normalize(text: str, language: str) -> str:
             out = re.sub(rf"\b{word}\b", digit, out)
         out = re.sub(r"\btwenty[\s-]?(1st|2nd|3rd|[4-9]th)\b", lambda m: f"2{m.group(1)}", out)
         out = re.sub(r"\bthirty[\s-]?1st\b", "31st", out)
+        out = re.sub(r"\bfrom now\b", "from today", out)
+        out = re.sub(r"\bmid-(?=[a-z])", "mid ", out, flags=re.IGNORECASE)
         out = re.sub(r"\b(a week|one week) from\b", "week from", out)
         # spoken years: "twenty twenty-five" -> 2025, "twenty thirty" -> 2030
         units = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
@@ -169,6 +176,8 @@ def _normalize(text: str, language: str) -> str:
             lambda m: str(2000 + (20 if m.group(1) == "twenty" else 30) + units.get(m.group(2) or "", 0)),
             out,
         )
+    if language == "fr":
+        out = re.sub(r"\bmi-(?=[a-zé])", "mi ", out, flags=re.IGNORECASE)  # "mi-janvier"
     if language == "pt":
         out = _PT_SHORT_WEEKDAY.sub(_pt_weekday, out)
     try:
@@ -183,6 +192,25 @@ def _normalize(text: str, language: str) -> str:
 #: "the weekend" in the six languages (folded), read as its Saturday
 _WEEKEND_PHRASES = ("fin de semana", "fim de semana", "fine settimana", "week end", "week-end", "wochenende",
                     "weekend")
+
+
+_FROM_TODAY = re.compile(r"(?:in\s+)?(?:(\d{1,2})\s+)?(day|week|month)s?\s+(?:from|after)\s+(today|tomorrow)"
+                         r"|(?:a\s+|1\s+)?(week)\s+(today|tomorrow)")
+
+
+def _from_today(norm: str, today: date) -> date | None:
+    """English 'N days/weeks/months from today|now|tomorrow' and British 'a week today/tomorrow'
+    (dateparser read "10 days from today" as today and "2 weeks from today" as 16 days on)."""
+    m = _FROM_TODAY.fullmatch(_fold(norm).strip(" .,!?").removeprefix("the ").strip())
+    if not m:
+        return None
+    count, unit, base = (int(m.group(1) or 1), m.group(2), m.group(3)) if m.group(2) else (1, m.group(4), m.group(5))
+    start = today + timedelta(days=1 if base == "tomorrow" else 0)
+    if unit == "month":
+        for _ in range(count):
+            start = _add_month(start)
+        return start
+    return start + timedelta(days=count * (7 if unit == "week" else 1))
 
 
 def _weekday_phrase(norm: str, language: str, today: date) -> date | None:
@@ -375,6 +403,92 @@ def _no_such_day(norm: str, language: str) -> bool:
     return day > (29 if month == 2 else 30 if month in (4, 6, 9, 11) else 31)
 
 
+#: "month" and "next month" in the six languages (folded): "next month" names a month, no day
+_MONTH_NOUNS = {"month", "mes", "mois", "monat", "mese"}
+_WEEK_NOUNS = {"week", "weeks", "semana", "semaine", "woche", "settimana"}
+_NEXT_MONTH_WORDS = {"next", "proximo", "que", "viene", "prochain", "nachsten", "kommenden", "prossimo", "vem"}
+_THIS_MONTH_WORDS = {"this", "este", "ce", "diesen", "dieser", "diesem", "questo", "neste", "esse"}
+
+
+def _month_only(norm: str, language: str, today: date) -> date | None:
+    """The month of a phrase that names one and no day ("in January", "mid-January", "the first
+    week of January", "Anfang Januar", "next month"): its first day, or today in this month."""
+    folded = _fold(norm).strip(" .,!?").replace("-", " ").split()
+    days, months = _names(language)
+    if any(t.rstrip(".,") in days for t in folded):
+        return None
+    for i, t in enumerate(folded):  # a day number ("the 5th") unless it counts weeks ("the 1st week")
+        if re.fullmatch(r"\d{1,2}(st|nd|rd|th|er|o|a|º|ª|\.)?[.,]?", t) and not (
+                i + 1 < len(folded) and folded[i + 1] in _WEEK_NOUNS):
+            return None
+    named = {months[t.rstrip(".,")] for t in folded if t.rstrip(".,") in months}
+    year = next((int(t) for t in folded if re.fullmatch(r"(19|20)\d\d", t)), None)
+    if len(named) == 1:
+        month = named.pop()
+        first = date(year or today.year, month, 1)
+        if year is None and (first.year, first.month) < (today.year, today.month):
+            first = date(today.year + 1, month, 1)
+    elif not named and any(t in _MONTH_NOUNS for t in folded) and any(t in _NEXT_MONTH_WORDS for t in folded):
+        first = _add_month(today).replace(day=1)
+    elif not named and any(t in _MONTH_NOUNS for t in folded) and any(t in _THIS_MONTH_WORDS for t in folded):
+        first = today
+    else:
+        return None
+    return max(first, today)
+
+
+_WEEKDAY_DAY_LEADS = {"on", "the", "el", "le", "il", "am", "den", "dia", "no", "na", "o", "a", "de", "del"}
+
+
+def _weekday_and_day(norm: str, language: str, today: date) -> date | None:
+    """'Friday the 11th', 'el viernes 11', 'vendredi 11', 'Freitag, den 11.': the next 11th that is a
+    Friday (dateparser read "Friday the 11th" as a Friday in November); ``None`` without exactly one
+    weekday and one day number, or with a month named."""
+    folded = _fold(norm).strip(" .,!?").replace(",", " ").split()
+    days, months = _names(language)
+    if any(t.rstrip(".") in months for t in folded):
+        return None
+    words = [t for t in folded if t not in _WEEKDAY_DAY_LEADS]
+    if len(words) != 2 or words[0].rstrip(".") not in days:  # the weekday, then its day
+        return None
+    if not re.fullmatch(r"\d{1,2}(st|nd|rd|th|er|o|a|º|ª|\.)?", words[1]):
+        return None
+    day, weekday = int(re.match(r"\d+", words[1]).group()), days[words[0].rstrip(".")]
+    y, m = today.year, today.month
+    for _ in range(15):
+        try:
+            candidate = date(y, m, day)
+        except ValueError:
+            candidate = None
+        if candidate is not None and candidate >= today and candidate.weekday() == weekday:
+            return candidate
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return None
+
+
+def day_in_month(result: DateResult | None, month: date, language: str = "en",
+                 today: date | None = None, horizon_days: int = 330) -> DateResult | None:
+    """``result`` when it is only a day of the month ("the 15th", "el 15", "am 15."), read as that
+    day of ``month``'s month (the answer to "Which day in January?"); ``None`` for anything else.
+
+    Reasons as :func:`parse_travel_date`; "no_such_date" when the month has no such day.
+    """
+    if result is None or not result.text:
+        return None
+    today = today or date.today()
+    first = date(month.year, month.month, 1)
+    value = _day_of_month(result.text, first, language)
+    if value is None:
+        return None
+    if (value.year, value.month) != (first.year, first.month):  # "the 31st" of February
+        return DateResult(None, "no_such_date", result.text)
+    if value < today:
+        return DateResult(value, "past", result.text)
+    if (value - today).days > horizon_days:
+        return DateResult(value, "too_far", result.text)
+    return DateResult(value, "ok", result.text)
+
+
 def _day_of_month(norm: str, today: date, language: str = "en") -> date | None:
     """'the 5th' / 'on the 20th' / '5th' / 'el 20' / 'am 20.' (see :data:`_DAY_OF_MONTH`): the next
     such day of a month, today included."""
@@ -421,7 +535,16 @@ def parse_travel_date(
         return DateResult(None, "unparsed", raw)
     if _no_such_day(norm, language):
         return DateResult(None, "no_such_date", raw)
+    month = _month_only(norm, language, today)
+    if month is not None:
+        if (month - today).days > horizon_days:
+            return DateResult(month, "too_far", raw)
+        return DateResult(month, "month_only", raw)
     value = _holiday(norm, language, today)
+    if value is None and language == "en":
+        value = _from_today(norm, today)
+    if value is None:
+        value = _weekday_and_day(norm, language, today)
     if value is None:
         value = _weekday_phrase(norm, language, today)
     if value is None:
@@ -499,6 +622,7 @@ def _anchor_words(language: str) -> set[str]:
             words.update(w.split())
     words -= {"a", "on", "el", "le", "il", "am", "na", "no", "in", "this", "este", "esta", "ce"}
     words.update({"today", "tomorrow", "tonight", "weekend", "week-end", "wochenende"})
+    words.update(_MONTH_NOUNS)
     return words
 
 
@@ -524,6 +648,20 @@ def find_date_in_text(text: str, language: str = "en", today: date | None = None
         if t in anchors or t.rstrip(".,!?") in anchors
         or re.fullmatch(r"\d{1,2}(st|nd|rd|th|er|\.)?|\d{1,2}/\d{1,2}(/\d{2,4})?|(19|20)\d\d", t.rstrip(".,!?"))
     ]
+    # "may" and "march" are English verbs too ("May I fly…", "I may need two seats" was the 1st of
+    # May): a month only after a word that leads a month, before a day or year, or said alone
+    verbs = {i for i in hits if folded[i].rstrip(".,!?") in _VERB_MONTHS}
+    hits = [
+        i for i in hits
+        if folded[i].rstrip(".,!?") not in _VERB_MONTHS or len(tokens) == 1
+        or (i > 0 and folded[i - 1] in _MONTH_LEADS)
+        or (i + 1 < len(tokens) and re.fullmatch(r"\d{1,2}(st|nd|rd|th)?|(19|20)\d\d", folded[i + 1].rstrip(".,!?")))
+    ]
+    verbs -= set(hits)  # "may"/"march" as verbs: in no date span ("We march on Friday")
+    # a number before "adults", "personas", "Erwachsene", … counts people ("Friday 2 adults" was the
+    # 6th of February, "el viernes 2 adultos" the 2nd of January)
+    hits = [i for i in hits if not (i + 1 < len(tokens) and folded[i + 1].rstrip(".,!?") in _COUNT_NOUNS)
+            and folded[i + 1: i + 3] != ["of", "us"]]
     # drop bare small numbers that are not next to another anchor (passenger counts), unless the
     # word before says they are a day ("el 22", "am 22.", "dia 22")
     strong = [
@@ -564,6 +702,8 @@ def find_date_in_text(text: str, language: str = "en", today: date | None = None
             for end in range(min(len(tokens), start + _SPAN_MAX), i, -1):
                 if (start, end) in tried or not (end - 1 in strong or folded[end - 1] in anchors):
                     continue
+                if verbs and any(start <= k < end for k in verbs):
+                    continue
                 tried.add((start, end))
                 res = parse_travel_date(" ".join(tokens[start:end]), language, today)
                 if res.reason != "unparsed" and (end - start) > best_len:
@@ -575,6 +715,18 @@ def find_date_in_text(text: str, language: str = "en", today: date | None = None
     return holiday_result
 
 
+_COUNT_NOUNS = {
+    "adult", "adults", "passenger", "passengers", "people", "person", "persons", "ticket", "tickets", "seat", "seats",
+    "kid", "kids", "child", "children",
+    "adulto", "adultos", "pasajero", "pasajeros", "persona", "personas", "billete", "billetes", "asiento", "asientos",
+    "nino", "ninos", "adulte", "adultes", "passager", "passagers", "personne", "personnes", "billet", "billets",
+    "enfant", "enfants", "erwachsene", "erwachsenen", "personen", "passagiere", "kinder", "adulti", "passeggeri",
+    "persone", "biglietti", "bambini", "adultos", "passageiros", "pessoas", "bilhetes", "criancas", "lugares",
+}
+_VERB_MONTHS = {"may", "march"}
+_MONTH_LEADS = {"in", "of", "early", "mid", "late", "end", "until", "since", "next", "this", "the", "on", "by",
+                "before", "after", "during", "beginning", "start", "middle", "for"}
+
 _SPAN_LEAD = {"the", "on", "of", "in", "de", "del", "el", "le", "am", "il", "a", "after", "dans",
               "en", "dentro", "tra", "fra", "em", "daqui", "in", "this", "esta", "este", "ce",
               "diesen", "um", "na", "no", "pasado", "apres", "day", "week", "last", "dia", "giorno",
@@ -583,4 +735,4 @@ _SPAN_STOP = {"to", "from", "and", "i", "want", "fly", "please", "back", "return
               "a", "para", "à", "nach", "y", "et", "und", "e"}
 
 
-__all__ = ["DateResult", "parse_travel_date", "find_date_in_text"]
+__all__ = ["DateResult", "parse_travel_date", "find_date_in_text", "day_in_month"]

@@ -18,7 +18,7 @@ def test_phrase_table_complete_and_formattable():
     assert needed <= set(EN)
     for key in EN:
         if not key.startswith("kw_"):
-            assert phrase("en", key, origin="A", destination="B", date="D", heard="H", a="A", b="B")
+            assert phrase("en", key, origin="A", destination="B", date="D", heard="H", a="A", b="B", month="M")
     assert "goodbye" in keywords("en", "goodbye") and "bye" in keywords("en", "goodbye")
     assert phrase("xx", "goodbye") == EN["goodbye"]  # an unknown language falls back to English
 

@@ -230,3 +230,72 @@ def test_a_day_the_month_does_not_have_is_no_such_date(text, language):
         assert (res.value, res.reason) == (None, "no_such_date")
     assert find_date_in_text("the 28th of February", today=TODAY).value == date(2027, 2, 28)
     assert find_date_in_text("the 31st of January", today=TODAY).value == date(2027, 1, 31)
+
+
+@pytest.mark.parametrize("text, language, first", [
+    ("in January", "en", date(2027, 1, 1)), ("mid-January", "en", date(2027, 1, 1)),
+    ("the first week of January", "en", date(2027, 1, 1)), ("the end of January", "en", date(2027, 1, 1)),
+    ("next month", "en", date(2026, 12, 1)), ("this month", "en", TODAY), ("in November", "en", TODAY),
+    ("March 2027", "en", date(2027, 3, 1)),
+    ("a mediados de enero", "es", date(2027, 1, 1)), ("el mes que viene", "es", date(2026, 12, 1)),
+    ("mi-janvier", "fr", date(2027, 1, 1)), ("le mois prochain", "fr", date(2026, 12, 1)),
+    ("Ende Januar", "de", date(2027, 1, 1)), ("a fine gennaio", "it", date(2027, 1, 1)),
+    ("no final de janeiro", "pt", date(2027, 1, 1)),
+])
+def test_a_month_without_a_day_is_month_only(text, language, first):
+    # all of them were searched as the 1st of the month ("the first week of January" as in a week)
+    found = find_date_in_text(text, language, today=TODAY)
+    assert (found.value, found.reason) == (first, "month_only")
+
+
+def test_a_bare_day_is_read_in_the_month_asked_about():
+    from flights.dates import day_in_month
+    january = date(2027, 1, 1)
+    for text, language in (("the 15th", "en"), ("el 15", "es"), ("am 15.", "de"), ("dia 15", "pt")):
+        res = day_in_month(find_date_in_text(text, language, today=TODAY), january, language, TODAY)
+        assert (res.value, res.reason) == (date(2027, 1, 15), "ok"), text
+    feb = day_in_month(find_date_in_text("the 30th", today=TODAY), date(2027, 2, 1), "en", TODAY)
+    assert (feb.value, feb.reason) == (None, "no_such_date")
+    # anything more than a day of the month is taken as said
+    assert day_in_month(find_date_in_text("Friday", today=TODAY), january, "en", TODAY) is None
+    assert day_in_month(find_date_in_text("March 3rd", today=TODAY), january, "en", TODAY) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("May I fly from Boston to Paris tomorrow?", date(2026, 11, 22)), ("I may need two seats", None),
+    ("We march on Friday", date(2026, 11, 27)), ("in May", date(2027, 5, 1)), ("May 5th", date(2027, 5, 5)),
+])
+def test_may_and_march_are_months_only_where_a_month_can_be(text, expected):
+    # "May I fly … tomorrow" was the 1st of May
+    found = find_date_in_text(text, today=TODAY)
+    assert (found.value if found else None) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("10 days from today", date(2026, 12, 1)), ("two weeks from today", date(2026, 12, 5)),
+    ("a week from now", date(2026, 11, 28)), ("a week from tomorrow", date(2026, 11, 29)),
+    ("three days from now", date(2026, 11, 24)), ("a week today", date(2026, 11, 28)),
+    ("a month from today", date(2026, 12, 21)),
+])
+def test_spans_counted_from_today(text, expected):
+    # "10 days from today" was today, "two weeks from today" 16 days on, "a week from tomorrow" tomorrow
+    assert find_date_in_text(f"I'd like to leave {text}", today=TODAY).value == expected
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    ("Friday the 27th", "en", date(2026, 11, 27)), ("on Friday the 4th", "en", date(2026, 12, 4)),
+    ("Friday the 8th", "en", date(2027, 1, 8)),  # the next 8th that is a Friday
+    ("el viernes 4", "es", date(2026, 12, 4)), ("vendredi 4", "fr", date(2026, 12, 4)),
+    ("Freitag, den 4.", "de", date(2026, 12, 4)), ("venerdì 4", "it", date(2026, 12, 4)),
+])
+def test_a_weekday_and_its_day(text, language, expected):
+    # dateparser read "Friday the 4th" as a Friday in April
+    assert find_date_in_text(text, language, today=TODAY).value == expected
+
+
+@pytest.mark.parametrize("text, language", [
+    ("Friday, 2 adults", "en"), ("el viernes 2 adultos", "es"), ("vendredi, 2 personnes", "fr"),
+])
+def test_a_count_of_people_is_no_day(text, language):
+    # "Friday 2 adults" was the 6th of February, "el viernes 2 adultos" the 2nd of January
+    assert find_date_in_text(text, language, today=TODAY).value == date(2026, 11, 27)

@@ -179,3 +179,30 @@ def test_a_day_the_month_does_not_have_is_answered_as_such(language, text, key):
     d.greeting()
     turn = d.handle_user(text)
     assert turn.tool_call is None and turn.say == phrase(language, key)
+
+
+@pytest.mark.parametrize("language, text, answer, month, departure", [
+    ("en", "I want to fly from Boston to Chicago in mid-January.", "The 15th.", "January", "2027-01-15"),
+    ("es", "Quiero volar de Madrid a Roma a finales de enero.", "El 28.", "enero", "2027-01-28"),
+    ("fr", "De Paris à Rome le mois prochain.", "Le 3.", "décembre", "2026-12-03"),
+    ("de", "Von Berlin nach Rom Anfang Februar.", "Am 3.", "Februar", "2027-02-03"),
+    ("it", "Da Roma a Milano a fine gennaio.", "Il 29.", "gennaio", "2027-01-29"),
+    ("pt", "De Lisboa para o Porto em janeiro.", "Dia 10.", "janeiro", "2027-01-10"),
+])
+def test_a_month_without_a_day_is_asked_about_and_the_day_read_in_it(language, text, answer, month, departure):
+    # "mid-January" was searched as the 1st of January, "le mois prochain" not understood at all
+    d = FlightDialogue(language=language, today=TODAY)
+    d.greeting()
+    turn = d.handle_user(text)
+    assert turn.tool_call is None and turn.say == phrase(language, "ask_day_in_month", month=month)
+    assert d.handle_user(answer).tool_call["departure_date"] == departure
+
+
+def test_a_return_month_is_asked_about_and_a_missing_day_keeps_the_month():
+    d = FlightDialogue(language="en", today=TODAY)
+    d.greeting()
+    turn = d.handle_user("From Boston to Chicago on Friday, back in February.")
+    assert turn.say == phrase("en", "ask_return_day_in_month", month="February")
+    assert d.handle_user("The 30th.").say == phrase("en", "no_such_return_date")
+    search = d.handle_user("The 3rd.").tool_call  # still February's
+    assert (search["departure_date"], search["return_date"]) == ("2026-11-20", "2027-02-03")
