@@ -706,6 +706,8 @@ def find_date_in_text(text: str, language: str = "en", today: date | None = None
                     continue
                 tried.add((start, end))
                 res = parse_travel_date(" ".join(tokens[start:end]), language, today)
+                if res.reason == "month_only" and not all(dateish(k) for k in range(start, end)):
+                    continue  # "de Gaulle on December": a month, and a name that is no date word
                 if res.reason != "unparsed" and (end - start) > best_len:
                     best, best_len = DateResult(res.value, res.reason, " ".join(tokens[start:end])), end - start
                     best_start = start

@@ -299,3 +299,10 @@ def test_a_weekday_and_its_day(text, language, expected):
 def test_a_count_of_people_is_no_day(text, language):
     # "Friday 2 adults" was the 6th of February, "el viernes 2 adultos" the 2nd of January
     assert find_date_in_text(text, language, today=TODAY).value == date(2026, 11, 27)
+
+
+def test_a_day_beats_a_longer_span_that_only_names_the_month():
+    # "de Gaulle on December" (4 words, a month alone) was chosen over "on December 12th" (3): a
+    # span that only names a month holds date words only
+    found = find_date_in_text("From Heathrow to Charles de Gaulle on December twelfth.", today=TODAY)
+    assert (found.value, found.reason) == (date(2026, 12, 12), "ok")
