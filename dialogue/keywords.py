@@ -92,7 +92,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         ),
         # place markers
         "from": "from|out of|leaving from|leaving|departing from|departing|starting from|flying out of|fly out of|based in",
-        "to": "to|into|going to|heading to|arriving in|arriving at|landing in|destination is|destination",
+        "to": "to|into|going to|heading to|bound for|arriving in|arriving at|landing in|destination is|destination",
         "return": (
             "returning|returning on|return on|return|coming back|come back|coming home|"
             "back on|back in|flying back|fly back|get back|back home|and back"

@@ -516,6 +516,13 @@ def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: st
                 destinations.append(dest)
                 if first_to is None:
                     first_to = i
+    if not destinations and origins and lang == "en":
+        # "Leaving Houston for Cancún", "a ticket from Boston for Paris": "for" before a place
+        # that is surely one ("for Friday", "for two", "for me" are no places)
+        for i, tok in enumerate(tokens):
+            if tok == "for" and (dest := chunk_after(i)) and _sure_place(dest, lang, ACCEPT_CONFIDENCE):
+                destinations.append(dest)
+                break
 
     def best(chunks: list[str]) -> str | None:
         # Several chunks after the same marker: the last one that is a place wins (a correction,

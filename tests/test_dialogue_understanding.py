@@ -271,3 +271,15 @@ def test_a_place_after_to_is_no_origin_for_a_later_to():
     # "¿Tiene vuelos a Bogotá para mañana?" got "No puede volar de Bogota a Bogota"
     p = understand("¿Tiene vuelos a Bogotá para mañana?", "es")
     assert p.origin_text is None and p.destination_text == "bogotá"
+
+
+@pytest.mark.parametrize("text, route", [
+    ("Leaving Houston for Cancun on December 22nd.", ("houston", "cancun")),
+    ("A flight from Miami bound for Bogota tomorrow.", ("miami", "bogota")),
+    ("From Boston for Friday.", ("boston", None)),                 # "for" a day: no place
+    ("From Boston for me and my wife on Friday.", ("boston", None)),
+])
+def test_for_before_a_sure_place_is_the_destination(text, route):
+    # "Leaving Houston for Cancun" got "Flying from Houston. Where would you like to go?"
+    p = understand(text, "en")
+    assert (p.origin_text, p.destination_text) == route
