@@ -492,6 +492,19 @@ class FlightDialogue:
             if has(lang, norm, "destination_words"):
                 self._pending = None
                 return self._set_place("destination", place) or self._apply(replace(parsed, lone_text=None))
+            other = self._sure_place(parsed.lone_text) if parsed.lone_text else None
+            if other is not None and not same_place(other, place):
+                # "Boston." "From or to?" "Seattle.": the two ends in the order they were said
+                self._pending = None
+                return self._set_place("origin", place) or self._apply(
+                    replace(parsed, destination_text=parsed.lone_text, lone_text=None))
+            if parsed.lone_text is None and (parsed.departure is not None or parsed.has_options):
+                # "Friday": kept, and the question about the place asked again
+                turn = self._apply(parsed)
+                if self.slots.origin is None and self.slots.destination is None:
+                    self._pending = _Pending("which_end", candidates=[place], heard=pending.heard)
+                    return self._reply(self._p("ask_which_end", heard=self._name(place)))
+                return turn
         # anything else: parse normally; a lone place answers the role we asked about
         if pending.kind in ("ambiguous", "confirm"):
             self._pending = _Pending(role, role=role)

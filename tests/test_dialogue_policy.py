@@ -480,3 +480,21 @@ def test_a_halt_while_results_are_read_keeps_them(d):
     d.handle_tool_result(ok_result())
     assert d.handle_user("Wait.").say == phrase("en", "halted")
     assert "420 dollars" in d.handle_user("Can you repeat that?").say
+
+
+def test_a_second_lone_place_after_from_or_to_is_the_destination(d):
+    # "Boston." "From or to?" "Seattle." asked the same about Seattle and lost Boston; a "Friday"
+    # after that lost both
+    d.handle_user("I'd like to book a flight.")
+    assert d.handle_user("Boston.").say == phrase("en", "ask_which_end", heard="Boston")
+    assert d.handle_user("Seattle.").say == phrase("en", "ask_date", origin="Boston", destination="Seattle")
+    assert d.handle_user("Friday.").tool_call["origin"] == "BOS"
+
+
+def test_a_date_said_instead_of_from_or_to_is_kept_and_the_question_asked_again(d):
+    d.handle_user("I'd like to book a flight.")
+    d.handle_user("Boston.")
+    assert d.handle_user("Friday.").say == phrase("en", "ask_which_end", heard="Boston")
+    d.handle_user("From there.")
+    search = d.handle_user("To Denver.").tool_call
+    assert (search["origin"], search["destination"], search["departure_date"]) == ("BOS", "DEN", "2026-11-27")
