@@ -290,6 +290,12 @@ def parse(norm: str, language: str, *, today: date | None = None, answering_retu
         p.departure = find_date(dep_text, lang, today)
     if cross and ret_text is not None and p.ret is None:
         p.ret = find_date(ret_text, lang, today)
+    if p.departure is None and known_departure is not None:
+        # "How about the day after?" once a departure is agreed: that day plus or minus one
+        p.departure = _day_next_to(dep_text, lang, known_departure, today)
+    if ret_text is not None and p.ret is None:  # "coming back the day after"
+        start = p.departure.value if p.departure is not None and p.departure.reason == "ok" else known_departure
+        p.ret = _day_next_to(ret_text, lang, start, today) if start is not None else None
     if p.departure is not None and answering_return and p.ret is None:
         p.ret, p.departure = p.departure, None
     p.ret = _roll_weekday(p.ret, p.departure, known_departure, lang)
@@ -386,6 +392,32 @@ def fills_slot_in(norm: str, language: str, *, today: date | None = None) -> boo
     except Exception:
         logger.exception("dialogue: fills_slot_in failed")
         return False
+
+#: "the day after" / "the day before" a day already said, per language (folded, lower case)
+_DAY_NEXT_TO = {
+    "en": (r"\b(?:day after|next day|following day|day later)\b(?! tomorrow)", r"\b(?:day before|day earlier|previous day)\b"),
+    "es": (r"\b(?:dia siguiente|dia despues|dia mas tarde)\b", r"\b(?:dia antes|dia anterior)\b"),
+    "fr": (r"\b(?:lendemain|jour d ?apres|jour suivant)\b", r"\b(?:veille|jour d ?avant|jour precedent)\b"),
+    "de": (r"\b(?:tag danach|tag spater|nachsten tag|folgenden tag)\b", r"\b(?:tag davor|tag fruher|vortag)\b"),
+    "it": (r"\b(?:giorno dopo|giorno seguente|giorno successivo)\b", r"\b(?:giorno prima|giorno precedente)\b"),
+    "pt": (r"\b(?:dia seguinte|dia depois)\b", r"\b(?:dia antes|dia anterior|vespera)\b"),
+}
+
+
+def _day_next_to(text: str, language: str, day: date | None, today: date | None = None) -> PastDate | None:
+    """``day`` ± 1 when ``text`` says "the day after" / "the day before" (and no other date); reason
+    "past" before ``today``."""
+    if day is None or not text:
+        return None
+    folded = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode().replace("'", " ")
+    after, before = _DAY_NEXT_TO.get(language, _DAY_NEXT_TO["en"])
+    for rx, days in ((after, 1), (before, -1)):
+        m = re.search(rx, folded)
+        if m:
+            value = day + timedelta(days=days)
+            return PastDate(value=value, reason="past" if value < (today or date.today()) else "ok", text=m.group(0))
+    return None
+
 
 def _roll_weekday(ret, dep, known_departure: date | None, language: str):
     """ "leaving Friday, coming back Sunday": the Sunday after the Friday, not before it; "leaving

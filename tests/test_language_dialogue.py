@@ -206,3 +206,21 @@ def test_a_return_month_is_asked_about_and_a_missing_day_keeps_the_month():
     assert d.handle_user("The 30th.").say == phrase("en", "no_such_return_date")
     search = d.handle_user("The 3rd.").tool_call  # still February's
     assert (search["departure_date"], search["return_date"]) == ("2026-11-20", "2027-02-03")
+
+
+@pytest.mark.parametrize("language, first, then, departure", [
+    ("en", "From Boston to Paris on Friday.", "How about the day after?", "2026-11-21"),
+    ("en", "From Boston to Paris on Friday.", "And the day before?", "2026-11-19"),
+    ("es", "De Madrid a París el viernes.", "¿Y el día siguiente?", "2026-11-21"),
+    ("fr", "De Paris à Rome vendredi.", "Et le lendemain ?", "2026-11-21"),
+    ("de", "Von Berlin nach Paris am Freitag.", "Und am Tag davor?", "2026-11-19"),
+    ("it", "Da Roma a Milano venerdì.", "E il giorno dopo?", "2026-11-21"),
+    ("pt", "De Lisboa para o Porto na sexta.", "E no dia seguinte?", "2026-11-21"),
+])
+def test_the_day_after_or_before_the_searched_day(language, first, then, departure):
+    # "How about the day after?" got "Sure, a new search. Where would you like to fly from?"
+    d = FlightDialogue(language=language, today=TODAY)
+    d.greeting()
+    d.handle_user(first)
+    d.handle_tool_result({"status": "ok", "speech": "Three flights.", "count": 3, "live": True, "notice": None})
+    assert d.handle_user(then).tool_call["departure_date"] == departure
