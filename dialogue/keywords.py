@@ -19,7 +19,8 @@ lower-cased transcript whose punctuation has been removed (apostrophes kept; see
   ``weekdays``, ``months``, ``numbers``, ``cabin_words`` and, when a date was found, ``date_words``);
 * ``past_words`` (date phrases always in the past when the date parser finds nothing);
 * options: ``cabin_premium_economy``, ``cabin_business``, ``cabin_first``, ``cabin_economy``,
-  ``nonstop``, ``adults``, ``children``, ``passengers``, ``one``, ``for_count``, ``round_trip``;
+  ``nonstop``, ``adults``, ``children``, ``passengers``, ``one``, ``for_count``, ``round_trip``,
+  ``one_way`` (taken out before places are read: "un aller simple Bordeaux Lyon");
 * answers to "is X where you are flying from, or where you are going?": ``origin_words``,
   ``destination_words``.
 
@@ -131,6 +132,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "one": "a|an|one|single",
         "for_count": "for|for all|party of|group of|family of",  # "business class for 2"
         "round_trip": "round trip|round-trip|return trip|return ticket|return flight|there and back",
+        "one_way": "one way|one-way",
         "numbers": (
             "zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
             "a couple|couple|both|all"
@@ -168,7 +170,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         ),
         "from": "de|desde|del|saliendo de|salgo de|con salida de|partiendo de|salida desde",
         "to": "a|al|hacia|hasta|para|con destino a|rumbo a|con llegada a|destino",
-        "return": "vuelta|volver|volviendo|regreso|regresar|regresando|de vuelta|y volver|volver el",
+        "return": "vuelta|volver|volviendo|vuelvo|regreso|regresar|regresando|de vuelta|y volver|volver el",
         "stop": (
             "el|en|próximo|proximo|próxima|proxima|que|viene|este|esta|mañana|manana|hoy|pasado|y|con|"
             "por|favor|clase|turista|business|primera|directo|directos|sin|escalas|adulto|adultos|niño|niños|"
@@ -194,6 +196,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "one": "un|una|uno",
         "for_count": "para|somos",
         "round_trip": "ida y vuelta|de ida y vuelta",
+        "one_way": "solo de ida|sólo de ida|solo ida|sólo ida|ida solamente|de ida",
         "numbers": "cero|uno|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|ambos|todos",
         "cabin_words": "business|turista|primera|clase|premium|ejecutiva|preferente",
         "origin_words": "origen|desde|de ahí salgo|salgo|salida|vivo|salir",
@@ -226,7 +229,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         ),
         "from": "de|depuis|du|des|au départ de|au depart de|en partant de|partant de|en provenance de",
         "to": "à|vers|pour|jusqu'à|en direction de|destination",
-        "return": "retour|revenir|rentrer|je reviens|et retour|le retour|revenant",
+        "return": "retour|revenir|rentrer|je reviens|je rentre|et retour|le retour|revenant",
         "stop": (
             "le|prochain|prochaine|ce|cette|demain|aujourd'hui|après-demain|et|avec|en|classe|économique|"
             "economique|affaires|première|premiere|direct|sans|escale|adulte|adultes|enfant|enfants|passager|"
@@ -252,6 +255,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "one": "un|une",
         "for_count": "pour|nous sommes",
         "round_trip": "aller-retour|aller retour|aller et retour",
+        "one_way": "aller simple|aller-simple",
         "numbers": "zéro|zero|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|tous",
         "cabin_words": "affaires|économique|economique|première|classe|premium|business",
         "origin_words": "départ|depart|de là|j'habite|partir|je pars|origine",
@@ -309,7 +313,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "passengers": "passagier|passagiere|personen|person|tickets|plätze|platze|leute",
         "one": "ein|eine|einen|einer",
         "for_count": "für|fur|zu",
-        "round_trip": "hin und zurück|hin und zuruck|hin- und rückflug|mit rückflug",
+        "round_trip": "hin und zurück|hin und zuruck|hin- und rückflug|hin und rückflug|hin und ruckflug|mit rückflug",
+        "one_way": "nur hinflug|einfacher flug|einfache strecke|one way",
         "numbers": "null|eins|ein|eine|zwei|drei|vier|fünf|funf|sechs|sieben|acht|neun|zehn|beide|alle",
         "cabin_words": "business|economy|premium|first|klasse|erste",
         "origin_words": "abflug|von dort|ich wohne|wohne|start|starten|abflugort|ab",
@@ -342,7 +347,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         ),
         "from": "da|dal|dalla|dall'|partendo da|in partenza da|con partenza da",
         "to": "a|ad|per|verso|fino a|al|alla|con destinazione|destinazione",
-        "return": "ritorno|tornare|ritornare|rientro|tornando|e ritorno|al ritorno",
+        "return": "ritorno|tornare|ritornare|rientro|tornando|torno|e ritorno|al ritorno",
         "stop": (
             "il|prossimo|prossima|questo|questa|domani|oggi|dopodomani|e|con|in|classe|economica|business|"
             "prima|diretto|senza|scali|adulto|adulti|bambino|bambini|passeggero|passeggeri|persone|persona|"
@@ -368,6 +373,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "one": "un|uno|una",
         "for_count": "per|siamo in",
         "round_trip": "andata e ritorno|andata ritorno",
+        "one_way": "sola andata|solo andata|solo l'andata",
         "numbers": "zero|uno|una|due|tre|quattro|cinque|sei|sette|otto|nove|dieci|entrambi|tutti",
         "cabin_words": "business|economica|premium|prima|classe|economy",
         "origin_words": "partenza|parto|da lì|abito|vivo|origine|partire",
@@ -428,7 +434,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "passengers": "passageiro|passageiros|pessoas|pessoa|bilhetes|lugares",
         "one": "um|uma",
         "for_count": "para|somos",
-        "round_trip": "ida e volta|de ida e volta",
+        "round_trip": "ida e volta|de ida e volta|ir e voltar|ida e regresso",
+        "one_way": "só de ida|so de ida|somente ida|só ida|apenas ida",
         "numbers": "zero|um|uma|dois|duas|três|tres|quatro|cinco|seis|sete|oito|nove|dez|ambos|todos",
         "cabin_words": "executiva|económica|economica|primeira|classe|premium|business",
         "origin_words": "origem|partida|saio|parto|moro|vivo|de lá|sair",

@@ -272,6 +272,11 @@ def parse(norm: str, language: str, *, today: date | None = None, answering_retu
         # "de ida y vuelta", "hin und zurück" name no place ("de ida" was taken for an origin)
         # and hold no return marker ("volta" cut the Portuguese turn in two): out of the way
         norm = _SPACES.sub(" ", rx_round.sub(" ", norm)).strip()
+    rx_one_way = keyword_regex(lang, "one_way")
+    if rx_one_way and rx_one_way.search(norm):
+        # one way is the default; the words are no place ("un aller simple Bordeaux Lyon" read
+        # "simple bordeaux lyon" as one place)
+        norm = _SPACES.sub(" ", rx_one_way.sub(" ", norm)).strip()
     # return leg: everything after "returning"/"coming back" is about the return date
     dep_text, ret_text = norm, None
     rx_ret = keyword_regex(lang, "return")

@@ -51,7 +51,7 @@ PWM BTV ALB BDL PVD SYR ROC BUF RIC ORF CHS SAV MYR GSP BHM MEM OKC TUL OMA DSM 
 BOI GEG ANC ELP TUS RNO PSP SBA FAT KOA OGG LIH YOW YHZ YEG YWG MBJ NAS AUA PUJ SXM BGI
 POS GUA SAL MGA TGU BZE LPB VVI ASU MVD CUZ CCS HOU LCY YTZ SDU CIA HLP TSA BMA OKD RKV
 SDF LIT LGB TYS ICT PBI SRQ PNS COS EYW BTR LEX MDT ABE BZN JAC MSN CRP FSD LBB MAF MFE MSO
-YQB YLW YXE
+YQB YLW YXE FLN CWB IGU SLZ JPA CGR BPS
 """
 
 
@@ -116,7 +116,8 @@ CITY_OVERRIDES: dict[str, str] = {
     "DFW": "Dallas", "DAL": "Dallas", "IAH": "Houston", "HOU": "Houston", "MSP": "Minneapolis",
     "DTW": "Detroit", "SEA": "Seattle", "FLL": "Fort Lauderdale", "CVG": "Cincinnati",
     "BWI": "Baltimore", "IAD": "Washington", "DCA": "Washington", "ONT": "Ontario",
-    "SNA": "Santa Ana", "SRQ": "Sarasota", "MFE": "McAllen", "JAC": "Jackson Hole", "SJC": "San Jose", "SFO": "San Francisco", "OAK": "Oakland",
+    "SNA": "Santa Ana", "SRQ": "Sarasota", "MFE": "McAllen", "JAC": "Jackson Hole",
+    "IGU": "Foz do Iguaçu", "FLN": "Florianópolis", "SLZ": "São Luís", "JPA": "João Pessoa", "SJC": "San Jose", "SFO": "San Francisco", "OAK": "Oakland",
     "LGW": "London", "STN": "London", "LTN": "London", "LCY": "London", "LHR": "London",
     "CDG": "Paris", "ORY": "Paris", "BVA": "Paris", "NRT": "Tokyo", "HND": "Tokyo",
     "KIX": "Osaka", "ITM": "Osaka", "ICN": "Seoul", "GMP": "Seoul", "PEK": "Beijing",

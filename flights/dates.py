@@ -186,6 +186,19 @@ def _normalize(text: str, language: str) -> str:
         out = alpha2digit(out, language, threshold=0)
     except Exception:  # language not supported by text2num
         pass
+    if language in ("es", "it", "pt"):
+        # "el primero de enero" -> "el 1º de enero", which dateparser cannot read: "el 1 de enero"
+        _, months = _names(language)
+        out = re.sub(r"\b(\d{1,2})[ºª](?=(\s+(?:de|di|del)\s+|\s+)([^\W\d_]+))",
+                     lambda m: m.group(1) if _fold(m.group(3)) in months else m.group(0), out)
+        # "el día 15 de enero", "no dia 15 de janeiro", "il giorno 15 di gennaio", "il 15 di gennaio":
+        # dateparser reads none of them, and the "el día 15" inside was taken for this month's 15th
+        out = re.sub(r"\b(?:d[ií]a|giorno)\s+(\d{1,2})(\s+(?:de|di|del)\s+|\s+)([^\W\d_]+)",
+                     lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}" if _fold(m.group(3)) in months else m.group(0),
+                     out, flags=re.IGNORECASE)
+        if language == "it":
+            out = re.sub(r"\b(\d{1,2})\s+di\s+([^\W\d_]+)",
+                         lambda m: f"{m.group(1)} {m.group(2)}" if _fold(m.group(2)) in months else m.group(0), out)
     return out
 
 
@@ -689,6 +702,8 @@ def find_date_in_text(text: str, language: str = "en", today: date | None = None
     if not strong:
         return holiday_result
 
+    month_names = _names(language)[1]
+
     def dateish(k: int) -> bool:
         return k in strong or folded[k] in _SPAN_LEAD or folded[k] in anchors
 
@@ -696,6 +711,7 @@ def find_date_in_text(text: str, language: str = "en", today: date | None = None
     for i in strong:
         best: DateResult | None = None
         best_len = best_start = 0
+        best_rank: tuple[int, bool] = (0, False)
         for start in range(max(0, i - 3), i + 1):
             if not dateish(start) or folded[start] in _SPAN_STOP:
                 continue
@@ -708,9 +724,11 @@ def find_date_in_text(text: str, language: str = "en", today: date | None = None
                 res = parse_travel_date(" ".join(tokens[start:end]), language, today)
                 if res.reason == "month_only" and not all(dateish(k) for k in range(start, end)):
                     continue  # "de Gaulle on December": a month, and a name that is no date word
-                if res.reason != "unparsed" and (end - start) > best_len:
+                # the longest span; at a tie the one naming a month ("le 20 décembre" over "pour le 20")
+                rank = (end - start, any(folded[k].rstrip(".,!?") in month_names for k in range(start, end)))
+                if res.reason != "unparsed" and rank > best_rank:
                     best, best_len = DateResult(res.value, res.reason, " ".join(tokens[start:end])), end - start
-                    best_start = start
+                    best_start, best_rank = start, rank
         if best is not None:  # the first date phrase in the sentence wins (departure first)
             # a holiday said first, or inside the span ("am 2." of "am 2. Weihnachtstag"), wins
             return holiday_result if holiday_result is not None and holiday_token < best_start + best_len else best

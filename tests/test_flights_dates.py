@@ -306,3 +306,23 @@ def test_a_day_beats_a_longer_span_that_only_names_the_month():
     # span that only names a month holds date words only
     found = find_date_in_text("From Heathrow to Charles de Gaulle on December twelfth.", today=TODAY)
     assert (found.value, found.reason) == (date(2026, 12, 12), "ok")
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    ("el día 15 de enero", "es", date(2027, 1, 15)), ("el primero de enero", "es", date(2027, 1, 1)),
+    ("il 15 di gennaio", "it", date(2027, 1, 15)), ("il giorno 15 di gennaio", "it", date(2027, 1, 15)),
+    ("il primo gennaio", "it", date(2027, 1, 1)), ("no dia 15 de janeiro", "pt", date(2027, 1, 15)),
+    ("no dia primeiro de janeiro", "pt", date(2027, 1, 1)), ("dia 1º de janeiro", "pt", date(2027, 1, 1)),
+])
+def test_day_words_and_ordinal_signs_before_a_month(text, language, expected):
+    # "el día 15 de enero" was this month's 15th ("el día 15" alone), "el primero de enero" ("el 1º")
+    # only January
+    found = find_date_in_text(text, language, today=TODAY)
+    assert (found.value, found.reason) == (expected, "ok")
+    assert find_date_in_text("No dia 22.", "pt", today=TODAY).value == date(2026, 11, 22)  # still a day
+
+
+def test_at_a_tie_the_span_naming_a_month_wins():
+    # "pour le vingt décembre" was "pour le 20" (this month's 20th), not "le 20 décembre"
+    found = find_date_in_text("Un aller simple Bordeaux Lyon pour le vingt décembre.", "fr", today=TODAY)
+    assert found.value == date(2026, 12, 20)

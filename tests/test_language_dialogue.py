@@ -224,3 +224,23 @@ def test_the_day_after_or_before_the_searched_day(language, first, then, departu
     d.handle_user(first)
     d.handle_tool_result({"status": "ok", "speech": "Three flights.", "count": 3, "live": True, "notice": None})
     assert d.handle_user(then).tool_call["departure_date"] == departure
+
+
+@pytest.mark.parametrize("language, text, search", [
+    ("es", "Quiero un billete de ida y vuelta de Madrid a Nueva York, salgo el quince de enero y vuelvo el treinta.",
+     ("MAD", "NYC", "2027-01-15", "2027-01-30")),
+    ("de", "Ich suche einen Hin- und Rückflug von Köln nach Mallorca, Hinflug am zweiten Januar, Rückflug am "
+     "neunten Januar.", ("CGN", "PMI", "2027-01-02", "2027-01-09")),
+    ("pt", "Quero ir e voltar de Lisboa a Paris, ida dia vinte e volta dia vinte e sete.",
+     ("LIS", "PAR", "2026-11-20", "2026-11-27")),
+    ("fr", "Je voudrais un aller simple Bordeaux Lyon pour le vingt décembre.", ("BOD", "LYS", "2026-12-20", None)),
+    ("es", "Un billete solo de ida de Sevilla a Bilbao el lunes.", ("SVQ", "BIO", "2026-11-23", None)),
+    ("it", "Un volo di sola andata da Roma a Catania domani.", ("ROM", "CTA", "2026-11-19", None)),
+    ("pt", "Somos quatro pessoas, de Porto Alegre para Florianópolis, no dia primeiro de janeiro.",
+     ("POA", "FLN", "2027-01-01", None)),
+])
+def test_round_trips_one_ways_and_returns_said_as_callers_say_them(language, text, search):
+    # "vuelvo" was no return marker; "Hin- und Rückflug" asked where "hin" is; "ir e voltar" lost the
+    # whole turn; "aller simple" and "solo de ida" were read as part of a place; Florianópolis was unknown
+    args = _search(language, text)
+    assert (args["origin"], args["destination"], args["departure_date"], args.get("return_date")) == search
