@@ -87,7 +87,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "i|we|me|us|my|our|i'd|we'd|i'm|we're|would|like|want|wanna|need|needs|have|"
             "looking|look|for|a|an|the|one|flight|flights|ticket|tickets|trip|book|booking|find|"
             "search|get|fly|flying|travel|travelling|traveling|go|going|can|could|you|please|"
-            "just|to|be|is|it|that|this|actually|and|also|then|there|check|price|prices|"
+            "just|only|to|be|is|it|that|this|actually|and|also|then|there|check|price|prices|"
             "thank|thanks|cheap|cheapest|best|some|any|let's|let|see|show|tell|about|what|how|oh|"
             "one-way|one way|round trip|round-trip|return trip|now|another|instead|sorry|no|not"
         ),

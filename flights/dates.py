@@ -142,10 +142,11 @@ _ORDINAL_ONE = re.compile(
 #: Portuguese weekdays said short ("na sexta", "segunda que vem") are ordinals too ("a sexta
 #: opção"), and text2num turns them into "6ª": said as a day, they get their "-feira" first.
 _PT_SHORT_WEEKDAY = re.compile(r"(?<![\w-])(segunda|terça|terca|quarta|quinta|sexta)(?![\w-])")
-#: after an article they count ("a segunda", "o segundo" is masculine anyway); before these nouns too
+#: after an article they count ("a segunda", "o segundo" is masculine anyway); before these nouns too,
+#: feminine like the short weekdays ("na sexta voo direto" is Friday: a sixth flight is "sexto voo")
 _PT_ORDINAL_BEFORE = {"a", "o", "à", "as", "os"}
-_PT_ORDINAL_NOUNS = {"opção", "opcao", "opções", "opcoes", "voo", "voos", "vez", "classe", "escala",
-                     "alternativa", "oferta", "pessoa", "hora", "semana", "fila", "lugar"}
+_PT_ORDINAL_NOUNS = {"opção", "opcao", "opções", "opcoes", "vez", "classe", "escala",
+                     "alternativa", "oferta", "pessoa", "hora", "semana", "fila"}
 
 
 def _pt_weekday(m: re.Match) -> str:

@@ -244,3 +244,14 @@ def test_round_trips_one_ways_and_returns_said_as_callers_say_them(language, tex
     # whole turn; "aller simple" and "solo de ida" were read as part of a place; Florianópolis was unknown
     args = _search(language, text)
     assert (args["origin"], args["destination"], args["departure_date"], args.get("return_date")) == search
+
+
+@pytest.mark.parametrize("language, text, search", [
+    ("pt", "Para dois adultos e duas crianças, do Rio para Salvador na sexta, voo direto.", ("RIO", "SSA", "2026-11-20")),
+    ("en", "Direct flights only, Boston to San Francisco, Friday.", ("BOS", "SFO", "2026-11-20")),
+])
+def test_words_around_a_weekday_or_a_route_that_lost_them(language, text, search):
+    # "na sexta voo direto" made "sexta" an ordinal of "voo" (a sixth flight is "sexto voo"); "only
+    # Boston" was no place, so the origin was asked for again
+    args = _search(language, text)
+    assert (args["origin"], args["destination"], args["departure_date"]) == search and args["nonstop"] is True
