@@ -34,6 +34,10 @@ It ends with the largest N and M meeting the targets: talking — turn p95 ≤ 2
 call answered at every turn, barge-in p95 ≤ 0.4 s, no late frames; listening — loop lag p99 ≤ 50 ms,
 no stream cut by the gateway, every utterance answered.
 
+The gateway runs on jemalloc (``LD_PRELOAD``, as the container image and ``make serve`` run it)
+when Debian's ``libjemalloc2`` is installed; ``--allocator glibc`` runs it on glibc's malloc (the
+tables before 6 December were measured so).
+
 ``--overload N`` adds a step of N talking calls against a second server with the admission limits
 on (``--limit`` calls, default from settings): refused calls hear the busy message, and the admitted
 calls' latency is printed.
@@ -71,6 +75,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.stats import pct  # noqa: E402
 from gateway.caller import RATE_HZ, SimulatedCaller, Turn  # noqa: E402
+from gateway.memory import jemalloc_library  # noqa: E402
 from testkit.server import GatewayServer  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -445,7 +450,7 @@ async def main(args) -> int:
             "# Capacity of one gateway process (bench/capacity.py)",
             "",
             f"- measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, gateway commit {commit}, "
-            f"{os.cpu_count()} cores, local profile",
+            f"{os.cpu_count()} cores, local profile, malloc {args.allocator}",
             f"- machine load average (1/5/15 min) at start {load0[0]:.2f} / {load0[1]:.2f} / {load0[2]:.2f}, "
             f"now {load1[0]:.2f} / {load1[1]:.2f} / {load1[2]:.2f} (other work shared the cores)",
             f"- targets: talking — turn p95 ≤ {TARGETS['turn_p95_ms']} ms, every call answered at every turn, "
@@ -473,6 +478,11 @@ async def main(args) -> int:
         open_env = {"MAX_CONCURRENT_CALLS": "1000", "ADMISSION_MAX_LOOP_LAG_MS": "0",
                     "ADMISSION_MAX_STT_WAIT_MS": "0", "IDLE_REPROMPT_SECS": "0",
                     **dict(kv.split("=", 1) for kv in args.env)}
+        if args.allocator == "jemalloc":  # as the image and `make serve` run it
+            if not jemalloc_library():
+                print("jemalloc not installed (apt-get install libjemalloc2); use --allocator glibc", file=sys.stderr)
+                return 2
+            open_env["LD_PRELOAD"] = jemalloc_library()
         if talking or listening:
             server = Server(root, open_env, ROOT / ".cache" / "bench-capacity.log")
             print(f"gateway {root} @ {commit}, pid {server.proc.pid}, RSS at start {server.rss_mib():.0f} MiB")
@@ -513,6 +523,8 @@ async def main(args) -> int:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--talking", default="1,2,4,8,12", help="N values (comma-separated; empty = none)")
+    ap.add_argument("--allocator", choices=("jemalloc", "glibc"), default="jemalloc" if jemalloc_library() else "glibc",
+                    help="the gateway's malloc: jemalloc (LD_PRELOAD, as shipped; the default when installed) or glibc")
     ap.add_argument("--listening", default="10,25,50,75", help="M values (comma-separated; empty = none)")
     ap.add_argument("--listen-secs", type=float, default=40.0, help="how long each listening call streams (s)")
     ap.add_argument("--spread-secs", type=float, default=8.0, help="talking calls start within this (s)")
