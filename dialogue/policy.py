@@ -74,6 +74,11 @@ class Slots:
     nonstop: bool = False
 
 
+#: Travellers (adults + children) one flight search can carry: Amadeus Flight Offers Search takes at
+#: most 9 seated travellers (https://developers.amadeus.com/self-service/category/flights/api-doc/flight-offers-search).
+MAX_TRAVELLERS = 9
+
+
 @dataclass
 class BrainTurn:
     """The dialogue's answer to one event."""
@@ -116,6 +121,7 @@ class FlightDialogue:
     """
 
     _told_not_live = False
+    _party_capped = False
 
     def __init__(self, language: str = DEFAULT_LANGUAGE, today: date | None = None):
         self.language = normalize_language(language) or DEFAULT_LANGUAGE
@@ -803,8 +809,13 @@ class FlightDialogue:
         }
         if s.return_date is not None:
             args["return_date"] = s.return_date.isoformat()
-        args["adults"] = max(1, min(9, int(s.adults)))
-        args["children"] = max(0, min(9, int(s.children)))
+        # at most MAX_TRAVELLERS seated travellers per search (Amadeus and most providers): the adults
+        # first (children travel with them), then as many children as fit; the answer says so
+        adults, children = max(1, int(s.adults)), max(0, int(s.children))
+        adults = min(adults, MAX_TRAVELLERS)
+        children = min(children, MAX_TRAVELLERS - adults)
+        self._party_capped = (adults, children) != (max(1, int(s.adults)), max(0, int(s.children)))
+        args["adults"], args["children"] = adults, children
         args["travel_class"] = s.travel_class if s.travel_class in CABINS else "ECONOMY"
         args["nonstop"] = bool(s.nonstop)
         self.phase = "searching"
@@ -833,6 +844,8 @@ class FlightDialogue:
             elif status == "ok" and result.get("live") is False and not self._told_not_live:
                 self._told_not_live = True
                 speech = self._join(speech, self._p("sample_fares"))
+            if self._party_capped:  # "for 12 people": the fares are for nine
+                speech = self._join(self._p("party_capped"), speech)
             self.phase = "results"
             self._pending = None
             self._answer_stale = False

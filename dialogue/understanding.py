@@ -704,7 +704,7 @@ def _parse_options(norm: str, p: Parsed, lang: str) -> None:
     if total is None and adults is None:
         months = "|".join(re.escape(w) for w in keywords(lang, "months"))
         m = re.search(
-            rf"\b(?:{'|'.join(re.escape(w) for w in keywords(lang, 'for_count'))})\s+(\d)\b"
+            rf"\b(?:{'|'.join(re.escape(w) for w in keywords(lang, 'for_count'))})\s+(\d{{1,2}})\b"
             rf"(?!\s*(?:st|nd|rd|th|days?|nights?|weeks?|months?|am|pm|o'clock|{months})\b)(?!\s*[:/])",
             digits,
         )
@@ -718,10 +718,11 @@ def _parse_options(norm: str, p: Parsed, lang: str) -> None:
             adults = total - children
         elif adults is None:
             adults = total
+    # the party as said ("for 12 people"); a search carries at most 9 (FlightDialogue says so)
     if adults is not None:
-        p.adults = max(1, min(9, adults))
+        p.adults = max(1, min(99, adults))
     if children is not None:
-        p.children = max(0, min(9, children))
+        p.children = max(0, min(99, children))
 
 
 def resolve_span(heard: str, language: str) -> Resolution:

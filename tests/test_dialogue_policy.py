@@ -498,3 +498,18 @@ def test_a_date_said_instead_of_from_or_to_is_kept_and_the_question_asked_again(
     d.handle_user("From there.")
     search = d.handle_user("To Denver.").tool_call
     assert (search["origin"], search["destination"], search["departure_date"]) == ("BOS", "DEN", "2026-11-27")
+
+
+@pytest.mark.parametrize("text, adults, children", [
+    ("From Boston to Chicago on Friday for 12 people.", 9, 0),
+    ("From Boston to Chicago on Friday, 2 adults and 8 children.", 2, 7),
+])
+def test_a_party_over_nine_is_searched_for_nine_and_the_answer_says_so(d, text, adults, children):
+    # "for 12 people" was searched for 9 without a word; "2 adults and 8 children" was sent as 10
+    call = d.handle_user(text).tool_call
+    assert (call["adults"], call["children"]) == (adults, children)
+    assert d.handle_tool_result(ok_result()).say.startswith(phrase("en", "party_capped"))
+    small = FlightDialogue(language="en", today=TODAY)
+    small.greeting()
+    small.handle_user("From Boston to Chicago on Friday for 3 people.")
+    assert phrase("en", "party_capped") not in small.handle_tool_result(ok_result()).say

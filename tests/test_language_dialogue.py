@@ -255,3 +255,8 @@ def test_words_around_a_weekday_or_a_route_that_lost_them(language, text, search
     # Boston" was no place, so the origin was asked for again
     args = _search(language, text)
     assert (args["origin"], args["destination"], args["departure_date"]) == search and args["nonstop"] is True
+
+
+def test_a_party_of_two_digits_is_counted():
+    # "Somos quince" searched for one traveller
+    assert _search("es", "Somos quince, de Madrid a Roma el viernes.")["adults"] == 9
