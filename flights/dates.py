@@ -468,13 +468,19 @@ def _weekday_and_day(norm: str, language: str, today: date) -> date | None:
     if not re.fullmatch(r"\d{1,2}(st|nd|rd|th|er|o|a|º|ª|\.)?", words[1]):
         return None
     day, weekday = int(re.match(r"\d+", words[1]).group()), days[words[0].rstrip(".")]
+    return _next_numbered_day(day, today, months=15, weekday=weekday)
+
+
+def _next_numbered_day(day: int, today: date, months: int, weekday: int | None = None) -> date | None:
+    """The first date from ``today`` on that is the ``day``-th of its month (and that ``weekday``,
+    0 = Monday, when given), looking ``months`` months ahead; ``None`` if there is none."""
     y, m = today.year, today.month
-    for _ in range(15):
+    for _ in range(months):
         try:
             candidate = date(y, m, day)
         except ValueError:
             candidate = None
-        if candidate is not None and candidate >= today and candidate.weekday() == weekday:
+        if candidate is not None and candidate >= today and (weekday is None or candidate.weekday() == weekday):
             return candidate
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return None
@@ -512,17 +518,7 @@ def _day_of_month(norm: str, today: date, language: str = "en") -> date | None:
         m = re.fullmatch(_DAY_OF_MONTH[language], folded)
     if not m:
         return None
-    day = int(m.group(1))
-    y, mo = today.year, today.month
-    for _ in range(3):
-        try:
-            candidate = date(y, mo, day)
-        except ValueError:
-            candidate = None
-        if candidate is not None and candidate >= today:
-            return candidate
-        y, mo = (y + 1, 1) if mo == 12 else (y, mo + 1)
-    return None
+    return _next_numbered_day(int(m.group(1)), today, months=3)
 
 
 def _has_year(norm: str) -> bool:
