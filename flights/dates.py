@@ -668,6 +668,12 @@ def find_date_in_text(text: str, language: str = "en", today: date | None = None
         or (i + 1 < len(tokens) and re.fullmatch(r"\d{1,2}(st|nd|rd|th)?|(19|20)\d\d", folded[i + 1].rstrip(".,!?")))
     ]
     verbs -= set(hits)  # "may"/"march" as verbs: in no date span ("We march on Friday")
+    # a clock time is no day ("Friday at 3 p.m." was the 6th of March): a bare number after "at",
+    # "a las", "um", "alle", "às" or before "pm", "o'clock", "Uhr", "h", "heures", …
+    hits = [i for i in hits if not (
+        re.fullmatch(r"\d{1,2}", tokens[i].rstrip(".,!?"))
+        and ((i > 0 and folded[i - 1] in _TIME_LEADS)
+             or (i + 1 < len(tokens) and folded[i + 1].rstrip(".,!?") in _TIME_TAILS)))]
     # a number before "adults", "personas", "Erwachsene", … counts people ("Friday 2 adults" was the
     # 6th of February, "el viernes 2 adultos" the 2nd of January)
     hits = [i for i in hits if not (i + 1 < len(tokens) and folded[i + 1].rstrip(".,!?") in _COUNT_NOUNS)
@@ -740,6 +746,9 @@ _COUNT_NOUNS = {
     "enfant", "enfants", "erwachsene", "erwachsenen", "personen", "passagiere", "kinder", "adulti", "passeggeri",
     "persone", "biglietti", "bambini", "adultos", "passageiros", "pessoas", "bilhetes", "criancas", "lugares",
 }
+_TIME_LEADS = {"at", "around", "las", "um", "gegen", "alle", "ore", "as", "vers"}
+_TIME_TAILS = {"am", "pm", "a.m", "p.m", "o'clock", "oclock", "uhr", "h", "heures", "heure", "horas", "hora",
+               "ore", "hours"}
 _VERB_MONTHS = {"may", "march"}
 _MONTH_LEADS = {"in", "of", "early", "mid", "late", "end", "until", "since", "next", "this", "the", "on", "by",
                 "before", "after", "during", "beginning", "start", "middle", "for"}

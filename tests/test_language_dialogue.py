@@ -260,3 +260,14 @@ def test_words_around_a_weekday_or_a_route_that_lost_them(language, text, search
 def test_a_party_of_two_digits_is_counted():
     # "Somos quince" searched for one traveller
     assert _search("es", "Somos quince, de Madrid a Roma el viernes.")["adults"] == 9
+
+
+@pytest.mark.parametrize("language, text, departure", [
+    ("de", "Von Berlin nach Rom am 20.12., bitte.", "2026-12-20"),
+    ("en", "From Boston to Chicago on Friday at 3 p.m.", "2026-11-20"),
+    ("es", "De Madrid a Roma el viernes a las 3.", "2026-11-20"),
+    ("de", "Von Berlin nach Rom am Freitag um 15 Uhr.", "2026-11-20"),
+])
+def test_numeric_dates_and_clock_times(language, text, departure):
+    # "am 20.12." was cut at its dots ("20 | 12 |", no date); "Friday at 3 p.m." was the 6th of March
+    assert _search(language, text)["departure_date"] == departure
