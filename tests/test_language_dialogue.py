@@ -13,10 +13,16 @@ from dialogue.phrases import phrase, templates
 TODAY = date(2026, 11, 18)  # a Wednesday
 
 
-def _search(language: str, *turns: str) -> dict:
-    """The search the dialogue asks for after ``turns`` (the last turn's tool call; fails with what it said)."""
+def _greeted(language: str) -> FlightDialogue:
+    """A dialogue in ``language`` on :data:`TODAY`, past its greeting."""
     d = FlightDialogue(language=language, today=TODAY)
     d.greeting()
+    return d
+
+
+def _search(language: str, *turns: str) -> dict:
+    """The search the dialogue asks for after ``turns`` (the last turn's tool call; fails with what it said)."""
+    d = _greeted(language)
     for text in turns:
         turn = d.handle_user(text)
     assert turn.tool_call is not None, turn.say
@@ -48,8 +54,13 @@ def test_route_and_date_give_a_tool_call(language, text, origin, destination, de
     ("es", "Quiero volar de Madrid a París en Nochevieja.", "2026-12-31"),
     ("de", "Ich möchte zu Weihnachten von Berlin nach Wien fliegen.", "2026-12-25"),
     ("pt", "Quero ir de Lisboa para o Rio no Natal.", "2026-12-25"),
+    # "am 20.12." was cut at its dots ("20 | 12 |", no date); "Friday at 3 p.m." was the 6th of March
+    ("de", "Von Berlin nach Rom am 20.12., bitte.", "2026-12-20"),
+    ("en", "From Boston to Chicago on Friday at 3 p.m.", "2026-11-20"),
+    ("es", "De Madrid a Roma el viernes a las 3.", "2026-11-20"),
+    ("de", "Von Berlin nach Rom am Freitag um 15 Uhr.", "2026-11-20"),
 ])
-def test_a_holiday_is_the_departure_day(language, text, departure):
+def test_holidays_numeric_dates_and_clock_times_in_a_request(language, text, departure):
     assert _search(language, text)["departure_date"] == departure
 
 
@@ -77,8 +88,7 @@ def test_a_round_trip_said_first_is_no_place_and_no_return_marker(language, text
     ("en", "From Heathrow to Lisbon.", "From London Heathrow to Lisbon."),  # a named airport keeps its name
 ])
 def test_the_route_is_said_with_the_city_names_of_the_call_language(language, text, said):
-    d = FlightDialogue(language=language, today=TODAY)
-    d.greeting()
+    d = _greeted(language)
     assert d.handle_user(text).say.startswith(said)
 
 
@@ -105,8 +115,7 @@ def test_route_without_date_asks_for_the_date_in_the_language(language):
         "it": "Vorrei andare da Roma a Londra.",
         "pt": "Quero voar de Lisboa para Londres.",
     }
-    d = FlightDialogue(language=language, today=TODAY)
-    d.greeting()
+    d = _greeted(language)
     turn = d.handle_user(texts[language])
     assert turn.tool_call is None
     london = {"es": "Londres", "fr": "Londres", "de": "London", "it": "Londra", "pt": "Londres"}[language]
@@ -119,16 +128,14 @@ def test_route_without_date_asks_for_the_date_in_the_language(language):
 def test_goodbye_in_the_language(language):
     words = {"es": "Adiós, gracias.", "fr": "Au revoir, merci.", "de": "Nein danke, auf Wiederhören.",
              "it": "No grazie, arrivederci.", "pt": "Não obrigado, adeus."}
-    d = FlightDialogue(language=language, today=TODAY)
-    d.greeting()
+    d = _greeted(language)
     turn = d.handle_user(words[language])
     assert turn.end_call
     assert turn.say == phrase(language, "goodbye")
 
 
 def test_switch_keeps_the_origin_and_acknowledges_once():
-    d = FlightDialogue(language="en", today=TODAY)
-    d.greeting()
+    d = _greeted("en")
     first = d.handle_user("I want to fly from Boston.")
     assert "Boston" in first.say and first.tool_call is None
     assert d.switch_language("es")
@@ -145,8 +152,7 @@ def test_switch_keeps_the_origin_and_acknowledges_once():
 
 
 def test_switch_with_nothing_new_re_asks_the_pending_question_in_the_new_language():
-    d = FlightDialogue(language="en", today=TODAY)
-    d.greeting()
+    d = _greeted("en")
     d.handle_user("From Boston to Chicago.")
     assert not d.switch_language("en")
     assert d.switch_language("fr")
@@ -157,8 +163,7 @@ def test_switch_with_nothing_new_re_asks_the_pending_question_in_the_new_languag
 
 
 def test_repeat_after_a_switch_re_runs_the_last_search_in_the_new_language():
-    d = FlightDialogue(language="en", today=TODAY)
-    d.greeting()
+    d = _greeted("en")
     call = d.handle_user("From Boston to Chicago tomorrow.").tool_call
     d.handle_tool_result({"status": "ok", "speech": "I found 3 flights.", "live": True})
     d.switch_language("de")
@@ -175,8 +180,7 @@ def test_repeat_after_a_switch_re_runs_the_last_search_in_the_new_language():
 ])
 def test_a_day_the_month_does_not_have_is_answered_as_such(language, text, key):
     # it was searched as another day (the 1st of the month or the 31st of December)
-    d = FlightDialogue(language=language, today=TODAY)
-    d.greeting()
+    d = _greeted(language)
     turn = d.handle_user(text)
     assert turn.tool_call is None and turn.say == phrase(language, key)
 
@@ -191,16 +195,14 @@ def test_a_day_the_month_does_not_have_is_answered_as_such(language, text, key):
 ])
 def test_a_month_without_a_day_is_asked_about_and_the_day_read_in_it(language, text, answer, month, departure):
     # "mid-January" was searched as the 1st of January, "le mois prochain" not understood at all
-    d = FlightDialogue(language=language, today=TODAY)
-    d.greeting()
+    d = _greeted(language)
     turn = d.handle_user(text)
     assert turn.tool_call is None and turn.say == phrase(language, "ask_day_in_month", month=month)
     assert d.handle_user(answer).tool_call["departure_date"] == departure
 
 
 def test_a_return_month_is_asked_about_and_a_missing_day_keeps_the_month():
-    d = FlightDialogue(language="en", today=TODAY)
-    d.greeting()
+    d = _greeted("en")
     turn = d.handle_user("From Boston to Chicago on Friday, back in February.")
     assert turn.say == phrase("en", "ask_return_day_in_month", month="February")
     assert d.handle_user("The 30th.").say == phrase("en", "no_such_return_date")
@@ -219,8 +221,7 @@ def test_a_return_month_is_asked_about_and_a_missing_day_keeps_the_month():
 ])
 def test_the_day_after_or_before_the_searched_day(language, first, then, departure):
     # "How about the day after?" got "Sure, a new search. Where would you like to fly from?"
-    d = FlightDialogue(language=language, today=TODAY)
-    d.greeting()
+    d = _greeted(language)
     d.handle_user(first)
     d.handle_tool_result({"status": "ok", "speech": "Three flights.", "count": 3, "live": True, "notice": None})
     assert d.handle_user(then).tool_call["departure_date"] == departure
@@ -261,13 +262,3 @@ def test_a_party_of_two_digits_is_counted():
     # "Somos quince" searched for one traveller
     assert _search("es", "Somos quince, de Madrid a Roma el viernes.")["adults"] == 9
 
-
-@pytest.mark.parametrize("language, text, departure", [
-    ("de", "Von Berlin nach Rom am 20.12., bitte.", "2026-12-20"),
-    ("en", "From Boston to Chicago on Friday at 3 p.m.", "2026-11-20"),
-    ("es", "De Madrid a Roma el viernes a las 3.", "2026-11-20"),
-    ("de", "Von Berlin nach Rom am Freitag um 15 Uhr.", "2026-11-20"),
-])
-def test_numeric_dates_and_clock_times(language, text, departure):
-    # "am 20.12." was cut at its dots ("20 | 12 |", no date); "Friday at 3 p.m." was the 6th of March
-    assert _search(language, text)["departure_date"] == departure
