@@ -280,6 +280,11 @@ def parse(norm: str, language: str, *, today: date | None = None, answering_retu
         # one way is the default; the words are no place ("un aller simple Bordeaux Lyon" read
         # "simple bordeaux lyon" as one place)
         norm = _SPACES.sub(" ", rx_one_way.sub(" ", norm)).strip()
+    # "for a week", "por diez días", "für zwei Wochen": how long the stay is, not a date
+    stay = _stay(norm, lang)
+    if stay is not None:
+        p.wants_return = True
+        norm = _SPACES.sub(" ", norm.replace(stay[1], " ")).strip()
     # return leg: everything after "returning"/"coming back" is about the return date
     dep_text, ret_text = norm, None
     rx_ret = keyword_regex(lang, "return")
@@ -307,6 +312,10 @@ def parse(norm: str, language: str, *, today: date | None = None, answering_retu
     if p.departure is not None and answering_return and p.ret is None:
         p.ret, p.departure = p.departure, None
     p.ret = _roll_weekday(p.ret, p.departure, known_departure, lang)
+    if stay is not None and p.ret is None:  # "on Friday for a week": back a week after Friday
+        start = p.departure.value if p.departure is not None and p.departure.reason == "ok" else known_departure
+        if start is not None:
+            p.ret = PastDate(value=start + timedelta(days=stay[0]), reason="ok", text=stay[1])
     date_found = p.departure is not None or p.ret is not None
 
     _parse_places(dep_text, p, date_found, lang)
@@ -425,6 +434,45 @@ def _day_next_to(text: str, language: str, day: date | None, today: date | None 
             value = day + timedelta(days=days)
             return PastDate(value=value, reason="past" if value < (today or date.today()) else "ok", text=m.group(0))
     return None
+
+
+#: a stay: lead word, count (digits or a number word), unit (day/night = 1, week = 7), per language
+_STAY = {
+    "en": (r"for", r"(?:(day|night)s?|(weeks?))"),
+    "es": (r"por|durante", r"(?:(d[ií]as?|noches?)|(semanas?))"),
+    "fr": (r"pour|pendant", r"(?:(jours?|nuits?)|(semaines?))"),
+    "de": (r"f[üu]r", r"(?:(tage?n?|n[äa]chte?)|(wochen?))"),
+    "it": (r"per", r"(?:(giorn[oi]|nott[ei])|(settiman[ae]))"),
+    "pt": (r"por|durante", r"(?:(dias?|noites?)|(semanas?))"),
+}
+_ONE = {"a", "an", "one", "un", "una", "une", "ein", "eine", "einen", "um", "uma", "uno"}
+
+
+def _stay(norm: str, language: str) -> tuple[int, str] | None:
+    """(days, the words) of a stay said in ``norm``: "for a week" -> 7, "por diez días" -> 10, "für
+    zwei Wochen" -> 14; ``None`` when there is none (or its count is no number)."""
+    lead, unit = _STAY.get(language, _STAY["en"])
+    m = re.search(rf"\b(?:{lead})\s+(\d{{1,2}}|[^\W\d_]+)\s+{unit}(?![\w])", norm)
+    if m is None:
+        return None
+    word = m.group(1)
+    if word.isdigit():
+        count = int(word)
+    elif word in _ONE:
+        count = 1
+    else:
+        try:
+            from text_to_num import alpha2digit
+
+            digits = alpha2digit(word, language, threshold=0)
+        except Exception:
+            return None
+        if not digits.isdigit():
+            return None
+        count = int(digits)
+    if not 0 < count <= 60:
+        return None
+    return count * (7 if m.group(3) else 1), m.group(0)
 
 
 def _roll_weekday(ret, dep, known_departure: date | None, language: str):

@@ -262,3 +262,19 @@ def test_a_party_of_two_digits_is_counted():
     # "Somos quince" searched for one traveller
     assert _search("es", "Somos quince, de Madrid a Roma el viernes.")["adults"] == 9
 
+
+
+@pytest.mark.parametrize("language, text, dates", [
+    ("en", "From Boston to Paris on Friday for a week.", ("2026-11-20", "2026-11-27")),
+    ("en", "From Boston to Paris for 10 days from Friday.", ("2026-11-20", "2026-11-30")),
+    ("en", "From Boston to Paris on the 20th for two weeks.", ("2026-11-20", "2026-12-04")),
+    ("es", "De Madrid a Roma el viernes por una semana.", ("2026-11-20", "2026-11-27")),
+    ("fr", "De Paris à Rome vendredi pour trois nuits.", ("2026-11-20", "2026-11-23")),
+    ("de", "Von Berlin nach Rom am Freitag für zwei Wochen.", ("2026-11-20", "2026-12-04")),
+    ("it", "Da Roma a Milano venerdì per tre giorni.", ("2026-11-20", "2026-11-23")),
+    ("pt", "De Lisboa para o Porto na sexta por uma semana.", ("2026-11-20", "2026-11-27")),
+])
+def test_a_stay_length_is_the_return_date(language, text, dates):
+    # "on Friday for a week" was searched one way; "for 10 days from Friday" left in 10 days
+    search = _search(language, text)
+    assert (search["departure_date"], search.get("return_date")) == dates
