@@ -370,7 +370,7 @@ _AFTER = {"after", "despues", "siguiente", "apres", "suivant", "nach", "dopo", "
 _BEFORE = {"before", "antes", "avant", "vor", "prima"}
 _DAY_WORDS = {"day", "days", "dia", "dias", "jour", "jours", "tag", "tage", "tagen", "giorno", "giorni"}
 _OFFSET_WORDS = {"lendemain": 1, "surlendemain": 2, "veille": -1}
-_OFFSET_LINKS = {"de", "del", "do", "da", "ao", "al", "a", "the", "dem", "di", "del", "della", "du", "d", "la",
+_OFFSET_LINKS = {"de", "del", "do", "da", "ao", "al", "a", "the", "dem", "di", "della", "du", "d", "la",
                  "le", "l", "o", "el", "of", "von", "nel"}
 
 
@@ -400,7 +400,11 @@ def _shifted_holiday(name: str, days: int, language: str, today: date, horizon_d
     value = _holiday_date(spec, today) + timedelta(days=days)
     if value < today:  # "the day before Christmas" said on Christmas Day: next year's
         value = _holiday_date(spec, today + timedelta(days=1 - days)) + timedelta(days=days)
-    return DateResult(value, "too_far" if (value - today).days > horizon_days else "ok", name)
+    return _dated(value, today, name, horizon_days)
+
+
+#: a day number as a token: "31st", "1er", "15º", "20.", "5," (group 1: the number)
+_DAY_NUMBER = re.compile(r"(\d{1,2})(?:st|nd|rd|th|er|o|a|º|ª|\.)?[.,]?")
 
 
 def _no_such_day(norm: str, language: str) -> bool:
@@ -409,10 +413,10 @@ def _no_such_day(norm: str, language: str) -> bool:
     folded = _fold(norm).strip(" .,!?").split()
     _, months = _names(language)
     month_at = [i for i, t in enumerate(folded) if t.rstrip(".,") in months]
-    day_at = [i for i, t in enumerate(folded) if re.fullmatch(r"\d{1,2}(st|nd|rd|th|er|o|a|\.)?[.,]?", t)]
+    day_at = [i for i, t in enumerate(folded) if _DAY_NUMBER.fullmatch(t)]
     if len(month_at) != 1 or len(day_at) != 1 or abs(month_at[0] - day_at[0]) > 2:
         return False
-    day = int(re.match(r"\d+", folded[day_at[0]]).group())
+    day = int(_DAY_NUMBER.fullmatch(folded[day_at[0]]).group(1))
     month = months[folded[month_at[0]].rstrip(".,")]
     return day > (29 if month == 2 else 30 if month in (4, 6, 9, 11) else 31)
 
@@ -432,7 +436,7 @@ def _month_only(norm: str, language: str, today: date) -> date | None:
     if any(t.rstrip(".,") in days for t in folded):
         return None
     for i, t in enumerate(folded):  # a day number ("the 5th") unless it counts weeks ("the 1st week")
-        if re.fullmatch(r"\d{1,2}(st|nd|rd|th|er|o|a|º|ª|\.)?[.,]?", t) and not (
+        if _DAY_NUMBER.fullmatch(t) and not (
                 i + 1 < len(folded) and folded[i + 1] in _WEEK_NOUNS):
             return None
     named = {months[t.rstrip(".,")] for t in folded if t.rstrip(".,") in months}
@@ -465,9 +469,10 @@ def _weekday_and_day(norm: str, language: str, today: date) -> date | None:
     words = [t for t in folded if t not in _WEEKDAY_DAY_LEADS]
     if len(words) != 2 or words[0].rstrip(".") not in days:  # the weekday, then its day
         return None
-    if not re.fullmatch(r"\d{1,2}(st|nd|rd|th|er|o|a|º|ª|\.)?", words[1]):
+    number = _DAY_NUMBER.fullmatch(words[1])
+    if number is None:
         return None
-    day, weekday = int(re.match(r"\d+", words[1]).group()), days[words[0].rstrip(".")]
+    day, weekday = int(number.group(1)), days[words[0].rstrip(".")]
     return _next_numbered_day(day, today, months=15, weekday=weekday)
 
 
@@ -502,11 +507,7 @@ def day_in_month(result: DateResult | None, month: date, language: str = "en",
         return None
     if (value.year, value.month) != (first.year, first.month):  # "the 31st" of February
         return DateResult(None, "no_such_date", result.text)
-    if value < today:
-        return DateResult(value, "past", result.text)
-    if (value - today).days > horizon_days:
-        return DateResult(value, "too_far", result.text)
-    return DateResult(value, "ok", result.text)
+    return _dated(value, today, result.text, horizon_days)
 
 
 def _day_of_month(norm: str, today: date, language: str = "en") -> date | None:
@@ -570,11 +571,17 @@ def parse_travel_date(
             value = _add_years(value, 1)
         else:
             value = _add_month(value)
+    return _dated(value, today, raw, horizon_days)
+
+
+def _dated(value: date, today: date, text: str, horizon_days: int) -> DateResult:
+    """``value`` with its reason: "past" before ``today``, "too_far" more than ``horizon_days``
+    after it, else "ok"."""
     if value < today:
-        return DateResult(value, "past", raw)
+        return DateResult(value, "past", text)
     if (value - today).days > horizon_days:
-        return DateResult(value, "too_far", raw)
-    return DateResult(value, "ok", raw)
+        return DateResult(value, "too_far", text)
+    return DateResult(value, "ok", text)
 
 
 def _dateparse(norm: str, language: str, today: date) -> date | None:
@@ -713,8 +720,8 @@ def find_date_in_text(text: str, language: str = "en", today: date | None = None
     tried: set[tuple[int, int]] = set()
     for i in strong:
         best: DateResult | None = None
-        best_len = best_start = 0
-        best_rank: tuple[int, bool] = (0, False)
+        best_start = 0
+        best_rank: tuple[int, bool] = (0, False)  # (span length, names a month)
         for start in range(max(0, i - 3), i + 1):
             if not dateish(start) or folded[start] in _SPAN_STOP:
                 continue
@@ -730,11 +737,11 @@ def find_date_in_text(text: str, language: str = "en", today: date | None = None
                 # the longest span; at a tie the one naming a month ("le 20 décembre" over "pour le 20")
                 rank = (end - start, any(folded[k].rstrip(".,!?") in month_names for k in range(start, end)))
                 if res.reason != "unparsed" and rank > best_rank:
-                    best, best_len = DateResult(res.value, res.reason, " ".join(tokens[start:end])), end - start
+                    best = DateResult(res.value, res.reason, " ".join(tokens[start:end]))
                     best_start, best_rank = start, rank
         if best is not None:  # the first date phrase in the sentence wins (departure first)
             # a holiday said first, or inside the span ("am 2." of "am 2. Weihnachtstag"), wins
-            return holiday_result if holiday_result is not None and holiday_token < best_start + best_len else best
+            return holiday_result if holiday_result is not None and holiday_token < best_start + best_rank[0] else best
     return holiday_result
 
 
