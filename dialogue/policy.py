@@ -811,10 +811,10 @@ class FlightDialogue:
             args["return_date"] = s.return_date.isoformat()
         # at most MAX_TRAVELLERS seated travellers per search (Amadeus and most providers): the adults
         # first (children travel with them), then as many children as fit; the answer says so
-        adults, children = max(1, int(s.adults)), max(0, int(s.children))
-        adults = min(adults, MAX_TRAVELLERS)
-        children = min(children, MAX_TRAVELLERS - adults)
-        self._party_capped = (adults, children) != (max(1, int(s.adults)), max(0, int(s.children)))
+        asked = (max(1, int(s.adults)), max(0, int(s.children)))
+        adults = min(asked[0], MAX_TRAVELLERS)
+        children = min(asked[1], MAX_TRAVELLERS - adults)
+        self._party_capped = (adults, children) != asked
         args["adults"], args["children"] = adults, children
         args["travel_class"] = s.travel_class if s.travel_class in CABINS else "ECONOMY"
         args["nonstop"] = bool(s.nonstop)

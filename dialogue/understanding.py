@@ -307,13 +307,12 @@ def parse(norm: str, language: str, *, today: date | None = None, answering_retu
         # "How about the day after?" once a departure is agreed: that day plus or minus one
         p.departure = _day_next_to(dep_text, lang, known_departure, today)
     if ret_text is not None and p.ret is None:  # "coming back the day after"
-        start = p.departure.value if p.departure is not None and p.departure.reason == "ok" else known_departure
-        p.ret = _day_next_to(ret_text, lang, start, today) if start is not None else None
+        p.ret = _day_next_to(ret_text, lang, _agreed_departure(p.departure, known_departure), today)
     if p.departure is not None and answering_return and p.ret is None:
         p.ret, p.departure = p.departure, None
     p.ret = _roll_weekday(p.ret, p.departure, known_departure, lang)
     if stay is not None and p.ret is None:  # "on Friday for a week": back a week after Friday
-        start = p.departure.value if p.departure is not None and p.departure.reason == "ok" else known_departure
+        start = _agreed_departure(p.departure, known_departure)
         if start is not None:
             p.ret = PastDate(value=start + timedelta(days=stay[0]), reason="ok", text=stay[1])
     date_found = p.departure is not None or p.ret is not None
@@ -426,7 +425,7 @@ def _day_next_to(text: str, language: str, day: date | None, today: date | None 
     "past" before ``today``."""
     if day is None or not text:
         return None
-    folded = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode().replace("'", " ")
+    folded = _without_accents(text.lower()).replace("'", " ")
     after, before = _DAY_NEXT_TO.get(language, _DAY_NEXT_TO["en"])
     for rx, days in ((after, 1), (before, -1)):
         m = re.search(rx, folded)
@@ -445,8 +444,6 @@ _STAY = {
     "it": (r"per", r"(?:(giorn[oi]|nott[ei])|(settiman[ae]))"),
     "pt": (r"por|durante", r"(?:(dias?|noites?)|(semanas?))"),
 }
-_ONE = {"a", "an", "one", "un", "una", "une", "ein", "eine", "einen", "um", "uma", "uno"}
-
 
 def _stay(norm: str, language: str) -> tuple[int, str] | None:
     """(days, the words) of a stay said in ``norm``: "for a week" -> 7, "por diez días" -> 10, "für
@@ -458,7 +455,7 @@ def _stay(norm: str, language: str) -> tuple[int, str] | None:
     word = m.group(1)
     if word.isdigit():
         count = int(word)
-    elif word in _ONE:
+    elif word in keywords(language, "one"):  # "a", "un", "une", "eine", "uma"…
         count = 1
     else:
         try:
@@ -475,10 +472,15 @@ def _stay(norm: str, language: str) -> tuple[int, str] | None:
     return count * (7 if m.group(3) else 1), m.group(0)
 
 
+def _agreed_departure(dep, known_departure: date | None) -> date | None:
+    """The departure said in this turn (``dep``, when it is a good date), else the one agreed before."""
+    return dep.value if dep is not None and dep.reason == "ok" and dep.value else known_departure
+
+
 def _roll_weekday(ret, dep, known_departure: date | None, language: str):
     """ "leaving Friday, coming back Sunday": the Sunday after the Friday, not before it; "leaving
     the 28th, back the 3rd": the 3rd of the month after."""
-    start = dep.value if dep is not None and dep.reason == "ok" and dep.value else known_departure
+    start = _agreed_departure(dep, known_departure)
     if ret is None or ret.reason != "ok" or ret.value is None or start is None or ret.value >= start:
         return ret
     said = normalize(getattr(ret, "text", "") or "")
