@@ -81,14 +81,11 @@ class _Synthesis:
             if chunks and SENTENCE_AUDIO.getsizeof(chunks) <= SENTENCE_AUDIO.maxsize // 16:  # no one sentence hogs it
                 SENTENCE_AUDIO[self.key] = tuple(chunks)
                 SENTENCE_CACHE_SIZE.set(SENTENCE_AUDIO.currsize)
-        except asyncio.CancelledError:
-            raise
-        except Exception as e:  # every reader raises it
+        except Exception as e:  # every reader raises it (a cancellation is no Exception: it ends the task)
             self.error = e
         finally:
             self.done = True
-            if _IN_FLIGHT.get(self.key) is self:
-                del _IN_FLIGHT[self.key]
+            self._land()
             async with self._changed:
                 self._changed.notify_all()
 
@@ -110,9 +107,13 @@ class _Synthesis:
         finally:
             self.readers -= 1
             if self.readers == 0 and not self.done:  # no one is listening any more
-                if _IN_FLIGHT.get(self.key) is self:
-                    del _IN_FLIGHT[self.key]
+                self._land()
                 self._task.cancel()
+
+    def _land(self) -> None:
+        """No longer the synthesis of :attr:`key` that new readers join."""
+        if _IN_FLIGHT.get(self.key) is self:
+            del _IN_FLIGHT[self.key]
 
 
 #: Sentences being synthesized now, by cache key (see :class:`_Synthesis`).
