@@ -124,6 +124,24 @@ class Server(GatewayServer):
             return ""
 
 
+def add_allocator_argument(ap: argparse.ArgumentParser) -> None:
+    """``--allocator {jemalloc,glibc}`` (default jemalloc when installed, as shipped)."""
+    ap.add_argument("--allocator", choices=("jemalloc", "glibc"), default="jemalloc" if jemalloc_library() else "glibc",
+                    help="the gateway's malloc: jemalloc (LD_PRELOAD, as shipped; the default when installed) or glibc")
+
+
+def allocator_env(allocator: str) -> dict[str, str] | None:
+    """The gateway environment for ``allocator``: ``LD_PRELOAD`` of Debian's jemalloc, as the image
+    and ``make serve`` run it, or nothing for glibc; ``None`` (after saying so) if jemalloc is asked
+    for and not installed."""
+    if allocator != "jemalloc":
+        return {}
+    if not jemalloc_library():
+        print("jemalloc not installed (apt-get install libjemalloc2); use --allocator glibc", file=sys.stderr)
+        return None
+    return {"LD_PRELOAD": jemalloc_library()}
+
+
 def histogram(text: str, name: str) -> dict[float, float]:
     """Cumulative bucket counts ``{le: count}`` of a Prometheus histogram in exposition ``text``."""
     out: dict[float, float] = {}
@@ -478,11 +496,10 @@ async def main(args) -> int:
         open_env = {"MAX_CONCURRENT_CALLS": "1000", "ADMISSION_MAX_LOOP_LAG_MS": "0",
                     "ADMISSION_MAX_STT_WAIT_MS": "0", "IDLE_REPROMPT_SECS": "0",
                     **dict(kv.split("=", 1) for kv in args.env)}
-        if args.allocator == "jemalloc":  # as the image and `make serve` run it
-            if not jemalloc_library():
-                print("jemalloc not installed (apt-get install libjemalloc2); use --allocator glibc", file=sys.stderr)
-                return 2
-            open_env["LD_PRELOAD"] = jemalloc_library()
+        malloc_env = allocator_env(args.allocator)
+        if malloc_env is None:
+            return 2
+        open_env.update(malloc_env)
         if talking or listening:
             server = Server(root, open_env, ROOT / ".cache" / "bench-capacity.log")
             print(f"gateway {root} @ {commit}, pid {server.proc.pid}, RSS at start {server.rss_mib():.0f} MiB")
@@ -523,8 +540,7 @@ async def main(args) -> int:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--talking", default="1,2,4,8,12", help="N values (comma-separated; empty = none)")
-    ap.add_argument("--allocator", choices=("jemalloc", "glibc"), default="jemalloc" if jemalloc_library() else "glibc",
-                    help="the gateway's malloc: jemalloc (LD_PRELOAD, as shipped; the default when installed) or glibc")
+    add_allocator_argument(ap)
     ap.add_argument("--listening", default="10,25,50,75", help="M values (comma-separated; empty = none)")
     ap.add_argument("--listen-secs", type=float, default=40.0, help="how long each listening call streams (s)")
     ap.add_argument("--spread-secs", type=float, default=8.0, help="talking calls start within this (s)")

@@ -34,9 +34,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.capacity import Server, fixture  # noqa: E402
+from bench.capacity import Server, add_allocator_argument, allocator_env, fixture  # noqa: E402
 from gateway.caller import SimulatedCaller, Turn  # noqa: E402
-from gateway.memory import jemalloc_library  # noqa: E402
 
 #: longer than the gateway's default HEAP_TRIM_INTERVAL_SECS (30): a trim has run after the last call
 TRIM_WAIT_SECS = 32.0
@@ -114,11 +113,10 @@ async def run_calls(server: Server, client: httpx.AsyncClient, jobs: list[float 
 async def main(args) -> int:
     rng = random.Random(11)
     env = {"MAX_CONCURRENT_CALLS": "1000", "ADMISSION_MAX_LOOP_LAG_MS": "0", "ADMISSION_MAX_STT_WAIT_MS": "0"}
-    if args.allocator == "jemalloc":  # as the image and `make serve` run it
-        if not jemalloc_library():
-            print("jemalloc not installed (apt-get install libjemalloc2); use --allocator glibc", file=sys.stderr)
-            return 2
-        env["LD_PRELOAD"] = jemalloc_library()
+    malloc_env = allocator_env(args.allocator)
+    if malloc_env is None:
+        return 2
+    env.update(malloc_env)
     server = Server(ROOT, env, ROOT / ".cache" / "bench-soak.log")
     outcomes: dict[str, int] = {}
     try:
@@ -172,8 +170,7 @@ if __name__ == "__main__":
     ap.add_argument("--concurrency", type=int, default=4)
     ap.add_argument("--settle-secs", type=float, default=TRIM_WAIT_SECS)
     ap.add_argument("--tolerance", type=float, default=0.05)
-    ap.add_argument("--allocator", choices=("jemalloc", "glibc"), default="jemalloc" if jemalloc_library() else "glibc",
-                    help="the gateway's malloc: jemalloc (LD_PRELOAD, as shipped; the default when installed) or glibc")
+    add_allocator_argument(ap)
     ap.add_argument("--warmup-calls", type=int, default=0,
                     help="before the start figure, also this many calls of the mix (a tenth hang-ups) at --concurrency")
     sys.exit(asyncio.run(main(ap.parse_args())))
