@@ -28,7 +28,7 @@ from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from flights.languages import SUPPORTED_LANGUAGES
 from pipelines.contract import CallSetup, Profile, ProfileCore
 from pipelines.local_settings import LocalSettings
-from pipelines.models import LocalModels, load_local_models
+from pipelines.models import LocalModels, decode_workers, load_local_models
 from dialogue.policy import FlightDialogue
 from dialogue.understanding import is_halt, is_short_complete, is_substantive
 from processors.local_brain import LocalBrainService
@@ -73,15 +73,16 @@ class LocalProfile(Profile[LocalSettings, LocalResources]):
 
     def load(self, settings: LocalSettings) -> LocalResources:
         """Load the models and warm them up (the first inference is slow); blocking."""
+        workers = decode_workers(settings.stt_workers)
         models = load_local_models(
             settings.whisper_model, settings.model_cache_dir, settings.whisper_compute_type,
-            settings.whisper_cpu_threads,
+            settings.whisper_cpu_threads, workers,
         )
         segments, _ = models.whisper.transcribe(np.zeros(8000, dtype=np.float32), beam_size=1, language="en")
         list(segments)
         list(models.piper_voice.synthesize("Hello."))
         logger.info("local models warm")
-        return LocalResources(models=models, decode_queue=DecodeQueue(settings.stt_workers or None))
+        return LocalResources(models=models, decode_queue=DecodeQueue(workers))
 
     def build_core(self, setup: CallSetup, settings: LocalSettings, resources: LocalResources) -> ProfileCore:
         """Whisper STT, the rule brain, the local TTS, and Silero VAD + Smart Turn with the hold."""

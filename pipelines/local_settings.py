@@ -27,9 +27,11 @@ class LocalSettings(BaseSettings):
     whisper_no_speech_prob: float = Field(
         0.65, description="Segments with no_speech_prob at or above this are dropped"
     )
-    whisper_cpu_threads: int = Field(2, ge=1)
+    whisper_cpu_threads: int = Field(
+        1, ge=1, description="Threads of each Whisper decode (CTranslate2 intra-op threads)")
     stt_workers: int = Field(
-        0, ge=0, description="Whisper decodes run at once, process-wide (shortest segment first); 0 = one per core")
+        0, ge=0, description="Whisper decodes run at once, process-wide (shortest segment first), each on "
+                             "its own model replica; 0 = one per core")
     model_cache_dir: str = Field(
         ".cache/models", description="Where the split Whisper base model is joined once"
     )
