@@ -47,7 +47,7 @@ from dialogue.understanding import (
     split_words,
     subdivision,
 )
-from flights.dates import day_in_month
+from flights.dates import day_in_month, day_in_week
 from flights.languages import normalize_language
 from flights.places import Place, is_common_phrase, resolve_place
 
@@ -106,6 +106,7 @@ class _Pending:
     candidates: list[Place] = field(default_factory=list)
     heard: str | None = None
     month: date | None = None  # "date"/"return_date" asked as "Which day in January?": its first day
+    week: date | None = None  # … asked as "Which day that week?": its Monday (or today)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -598,6 +599,12 @@ class FlightDialogue:
                 dep = day_in_month(dep, pending.month, self.language, self.today) or dep
             elif pending.kind == "return_date":
                 ret = day_in_month(ret, pending.month, self.language, self.today) or ret
+        if pending is not None and pending.week is not None:
+            # the answer to "Which day that week?": "Wednesday" is that week's
+            if pending.kind == "date":
+                dep = day_in_week(dep, pending.week, self.language, self.today) or dep
+            elif pending.kind == "return_date":
+                ret = day_in_week(ret, pending.week, self.language, self.today) or ret
         date_noted = False
         if dep is not None:
             if dep.reason == "ok" and dep.value is not None:
@@ -730,6 +737,9 @@ class FlightDialogue:
             self._pending.month = value
             key = "ask_return_day_in_month" if which == "return_date" else "ask_day_in_month"
             return self._reply(self._p(key, month=self._spoken_month(value)))
+        if reason == "week_only" and value is not None:  # "next week", "la semana que viene"
+            self._pending.week = value
+            return self._reply(self._p("ask_return_day_in_week" if which == "return_date" else "ask_day_in_week"))
         if reason == "past":
             return self._reply(self._p("past_return_date" if which == "return_date" else "past_date"))
         if reason == "too_far":

@@ -4,8 +4,10 @@ Public API::
 
     parse_travel_date(text, language="en", today=None, horizon_days=330) -> DateResult
     find_date_in_text(text, language="en", today=None) -> DateResult | None
-    DateResult(value: date | None, reason: "ok"|"past"|"too_far"|"no_such_date"|"month_only"|"unparsed", text: str)
+    DateResult(value: date | None, reason: "ok"|"past"|"too_far"|"no_such_date"|"month_only"|"week_only"|"unparsed",
+               text: str)
     day_in_month(result, month, language="en", today=None) -> DateResult | None
+    day_in_week(result, week, language="en", today=None) -> DateResult | None
 
 Parsing is dateparser (``PREFER_DATES_FROM="future"``, ``RELATIVE_BASE=today``,
 ``languages=[language]``) after a small pre-normalization: number words to digits via
@@ -24,7 +26,11 @@ is reason "no_such_date" (dateparser made them the 1st of the month or the 31st 
 month without a day ("in January", "mid-January", "la primera semana de enero", "Ende Januar",
 "next month") is reason "month_only" with ``value`` its first day (today in the current month):
 the caller is asked which day, and :func:`day_in_month` reads a bare "the 15th" in that month
-(dateparser made all of them the 1st).
+(dateparser made all of them the 1st). A week without a day ("next week", "sometime next week",
+"the week after next", "la semana que viene", "nächste Woche", "this week") is reason "week_only"
+with ``value`` its Monday (today in this week): the caller is asked which day, and
+:func:`day_in_week` reads a bare "Wednesday" in that week (dateparser made "next week" a week from
+today, the day the caller happened to call on, and knew no "semana que viene").
 Nothing here raises on user input.
 """
 
@@ -42,7 +48,7 @@ import dateparser
 from babel.dates import get_day_names, get_month_names
 from loguru import logger
 
-Reason = Literal["ok", "past", "too_far", "no_such_date", "month_only", "unparsed"]
+Reason = Literal["ok", "past", "too_far", "no_such_date", "month_only", "week_only", "unparsed"]
 
 
 @dataclass
@@ -80,9 +86,10 @@ _RELATIVE_WORDS = {
     "en": ("today", "tomorrow", "tonight", "next", "this", "coming", "in", "week", "weeks", "day", "days", "after"),
     "es": ("hoy", "manana", "pasado", "proximo", "proxima", "semana", "semanas", "dias"),
     "fr": ("aujourd hui", "demain", "prochain", "prochaine", "semaine", "semaines", "jours"),
-    "de": ("heute", "morgen", "ubermorgen", "nachsten", "nachste", "woche", "wochen", "tagen"),
+    "de": ("heute", "morgen", "ubermorgen", "nachsten", "nachste", "ubernachste", "ubernachsten", "woche", "wochen",
+           "tagen"),
     "it": ("oggi", "domani", "dopodomani", "prossimo", "prossima", "settimana", "settimane", "giorni"),
-    "pt": ("hoje", "amanha", "proximo", "proxima", "semana", "semanas", "dias"),
+    "pt": ("hoje", "amanha", "proximo", "proxima", "semana", "semanas", "dias", "vem"),
 }
 _PAST_WORDS = ("yesterday", "ago", "last", "ayer", "hier", "gestern", "ieri", "ontem", "pasado")
 
@@ -455,6 +462,58 @@ def _month_only(norm: str, language: str, today: date) -> date | None:
     return max(first, today)
 
 
+#: "next" / "this" before or after a week noun (folded): "next week", "la semana que viene", "la
+#: semaine prochaine", "nächste Woche", "la settimana prossima", "a semana que vem", "this week"
+_NEXT_WEEK_WORDS = {"next", "proxima", "que", "viene", "entrante", "prochaine", "nachste", "kommende",
+                    "prossima", "vem", "coming"}
+_THIS_WEEK_WORDS = {"this", "esta", "cette", "diese", "dieser", "questa", "nesta", "essa"}
+_WEEK_AFTER_NEXT = ("week after next", "ubernachste woche", "ubernachsten woche")
+
+
+def _week_only(norm: str, language: str, today: date) -> date | None:
+    """The week of a phrase that names one and no day ("next week", "sometime next week", "the
+    week after next", "la semana que viene", "la semaine prochaine", "nächste Woche", "this week"):
+    its Monday, or today in this week; ``None`` with a weekday, a month, a number or a week count
+    ("in two weeks", "a week from Friday", "for a week" are dates or stays, not weeks)."""
+    folded = _fold(norm).strip(" .,!?").replace("-", " ")
+    words = folded.split()
+    days, months = _names(language)
+    if any(phrase in folded for phrase in _WEEKEND_PHRASES):  # "el fin de semana que viene"
+        return None
+    if (any(re.search(r"\d", t) for t in words) or any(t.rstrip(".,") in days or t.rstrip(".,") in months
+                                                        for t in words)
+            or not any(t in ("week", "semana", "semaine", "woche", "settimana") for t in words)):
+        return None
+    monday = today - timedelta(days=today.weekday())
+    if any(phrase in folded for phrase in _WEEK_AFTER_NEXT):
+        return monday + timedelta(days=14)
+    if any(t in _NEXT_WEEK_WORDS for t in words):
+        return monday + timedelta(days=7)
+    if any(t in _THIS_WEEK_WORDS for t in words):
+        return today
+    return None
+
+
+def day_in_week(result: DateResult | None, week: date, language: str = "en",
+                today: date | None = None, horizon_days: int = 330) -> DateResult | None:
+    """``result`` when it is only a weekday ("Wednesday", "on Wednesday", "el miércoles", "am
+    Mittwoch"), read as that day of ``week``'s week, Monday first (the answer to "Which day that
+    week?"); ``None`` for anything else. Reasons as :func:`parse_travel_date` ("past" for a day of
+    this week already gone)."""
+    if result is None or not result.text:
+        return None
+    today = today or date.today()
+    words = [t for t in _fold(result.text).strip(" .,!?").split() if t not in _WEEKDAY_DAY_LEADS]
+    if len(words) != 1:
+        return None
+    day = words[0].rstrip(".,")
+    for names in (_names(language)[0], _names("en")[0]):
+        if day in names:
+            monday = week - timedelta(days=week.weekday())
+            return _dated(monday + timedelta(days=names[day]), today, result.text, horizon_days)
+    return None
+
+
 _WEEKDAY_DAY_LEADS = {"on", "the", "el", "le", "il", "am", "den", "dia", "no", "na", "o", "a", "de", "del"}
 
 
@@ -551,6 +610,9 @@ def parse_travel_date(
         if (month - today).days > horizon_days:
             return DateResult(month, "too_far", raw)
         return DateResult(month, "month_only", raw)
+    week = _week_only(norm, language, today)
+    if week is not None:
+        return DateResult(week, "week_only", raw)
     value = _holiday(norm, language, today)
     if value is None and language == "en":
         value = _from_today(norm, today)
@@ -768,4 +830,4 @@ _SPAN_STOP = {"to", "from", "and", "i", "want", "fly", "please", "back", "return
               "a", "para", "à", "nach", "y", "et", "und", "e"}
 
 
-__all__ = ["DateResult", "parse_travel_date", "find_date_in_text", "day_in_month"]
+__all__ = ["DateResult", "parse_travel_date", "find_date_in_text", "day_in_month", "day_in_week"]

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from flights.dates import find_date_in_text, parse_travel_date
+from flights.dates import day_in_week, find_date_in_text, parse_travel_date
 
 TODAY = date(2026, 11, 21)  # a Saturday
 
@@ -326,3 +326,53 @@ def test_at_a_tie_the_span_naming_a_month_wins():
     # "pour le vingt décembre" was "pour le 20" (this month's 20th), not "le 20 décembre"
     found = find_date_in_text("Un aller simple Bordeaux Lyon pour le vingt décembre.", "fr", today=TODAY)
     assert found.value == date(2026, 12, 20)
+
+
+@pytest.mark.parametrize("text, language, monday", [
+    ("next week", "en", date(2026, 11, 23)), ("sometime next week", "en", date(2026, 11, 23)),
+    ("early next week", "en", date(2026, 11, 23)), ("the week after next", "en", date(2026, 11, 30)),
+    ("this week", "en", TODAY),
+    ("la semana que viene", "es", date(2026, 11, 23)), ("la próxima semana", "es", date(2026, 11, 23)),
+    ("la semaine prochaine", "fr", date(2026, 11, 23)), ("nächste Woche", "de", date(2026, 11, 23)),
+    ("übernächste Woche", "de", date(2026, 11, 30)), ("la settimana prossima", "it", date(2026, 11, 23)),
+    ("a semana que vem", "pt", date(2026, 11, 23)), ("na próxima semana", "pt", date(2026, 11, 23)),
+])
+def test_a_week_without_a_day_is_week_only(text, language, monday):
+    # "next week" was searched as a week from today (the weekday the caller happened to call on);
+    # "la semana que viene" and "la semaine prochaine" were no date at all
+    found = find_date_in_text(text, language, today=TODAY)
+    assert (found.value, found.reason) == (monday, "week_only")
+
+
+@pytest.mark.parametrize("text, language, value", [
+    ("in two weeks", "en", date(2026, 12, 5)), ("a week from Friday", "en", date(2026, 12, 4)),
+    ("next Friday", "en", date(2026, 11, 27)), ("in zwei Wochen", "de", date(2026, 12, 5)),
+])
+def test_weeks_that_name_a_day_or_count_weeks_are_dates(text, language, value):
+    found = find_date_in_text(text, language, today=TODAY)
+    assert (found.value, found.reason) == (value, "ok")
+
+
+@pytest.mark.parametrize("text, language", [
+    ("next weekend", "en"), ("el fin de semana que viene", "es"), ("for a week", "en"), ("por una semana", "es"),
+])
+def test_a_weekend_or_a_stay_is_no_week_to_ask_about(text, language):
+    found = find_date_in_text(text, language, today=TODAY)
+    assert found is None or found.reason != "week_only"
+
+
+def test_a_weekday_answered_for_a_week_is_that_weeks():
+    after_next = date(2026, 11, 30)
+
+    def answer(text, language="en", asked=after_next):
+        return day_in_week(find_date_in_text(text, language, today=TODAY), asked, language, TODAY)
+    assert answer("Wednesday.").value == date(2026, 12, 2)  # not the next Wednesday, the 25th
+    assert answer("On Monday.").value == date(2026, 11, 30)
+    assert answer("El miércoles.", "es").value == date(2026, 12, 2)
+    assert answer("Am Mittwoch.", "de").value == date(2026, 12, 2)
+    assert answer("Sunday.").value == date(2026, 12, 6)
+    assert answer("Monday.", asked=date(2026, 11, 23)).value == date(2026, 11, 23)
+    this_monday = answer("Monday.", asked=TODAY)  # this week's Monday is gone
+    assert (this_monday.value, this_monday.reason) == (date(2026, 11, 16), "past")
+    assert answer("The 15th.") is None and answer("Wednesday the 2nd.") is None
+    assert day_in_week(None, after_next) is None

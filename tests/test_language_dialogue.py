@@ -210,6 +210,34 @@ def test_a_return_month_is_asked_about_and_a_missing_day_keeps_the_month():
     assert (search["departure_date"], search["return_date"]) == ("2026-11-20", "2027-02-03")
 
 
+@pytest.mark.parametrize("language, text, answer", [
+    ("en", "I want to fly from Boston to Chicago next week.", "Friday."),
+    ("es", "Quiero volar de Madrid a Roma la semana que viene.", "El viernes."),
+    ("fr", "De Paris à Rome la semaine prochaine.", "Vendredi."),
+    ("de", "Von Berlin nach Rom nächste Woche.", "Am Freitag."),
+    ("it", "Da Roma a Milano la settimana prossima.", "Venerdì."),
+    ("pt", "De Lisboa para o Porto na próxima semana.", "Na sexta."),
+])
+def test_a_week_without_a_day_is_asked_about_and_the_weekday_read_in_it(language, text, answer):
+    # "next week" was searched as a week from today (the weekday the caller happened to call on);
+    # "la semana que viene", "la semaine prochaine" were not understood at all
+    d = _greeted(language)
+    turn = d.handle_user(text)
+    assert turn.tool_call is None and turn.say == phrase(language, "ask_day_in_week")
+    assert d.handle_user(answer).tool_call["departure_date"] == "2026-11-27"
+
+
+def test_the_week_after_next_and_a_return_week_are_asked_about():
+    d = _greeted("en")
+    assert d.handle_user("From Boston to Chicago the week after next.").say == phrase("en", "ask_day_in_week")
+    assert d.handle_user("Wednesday.").tool_call["departure_date"] == "2026-12-02"  # not the 25th
+    d = _greeted("en")
+    turn = d.handle_user("From Boston to Chicago on Friday, returning the week after next.")
+    assert turn.say == phrase("en", "ask_return_day_in_week")
+    search = d.handle_user("Tuesday.").tool_call
+    assert (search["departure_date"], search["return_date"]) == ("2026-11-20", "2026-12-01")
+
+
 @pytest.mark.parametrize("language, first, then, departure", [
     ("en", "From Boston to Paris on Friday.", "How about the day after?", "2026-11-21"),
     ("en", "From Boston to Paris on Friday.", "And the day before?", "2026-11-19"),
@@ -278,3 +306,4 @@ def test_a_stay_length_is_the_return_date(language, text, dates):
     # "on Friday for a week" was searched one way; "for 10 days from Friday" left in 10 days
     search = _search(language, text)
     assert (search["departure_date"], search.get("return_date")) == dates
+
