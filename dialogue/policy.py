@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from loguru import logger
@@ -47,7 +47,7 @@ from dialogue.understanding import (
     split_words,
     subdivision,
 )
-from flights.dates import day_in_month, day_in_week
+from flights.dates import DateResult, day_in_month, day_in_week
 from flights.languages import normalize_language
 from flights.places import Place, is_common_phrase, resolve_place
 
@@ -131,6 +131,7 @@ class FlightDialogue:
         self.phase = "collecting"
         self._pending: _Pending | None = None
         self._wants_return = False
+        self._stay_days: int | None = None  # a trip length said before the departure (days)
         self._last_answer: str | None = None
         self._last_search: dict | None = None
         self._announce_switch = False
@@ -535,6 +536,9 @@ class FlightDialogue:
             s.children = parsed.children
         if parsed.wants_return:
             self._wants_return = True
+        if parsed.stay_days is not None and parsed.ret is None:
+            # "From Boston to Paris for a week" before any departure: back a week after it, once said
+            self._stay_days = parsed.stay_days
 
         problem: BrainTurn | None = None
 
@@ -614,6 +618,9 @@ class FlightDialogue:
                     s.return_date = None
             elif problem is None:
                 problem = self._date_problem(dep.reason, "date", dep.value)
+        if ret is None and self._stay_days is not None and s.departure_date and s.return_date is None:
+            ret = DateResult(s.departure_date + timedelta(days=self._stay_days), "ok", "")
+            self._stay_days = None
         if ret is not None:
             if ret.reason == "ok" and ret.value is not None:
                 if s.departure_date and ret.value < s.departure_date:
@@ -936,6 +943,7 @@ class FlightDialogue:
         self.phase = "collecting"
         self._pending = None
         self._wants_return = False
+        self._stay_days = None
         self._search_halted = False
 
     # ---- wording -------------------------------------------------------------------------

@@ -49,6 +49,7 @@ class Parsed:
     departure: Any = None  # DateResult | None
     ret: Any = None  # DateResult | None
     wants_return: bool = False
+    stay_days: int | None = None  # "for a week": the trip's length (days), whether or not a departure was said
     adults: int | None = None
     children: int | None = None
     travel_class: str | None = None
@@ -284,6 +285,7 @@ def parse(norm: str, language: str, *, today: date | None = None, answering_retu
     stay = _stay(norm, lang)
     if stay is not None:
         p.wants_return = True
+        p.stay_days = stay[0]
         norm = _SPACES.sub(" ", norm.replace(stay[1], " ")).strip()
     # return leg: everything after "returning"/"coming back" is about the return date
     dep_text, ret_text = norm, None

@@ -307,3 +307,15 @@ def test_a_stay_length_is_the_return_date(language, text, dates):
     search = _search(language, text)
     assert (search["departure_date"], search.get("return_date")) == dates
 
+
+@pytest.mark.parametrize("language, text, route, answer, dates", [
+    ("en", "From Boston to Paris for a week.", ("Boston", "Paris"), "On Friday.", ("2026-11-20", "2026-11-27")),
+    ("es", "De Madrid a Roma por diez días.", ("Madrid", "Roma"), "El viernes.", ("2026-11-20", "2026-11-30")),
+    ("de", "Von Berlin nach Rom für zwei Wochen.", ("Berlin", "Rom"), "Am Freitag.", ("2026-11-20", "2026-12-04")),
+])
+def test_a_stay_said_before_the_departure_is_kept_for_it(language, text, route, answer, dates):
+    # the stay was dropped: the bot asked for the departure, then for a return date
+    d = _greeted(language)
+    assert d.handle_user(text).say == phrase(language, "ask_date", origin=route[0], destination=route[1])
+    search = d.handle_user(answer).tool_call
+    assert (search["departure_date"], search.get("return_date")) == dates
