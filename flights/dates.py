@@ -482,7 +482,7 @@ def _week_only(norm: str, language: str, today: date) -> date | None:
         return None
     if (any(re.search(r"\d", t) for t in words) or any(t.rstrip(".,") in days or t.rstrip(".,") in months
                                                         for t in words)
-            or not any(t in ("week", "semana", "semaine", "woche", "settimana") for t in words)):
+            or not any(t in _WEEK_NOUNS for t in words)):
         return None
     monday = today - timedelta(days=today.weekday())
     if any(phrase in folded for phrase in _WEEK_AFTER_NEXT):

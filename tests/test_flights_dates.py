@@ -328,29 +328,27 @@ def test_at_a_tie_the_span_naming_a_month_wins():
     assert found.value == date(2026, 12, 20)
 
 
-@pytest.mark.parametrize("text, language, monday", [
-    ("next week", "en", date(2026, 11, 23)), ("sometime next week", "en", date(2026, 11, 23)),
-    ("early next week", "en", date(2026, 11, 23)), ("the week after next", "en", date(2026, 11, 30)),
-    ("this week", "en", TODAY),
-    ("la semana que viene", "es", date(2026, 11, 23)), ("la próxima semana", "es", date(2026, 11, 23)),
-    ("la semaine prochaine", "fr", date(2026, 11, 23)), ("nächste Woche", "de", date(2026, 11, 23)),
-    ("übernächste Woche", "de", date(2026, 11, 30)), ("la settimana prossima", "it", date(2026, 11, 23)),
-    ("a semana que vem", "pt", date(2026, 11, 23)), ("na próxima semana", "pt", date(2026, 11, 23)),
+_NEXT_MONDAY, _MONDAY_AFTER = date(2026, 11, 23), date(2026, 11, 30)
+
+
+@pytest.mark.parametrize("text, language, value, reason", [
+    ("next week", "en", _NEXT_MONDAY, "week_only"), ("sometime next week", "en", _NEXT_MONDAY, "week_only"),
+    ("early next week", "en", _NEXT_MONDAY, "week_only"), ("the week after next", "en", _MONDAY_AFTER, "week_only"),
+    ("this week", "en", TODAY, "week_only"),
+    ("la semana que viene", "es", _NEXT_MONDAY, "week_only"), ("la próxima semana", "es", _NEXT_MONDAY, "week_only"),
+    ("la semaine prochaine", "fr", _NEXT_MONDAY, "week_only"), ("nächste Woche", "de", _NEXT_MONDAY, "week_only"),
+    ("übernächste Woche", "de", _MONDAY_AFTER, "week_only"),
+    ("la settimana prossima", "it", _NEXT_MONDAY, "week_only"),
+    ("a semana que vem", "pt", _NEXT_MONDAY, "week_only"), ("na próxima semana", "pt", _NEXT_MONDAY, "week_only"),
+    # a day or a count of weeks said: a date as before
+    ("in two weeks", "en", date(2026, 12, 5), "ok"), ("a week from Friday", "en", date(2026, 12, 4), "ok"),
+    ("next Friday", "en", date(2026, 11, 27), "ok"), ("in zwei Wochen", "de", date(2026, 12, 5), "ok"),
 ])
-def test_a_week_without_a_day_is_week_only(text, language, monday):
+def test_a_week_without_a_day_is_week_only(text, language, value, reason):
     # "next week" was searched as a week from today (the weekday the caller happened to call on);
     # "la semana que viene" and "la semaine prochaine" were no date at all
     found = find_date_in_text(text, language, today=TODAY)
-    assert (found.value, found.reason) == (monday, "week_only")
-
-
-@pytest.mark.parametrize("text, language, value", [
-    ("in two weeks", "en", date(2026, 12, 5)), ("a week from Friday", "en", date(2026, 12, 4)),
-    ("next Friday", "en", date(2026, 11, 27)), ("in zwei Wochen", "de", date(2026, 12, 5)),
-])
-def test_weeks_that_name_a_day_or_count_weeks_are_dates(text, language, value):
-    found = find_date_in_text(text, language, today=TODAY)
-    assert (found.value, found.reason) == (value, "ok")
+    assert (found.value, found.reason) == (value, reason)
 
 
 @pytest.mark.parametrize("text, language", [
