@@ -63,6 +63,11 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "now|also|how about|what about a flight|next search"
         ),
         "start_over": "start over|start again|begin again|restart|from scratch",
+        # wants to book what was found (this line finds flights; a person books them)
+        "book": (
+            "book|book it|book that|book this|booking|reserve it|reserve that|make a reservation|"
+            "i'll take|i will take|i'll go with|i will go with|purchase|buy it|buy that|buy the ticket"
+        ),
         # asks for a human (transfer_call)
         "transfer": (
             "talk to a person|speak to a person|talk to someone|speak to someone|a real person|"
@@ -152,6 +157,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "no": "no|no gracias|para nada|ninguno|tampoco|incorrecto",
         "new_search": "otro|otro vuelo|otra búsqueda|otra busqueda|nueva búsqueda|nueva busqueda|ahora|también|tambien|y qué tal|y que tal",
         "start_over": "empezar de nuevo|volver a empezar|desde el principio|empecemos de nuevo",
+        "book": "reservar|reservarlo|reservarla|resérvelo|reservelo|hacer una reserva|comprar|comprarlo|me quedo con",
         "transfer": "hablar con una persona|hablar con alguien|una persona real|un agente|hablar con un agente|un operador|una operadora|un humano|atención al cliente|atencion al cliente|pásame con|pasame con|páseme con|paseme con",
         "greeting": "hola|buenas|buenos días|buenos dias|buenas tardes|buenas noches|qué tal|que tal|oiga|diga|hola buenas",
         "hesitation": "eh|em|mm|mmm|hmm|este|pues|bueno|ah",
@@ -212,6 +218,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "no": "non|non merci|pas du tout|aucun|ni l'un ni l'autre",
         "new_search": "un autre|un autre vol|une autre|nouvelle recherche|maintenant|aussi|et pour",
         "start_over": "recommencer|on recommence|depuis le début|tout recommencer",
+        "book": "réserver|reserver|réservez|reservez|réservation|reservation|acheter|je prends|je vais prendre",
         "transfer": "parler à une personne|parler a une personne|parler à quelqu'un|parler a quelqu'un|une vraie personne|un agent|parler à un agent|parler a un agent|un conseiller|une conseillère|un opérateur|un operateur|un humain|service client",
         "greeting": "bonjour|bonsoir|salut|allô|allo|bonjour madame|bonjour monsieur",
         "hesitation": "euh|heu|hum|bah|ben|mmh|hmm",
@@ -271,6 +278,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "no": "nein|nee|nö|keine|auf keinen fall|falsch|weder noch",
         "new_search": "noch einen|noch einen flug|einen anderen|neue suche|jetzt|auch|und wie wäre es",
         "start_over": "von vorne|neu anfangen|noch mal von vorne|von anfang an",
+        "book": "buchen|buche|buchung|reservieren|kaufen|ich nehme",
         "transfer": "mit einer person sprechen|mit einem menschen sprechen|mit jemandem sprechen|einen menschen sprechen|einen mitarbeiter|eine mitarbeiterin|mit einem mitarbeiter|einen agenten|einen berater|kundendienst|kundenservice|verbinden sie mich",
         "greeting": "hallo|guten tag|guten morgen|guten abend|grüß gott|gruss gott|servus|moin|hallo guten tag",
         "hesitation": "äh|ähm|ehm|hm|hmm|mh|öh",
@@ -330,6 +338,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "no": "no|no grazie|per niente|nessuno|né l'uno né l'altro",
         "new_search": "un altro|un altro volo|un'altra|nuova ricerca|adesso|ora|anche|e invece",
         "start_over": "ricominciare|ricominciamo|da capo|dall'inizio",
+        "book": "prenotare|prenota|prenotarlo|prenotazione|comprare|prendo",
         "transfer": "parlare con una persona|parlare con qualcuno|una persona vera|un operatore|un'operatrice|un operatrice|parlare con un operatore|un agente|un essere umano|servizio clienti|mi passi",
         "greeting": "buongiorno|buonasera|ciao|salve|pronto|buondì",
         "hesitation": "ehm|eh|mmm|mm|hmm|beh|allora",
@@ -389,6 +398,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "no": "não|nao|de jeito nenhum|nenhum|nem um nem outro",
         "new_search": "outro|outro voo|outra pesquisa|nova pesquisa|agora|também|tambem|e que tal",
         "start_over": "começar de novo|comecar de novo|recomeçar|recomecar|do início|do inicio",
+        "book": "reservar|reservá-lo|reserva-lo|fazer uma reserva|comprar|fico com",
         "transfer": "falar com uma pessoa|falar com alguém|falar com alguem|uma pessoa real|um agente|falar com um agente|um operador|uma operadora|um humano|atendimento ao cliente|um atendente|uma atendente",
         "greeting": "olá|ola|oi|bom dia|boa tarde|boa noite|alô|alo|estou",
         "hesitation": "hum|hmm|ah|é|eh|ahn|pois|bem",

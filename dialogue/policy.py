@@ -417,6 +417,11 @@ class FlightDialogue:
             self.phase = "collecting"
             self._pending = None
             return self._apply(parsed)
+        if self.phase == "results" and has(lang, norm, "book"):
+            # "Can I book it?", "I'll take the second one": this line finds flights, a person books
+            # them (without TRANSFER_NUMBER the gateway says no one is available and carries on)
+            logger.info("dialogue: the caller wants to book: transfer to a person")
+            return BrainTurn(say=self._p("cannot_book"), transfer=True)
         if only(lang, norm, ("yes",), chatter + ("filler",)):
             if self.phase == "retry" and self._last_search is not None:
                 return self._search()

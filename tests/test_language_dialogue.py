@@ -319,3 +319,35 @@ def test_a_stay_said_before_the_departure_is_kept_for_it(language, text, route, 
     assert d.handle_user(text).say == phrase(language, "ask_date", origin=route[0], destination=route[1])
     search = d.handle_user(answer).tool_call
     assert (search["departure_date"], search.get("return_date")) == dates
+
+
+def _after_results(language: str, request: str) -> FlightDialogue:
+    d = _greeted(language)
+    assert d.handle_user(request).tool_call is not None
+    d.handle_tool_result({"status": "ok", "speech": "Three flights.", "count": 3, "live": True, "notice": None})
+    return d
+
+
+@pytest.mark.parametrize("language, request_, booking", [
+    ("en", "From Boston to Denver on Friday.", "Can I book it?"),
+    ("en", "From Boston to Denver on Friday.", "I'll take the second one."),
+    ("es", "De Madrid a Roma el viernes.", "Me quedo con el segundo."),
+    ("fr", "De Paris à Rome vendredi.", "Je voudrais réserver."),
+    ("de", "Von Berlin nach Rom am Freitag.", "Kann ich das buchen?"),
+    ("it", "Da Roma a Milano venerdì.", "Prendo il secondo."),
+    ("pt", "De Lisboa para o Porto na sexta.", "Fico com o segundo."),
+])
+def test_a_caller_who_wants_to_book_is_told_and_handed_to_a_person(language, request_, booking):
+    # "Sorry, I didn't understand that": this line finds flights, a person books them (without
+    # TRANSFER_NUMBER the gateway says no one is available and the call carries on)
+    turn = _after_results(language, request_).handle_user(booking)
+    assert (turn.say, turn.transfer, turn.tool_call) == (phrase(language, "cannot_book"), True, None)
+
+
+def test_book_in_a_new_request_or_a_changed_day_is_no_booking():
+    turn = _after_results("en", "From Boston to Denver on Friday.").handle_user("I'd like to book another flight.")
+    assert not turn.transfer and turn.say.endswith(phrase("en", "ask_origin_and_destination"))
+    turn = _after_results("en", "From Boston to Denver on Friday.").handle_user("Book it for Saturday instead.")
+    assert not turn.transfer and turn.tool_call["departure_date"] == "2026-11-21"
+    d = _greeted("en")  # before any results "book" is how a request starts
+    assert d.handle_user("I want to book a flight from Boston to Denver on Friday.").tool_call is not None
