@@ -365,7 +365,7 @@ async def run_step(server: Server, mix: str, n: int, args, noise: dict[str, str]
         "answered_all": sum(1 for o in admitted if o.answered_all and not o.error),
         "turns": len(waits), "turn_p50": pct(waits, .5), "turn_p95": pct(waits, .95),
         "turn_max": max(waits) if waits else float("nan"),
-        "clears": len(clears), "clear_p95": pct(clears, .95),
+        "clears": len(clears), "clear_p95": pct(clears, .95), "clears_ms": sorted(clears),
         "late_frames": sum(o.late_frames for o in admitted),
         "late_gap_p50": pct([g for o in admitted for g in o.gaps_ms], .5),
         "late_gap_max": max([g for o in admitted for g in o.gaps_ms], default=float("nan")),
@@ -432,7 +432,8 @@ def print_row(r: dict) -> None:
     print(f"  calls answered at every turn           {r['answered_all']}/{r['admitted']}")
     print(f"  end of speech -> first audio           n={r['turns']} p50={fmt(r['turn_p50'])} ms  "
           f"p95={fmt(r['turn_p95'])} ms  max={fmt(r['turn_max'])} ms")
-    print(f"  barge-in onset -> clear                n={r['clears']} p95={fmt(r['clear_p95'])} ms")
+    print(f"  barge-in onset -> clear                n={r['clears']} p95={fmt(r['clear_p95'])} ms  "
+          f"(each: {', '.join(f'{c:.0f}' for c in r.get('clears_ms', [])) or '–'})")
     print(f"  gaps in a sentence (dry >= 20 ms)      {r['late_frames']} in {r['bot_minutes']:.1f} bot-minutes "
           f"(dry p50 {fmt(r['late_gap_p50'])} ms, max {fmt(r['late_gap_max'])} ms)")
     print(f"  pauses between sentences (>= 20 ms)    {r['pauses']} (p50 {fmt(r['pause_p50'])} ms, "
