@@ -28,13 +28,13 @@ from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from flights.languages import SUPPORTED_LANGUAGES
 from pipelines.contract import CallSetup, Profile, ProfileCore
 from pipelines.local_settings import LocalSettings
-from pipelines.models import LocalModels, decode_workers, load_local_models
+from pipelines.models import LocalModels, load_local_models
 from dialogue.policy import FlightDialogue
 from dialogue.understanding import is_halt, is_short_complete, is_substantive
 from processors.local_brain import LocalBrainService
 from processors.local_tts import LocalTTSService
 from processors.shared_audio_models import SharedSileroVADAnalyzer, SharedSmartTurnAnalyzerV3
-from processors.stt_queue import DecodeQueue
+from processors.stt_queue import DecodeQueue, decode_workers
 from processors.turn_hold import HoldShortTurnStopStrategy
 from processors.whisper_stt import SharedWhisperSTTService
 

@@ -27,6 +27,8 @@ from typing import Any
 
 from loguru import logger
 
+from processors.stt_queue import decode_workers
+
 #: SHA-256 of the joined Whisper base ``model.bin`` (Systran/faster-whisper-base, CTranslate2).
 WHISPER_BASE_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
 
@@ -195,11 +197,6 @@ def _piper_voice(model_path: Path, config_path: Path) -> Any:
     session = ort.InferenceSession(str(model_path), sess_options=opts, providers=["CPUExecutionProvider"])
     config = PiperConfig.from_dict(json.loads(Path(config_path).read_text(encoding="utf-8")))
     return PiperVoice(config=config, session=session)
-
-
-def decode_workers(workers: int = 0) -> int:
-    """Whisper decodes that run at once: ``workers``, or one per core when 0."""
-    return workers or os.cpu_count() or 1
 
 
 def models_key(whisper_name: str, cache_dir: Path | str, compute_type: str, cpu_threads: int,

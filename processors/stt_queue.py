@@ -33,6 +33,11 @@ T = TypeVar("T")
 _QUEUES: weakref.WeakSet[DecodeQueue] = weakref.WeakSet()
 
 
+def decode_workers(workers: int | None = None) -> int:
+    """Decodes that run at once: ``workers``, or one per core when ``None`` or 0."""
+    return workers or os.cpu_count() or 1
+
+
 class DecodeQueue:
     """Bounded shortest-job-first executor; see the module docstring.
 
@@ -44,7 +49,7 @@ class DecodeQueue:
 
     def __init__(self, workers: int | None = None, window_secs: float = 10.0,
                  clock: Callable[[], float] = time.monotonic):
-        self.workers = workers or os.cpu_count() or 1
+        self.workers = decode_workers(workers)
         self.window_secs = window_secs
         self._clock = clock
         self._heap: list[tuple[float, int, Any]] = []
