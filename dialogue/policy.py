@@ -602,18 +602,10 @@ class FlightDialogue:
 
         # dates
         dep, ret = parsed.departure, parsed.ret
-        if pending is not None and pending.month is not None:
-            # the answer to "Which day in January?": "the 15th" is January's
-            if pending.kind == "date":
-                dep = day_in_month(dep, pending.month, self.language, self.today) or dep
-            elif pending.kind == "return_date":
-                ret = day_in_month(ret, pending.month, self.language, self.today) or ret
-        if pending is not None and pending.week is not None:
-            # the answer to "Which day that week?": "Wednesday" is that week's
-            if pending.kind == "date":
-                dep = day_in_week(dep, pending.week, self.language, self.today) or dep
-            elif pending.kind == "return_date":
-                ret = day_in_week(ret, pending.week, self.language, self.today) or ret
+        if pending is not None and pending.kind == "date":
+            dep = self._day_in_asked_period(pending, dep) or dep
+        elif pending is not None and pending.kind == "return_date":
+            ret = self._day_in_asked_period(pending, ret) or ret
         date_noted = False
         if dep is not None:
             if dep.reason == "ok" and dep.value is not None:
@@ -739,6 +731,16 @@ class FlightDialogue:
             return self._resolve_into("origin", heard) or self._next()
         self._pending = _Pending("which_end", candidates=[res.best], heard=heard)
         return self._reply(self._p("ask_which_end", heard=self._name(res.best)))
+
+    def _day_in_asked_period(self, pending: _Pending, said: DateResult | None) -> DateResult | None:
+        """``said`` read in the period the date question named: the answer to "Which day in
+        January?" ("the 15th" is January's) or to "Which day that week?" ("Wednesday" is that
+        week's); ``None`` when the question named none or ``said`` is no such answer."""
+        if pending.month is not None:
+            return day_in_month(said, pending.month, self.language, self.today)
+        if pending.week is not None:
+            return day_in_week(said, pending.week, self.language, self.today)
+        return None
 
     def _date_problem(self, reason: str, which: str, value: date | None = None) -> BrainTurn:
         asked = self._pending
