@@ -3,6 +3,8 @@
 It is a test double of an unreachable vendor: deterministic rules map the conversation so far to
 the next reply, so a test knows exactly what the "model" will do.
 
+- instructions that quote words to say («…», a Realtime ``response.create``'s own instructions) →
+  those words, as an instruction-following model would say them;
 - no user message yet → :attr:`ScriptedModel.greeting` (in the language of the instructions);
 - the last item is a system message about a dropped connection → a short apology;
 - a ``search_flights`` result came in since the last user message → the result's ``speech`` read
@@ -76,6 +78,10 @@ class ScriptedModel:
     def respond(self, messages: list[dict[str, Any]], instructions: str | None = None) -> Say | Call | None:
         """The next reply for ``messages`` (``[{"role", "content", "name"?}]``, tool results with
         ``role="tool"`` and the tool's ``name``); ``None`` = say nothing."""
+        quoted = re.search(r"«(.+?)»", instructions or "", re.S)
+        if quoted:
+            self.decisions.append(Say(quoted.group(1)))
+            return self.decisions[-1]
         decision = self._decide(messages)
         lang = instructions_language(instructions)
         if decision is not None and lang and lang != "en":

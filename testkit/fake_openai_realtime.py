@@ -26,6 +26,14 @@ Pipecat 1.14's ``OpenAIRealtimeLLMService`` sends and parses (``pipecat/services
 - ``conversation.item.truncate`` → recorded in :attr:`FakeRealtime.truncations` (``item_id``,
   ``audio_end_ms``, and how much audio of that item had been sent) and answered
   ``conversation.item.truncated``; ``response.cancel`` stops the audio.
+- ``response.create`` with ``response.instructions``: those instructions replace the session's for
+  that response only (as the API documents), and the scripted model follows a «quoted» text in
+  them (:class:`~testkit.fake_llm_script.ScriptedModel`).
+- ``conversation.item.delete`` → the item leaves the conversation, ``conversation.item.deleted``;
+  an unknown ``item_id`` gets an ``invalid_request_error`` ``error`` naming the client event.
+- ``transcription_delay_secs``: the user item's ``…input_audio_transcription.completed`` comes this
+  long after the turn, while the response already runs (the API transcribes asynchronously; 0: the
+  transcription comes before the response).
 
 Faults: ``reject_status``; ``first_byte_delay_secs`` (before each reply's first audio delta);
 :meth:`drop_connections` (close the socket abruptly with code 1011); :meth:`revoke_key` (an
@@ -145,7 +153,18 @@ class _Session:
                              "content_index": event.get("content_index", 0),
                              "audio_end_ms": event.get("audio_end_ms", 0)})
         elif kind == "response.create":
-            self.start_response()
+            self.start_response((event.get("response") or {}).get("instructions"))
+        elif kind == "conversation.item.delete":
+            item_id = event.get("item_id")
+            if any(i.get("id") == item_id for i in self.items):
+                self.items = [i for i in self.items if i.get("id") != item_id]
+                self.server.deleted.append(item_id)
+                await self.send({"type": "conversation.item.deleted", "item_id": item_id})
+            else:
+                await self.send({"type": "error", "error": {
+                    "type": "invalid_request_error", "code": "item_delete_invalid_item_id",
+                    "message": f"Item with item_id not found: {item_id}", "param": None,
+                    "event_id": event.get("event_id")}})
         elif kind == "response.cancel":
             if not await self.cancel_response():
                 await self.send({"type": "error", "error": {
@@ -161,8 +180,19 @@ class _Session:
         await self.add_item(item)
         if not ((self.session.get("audio") or {}).get("input") or {}).get("transcription"):
             return  # input transcription is off unless the session asks for it
-        await self.send({"type": "conversation.item.input_audio_transcription.completed",
-                         "item_id": item["id"], "content_index": 0, "transcript": text})
+        completed = {"type": "conversation.item.input_audio_transcription.completed",
+                     "item_id": item["id"], "content_index": 0, "transcript": text}
+        if self.server.transcription_delay_secs <= 0:
+            await self.send(completed)
+            return
+
+        async def later():
+            await asyncio.sleep(self.server.transcription_delay_secs)
+            try:
+                await self.send(completed)
+            except Exception:
+                pass
+        asyncio.ensure_future(later())
 
     async def cancel_response(self) -> bool:
         task = self.response_task
@@ -175,30 +205,36 @@ class _Session:
             pass
         return True
 
-    def start_response(self) -> None:
+    def start_response(self, instructions: str | None = None) -> None:
         if self.response_task is not None and not self.response_task.done():
             asyncio.ensure_future(self.send({"type": "error", "error": {
                 "type": "invalid_request_error", "code": "conversation_already_has_active_response",
                 "message": "Conversation already has an active response in progress."}}))
             return
-        self.response_task = asyncio.ensure_future(self.respond())
+        if instructions is not None:
+            self.server.response_instructions.append(instructions)
+        self.response_task = asyncio.ensure_future(self.respond(instructions))
 
-    async def respond(self) -> None:
+    async def respond(self, instructions: str | None = None) -> None:
         response_id = _id("resp")
         output: list[dict[str, Any]] = []
         status = "completed"
         await self.send({"type": "response.created", "response": {
             "id": response_id, "object": "realtime.response", "status": "in_progress", "output": []}})
         try:
-            decision = self.server.model.respond(self.messages(), self.session.get("instructions"))
+            decision = self.server.model.respond(
+                self.messages(), instructions if instructions is not None else self.session.get("instructions"))
             self.server.replies.append(decision)
             text = decision.text if isinstance(decision, (Say, Call)) else ""
             if text:
-                output.append(await self.speak(response_id, len(output), text))
+                await self.speak(response_id, output, text)
             if isinstance(decision, Call):
-                output.append(await self.function_call(response_id, len(output), decision))
+                await self.function_call(response_id, output, decision)
         except asyncio.CancelledError:
             status = "cancelled"
+            for item in output:
+                if item.get("status") == "in_progress":
+                    item["status"] = "incomplete"
             raise
         finally:
             done = {"type": "response.done", "response": {
@@ -209,9 +245,13 @@ class _Session:
             except Exception:
                 pass
 
-    async def speak(self, response_id: str, index: int, text: str) -> dict[str, Any]:
+    async def speak(self, response_id: str, output: list[dict[str, Any]], text: str) -> dict[str, Any]:
+        """An assistant message saying ``text``, appended to the response's ``output`` as it starts
+        (a cancelled response's ``response.done`` lists its partial items)."""
         item = {"id": _id("item"), "object": "realtime.item", "type": "message", "role": "assistant",
                 "status": "in_progress", "content": []}
+        index = len(output)
+        output.append(item)
         await self.add_item(item)
         base = {"response_id": response_id, "item_id": item["id"], "output_index": index, "content_index": 0}
         await self.send({"type": "response.output_audio_transcript.delta", **base, "delta": text})
@@ -238,9 +278,11 @@ class _Session:
         await self.send({"type": "conversation.item.done", "item": item})
         return item
 
-    async def function_call(self, response_id: str, index: int, call: Call) -> dict[str, Any]:
+    async def function_call(self, response_id: str, output: list[dict[str, Any]], call: Call) -> dict[str, Any]:
         item = {"id": _id("item"), "object": "realtime.item", "type": "function_call", "status": "in_progress",
                 "call_id": _id("call"), "name": call.name, "arguments": ""}
+        index = len(output)
+        output.append(item)
         await self.add_item(item)
         arguments = json.dumps(call.arguments)
         base = {"response_id": response_id, "item_id": item["id"], "output_index": index, "call_id": item["call_id"]}
@@ -271,6 +313,9 @@ class FakeRealtime(ThreadedServer):
         self.session_updates: list[dict[str, Any]] = []
         self.truncations: list[dict[str, Any]] = []
         self.function_calls: list[dict[str, Any]] = []
+        self.deleted: list[str] = []  # items deleted by conversation.item.delete
+        self.response_instructions: list[str] = []  # response.create's per-response instructions
+        self.transcription_delay_secs = 0.0
         self.replies: list[Any] = []
         self.upgrades: list[dict[str, Any]] = []
         self.audio_bytes = 0
