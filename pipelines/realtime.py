@@ -25,8 +25,9 @@ Its core in the shell's pipeline (:mod:`pipelines.shell`)::
 - **Barge-in**: the server's ``speech_started`` interrupts; the interrupted assistant item is
   truncated with ``audio_end_ms`` = what Twilio reported played (a mark every 100 ms of reply
   audio, :mod:`processors.played_audio`, in the speaker's slot); the serializer sends ``clear``.
-  No resume after a backchannel (:mod:`processors.resume` re-says text through a TTS; here the
-  model makes the audio): the shell adds the resume gate only to profiles with a TTS.
+  After a backchannel or a noise the model says the rest of the cut reply (the answer to that
+  turn is held for its transcription, then dropped; :mod:`processors.realtime_llm`); the shell's
+  TTS resume (:mod:`processors.resume`) is not used here.
 - **Tools**: the shell's ``search_flights`` and ``end_call``; the model says the "let me check"
   filler itself before calling the search (the prompt asks it to), so no filler frame.
 - **Language**: the model answers in the caller's language; the shell's language switch reads the

@@ -285,10 +285,12 @@ def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources
     context = LLMContext(messages=list(core.messages),
                          tools=ToolsSchema(standard_tools=[SEARCH_FLIGHTS, *call_tools.schemas]))
     user_params = replace(core.user_params, user_idle_timeout=settings.idle_reprompt_secs)
-    resumes = core.tts is not None  # the resume re-says text: it needs a TTS in the pipeline
-    if resumes:
-        # A word-less turn that cut the bot off resumes it (processors.resume), so Pipecat's
-        # "ask the caller to repeat" recovery would answer it a second time.
+    # The resume re-says text: it needs a TTS in the pipeline. A speech-to-speech service makes its
+    # own audio and resumes itself (processors.realtime_llm).
+    resumes = core.tts is not None and not core.realtime_service_mode
+    if core.tts is not None:
+        # A word-less turn that cut the bot off resumes it, so Pipecat's "ask the caller to repeat"
+        # recovery would answer it a second time.
         user_params = replace(user_params, empty_user_turn=None)
     user_aggregator, assistant_aggregator = LLMContextAggregatorPair(
         context, user_params=user_params, realtime_service_mode=core.realtime_service_mode or None,
@@ -334,7 +336,8 @@ def build_call(call: CallInfo, websocket, settings: CallShellSettings, resources
                       max_reprompts=settings.idle_max_reprompts,
                       is_ending=lambda: bool(marks.hangup_requested or marks.transfer_requested))
     idle.attach(user_aggregator)
-    interruptions = InterruptionCounter(lambda: serializer.clears_sent)
+    interruptions = InterruptionCounter(lambda: serializer.clears_sent,
+                                        verdicts=getattr(core.llm, "interruption_counts", None))
     interruptions.attach(user_aggregator)
     recorder = (CallRecorder(settings.recordings_dir, call.call_sid, settings.recording_retention_days)
                 if settings.record_calls else None)

@@ -5,6 +5,10 @@ gateway only sends one while Twilio still holds unplayed bot audio, see
 :class:`~processors.twilio_serializer.GatewayTwilioSerializer`). It was a *false* interruption when
 the turn then ended with no words (noise, a cough: ``on_user_turn_stopped`` with empty content),
 else a real one. Only counts: what the call record of ``GET /calls/{call_sid}`` reports.
+
+A speech-to-speech service decides itself (its turn ends before its transcription arrives, so the
+turn's content says nothing): pass its counts as ``verdicts`` (e.g.
+:meth:`~processors.realtime_llm.HeardTruncationRealtimeLLMService.interruption_counts`).
 """
 
 from __future__ import annotations
@@ -17,10 +21,13 @@ class InterruptionCounter:
 
     Args:
         clears_sent: ``() -> int``, how many ``clear`` messages the call has sent so far.
+        verdicts: ``() -> {"real": n, "false": n}`` from a service that tells the two apart itself;
+            ``None``: counted from the turns.
     """
 
-    def __init__(self, clears_sent: Callable[[], int]):
+    def __init__(self, clears_sent: Callable[[], int], verdicts: Callable[[], dict[str, int]] | None = None):
         self._clears_sent = clears_sent
+        self._verdicts = verdicts
         self._at_turn_start: int | None = None
         self.real = 0
         self.false = 0
@@ -46,4 +53,6 @@ class InterruptionCounter:
 
     def counts(self) -> dict[str, int]:
         """``{"real": n, "false": n}``."""
+        if self._verdicts is not None:
+            return dict(self._verdicts())
         return {"real": self.real, "false": self.false}

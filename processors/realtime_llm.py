@@ -30,26 +30,83 @@ new session, and asks the model to apologise briefly and carry on. If it cannot 
 key was revoked: the session closes after an ``error`` event and the upgrade is refused with 401)
 it plays the pre-rendered apology of :mod:`processors.vendor_apology` in the call's language and
 asks for the call to end after it (a ``HangupRequestFrame``), so the caller is never left in dead air.
+
+**A backchannel or a noise does not cost the caller the answer** (issue 13). The server's VAD cuts
+the reply at the caller's first sound (``speech_started``: ``clear`` at once, truncation to what was
+heard), and the API answers the caller's turn by itself (``create_response``) while the turn's
+transcription arrives on its own, before or after that answer's first audio. So the answer to a
+turn that cut the bot off is **held** (its frames kept back, at most :data:`VERDICT_HOLD_SECS`)
+until the transcription says what the caller said:
+
+- **no words, or only a backchannel** ("mm-hmm", "okay, yeah", "ajá", "d'accord", "genau"…:
+  :func:`dialogue.understanding.is_backchannel` in the call's language) → the held answer is
+  dropped and the response cancelled (``response.cancel``), the caller's item and the cancelled
+  answer's items are deleted (``conversation.item.delete``), so the model never saw the
+  backchannel, and a new ``response.create`` whose ``instructions`` give the words of the cut reply
+  from the first sentence the caller did not hear in full (:func:`unheard_part`, from the heard
+  audio Twilio's marks reported) makes the model say them. The backchannel goes to the user
+  aggregator as Pipecat's ``UserBackchannelFrame`` (kept out of the context);
+- **anything else** is a real interruption: the held answer plays at once.
+
+Event references: https://platform.openai.com/docs/api-reference/realtime-client-events
+(``response.create`` ``response.instructions``, ``response.cancel``, ``conversation.item.delete``)
+and https://platform.openai.com/docs/guides/realtime-conversations (server VAD's
+``create_response`` / ``interrupt_response``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import soxr
 from loguru import logger
-from pipecat.frames.frames import Frame, TTSAudioRawFrame, TTSStoppedFrame
+from pipecat.frames.frames import (
+    Frame,
+    LLMFullResponseEndFrame,
+    LLMFullResponseStartFrame,
+    LLMTextFrame,
+    TTSAudioRawFrame,
+    TTSStartedFrame,
+    TTSStoppedFrame,
+    TTSTextFrame,
+    UserBackchannelFrame,
+)
 from pipecat.processors.frame_processor import FrameDirection
 from pipecat.services.openai.realtime import events
 from pipecat.services.openai.realtime.llm import OPENAI_SAMPLE_RATE, OpenAIRealtimeLLMService
+from pipecat.utils.time import time_now_iso8601
 
+from dialogue.understanding import is_backchannel
 from processors.call_marks import HangupRequestFrame
+from processors.resume import sentences
 from processors.vendor_apology import apology_frames
 
 RECONNECT_ATTEMPTS = 2
+#: Longest the answer to a turn that cut the bot off is held for that turn's transcription (s); past
+#: it the answer plays (taken for a real interruption).
+VERDICT_HOLD_SECS = 1.0
+#: After a false interruption, how long the API's own answer to it is waited for (to cancel it)
+#: before the resume is asked for anyway (s).
+AUTO_ANSWER_WAIT_SECS = 1.0
+#: Speaking rate assumed for a cut reply whose audio had not all arrived (characters per second):
+#: on the slow side, so the resume starts at or before the sentence the caller was in.
+FALLBACK_CHARS_PER_S = 12.0
+#: The per-response instructions of a resume: the words left, in the call's language.
+RESUME_INSTRUCTIONS = (
+    "While you were speaking the caller only made a listening sound or a noise; it was not a request. "
+    "Do not answer it, greet, apologise or start over. Go on with your previous answer where the caller "
+    "stopped hearing it: say exactly these words, in the same language, and then stop: «{rest}»")
+RESUME_INSTRUCTIONS_OPEN = (
+    "While you were speaking the caller only made a listening sound or a noise; it was not a request. "
+    "Do not answer it, greet, apologise or start over. Go on with your previous answer where the caller "
+    "stopped hearing it, starting with exactly these words: «{rest}»")
+#: What a response says (held or dropped as one).
+_ANSWER_FRAMES = (LLMFullResponseStartFrame, LLMFullResponseEndFrame, TTSStartedFrame, TTSStoppedFrame,
+                  TTSAudioRawFrame, TTSTextFrame, LLMTextFrame)
 #: What the model is told after a reconnect (a system item), so the caller hears an apology.
 RECONNECTED_NOTE = ("The phone connection to you dropped for a moment and was restored. Apologise in one "
                     "short sentence and ask the caller to repeat what they said last.")
@@ -129,6 +186,45 @@ class LowDelayDecimator:
         return tail
 
 
+def unheard_part(reply: str, heard_ms: int, chars_per_ms: float) -> str:
+    """The words of ``reply`` from the first sentence the caller did not hear in full.
+
+    Args:
+        reply: the reply's transcript (``response.output_audio_transcript.delta``s, joined).
+        heard_ms: audio of the reply the caller heard (ms, from Twilio's mark echoes).
+        chars_per_ms: the reply's speaking rate (characters of ``reply`` per ms of its audio).
+
+    Returns:
+        Whole sentences from the one the caller was in when cut off (``""``: all heard).
+    """
+    heard_chars = max(0, heard_ms) * max(0.0, chars_per_ms)
+    parts = sentences(reply)
+    end = -1
+    for i, sentence in enumerate(parts):
+        end += 1 + len(sentence)  # one space between sentences
+        if end > heard_chars:
+            return " ".join(parts[i:])
+    return ""
+
+
+@dataclass
+class _BargeIn:
+    """A reply cut off by the caller, until the caller's words say whether they meant it."""
+
+    reply: str  # the cut reply's transcript as received
+    heard_ms: int
+    chars_per_ms: float
+    complete: bool  # the reply's response had finished: ``reply`` is all of it
+    at: float = field(default_factory=time.monotonic)
+    user_item: str | None = None  # the caller's item of the turn that cut the reply
+    answer: str | None = None  # the response the API made to that turn
+    answer_items: list[str] = field(default_factory=list)
+    answer_done: bool = False
+    false: bool = False  # verdict: no words or only a backchannel
+    releasing: bool = False
+    held: list[tuple[Frame, FrameDirection]] = field(default_factory=list)
+
+
 class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
     """``OpenAIRealtimeLLMService`` truncating interrupted replies to the heard audio.
 
@@ -146,6 +242,13 @@ class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
         self._decimator = LowDelayDecimator(OPENAI_SAMPLE_RATE, output_hz)  # replies 24 -> 8 kHz, no hold
         self.truncations: list[tuple[str, int]] = []
         self.reconnects = 0
+        self.false_interruptions = 0
+        self.real_interruptions = 0
+        self.resumed: list[str] = []  # the words each resume asked for
+        self._reply_text: dict[str, str] = {}  # assistant item -> transcript so far
+        self._completed: set[str] = set()  # responses that finished
+        self._barge: _BargeIn | None = None
+        self._quiet_events: set[str] = set()  # client events whose error is expected, not fatal
 
     async def push_frame(self, frame: Frame, direction: FrameDirection = FrameDirection.DOWNSTREAM):
         """Replies' 24 kHz audio leaves at the call's rate (:class:`LowDelayDecimator`), the filter's
@@ -161,9 +264,181 @@ class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
             elif isinstance(frame, TTSStoppedFrame):
                 tail = self._decimator.flush()
                 if tail:
-                    await super().push_frame(TTSAudioRawFrame(audio=tail, sample_rate=self._decimator.out_hz,
-                                                              num_channels=1, context_id=frame.context_id))
+                    await self._emit(TTSAudioRawFrame(audio=tail, sample_rate=self._decimator.out_hz,
+                                                      num_channels=1, context_id=frame.context_id), direction)
+        await self._emit(frame, direction)
+
+    async def _emit(self, frame: Frame, direction: FrameDirection) -> None:
+        # The answer to a turn that cut the bot off waits for that turn's words (see the module doc).
+        b = self._barge
+        if b is not None and b.user_item is not None and direction == FrameDirection.DOWNSTREAM \
+                and isinstance(frame, _ANSWER_FRAMES):
+            if b.false:
+                return  # the answer to a backchannel: never heard
+            b.held.append((frame, direction))
+            if len(b.held) == 1 and not b.releasing:
+                self.create_task(self._release_after(b, VERDICT_HOLD_SECS), name="realtime_verdict_hold")
+            return
         await super().push_frame(frame, direction)
+
+    async def _release_after(self, b: _BargeIn, secs: float) -> None:
+        await asyncio.sleep(secs)
+        if self._barge is b and not b.false and not b.releasing:
+            logger.info(f"{self}: no transcription {secs:.1f}s into the answer to a barge-in: it plays")
+            self.real_interruptions += 1
+            await self._release(b)
+
+    async def _release(self, b: _BargeIn) -> None:
+        """Play what was held, in order (frames arriving meanwhile join the queue), then stop holding."""
+        b.releasing = True
+        while b.held:
+            frame, direction = b.held.pop(0)
+            await super().push_frame(frame, direction)
+        if self._barge is b:
+            self._barge = None
+
+    def interruption_counts(self) -> dict[str, int]:
+        """``{"real": n, "false": n}``: barge-ins by the verdict on the caller's words (for the call
+        record; the user aggregator's turn ends before the Realtime transcription arrives)."""
+        return {"real": self.real_interruptions, "false": self.false_interruptions}
+
+    async def _send_quiet(self, event: events.ClientEvent) -> None:
+        """Send ``event``; an ``error`` the server answers it with is logged, not fatal (an item
+        already gone, a response already finished)."""
+        self._quiet_events.add(event.event_id)
+        try:
+            await self.send_client_event(event)
+        except Exception as e:
+            logger.warning(f"{self}: {event.type} failed: {e}")
+
+    async def _maybe_handle_evt_retrieve_conversation_item_error(self, evt: events.ErrorEvent):
+        if evt.error.event_id and evt.error.event_id in self._quiet_events:
+            logger.debug(f"{self}: {evt.error.code}: {evt.error.message}")
+            return True
+        return await super()._maybe_handle_evt_retrieve_conversation_item_error(evt)
+
+    # --- a barge-in, its words, and the resume ---
+
+    async def _handle_evt_audio_transcript_delta(self, evt):
+        if evt.item_id not in self._reply_text:
+            self._reply_text = {evt.item_id: ""}  # only the newest reply can be cut
+        self._reply_text[evt.item_id] += evt.delta or ""
+        await super()._handle_evt_audio_transcript_delta(evt)
+
+    async def _handle_evt_audio_delta(self, evt):
+        b = self._barge
+        if b is not None and b.false and evt.response_id == b.answer:
+            return  # the cancelled answer to a backchannel, still arriving
+        await super()._handle_evt_audio_delta(evt)
+
+    async def _handle_evt_speech_started(self, evt):
+        b, self._barge = self._barge, None
+        current = self._current_audio_response
+        if b is not None and not b.releasing and current is not None and current.response_id == b.answer:
+            # The caller speaks again over a held answer: none of it was heard, and none will be.
+            b.held.clear()
+            self._decimator.reset()
+            self._current_audio_response = None
+            self.truncations.append((current.item_id, 0))
+            await self._send_quiet(events.ConversationItemTruncateEvent(
+                item_id=current.item_id, content_index=current.content_index, audio_end_ms=0))
+        await super()._handle_evt_speech_started(evt)
+
+    async def _handle_evt_conversation_item_added(self, evt):
+        b = self._barge
+        if b is not None and b.user_item is None and evt.item.role == "user":
+            b.user_item = evt.item.id
+        await super()._handle_evt_conversation_item_added(evt)
+
+    async def _handle_evt_response_created(self, evt):
+        b = self._barge
+        if b is not None and b.user_item is not None and b.answer is None:
+            b.answer = evt.response.id
+            if b.false:  # the verdict came first: this answer to a backchannel must not play
+                await self._send_quiet(events.ResponseCancelEvent())
+        await super()._handle_evt_response_created(evt)
+
+    async def _handle_evt_response_done(self, evt):
+        if evt.response.status == "completed":
+            self._completed.add(evt.response.id)
+        b = self._barge
+        if b is not None and evt.response.id == b.answer:
+            b.answer_done = True
+            b.answer_items = [item.id for item in evt.response.output or [] if item.id]
+            if b.false:
+                self._response_active = False
+                self._current_assistant_response = None
+                if self._current_audio_response is not None and self._current_audio_response.response_id == b.answer:
+                    self._current_audio_response = None
+                await self.stop_processing_metrics()
+                await self._resume(b)
+                return
+        await super()._handle_evt_response_done(evt)
+
+    async def handle_evt_input_audio_transcription_completed(self, evt):
+        b = self._barge
+        if b is None or b.false or evt.item_id != b.user_item:
+            await super().handle_evt_input_audio_transcription_completed(evt)
+            return
+        text = evt.transcript or ""
+        no_words = not any(ch.isalnum() for ch in text)
+        if not no_words and not is_backchannel(text, self._language() or "en"):
+            logger.info(f"{self}: real interruption ({len(text.split())} words): its answer plays")
+            self.real_interruptions += 1
+            await self._release(b)
+            await super().handle_evt_input_audio_transcription_completed(evt)
+            return
+        b.false = True
+        self.false_interruptions += 1
+        logger.info(f"{self}: false interruption ({'no words' if no_words else 'backchannel'}), "
+                    f"{time.monotonic() - b.at:.2f}s after the barge-in")
+        if b.held:
+            b.held.clear()
+            self._decimator.reset()
+        if self._current_audio_response is not None and self._current_audio_response.response_id == b.answer:
+            self._current_audio_response = None
+        self._current_assistant_response = None
+        await self._call_event_handler("on_conversation_item_updated", evt.item_id, None)
+        if not no_words:  # Pipecat's frame for an acknowledgement kept out of the context
+            await self.push_frame(UserBackchannelFrame(text=text, user_id="", timestamp=time_now_iso8601()),
+                                  FrameDirection.UPSTREAM)
+        await self._send_quiet(events.ConversationItemDeleteEvent(item_id=evt.item_id))
+        if b.answer is None:  # the API has not answered yet: cancel its answer when it comes
+            self.create_task(self._resume_unless_answered(b), name="realtime_resume_wait")
+        elif b.answer_done:  # answered in full while held
+            await self._resume(b)
+        else:
+            await self._send_quiet(events.ResponseCancelEvent())  # its response.done resumes
+
+    async def _resume_unless_answered(self, b: _BargeIn) -> None:
+        await asyncio.sleep(AUTO_ANSWER_WAIT_SECS)
+        if self._barge is b and b.answer is None:
+            await self._resume(b)
+
+    async def _resume(self, b: _BargeIn) -> None:
+        """Delete the dropped answer's items; ask the model for the words of the cut reply not heard."""
+        if self._barge is not b:
+            return
+        self._barge = None
+        for item_id in b.answer_items:
+            await self._send_quiet(events.ConversationItemDeleteEvent(item_id=item_id))
+        rest = unheard_part(b.reply, b.heard_ms, b.chars_per_ms)
+        if not rest:
+            logger.info(f"{self}: false interruption after the whole reply was heard: nothing to resume")
+            return
+        if self._response_active:
+            logger.info(f"{self}: a response is running: no resume")
+            return
+        self.resumed.append(rest)
+        logger.info(f"{self}: resuming with {len(rest.split())} words, "
+                    f"{time.monotonic() - b.at:.2f}s after the barge-in")
+        template = RESUME_INSTRUCTIONS if b.complete else RESUME_INSTRUCTIONS_OPEN
+        self._response_active = True
+        await self.push_frame(LLMFullResponseStartFrame())
+        await self.start_processing_metrics()
+        await self.start_ttfb_metrics()
+        await self.send_client_event(events.ResponseCreateEvent(response=events.ResponseProperties(
+            output_modalities=self._get_enabled_modalities(), instructions=template.format(rest=rest))))
 
     async def _handle_interruption(self):
         self._decimator.reset()  # the cut-off reply's tail must not play after the interruption
@@ -176,6 +451,11 @@ class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
         self._current_audio_response = None
         received_ms = self._calculate_audio_duration_ms(current.total_size)
         heard = max(0, min(int(self._heard_ms()), received_ms))
+        reply = self._reply_text.get(current.item_id, "")
+        complete = current.response_id in self._completed
+        if reply and received_ms:  # a barge-in: its words decide whether the reply goes on
+            rate = len(reply) / received_ms if complete else FALLBACK_CHARS_PER_S / 1000
+            self._barge = _BargeIn(reply=reply, heard_ms=heard, chars_per_ms=rate, complete=complete)
         self.truncations.append((current.item_id, heard))
         logger.debug(f"{self}: truncating {current.item_id} at {heard} ms heard ({received_ms} ms received)")
         try:

@@ -91,6 +91,12 @@ def _words(text: str) -> list[str]:
     return text.split()
 
 
+def sentences(text: str) -> list[str]:
+    """``text`` split into sentences (after ``.``/``!``/``?`` and a space before a capital, a digit,
+    ``¿``/``¡`` or a quote), stripped, empty ones dropped."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
 class HeardSpeech:
     """What the bot is saying, what it has sent, and what the caller has heard, for one call.
 
@@ -300,9 +306,8 @@ class ResumeGate(FrameProcessor):
         logger.info(f"{self}: false interruption ({why}): resuming with {len(snap.unheard.split())} words")
         # One TTSSpeakFrame per sentence: the TTS synthesizes a TTSSpeakFrame whole, and the first
         # sentence should play while the rest is synthesized (and each gets its own mark).
-        for sentence in _SENTENCE_END.split(snap.unheard):
-            if sentence.strip():
-                await self.push_frame(TTSSpeakFrame(sentence.strip()))
+        for sentence in sentences(snap.unheard):
+            await self.push_frame(TTSSpeakFrame(sentence))
         if snap.then is not None:  # a fresh frame (new id) with the same fields
             await self.push_frame(dataclasses.replace(snap.then))
 
