@@ -73,3 +73,74 @@ def test_the_shared_analyzer_decides_as_pipecats_at_every_frame():
     # Pipecat's analyzer runs on its executor's thread; the shared one on the loop's (main) thread
     assert reference_threads and threading.main_thread().name not in reference_threads
     assert shared_threads == {threading.main_thread().name}
+
+
+def shared_session():
+    opts = ort.SessionOptions()
+    opts.inter_op_num_threads = opts.intra_op_num_threads = 1
+    path = str(resources.files("pipecat.audio.vad.data").joinpath("silero_vad.onnx"))
+    return ort.InferenceSession(path, providers=["CPUExecutionProvider"], sess_options=opts)
+
+
+def windows(analyzer, frames: list[bytes]) -> list[tuple[float, float]]:
+    """``(confidence, smoothed volume)`` of every 32 ms window the analyzer ran."""
+    seen: list[tuple[float, float]] = []
+    confidence, smoothed = analyzer.voice_confidence, analyzer._get_smoothed_volume
+    last = [0.0]
+
+    def conf(buffer):
+        last[0] = confidence(buffer)
+        return last[0]
+
+    def volume(audio):
+        v = smoothed(audio)
+        seen.append((last[0], v))
+        return v
+
+    analyzer.voice_confidence, analyzer._get_smoothed_volume = conf, volume
+    run(analyzer, frames)
+    return seen
+
+
+#: speech, a cough, a hum, Spanish, with the silences between: more than the 40 windows the deferred
+#: volume catches up on, so both of its paths run
+MIXED = ["en_cough", "en_barge_in", "es_cough", "en_backchannel", "es_backchannel", "en_yes", "de_route"]
+
+
+def test_the_volume_gate_is_pipecats_on_every_window_that_could_be_speech():
+    params = VADParams(confidence=0.7, start_secs=0.15, stop_secs=0.2)
+    frames = [f for name in MIXED for f in frames_16k(name)]
+    reference = windows(SileroVADAnalyzer(sample_rate=RATE, params=params), frames)
+    shared = windows(SharedSileroVADAnalyzer(session=shared_session(), sample_rate=RATE, params=params), frames)
+    assert len(shared) == len(reference)
+    decisive = [(r, s) for r, s in zip(reference, shared) if np.ravel(r[0])[0] >= params.confidence]
+    assert len(decisive) > 50
+    assert all(abs(r[1] - s[1]) < 1e-3 for r, s in decisive), max(abs(r[1] - s[1]) for r, s in decisive)
+    assert np.allclose([np.ravel(r[0])[0] for r in reference], [np.ravel(s[0])[0] for s in shared], atol=1e-6)
+
+
+def test_states_match_pipecats_with_a_volume_gate_that_decides():
+    # min_volume 0.8 (Pipecat's default 0.6) rejects some windows Silero rates speech
+    for min_volume in (0.6, 0.8):
+        params = VADParams(confidence=0.7, start_secs=0.15, stop_secs=0.2, min_volume=min_volume)
+        frames = [f for name in MIXED for f in frames_16k(name)]
+        reference, _ = run(SileroVADAnalyzer(sample_rate=RATE, params=params), frames)
+        shared, _ = run(SharedSileroVADAnalyzer(session=shared_session(), sample_rate=RATE, params=params), frames)
+        assert shared == reference, min_volume
+
+
+def test_silence_costs_no_loudness_measurement(monkeypatch):
+    import pipecat.audio.volume
+
+    import processors.shared_audio_models as shared_models
+
+    measured = []
+    real = shared_models.calculate_audio_volume
+    for module in (shared_models, pipecat.audio.volume):  # ours, and Pipecat's volume tracker
+        monkeypatch.setattr(module, "calculate_audio_volume", lambda a, r: measured.append(1) or real(a, r))
+    rng = np.random.default_rng(7)
+    hiss = (rng.normal(0, 200, RATE * 3)).astype(np.int16).tobytes()  # 3 s of line hiss, no voice
+    frames = [hiss[i:i + FRAME_BYTES] for i in range(0, len(hiss) - FRAME_BYTES + 1, FRAME_BYTES)]
+    states, _ = run(SharedSileroVADAnalyzer(session=shared_session(), sample_rate=RATE), frames)
+    assert set(states) == {VADState.QUIET}
+    assert measured == []
