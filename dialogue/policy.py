@@ -19,6 +19,7 @@ options, corrections) comes from :mod:`dialogue.understanding`. Every spoken wor
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -111,6 +112,20 @@ class _Pending:
 
 # ---------------------------------------------------------------------------------------------
 # the dialogue
+
+
+#: a date said as an article and a day of the month alone ("the 2nd", "den 2.", "le 2"): no month, no weekday
+_BARE_DAY = re.compile(r"^\W*(?:[^\W\d]+\s+)?\d{1,2}(?:st|nd|rd|th|er|º|ª)?\W*$")
+
+
+def _a_bare_day(parsed: Parsed) -> bool:
+    """Whether ``parsed`` holds nothing but a departure said as a bare day of the month."""
+    departure = parsed.departure
+    if departure is None or parsed.has_route or parsed.ret is not None or parsed.wants_return:
+        return False
+    if any(x is not None for x in (parsed.adults, parsed.children, parsed.travel_class, parsed.nonstop)):
+        return False
+    return bool(_BARE_DAY.match(getattr(departure, "text", "") or ""))
 
 
 class FlightDialogue:
@@ -411,6 +426,11 @@ class FlightDialogue:
             if not parsed.has_anything:
                 return self._ask(prefix=self._p("confirm_new_search"))
             return self._apply(parsed)
+        if self.phase == "results" and has(lang, norm, "book") and _a_bare_day(parsed):
+            # "Ich nehme den zweiten", "I'll take the second": the second of the flights read out, not
+            # the 2nd of the month ("book it for Saturday" still searches Saturday, below)
+            logger.info("dialogue: the caller wants to book one of the results: transfer to a person")
+            return BrainTurn(say=self._p("cannot_book"), transfer=True)
         if parsed.has_options and self._last_search is not None:
             # "what about Saturday?", "and in business?": same route, changed options
             logger.info("dialogue: refining the previous search")

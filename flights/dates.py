@@ -146,6 +146,23 @@ _ORDINAL_ONE = re.compile(
     r"\d{1,2}(?:st|nd|rd|th))\s+ones?\b")
 
 
+#: "the second flight", "den zweiten Flug", "el segundo vuelo", "le deuxième vol", "il secondo volo",
+#: "o segundo voo" (and option, offer): an item of the list read out, never a day of the month
+_ORDINAL_ITEM = {
+    "en": r"(?:first|second|third|fourth|fifth|last|\d{1,2}(?:st|nd|rd|th))\s+(?:flights?|options?|offers?)",
+    "de": r"(?:erste|zweite|dritte|vierte|fünfte|letzte)[nrs]?\s+(?:flug|flüge|option|optionen|angebot|verbindung)",
+    "es": r"(?:primer|primero|primera|segundo|segunda|tercer|tercero|tercera|cuarto|cuarta|quinto|quinta|último|última)"
+          r"\s+(?:vuelos?|opci[oó]n|opciones|ofertas?)",
+    "fr": r"(?:premier|première|premiere|deuxième|deuxieme|second|seconde|troisième|troisieme|quatrième|quatrieme|"
+          r"cinquième|cinquieme|dernier|dernière|derniere)\s+(?:vols?|options?|offres?)",
+    "it": r"(?:primo|prima|secondo|seconda|terzo|terza|quarto|quarta|quinto|quinta|ultimo|ultima)"
+          r"\s+(?:volo|voli|opzione|opzioni|offerta|offerte)",
+    "pt": r"(?:primeiro|primeira|segundo|segunda|terceiro|terceira|quarto|quarta|quinto|quinta|último|última)"
+          r"\s+(?:voos?|op[çc](?:ão|ao|ões|oes)|ofertas?)",
+}
+_ORDINAL_ITEM_RE = {lang: re.compile(rf"(?<!\w){pattern}(?!\w)", re.IGNORECASE) for lang, pattern in _ORDINAL_ITEM.items()}
+
+
 #: Portuguese weekdays said short ("na sexta", "segunda que vem") are ordinals too ("a sexta
 #: opção"), and text2num turns them into "6ª": said as a day, they get their "-feira" first.
 _PT_SHORT_WEEKDAY = re.compile(r"(?<![\w-])(segunda|terça|terca|quarta|quinta|sexta)(?![\w-])")
@@ -167,6 +184,8 @@ def _pt_weekday(m: re.Match) -> str:
 
 def _normalize(text: str, language: str) -> str:
     out = _clean(text)
+    if language in _ORDINAL_ITEM_RE:
+        out = _ORDINAL_ITEM_RE[language].sub(" ", out)
     if language == "en":
         # "the second one", "the next one": an item of a list, never a date ("2nd 1" is 1 February)
         out = _ORDINAL_ONE.sub(" ", out)

@@ -336,6 +336,15 @@ def _after_results(language: str, request: str) -> FlightDialogue:
     ("de", "Von Berlin nach Rom am Freitag.", "Kann ich das buchen?"),
     ("it", "Da Roma a Milano venerdì.", "Prendo il secondo."),
     ("pt", "De Lisboa para o Porto na sexta.", "Fico com o segundo."),
+    # an ordinal alone, or before "flight", is an offer read out, not a day of the month
+    ("de", "Von Berlin nach Rom am Freitag.", "Ich nehme den zweiten."),
+    ("de", "Von Berlin nach Rom am Freitag.", "Ich nehme den zweiten Flug."),
+    ("en", "From Boston to Denver on Friday.", "I'll take the second."),
+    ("en", "From Boston to Denver on Friday.", "I'll take the second flight."),
+    ("es", "De Madrid a Roma el viernes.", "Quiero reservar el segundo vuelo."),
+    ("fr", "De Paris à Rome vendredi.", "Je prends le deuxième vol."),
+    ("it", "Da Roma a Milano venerdì.", "Prendo il secondo volo."),
+    ("pt", "De Lisboa para o Porto na sexta.", "Fico com o segundo voo."),
 ])
 def test_a_caller_who_wants_to_book_is_told_and_handed_to_a_person(language, request_, booking):
     # "Sorry, I didn't understand that": this line finds flights, a person books them (without
@@ -349,5 +358,10 @@ def test_book_in_a_new_request_or_a_changed_day_is_no_booking():
     assert not turn.transfer and turn.say.endswith(phrase("en", "ask_origin_and_destination"))
     turn = _after_results("en", "From Boston to Denver on Friday.").handle_user("Book it for Saturday instead.")
     assert not turn.transfer and turn.tool_call["departure_date"] == "2026-11-21"
+    # a day of a month is still a day: the same route that day
+    turn = _after_results("en", "From Boston to Denver on Friday.").handle_user("I'll take the second of December.")
+    assert not turn.transfer and turn.tool_call["departure_date"] == "2026-12-02"
+    turn = _after_results("de", "Von Berlin nach Rom am Freitag.").handle_user("Und am zweiten Dezember?")
+    assert not turn.transfer and turn.tool_call["departure_date"] == "2026-12-02"
     d = _greeted("en")  # before any results "book" is how a request starts
     assert d.handle_user("I want to book a flight from Boston to Denver on Friday.").tool_call is not None
