@@ -51,7 +51,9 @@ END_CALL = FunctionSchema(
 TRANSFER_CALL = FunctionSchema(
     name=TRANSFER_CALL_TOOL,
     description=(
-        "Transfer the caller to a human agent when they ask for a person, an agent or a human. "
+        "Transfer the caller to a human agent when they ask for a person, an agent or a human, or "
+        "want to book or buy a flight that was read out (this line finds flights; only a person can "
+        "book them). "
         "Say nothing before calling it: the gateway tells the caller. Pass what the caller gave so "
         "far, so the agent hears it before taking the call. If the result is 'unavailable', tell "
         "the caller no one is available and go on helping."
