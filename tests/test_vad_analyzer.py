@@ -144,3 +144,34 @@ def test_silence_costs_no_loudness_measurement(monkeypatch):
     states, _ = run(SharedSileroVADAnalyzer(session=shared_session(), sample_rate=RATE), frames)
     assert set(states) == {VADState.QUIET}
     assert measured == []
+
+
+def test_calls_scored_in_one_batch_decide_as_each_alone():
+    # Three calls' frames arriving in the same loop turns: their windows are scored in one ONNX run
+    # (shared_audio_models.SileroBatch), and each call's states are those it has alone.
+    from processors.shared_audio_models import SileroBatch
+
+    session = shared_session()
+    params = VADParams(confidence=0.7, start_secs=0.15, stop_secs=0.2)
+    streams = [frames_16k(name) for name in ("en_barge_in", "es_backchannel", "en_cough")]
+    n = min(len(f) for f in streams)
+    streams = [f[:n] for f in streams]
+    alone = [run(SharedSileroVADAnalyzer(session=shared_session(), sample_rate=RATE, params=params), f)[0]
+             for f in streams]
+
+    analyzers = [SharedSileroVADAnalyzer(session=session, sample_rate=RATE, params=params) for _ in streams]
+    for a in analyzers:
+        a.set_sample_rate(RATE)
+
+    async def together():
+        states = [[] for _ in streams]
+        for i in range(n):
+            results = await asyncio.gather(*(a.analyze_audio(f[i]) for a, f in zip(analyzers, streams)))
+            for out, state in zip(states, results):
+                out.append(state)
+        return states
+
+    assert asyncio.run(together()) == alone
+    batch = SileroBatch.for_session(session)
+    assert batch.runs and batch.windows == 3 * batch.runs  # every run scored the three calls' windows
+    assert VADState.SPEAKING in alone[0]
