@@ -49,6 +49,7 @@ class SileroBatch:
         self._session = session
         self._pending: list[tuple[Any, np.ndarray, int, asyncio.Future]] = []
         self._scheduled = False
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.runs = 0
         self.windows = 0
 
@@ -66,13 +67,18 @@ class SileroBatch:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self._pending.append((model, x, sr, future))
-        if not self._scheduled:
-            self._scheduled = True
+        if not self._scheduled or self._loop is not loop:  # a loop that closed before its flush ran
+            self._scheduled, self._loop = True, loop
             loop.call_soon(self._flush)
         return future
 
     def _flush(self) -> None:
-        pending, self._pending, self._scheduled = self._pending, [], False
+        loop = asyncio.get_running_loop()
+        # windows of this loop still awaited (a call that hung up meanwhile has cancelled its own)
+        pending = [p for p in self._pending if not p[3].done() and p[3].get_loop() is loop]
+        self._pending = [p for p in self._pending if not p[3].done() and p[3].get_loop() is not loop
+                         and not p[3].get_loop().is_closed()]
+        self._scheduled = bool(self._pending)
         for sr in sorted({p[2] for p in pending}):
             group = [p for p in pending if p[2] == sr]
             try:

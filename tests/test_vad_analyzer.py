@@ -175,3 +175,30 @@ def test_calls_scored_in_one_batch_decide_as_each_alone():
     batch = SileroBatch.for_session(session)
     assert batch.runs and batch.windows == 3 * batch.runs  # every run scored the three calls' windows
     assert VADState.SPEAKING in alone[0]
+
+
+def test_a_batch_left_unflushed_by_a_closed_loop_does_not_hold_the_next_loops_windows():
+    # A loop that stops between a window's request and the batch's run (end of a test, a worker
+    # shut down) must not leave the batcher waiting for a flush that will never come.
+    from processors.shared_audio_models import SileroBatch
+
+    session = shared_session()
+    batch = SileroBatch.for_session(session)
+    analyzer = SharedSileroVADAnalyzer(session=session, sample_rate=RATE)
+    analyzer.set_sample_rate(RATE)
+    x = np.zeros(512, np.float32)
+
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(asyncio.sleep(0))
+    loop.call_soon(lambda: batch.score(analyzer._model, x, RATE))  # asks, then the loop closes
+    loop.stop()
+    loop.run_forever()
+    loop.close()
+
+    frames = frames_16k("en_barge_in")
+    states = asyncio.run(asyncio.wait_for(_analyze(analyzer, frames), timeout=20))
+    assert VADState.SPEAKING in states
+
+
+async def _analyze(analyzer, frames):
+    return [await analyzer.analyze_audio(f) for f in frames]
