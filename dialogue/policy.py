@@ -429,8 +429,7 @@ class FlightDialogue:
         if self.phase == "results" and has(lang, norm, "book") and _a_bare_day(parsed):
             # "Ich nehme den zweiten", "I'll take the second": the second of the flights read out, not
             # the 2nd of the month ("book it for Saturday" still searches Saturday, below)
-            logger.info("dialogue: the caller wants to book one of the results: transfer to a person")
-            return BrainTurn(say=self._p("cannot_book"), transfer=True)
+            return self._cannot_book()
         if parsed.has_options and self._last_search is not None:
             # "what about Saturday?", "and in business?": same route, changed options
             logger.info("dialogue: refining the previous search")
@@ -438,10 +437,8 @@ class FlightDialogue:
             self._pending = None
             return self._apply(parsed)
         if self.phase == "results" and has(lang, norm, "book"):
-            # "Can I book it?", "I'll take the second one": this line finds flights, a person books
-            # them (without TRANSFER_NUMBER the gateway says no one is available and carries on)
-            logger.info("dialogue: the caller wants to book: transfer to a person")
-            return BrainTurn(say=self._p("cannot_book"), transfer=True)
+            # "Can I book it?", "I'll take the second one"
+            return self._cannot_book()
         if only(lang, norm, ("yes",), chatter + ("filler",)):
             if self.phase == "retry" and self._last_search is not None:
                 return self._search()
@@ -457,6 +454,12 @@ class FlightDialogue:
             return self._reply(question)
         return replace(self._reply(self._join(self._p("didnt_understand"), question), remember=False),
                        understood=False)
+
+    def _cannot_book(self) -> BrainTurn:
+        """This line finds flights, a person books them: say so and ask for a transfer (without
+        ``TRANSFER_NUMBER`` the gateway says no one is available and the call carries on)."""
+        logger.info("dialogue: the caller wants to book: transfer to a person")
+        return BrainTurn(say=self._p("cannot_book"), transfer=True)
 
     def _correction_role(self, parsed: Parsed) -> tuple[str, str] | None:
         """``(slot, heard)`` when a turn after results changes one end of the last search.

@@ -244,7 +244,6 @@ class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
         self.reconnects = 0
         self.false_interruptions = 0
         self.real_interruptions = 0
-        self.resumed: list[str] = []  # the words each resume asked for
         self._reply_text: dict[str, str] = {}  # assistant item -> transcript so far
         self._completed: set[str] = set()  # responses that finished
         self._barge: _BargeIn | None = None
@@ -429,7 +428,6 @@ class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
         if self._response_active:
             logger.info(f"{self}: a response is running: no resume")
             return
-        self.resumed.append(rest)
         logger.info(f"{self}: resuming with {len(rest.split())} words, "
                     f"{time.monotonic() - b.at:.2f}s after the barge-in")
         template = RESUME_INSTRUCTIONS if b.complete else RESUME_INSTRUCTIONS_OPEN
