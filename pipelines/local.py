@@ -32,7 +32,7 @@ from pipelines.models import LocalModels, load_local_models
 from dialogue.policy import FlightDialogue
 from dialogue.understanding import is_halt, is_short_complete, is_substantive
 from processors.local_brain import LocalBrainService
-from processors.local_tts import LocalTTSService
+from processors.local_tts import LocalTTSService, configure_sentence_cache
 from processors.shared_audio_models import SharedSileroVADAnalyzer, SharedSmartTurnAnalyzerV3
 from processors.stt_queue import DecodeQueue, decode_workers
 from processors.turn_hold import HoldShortTurnStopStrategy
@@ -81,6 +81,7 @@ class LocalProfile(Profile[LocalSettings, LocalResources]):
         segments, _ = models.whisper.transcribe(np.zeros(8000, dtype=np.float32), beam_size=1, language="en")
         list(segments)
         list(models.piper_voice.synthesize("Hello."))
+        configure_sentence_cache(settings.tts_sentence_cache_mb * 2**20)
         logger.info("local models warm")
         return LocalResources(models=models, decode_queue=DecodeQueue(workers))
 

@@ -36,6 +36,9 @@ class LocalSettings(BaseSettings):
         ".cache/models", description="Where the split Whisper base model is joined once"
     )
     piper_length_scale: float = Field(1.0, description="Piper speaking-rate factor (>1 slower)")
+    tts_sentence_cache_mb: int = Field(
+        48, ge=0, description="Synthesized sentences kept for reuse by every call (MiB of source audio; "
+                              "0 = none: each sentence is synthesized for each call)")
 
     # --- turn taking ------------------------------------------------------------------------
     vad_start_secs: float = Field(0.15, description="Speech needed before a turn starts (s)")

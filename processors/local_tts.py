@@ -9,7 +9,8 @@ Output: 16-bit mono PCM ``TTSAudioRawFrame``s at the pipeline output rate (Piper
 espeak-ng 22 050 Hz sources are resampled by the base class).
 
 Sentences already synthesized are played from a process-wide LRU cache (:data:`SENTENCE_AUDIO`,
-bounded to :data:`SENTENCE_CACHE_BYTES` of source audio, keyed by engine, voice, rate and text):
+bounded to ``TTS_SENTENCE_CACHE_MB`` of source audio (:func:`configure_sentence_cache`), keyed by
+engine, voice, rate and text):
 every call hears the same greeting, recording notice and re-prompts, and synthesizing them again
 for each call was most of the CPU a new call cost (25 calls starting at once queued 25 Piper runs
 of the same greeting). Only a sentence synthesized to its end is kept. A sentence that is being
@@ -46,12 +47,27 @@ ESPEAK_VOICES: dict[str, str] = {
 }
 
 
-#: Source audio (Piper/espeak-ng PCM, WAV header included) kept for repeated sentences, bytes.
+#: Source audio (Piper/espeak-ng PCM, WAV header included) kept for repeated sentences by default, bytes.
 SENTENCE_CACHE_BYTES = 48 * 2**20
 
+def _chunks_bytes(chunks) -> int:
+    return max(1, sum(len(c) for c in chunks))
+
+
 #: ``(engine, voice, rate, text) -> chunks`` of every call in this process (LRU by bytes).
-SENTENCE_AUDIO: LRUCache[tuple, tuple[bytes, ...]] = LRUCache(
-    maxsize=SENTENCE_CACHE_BYTES, getsizeof=lambda chunks: max(1, sum(len(c) for c in chunks)))
+SENTENCE_AUDIO: LRUCache[tuple, tuple[bytes, ...]] = LRUCache(maxsize=SENTENCE_CACHE_BYTES, getsizeof=_chunks_bytes)
+
+
+def configure_sentence_cache(max_bytes: int) -> None:
+    """Bound the process's sentence cache to ``max_bytes`` of source audio (0 = keep nothing).
+
+    A new bound empties the cache (``TTS_SENTENCE_CACHE_MB``, read when the profile loads); the
+    same bound keeps it. A sentence larger than 1/16 of the bound is never kept.
+    """
+    global SENTENCE_AUDIO
+    if max_bytes != SENTENCE_AUDIO.maxsize:
+        SENTENCE_AUDIO = LRUCache(maxsize=max_bytes, getsizeof=_chunks_bytes)
+        SENTENCE_CACHE_SIZE.set(0)
 
 
 class _Synthesis:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from processors import local_tts
-from processors.local_tts import SENTENCE_AUDIO, _through_cache
+from processors.local_tts import _through_cache
 from processors.metrics import SENTENCE_CACHE_SIZE
 
 
@@ -33,35 +33,54 @@ def _synth(calls: list, chunks: list[bytes]):
 
 def test_a_finished_sentence_is_replayed_from_the_cache():
     key, calls = ("test", "voice", 1.0, "Where would you like to fly from?"), []
-    SENTENCE_AUDIO.pop(key, None)
+    local_tts.SENTENCE_AUDIO.pop(key, None)
     chunks = [b"\x01\x02" * 400, b"\x03\x04" * 300]
     assert _drain(key, _synth(calls, chunks)) == chunks
     assert _drain(key, _synth(calls, chunks)) == chunks
     assert len(calls) == 1  # the second time came from the cache
-    assert SENTENCE_CACHE_SIZE._value.get() == SENTENCE_AUDIO.currsize >= 1400  # the gauge the soak reads
-    SENTENCE_AUDIO.pop(key, None)
+    assert SENTENCE_CACHE_SIZE._value.get() == local_tts.SENTENCE_AUDIO.currsize >= 1400  # the gauge the soak reads
+    local_tts.SENTENCE_AUDIO.pop(key, None)
 
 
 def test_a_sentence_cut_off_half_way_is_not_kept():
     key, calls = ("test", "voice", 1.0, "Interrupted sentence."), []
-    SENTENCE_AUDIO.pop(key, None)
+    local_tts.SENTENCE_AUDIO.pop(key, None)
     chunks = [b"\x01\x00" * 100] * 4
 
     def half_made():  # the caller barges in while the rest is still being synthesized
         return _gated_synth(calls, [], chunks, asyncio.Event(), after=2)()
     assert _drain(key, half_made, take=2) == chunks[:2]
-    assert key not in SENTENCE_AUDIO
+    assert key not in local_tts.SENTENCE_AUDIO
     assert _drain(key, _synth(calls, chunks)) == chunks  # synthesized again, whole
-    assert len(calls) == 2 and key in SENTENCE_AUDIO
-    SENTENCE_AUDIO.pop(key, None)
+    assert len(calls) == 2 and key in local_tts.SENTENCE_AUDIO
+    local_tts.SENTENCE_AUDIO.pop(key, None)
+
+
+def test_tts_sentence_cache_mb_zero_keeps_nothing_and_the_default_bound_comes_back():
+    """``TTS_SENTENCE_CACHE_MB=0``: every call's sentence is synthesized for it (the bench's honest
+    talking rows); setting the default again gives a cache of that bound."""
+    key, calls = ("test", "voice", 1.0, "Nothing is kept."), []
+    chunks = [b"\x05\x06" * 200]
+    try:
+        local_tts.configure_sentence_cache(0)
+        assert _drain(key, _synth(calls, chunks)) == chunks
+        assert _drain(key, _synth(calls, chunks)) == chunks
+        assert len(calls) == 2 and len(local_tts.SENTENCE_AUDIO) == 0
+    finally:
+        local_tts.configure_sentence_cache(local_tts.SENTENCE_CACHE_BYTES)
+    assert local_tts.SENTENCE_AUDIO.maxsize == local_tts.SENTENCE_CACHE_BYTES
+    _drain(key, _synth(calls, chunks))
+    assert len(calls) == 3 and key in local_tts.SENTENCE_AUDIO
+    local_tts.SENTENCE_AUDIO.pop(key, None)
 
 
 def test_the_cache_is_bounded_in_bytes_and_one_sentence_cannot_fill_it():
-    assert SENTENCE_AUDIO.maxsize == local_tts.SENTENCE_CACHE_BYTES
+    cache = local_tts.SENTENCE_AUDIO  # the module's current cache (a test may have set a new bound)
+    assert cache.maxsize == local_tts.SENTENCE_CACHE_BYTES
     key, calls = ("test", "voice", 1.0, "A very long read-out."), []
-    big = [b"\x00" * (SENTENCE_AUDIO.maxsize // 16 + 2)]
+    big = [b"\x00" * (cache.maxsize // 16 + 2)]
     _drain(key, _synth(calls, big))
-    assert key not in SENTENCE_AUDIO
+    assert key not in cache
 
 
 
@@ -81,7 +100,7 @@ def _gated_synth(calls: list, closed: list, chunks: list[bytes], gate: asyncio.E
 
 def test_calls_saying_a_sentence_being_synthesized_share_that_one_synthesis():
     key, calls, closed = ("test", "voice", 1.0, "Welcome to the flight line."), [], []
-    SENTENCE_AUDIO.pop(key, None)
+    local_tts.SENTENCE_AUDIO.pop(key, None)
     chunks = [bytes([i]) * 200 for i in range(5)]
 
     async def run():
@@ -96,8 +115,8 @@ def test_calls_saying_a_sentence_being_synthesized_share_that_one_synthesis():
         return heard + [await t for t in others]
 
     assert asyncio.run(run()) == [chunks, chunks, chunks]  # the later calls hear it from the first chunk
-    assert len(calls) == 1 and key in SENTENCE_AUDIO
-    SENTENCE_AUDIO.pop(key, None)
+    assert len(calls) == 1 and key in local_tts.SENTENCE_AUDIO
+    local_tts.SENTENCE_AUDIO.pop(key, None)
 
 
 async def _collect(gen) -> list[bytes]:
@@ -106,7 +125,7 @@ async def _collect(gen) -> list[bytes]:
 
 def test_a_shared_synthesis_goes_on_for_the_others_when_the_first_call_barges_in():
     key, calls, closed = ("test", "voice", 1.0, "Here are the flights I found."), [], []
-    SENTENCE_AUDIO.pop(key, None)
+    local_tts.SENTENCE_AUDIO.pop(key, None)
     chunks = [bytes([i]) * 200 for i in range(5)]
 
     async def run():
@@ -121,13 +140,13 @@ def test_a_shared_synthesis_goes_on_for_the_others_when_the_first_call_barges_in
         return [cut, await second]
 
     assert asyncio.run(run()) == [chunks[:1], chunks]
-    assert len(calls) == 1 and key in SENTENCE_AUDIO
-    SENTENCE_AUDIO.pop(key, None)
+    assert len(calls) == 1 and key in local_tts.SENTENCE_AUDIO
+    local_tts.SENTENCE_AUDIO.pop(key, None)
 
 
 def test_a_synthesis_everyone_left_is_stopped_and_not_kept():
     key, calls, closed = ("test", "voice", 1.0, "Nobody hears this to the end."), [], []
-    SENTENCE_AUDIO.pop(key, None)
+    local_tts.SENTENCE_AUDIO.pop(key, None)
     chunks = [bytes([i]) * 200 for i in range(5)]
 
     async def run():
@@ -139,15 +158,15 @@ def test_a_synthesis_everyone_left_is_stopped_and_not_kept():
             await asyncio.sleep(0)
 
     asyncio.run(run())
-    assert closed == [1] and key not in SENTENCE_AUDIO and key not in local_tts._IN_FLIGHT
+    assert closed == [1] and key not in local_tts.SENTENCE_AUDIO and key not in local_tts._IN_FLIGHT
     assert _drain(key, _synth(calls, chunks)) == chunks  # the next call synthesizes it afresh
     assert len(calls) == 2
-    SENTENCE_AUDIO.pop(key, None)
+    local_tts.SENTENCE_AUDIO.pop(key, None)
 
 
 def test_a_failed_synthesis_reaches_every_call_and_is_not_kept():
     key = ("test", "voice", 1.0, "Broken voice.")
-    SENTENCE_AUDIO.pop(key, None)
+    local_tts.SENTENCE_AUDIO.pop(key, None)
 
     async def broken():
         yield b"\x00" * 10
@@ -167,4 +186,4 @@ def test_a_failed_synthesis_reaches_every_call_and_is_not_kept():
         return await asyncio.gather(listener(), listener())
 
     assert asyncio.run(run()) == [([b"\x00" * 10], "espeak-ng exited")] * 2
-    assert key not in SENTENCE_AUDIO and key not in local_tts._IN_FLIGHT
+    assert key not in local_tts.SENTENCE_AUDIO and key not in local_tts._IN_FLIGHT
