@@ -247,6 +247,24 @@ def is_short_complete(text: str, language: str = DEFAULT_LANGUAGE, *, max_words:
         return False
 
 
+def is_whole_request(text: str, language: str = DEFAULT_LANGUAGE) -> bool:
+    """True for a turn that is a whole flight request by itself: it names where from and where to
+    ("I want to fly from New York to London."), or one end and a day ("to Madrid next Friday").
+
+    Smart Turn sometimes rates such a turn "incomplete" from its sound; the turn-stop strategy then
+    waits only its short hold instead of Smart Turn's 3 s timeout
+    (:class:`processors.turn_hold.HoldShortTurnStopStrategy`). A route end alone ("from Boston…")
+    is not whole: the caller is often still saying where to.
+    """
+    try:
+        parsed = parse(normalize(text), language)
+        ends = bool(parsed.origin_text) + bool(parsed.destination_text)
+        return ends == 2 or (ends == 1 and parsed.departure is not None)
+    except Exception:
+        logger.exception("is_whole_request failed")
+        return False
+
+
 def parse(norm: str, language: str, *, today: date | None = None, answering_return: bool = False,
           known_departure: date | None = None, cross_language: bool = True) -> Parsed:
     """Everything ``norm`` (a :func:`normalize`d turn) says about a flight, in ``language``.

@@ -30,7 +30,7 @@ from pipelines.contract import CallSetup, Profile, ProfileCore
 from pipelines.local_settings import LocalSettings
 from pipelines.models import LocalModels, load_local_models
 from dialogue.policy import FlightDialogue
-from dialogue.understanding import is_halt, is_short_complete, is_substantive
+from dialogue.understanding import is_halt, is_short_complete, is_substantive, is_whole_request
 from processors.local_brain import LocalBrainService
 from processors.local_tts import LocalTTSService, configure_sentence_cache
 from processors.shared_audio_models import SharedSileroVADAnalyzer, SharedSmartTurnAnalyzerV3
@@ -116,6 +116,7 @@ class LocalProfile(Profile[LocalSettings, LocalResources]):
             is_substantive=lambda text: is_substantive(text, language.current),
             is_complete=lambda text: is_short_complete(text, language.current),
             complete_after_hold=lambda text: is_halt(text, language.current),
+            is_whole=lambda text: is_whole_request(text, language.current),
             hold_secs=settings.hold_short_turn_secs,
             max_stt_wait_secs=WHISPER_MAX_STT_WAIT_SECS,
             voice_onset=lambda: vad.hears_voice,  # a hold does not end as the caller resumes

@@ -39,6 +39,14 @@ silence timeout (3 s) — the 3.1–3.5 s answers to closings and corrections. W
 (e.g. :func:`dialogue.understanding.is_short_complete`), a turn whose transcript is such a whole
 answer ends as soon as the caller has stopped and the transcript is in, whatever Smart Turn said.
 
+**Whole requests.** Smart Turn also rates some whole requests "incomplete" from their sound ("I
+want to fly from New York to London." in about one call in thirty of ``bench/capacity.py``: 3.3 s
+answers). With ``is_whole`` (e.g. :func:`dialogue.understanding.is_whole_request`: the turn names
+both ends of a route, or one end and a day), such a turn waits only ``hold_secs`` of silence after
+the end of speech, not Smart Turn's own timeout; any speech in that time cancels the wait and the
+turn goes on. A caller who pauses longer inside a request says the rest over the answer, which
+the barge-in handles.
+
 **No words.** A ``NoWordsFrame`` (the STT found no speech in a segment) or a ``UserBackchannelFrame``
 (a backchannel taken out of the turn, :mod:`processors.resume`) closes its pending segment at once,
 so a cough does not hold a turn open for the whole STT budget.
@@ -83,6 +91,9 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
         complete_after_hold: ``(turn_text) -> bool``; True for a non-substantive turn that is whole
             once the hold has passed with no more speech ("Wait.": the caller usually goes on, but
             if not, Smart Turn's "incomplete" is not waited out either). ``None``: Smart Turn decides.
+        is_whole: ``(turn_text) -> bool``; True for a substantive turn that is a whole request by
+            itself: when Smart Turn says "incomplete", the turn ends after ``hold_secs`` of silence
+            instead of Smart Turn's timeout. ``None``: Smart Turn decides.
         voice_onset: ``() -> bool``; True while the VAD hears voice it has not yet reported as a
             speech start (Silero's ``STARTING`` state, under ``start_secs``) or already hears
             speech whose start frame is still on its way. A hold that runs out then waits
@@ -94,8 +105,12 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
     def __init__(self, *, is_substantive: Callable[[str], bool], hold_secs: float = 0.9,
                  max_stt_wait_secs: float | None = None, is_complete: Callable[[str], bool] | None = None,
                  voice_onset: Callable[[], bool] | None = None,
-                 complete_after_hold: Callable[[str], bool] | None = None, **kwargs):
+                 complete_after_hold: Callable[[str], bool] | None = None,
+                 is_whole: Callable[[str], bool] | None = None, **kwargs):
         super().__init__(**kwargs)
+        self._is_whole = is_whole
+        self._whole_task: asyncio.Task | None = None
+        self.whole_completions = 0
         self._voice_onset = voice_onset
         self._complete_after_hold = complete_after_hold
         self.onset_waits = 0
@@ -188,7 +203,30 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
             self._turn_complete = True  # a whole short answer: Smart Turn's "incomplete" is not waited out
             self.short_completions += 1
             logger.debug(f"{self}: short complete turn, not waiting for Smart Turn's timeout")
+        if (not self._turn_complete and self._vad_stopped and not self._vad_user_speaking
+                and self._turn_text and self._is_whole is not None and self._is_whole(self._turn_text)):
+            delay = self._speech_end + self._hold_secs - time.time()
+            if delay <= 0:
+                self._turn_complete = True  # a whole request, and the caller stayed silent for the hold
+                self.whole_completions += 1
+                logger.debug(f"{self}: whole request after {self._hold_secs:.2f}s of silence: not waiting for "
+                             f"Smart Turn's timeout")
+            elif self._whole_task is None:
+                self._whole_task = self.task_manager.create_task(self._whole_wait(delay), f"{self}::whole_wait")
         await super()._maybe_trigger_user_turn_stopped()
+
+    async def _whole_wait(self, delay: float):
+        try:
+            await asyncio.sleep(delay)
+        except asyncio.CancelledError:
+            return
+        self._whole_task = None
+        await self._maybe_trigger_user_turn_stopped()
+
+    async def _cancel_whole_wait(self):
+        if self._whole_task:
+            await self.task_manager.cancel_task(self._whole_task)
+            self._whole_task = None
 
     def _complete_enough(self, text: str) -> bool:
         """Whether Smart Turn's "incomplete" need not be waited out: a whole short answer, or a
@@ -207,6 +245,7 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
         await super()._discard_pending_end_of_turn()
         await self._cancel_hold()
         await self._cancel_stt_wait()
+        await self._cancel_whole_wait()
 
     async def _cancel_hold(self):
         if self._hold_task:
@@ -256,7 +295,8 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
         await self.trigger_user_turn_stopped(**kwargs)
 
     async def cleanup(self):
-        """Cancel a pending hold and STT wait."""
+        """Cancel a pending hold, STT wait and whole-request wait."""
         await self._cancel_hold()
         await self._cancel_stt_wait()
+        await self._cancel_whole_wait()
         await super().cleanup()

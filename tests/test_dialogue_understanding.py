@@ -14,6 +14,7 @@ from dialogue.understanding import (
     is_halt,
     is_short_complete,
     is_substantive,
+    is_whole_request,
     normalize,
     only,
     parse,
@@ -283,3 +284,18 @@ def test_for_before_a_sure_place_is_the_destination(text, route):
     # "Leaving Houston for Cancun" got "Flying from Houston. Where would you like to go?"
     p = understand(text, "en")
     assert (p.origin_text, p.destination_text) == route
+
+
+@pytest.mark.parametrize("text,language,whole", [
+    ("I want to fly from New York to London.", "en", True),
+    ("To Madrid next Friday.", "en", True),
+    ("Quiero volar de Madrid a Barcelona.", "es", True),
+    ("Ich möchte von Berlin nach Paris fliegen.", "de", True),
+    ("Je voudrais aller à Paris demain.", "fr", True),
+    ("I want to fly from New York", "en", False),   # the caller is often still saying where to
+    ("Hi, I need a flight", "en", False),
+    ("Next Friday, please.", "en", False),          # a lone day: is_short_complete's case
+    ("Wait, stop.", "en", False),
+])
+def test_is_whole_request(text, language, whole):
+    assert is_whole_request(text, language) is whole

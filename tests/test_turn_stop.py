@@ -95,9 +95,9 @@ class FixedVerdictAnalyzer(BaseTurnAnalyzer):
         pass
 
 
-def pipeline(script, events, ttfs_p99_latency, **strategy_kwargs):
+def pipeline(script, events, ttfs_p99_latency, verdict=EndOfTurnState.COMPLETE, **strategy_kwargs):
     strategy_kwargs = {"is_substantive": lambda _: True, "hold_secs": 0.0, **strategy_kwargs}
-    strategy = HoldShortTurnStopStrategy(turn_analyzer=FixedVerdictAnalyzer(EndOfTurnState.COMPLETE), **strategy_kwargs)
+    strategy = HoldShortTurnStopStrategy(turn_analyzer=FixedVerdictAnalyzer(verdict), **strategy_kwargs)
     user, _assistant = LLMContextAggregatorPair(
         LLMContext(messages=[]),
         user_params=LLMUserAggregatorParams(
@@ -108,8 +108,13 @@ def pipeline(script, events, ttfs_p99_latency, **strategy_kwargs):
     @user.event_handler("on_user_turn_stopped")
     async def _stopped(_aggregator, _strategy, message):
         events.append(("turn_end", message.content))
+        events.append(("turn_end_at", time.monotonic()))
 
     return Pipeline([LateSTT(script, events, ttfs_p99_latency), user]), strategy
+
+
+def _no_times(events: list) -> list:
+    return [e for e in events if e[0] != "turn_end_at"]
 
 
 def speech(secs: float) -> list[Frame]:
@@ -126,7 +131,7 @@ async def test_a_late_second_transcript_ends_the_turn_when_it_arrives_not_before
         pipe,
         frames_to_send=[*speech(0.3), SleepFrame(0.05), *speech(0.3), SleepFrame(1.2)],
     )
-    assert events == [
+    assert _no_times(events) == [
         ("transcript", "Hi there."),
         ("transcript", "I need a flight to Boston tomorrow."),
         ("turn_end", "Hi there. I need a flight to Boston tomorrow."),
@@ -171,11 +176,11 @@ async def test_a_segment_without_transcript_waits_only_the_stt_budget_and_a_late
         pipe,
         frames_to_send=[*speech(0.3), SleepFrame(0.05), *speech(0.1), SleepFrame(1.6)],
     )
-    assert events[:2] == [
+    assert _no_times(events)[:2] == [
         ("transcript", "I need a flight to Boston tomorrow."),
         ("turn_end", "I need a flight to Boston tomorrow."),
     ]
-    assert events[2] == ("transcript", "uh")
+    assert _no_times(events)[2] == ("transcript", "uh")
     assert sum(isinstance(f, UserStartedSpeakingFrame) for f in down) == 1  # one turn; "uh" opened none
     assert sum(isinstance(f, UserStoppedSpeakingFrame) for f in down) == 1
 
@@ -186,7 +191,7 @@ async def test_a_turn_whose_only_segment_has_no_transcript_ends_when_the_stt_say
     events: list = []
     pipe, strategy = pipeline([("", 0.2)], events, 3.0)
     down, _ = await run_test(pipe, frames_to_send=[*speech(0.3), SleepFrame(1.0)])
-    assert events == [("no_transcript", None), ("turn_end", "")]
+    assert _no_times(events) == [("no_transcript", None), ("turn_end", "")]
     assert strategy.empty_turns == 1
     assert strategy.pending_segments == 0
     assert sum(isinstance(f, UserStoppedSpeakingFrame) for f in down) == 1
@@ -199,10 +204,65 @@ async def test_an_empty_segment_does_not_end_a_turn_whose_other_segment_is_still
     pipe, strategy = pipeline([("I need a flight to Boston tomorrow.", 0.8), ("", 0.1)], events, 3.0)
     down, _ = await run_test(
         pipe, frames_to_send=[*speech(0.3), SleepFrame(0.05), *speech(0.1), SleepFrame(1.2)])
-    assert events == [
+    assert _no_times(events) == [
         ("no_transcript", None),
         ("transcript", "I need a flight to Boston tomorrow."),
         ("turn_end", "I need a flight to Boston tomorrow."),
     ]
     assert strategy.empty_turns == 0
     assert sum(isinstance(f, LLMContextFrame) for f in down) == 1
+
+
+WHOLE = "I want to fly from New York to London."
+
+
+def _is_whole(text: str) -> bool:
+    from dialogue.understanding import is_whole_request
+    return is_whole_request(text, "en")
+
+
+async def test_a_whole_request_smart_turn_rates_incomplete_ends_after_the_hold_not_its_timeout():
+    """Smart Turn says "incomplete" (and, here, never times out): the whole request ends the turn
+    once the caller has been silent for the hold. The VAD frames are made before the run, so the
+    end of speech is t0 - 0.2 s and the 0.8 s hold runs out at t0 + 0.6 s; the transcript is in at
+    t0 + 0.35 s, so the turn must not end before the hold."""
+    events: list = []
+    t0 = time.monotonic()
+    pipe, strategy = pipeline([(WHOLE, 0.05)], events, 2.0, verdict=EndOfTurnState.INCOMPLETE,
+                              hold_secs=0.8, is_whole=_is_whole)
+    await run_test(pipe, frames_to_send=[*speech(0.3), SleepFrame(1.0)])
+    assert _no_times(events) == [("transcript", WHOLE), ("turn_end", WHOLE)]
+    ended = dict(e for e in events if e[0] == "turn_end_at")["turn_end_at"] - t0
+    assert 0.55 <= ended <= 0.9
+    assert strategy.whole_completions == 1
+
+
+async def test_without_is_whole_the_same_turn_waits_for_smart_turn():
+    events: list = []
+    t0 = time.monotonic()
+    pipe, _ = pipeline([(WHOLE, 0.05)], events, 2.0, verdict=EndOfTurnState.INCOMPLETE, hold_secs=0.8)
+    await run_test(pipe, frames_to_send=[*speech(0.3), SleepFrame(1.0)])
+    ended = [e[1] - t0 for e in events if e[0] == "turn_end_at"]
+    assert not ended or ended[0] >= 1.25  # not before the run's end: the analyzer never completes
+
+
+async def test_a_route_end_alone_is_not_whole_and_the_caller_resuming_keeps_one_turn():
+    """ "From New York…" is not whole (no wait cut short); "…to London next Friday" after a pause
+    makes one turn with both parts, which is whole."""
+    events: list = []
+    pipe, strategy = pipeline([("I want to fly from New York", 0.05), ("to London next Friday.", 0.05)], events,
+                              2.0, verdict=EndOfTurnState.INCOMPLETE, hold_secs=0.8, is_whole=_is_whole)
+    await run_test(pipe, frames_to_send=[*speech(0.3), SleepFrame(0.6), *speech(0.3), SleepFrame(1.0)])
+    assert [e for e in _no_times(events) if e[0] == "turn_end"] == [
+        ("turn_end", "I want to fly from New York to London next Friday.")]
+    assert strategy.whole_completions == 1
+
+
+async def test_speech_during_the_wait_cancels_it():
+    """A whole request, then the caller goes on before the hold has passed: the wait started by the
+    first transcript must not end the turn while they speak."""
+    events: list = []
+    pipe, _ = pipeline([(WHOLE, 0.05), ("In business class.", 0.05)], events, 2.0,
+                       verdict=EndOfTurnState.INCOMPLETE, hold_secs=0.8, is_whole=_is_whole)
+    await run_test(pipe, frames_to_send=[*speech(0.3), SleepFrame(0.1), *speech(0.6), SleepFrame(1.0)])
+    assert [e for e in _no_times(events) if e[0] == "turn_end"] == [("turn_end", f"{WHOLE} In business class.")]
