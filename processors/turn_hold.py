@@ -172,21 +172,24 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
             return False
         if self._stt_wait_task is None:  # re-check once the last pending segment's deadline passes
             delay = max(0.0, self._pending[-1] - time.time())
-            self._stt_wait_task = self.task_manager.create_task(self._stt_wait(delay), f"{self}::stt_wait")
+            self._stt_wait_task = self.task_manager.create_task(
+                self._recheck_later(delay, "_stt_wait_task"), f"{self}::stt_wait")
         return True
 
-    async def _stt_wait(self, delay: float):
+    async def _recheck_later(self, delay: float, slot: str):
+        """Sleep ``delay`` s, then empty the task attribute ``slot`` and re-check the turn's end."""
         try:
             await asyncio.sleep(delay)
         except asyncio.CancelledError:
             return
-        self._stt_wait_task = None
+        setattr(self, slot, None)
         await self._maybe_trigger_user_turn_stopped()
 
-    async def _cancel_stt_wait(self):
-        if self._stt_wait_task:
-            await self.task_manager.cancel_task(self._stt_wait_task)
-            self._stt_wait_task = None
+    async def _cancel_task_in(self, slot: str):
+        task = getattr(self, slot)
+        if task:
+            await self.task_manager.cancel_task(task)
+            setattr(self, slot, None)
 
     async def _maybe_trigger_user_turn_stopped(self):
         if self._waiting_for_stt():
@@ -212,21 +215,9 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
                 logger.debug(f"{self}: whole request after {self._hold_secs:.2f}s of silence: not waiting for "
                              f"Smart Turn's timeout")
             elif self._whole_task is None:
-                self._whole_task = self.task_manager.create_task(self._whole_wait(delay), f"{self}::whole_wait")
+                self._whole_task = self.task_manager.create_task(
+                    self._recheck_later(delay, "_whole_task"), f"{self}::whole_wait")
         await super()._maybe_trigger_user_turn_stopped()
-
-    async def _whole_wait(self, delay: float):
-        try:
-            await asyncio.sleep(delay)
-        except asyncio.CancelledError:
-            return
-        self._whole_task = None
-        await self._maybe_trigger_user_turn_stopped()
-
-    async def _cancel_whole_wait(self):
-        if self._whole_task:
-            await self.task_manager.cancel_task(self._whole_task)
-            self._whole_task = None
 
     def _complete_enough(self, text: str) -> bool:
         """Whether Smart Turn's "incomplete" need not be waited out: a whole short answer, or a
@@ -244,8 +235,8 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
     async def _discard_pending_end_of_turn(self):
         await super()._discard_pending_end_of_turn()
         await self._cancel_hold()
-        await self._cancel_stt_wait()
-        await self._cancel_whole_wait()
+        await self._cancel_task_in("_stt_wait_task")
+        await self._cancel_task_in("_whole_task")
 
     async def _cancel_hold(self):
         if self._hold_task:
@@ -297,6 +288,6 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
     async def cleanup(self):
         """Cancel a pending hold, STT wait and whole-request wait."""
         await self._cancel_hold()
-        await self._cancel_stt_wait()
-        await self._cancel_whole_wait()
+        await self._cancel_task_in("_stt_wait_task")
+        await self._cancel_task_in("_whole_task")
         await super().cleanup()
