@@ -43,7 +43,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "goodbye": (
             "goodbye|good bye|bye|bye bye|that's all|that is all|that's it|that is it|"
             "no thanks|no thank you|nothing else|hang up|i'm done|i am done|we're done|"
-            "end the call|that'll be all|that will be all|see you"
+            "end the call|that'll be all|that will be all|see you|bye-bye|take care|"
+            "have a nice day|have a good day|have a great day|talk to you later"
         ),
         "repeat": (
             "repeat|repeat that|say that again|say it again|come again|pardon|pardon me|"
@@ -86,7 +87,9 @@ KEYWORDS: dict[str, dict[str, str]] = {
         # what asks the bot to stop talking (a real interruption, even when nothing else is understood)
         "halt": "wait|stop|hold on|hang on|one moment|one second|just a moment|just a second|excuse me|pause|cancel|quiet",
         "please": "please",
-        "ack": "okay|ok|so|well|alright|all right|right|yeah|yes|thanks|thank you|great|cool|fine|sure|oh",
+        "ack": "okay|ok|so|well|alright|all right|right|yeah|yes|thanks|thank you|great|cool|fine|sure|oh|"
+               "thank you very much|thank you so much|thanks a lot|thanks so much|many thanks|"
+               "much appreciated|appreciate it|perfect|cheers",
         # request filler stripped around place names
         "filler": (
             "i|we|me|us|my|our|i'd|we'd|i'm|we're|would|like|want|wanna|need|needs|have|"
@@ -148,7 +151,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "destination_words": "to|going|destination|heading|arriving|visit|visiting|go there|fly there",
     },
     "es": {
-        "goodbye": "adiós|adios|hasta luego|hasta pronto|chao|chau|eso es todo|nada más|nada mas|no gracias|ya está|ya esta|cuelgo|terminar la llamada",
+        "goodbye": "adiós|adios|hasta luego|hasta pronto|chao|chau|eso es todo|nada más|nada mas|no gracias|ya está|ya esta|cuelgo|terminar la llamada|que tenga un buen día|que tenga buen día|cuídese|cuidese",
         "repeat": "repita|repítalo|repitalo|repetir|puede repetir|otra vez|cómo dice|como dice|qué ha dicho|que ha dicho|no le he oído|no le oí|perdón qué",
         "repeat_alone": "qué|que|cómo|como|perdón|perdon|eh",
         # a question about the flights just read out (the rule brain reads them again)
@@ -166,7 +169,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         # what asks the bot to stop talking (a real interruption, even when nothing else is understood)
         "halt": "espera|espere|esperá|para|pare|alto|un momento|momento|un segundo|perdón|perdon|disculpa|disculpe|cancela|cancelar",
         "please": "por favor|porfa",
-        "ack": "vale|bueno|bien|muy bien|gracias|muchas gracias|perfecto|genial|claro|sí|si|de acuerdo|ok|okay|pues",
+        "ack": "vale|bueno|bien|muy bien|gracias|muchas gracias|muchísimas gracias|muchisimas gracias|mil gracias|perfecto|genial|claro|sí|si|de acuerdo|ok|okay|pues",
         "filler": (
             "yo|me|mi|nos|quiero|quisiera|querría|queria|necesito|necesitamos|quería|queremos|busco|buscar|"
             "buscamos|reservar|un|una|el|la|los|las|vuelo|vuelos|billete|billetes|pasaje|pasajes|viaje|volar|"
@@ -269,7 +272,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "destination_words": "destination|aller|je vais|arrivée|arrivee|visiter|vers",
     },
     "de": {
-        "goodbye": "auf wiederhören|auf wiederhoren|auf wiedersehen|tschüss|tschuss|ciao|das wars|das war's|das ist alles|nein danke|sonst nichts|auflegen",
+        "goodbye": "auf wiederhören|auf wiederhoren|auf wiedersehen|tschüss|tschuss|ciao|das wars|das war's|das ist alles|nein danke|sonst nichts|auflegen|schönen tag noch|schonen tag noch|schönen tag|einen schönen tag",
         "repeat": "wiederholen|noch einmal|nochmal|wie bitte|was haben sie gesagt|können sie das wiederholen|ich habe das nicht gehört",
         "repeat_alone": "was|wie|bitte|hä|äh",
         # a question about the flights just read out (the rule brain reads them again)
@@ -287,7 +290,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         # what asks the bot to stop talking (a real interruption, even when nothing else is understood)
         "halt": "warte|warten sie|wartet|moment|einen moment|moment mal|halt|stopp|stop|sekunde|eine sekunde|entschuldigung|hören sie auf|hör auf|abbrechen",
         "please": "bitte|bitte schön",
-        "ack": "okay|ok|gut|also|ja|danke|danke schön|vielen dank|super|prima|alles klar|schön|na",
+        "ack": "okay|ok|gut|also|ja|danke|danke schön|danke sehr|vielen dank|herzlichen dank|super|prima|alles klar|schön|na",
         "filler": (
             "ich|wir|mir|uns|möchte|mochte|möchten|will|wollen|würde|wurde|gern|gerne|brauche|brauchen|suche|"
             "suchen|buchen|einen|eine|ein|den|die|das|der|flug|flüge|fluge|ticket|tickets|reise|fliegen|reisen|"
@@ -389,7 +392,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "destination_words": "destinazione|andare|vado|arrivo|visitare|verso",
     },
     "pt": {
-        "goodbye": "adeus|tchau|até logo|ate logo|até à próxima|é tudo|e tudo|só isso|so isso|não obrigado|nao obrigado|mais nada|desligar",
+        "goodbye": "adeus|tchau|até logo|ate logo|até à próxima|é tudo|e tudo|só isso|so isso|não obrigado|nao obrigado|mais nada|desligar|tenha um bom dia|bom dia para si|até mais|ate mais",
         "repeat": "repita|repetir|pode repetir|outra vez|mais uma vez|como disse|o que disse|não ouvi|nao ouvi",
         "repeat_alone": "o quê|o que|quê|como|desculpe|hã|ah",
         # a question about the flights just read out (the rule brain reads them again)
@@ -407,7 +410,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         # what asks the bot to stop talking (a real interruption, even when nothing else is understood)
         "halt": "espera aí|espera ai|espere aí|espere ai|peraí|perai|espera|espere|para|pare|um momento|momento|um segundo|desculpa|desculpe|com licença|com licenca|cancela|cancelar",
         "please": "por favor",
-        "ack": "está bem|esta bem|tá|ta|ok|okay|bem|obrigado|obrigada|muito obrigado|perfeito|ótimo|otimo|sim|pois|então|entao|certo",
+        "ack": "está bem|esta bem|tá|ta|ok|okay|bem|obrigado|obrigada|muito obrigado|muito obrigada|perfeito|ótimo|otimo|sim|pois|então|entao|certo",
         "filler": (
             "eu|nós|nos|me|meu|minha|quero|queria|queríamos|gostaria|preciso|precisamos|procuro|procurar|"
             "reservar|um|uma|o|a|os|as|voo|voos|bilhete|bilhetes|passagem|passagens|viagem|voar|viajar|ir|"

@@ -202,6 +202,10 @@ def test_substantive(text):
 @pytest.mark.parametrize("language, text", [
     ("en", "Thank you. Goodbye."), ("en", "Okay, bye bye."), ("en", "Thanks."), ("es", "Gracias, adiós."),
     ("fr", "Merci, au revoir."), ("de", "Danke, tschüss."), ("it", "Grazie, arrivederci."), ("pt", "Obrigado, tchau."),
+    # the longer thanks and farewells (each of these reopened a call said over the bot's goodbye)
+    ("en", "Thank you very much. Goodbye."), ("en", "Thank you so much. Bye."), ("en", "Thank you. Bye-bye."),
+    ("en", "Thanks a lot, have a nice day."), ("en", "Cheers, take care."), ("es", "Muchísimas gracias, adiós."),
+    ("de", "Danke, schönen Tag noch."), ("pt", "Obrigado, tenha um bom dia."), ("pt", "Muito obrigada, tchau."),
 ])
 def test_thanks_and_goodbyes_only_close_the_call(language, text):
     assert is_closing(text, language) is True
@@ -210,6 +214,7 @@ def test_thanks_and_goodbyes_only_close_the_call(language, text):
 @pytest.mark.parametrize("language, text", [
     ("en", "Wait, bye."), ("en", "Bye, actually one more thing."), ("en", "Thanks, and a hotel in Paris."),
     ("en", ""), ("en", "..."), ("es", "Espera, gracias."), ("de", "Danke, nach Berlin bitte."),
+    ("en", "Thank you very much, one more thing."), ("es", "Buen día, quiero volar a Madrid."),
 ])
 def test_a_closing_with_anything_else_in_it_is_no_closing(language, text):
     assert is_closing(text, language) is False
