@@ -50,6 +50,7 @@ ESPEAK_VOICES: dict[str, str] = {
 #: Source audio (Piper/espeak-ng PCM, WAV header included) kept for repeated sentences by default, bytes.
 SENTENCE_CACHE_BYTES = 48 * 2**20
 
+
 def _chunks_bytes(chunks) -> int:
     return max(1, sum(len(c) for c in chunks))
 

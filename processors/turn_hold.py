@@ -201,14 +201,14 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
             await self._cancel_hold()
             await super().trigger_user_turn_stopped()  # empty: Pipecat's EmptyUserTurnConfig decides
             return
-        if (not self._turn_complete and self._vad_stopped and not self._vad_user_speaking
-                and self._turn_text and self._complete_enough(self._turn_text)):
+        settled = (not self._turn_complete and self._vad_stopped and not self._vad_user_speaking
+                   and bool(self._turn_text))  # the caller stopped, Smart Turn said "incomplete"
+        if settled and self._complete_enough(self._turn_text):
             self._turn_complete = True  # a whole short answer: Smart Turn's "incomplete" is not waited out
             self.short_completions += 1
             logger.debug(f"{self}: short complete turn, not waiting for Smart Turn's timeout")
-        if (not self._turn_complete and self._vad_stopped and not self._vad_user_speaking
-                and self._turn_text and self._is_whole is not None and self._is_whole(self._turn_text)):
-            delay = self._speech_end + self._hold_secs - time.time()
+        elif settled and self._is_whole is not None and self._is_whole(self._turn_text):
+            delay = self._hold_left()
             if delay <= 0:
                 self._turn_complete = True  # a whole request, and the caller stayed silent for the hold
                 self.whole_completions += 1
@@ -238,10 +238,13 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
         await self._cancel_task_in("_stt_wait_task")
         await self._cancel_task_in("_whole_task")
 
+    def _hold_left(self) -> float:
+        """Seconds until ``hold_secs`` of silence have passed since the caller's speech ended (the
+        whole hold when no end of speech is known yet); negative once it has."""
+        return self._speech_end + self._hold_secs - time.time() if self._speech_end else self._hold_secs
+
     async def _cancel_hold(self):
-        if self._hold_task:
-            await self.task_manager.cancel_task(self._hold_task)
-            self._hold_task = None
+        await self._cancel_task_in("_hold_task")
         self._hold_done = False
 
     async def _handle_transcription(self, frame: TranscriptionFrame):
@@ -265,7 +268,7 @@ class HoldShortTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
         # The hold counts from the end of the caller's speech, not from Smart Turn's verdict and
         # the transcript (which come 0.5 s or more later): the silence it asks for is the same,
         # the answer to a lone "Hello?" is not delayed by the STT's latency on top of it.
-        delay = max(0.0, self._speech_end + self._hold_secs - time.time()) if self._speech_end else self._hold_secs
+        delay = max(0.0, self._hold_left())
         logger.debug(f"{self}: holding a non-substantive turn for {delay:.2f}s")
         self._hold_task = self.task_manager.create_task(self._hold(kwargs, delay), f"{self}::hold")
 
