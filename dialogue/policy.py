@@ -292,13 +292,18 @@ class FlightDialogue:
         """Whether a turn heard over the goodbye keeps the call going: a halt ("Wait."), a request
         for a person, a new search, or anything that fills a slot ("No, Tuesday", "to Denver");
         never a closing ("Thanks, bye."), a lone "no" or "say that again" (the goodbye is what it
-        would repeat)."""
+        would repeat). A lone word reopens it only if it names a place ("Denver."): an unknown one
+        is most often Whisper's guess at a noise or a half-heard "thanks" ("Thank you for watching.",
+        "Gracias por ver el video."), and the call would stay open after its goodbye."""
         lang = self.language
         if is_closing(text, lang):
             return False
         if is_halt(text, lang) or has(lang, norm, "transfer", "new_search", "start_over"):
             return True
-        return parse(norm, lang, today=self.today).has_anything
+        parsed = parse(norm, lang, today=self.today)
+        if parsed.has_route or parsed.has_options:
+            return True
+        return bool(parsed.lone_text) and self._resolves(parsed.lone_text, CONFIRM_CONFIDENCE)
 
     def _says_again(self, turn: BrainTurn, probe: FlightDialogue, norm: str) -> bool:
         """Whether ``turn`` (the ``probe``'s answer to ``norm``) only says again part of the answer

@@ -530,3 +530,18 @@ def test_over_the_goodbye_a_closing_or_a_lone_no_gets_the_goodbye():
     for words in ("Thank you. Goodbye.", "No.", "Okay."):
         d = dialogue_saying_goodbye("en", "From Boston to Chicago on Friday.", "That's all, goodbye.")
         assert d.handle_user(words).end_call and d.phase == "ended", words
+
+
+def test_over_the_goodbye_an_unknown_word_gets_the_goodbye_and_a_place_reopens_the_call():
+    # Whisper's guesses at a noise or a half-heard "thanks" name no place: the call ends as said
+    cases = [("en", "From Boston to Chicago on Friday.", "That's all, goodbye.", "Thank you for watching."),
+             ("es", "De Madrid a Barcelona el viernes.", "Eso es todo, adiós.", "Gracias por ver el video."),
+             ("de", "Von Berlin nach München am Freitag.", "Das ist alles, tschüss.", "Vielen Dank fürs Zuschauen.")]
+    for language, request, goodbye, noise in cases:
+        d = dialogue_saying_goodbye(language, request, goodbye)
+        assert not d.would_act_on(noise), noise
+        assert d.handle_user(noise).end_call and d.phase == "ended", noise
+    d = dialogue_saying_goodbye(*cases[0][:3])
+    assert d.would_act_on("Denver.")
+    turn = d.handle_user("Denver.")  # a new destination: the call goes on
+    assert not turn.end_call and d.phase != "ended"
