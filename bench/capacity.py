@@ -24,9 +24,12 @@ Per step it prints and writes (``--out``, default ``bench/results/capacity.md``)
   message is only a gap once the buffer has run dry. Playback standing still *between* sentences
   (a mark between the two messages: the next sentence or the answer after the filler was not ready
   yet) is counted apart, as sentence pauses; a gap with a ``clear`` in it is neither (a barge-in
-  cut the bot off, and the next audio is another reply),
+  cut the bot off, and the next audio is another reply). Gaps during which the bench's own event
+  loop stalled (a lag sample of ≥ 20 ms covering at least half the gap) are counted as gaps and
+  also named: the simulated callers read the audio late, which the gateway may not have sent late,
 - gateway event-loop lag p99 (from the ``gateway_event_loop_lag_seconds`` histogram, so a bucket
-  bound: "≤ 50 ms"), and the bench's own loop lag p99 (if high, the callers are late, not the gateway),
+  bound: "≤ 50 ms"), and the bench's own loop lag p99 and max (if high, the callers are late, not
+  the gateway),
 - CPU per call-minute (gateway process CPU s / call-minute) and RSS per call (peak RSS growth over
   the step / calls, MiB).
 
@@ -205,6 +208,8 @@ class CallOutcome:
     expected_answers: int = 0
     late_frames: int = 0
     gaps_ms: list[float] = field(default_factory=list)
+    #: each gap's playback standing still, (start, end) in wall-clock seconds (``time.time()``)
+    gap_windows: list[tuple[float, float]] = field(default_factory=list)
     sentence_pauses: int = 0
     pauses_ms: list[float] = field(default_factory=list)
     bot_secs: float = 0.0
@@ -257,6 +262,7 @@ def analyse(result, talking_turns: set[int]) -> CallOutcome:
             else:
                 out.late_frames += 1
                 out.gaps_ms.append(dry * 1000)
+                out.gap_windows.append((result.wall_t0 + b - dry, result.wall_t0 + b))
     out.cut_by_gateway = result.closed_by_gateway  # only a goodbye ends a call from the gateway's side
     return out
 
@@ -288,17 +294,29 @@ async def warm_up(server: Server) -> None:
 
 
 class BenchLoopLag:
-    """Lag of the bench's own event loop (the callers' 20 ms clocks run on it)."""
+    """Lag of the bench's own event loop (the callers' 20 ms clocks run on it): ``samples`` in
+    seconds, ``stalls`` each sample's ``(start, end)`` in wall-clock seconds (``time.time()``)."""
 
     def __init__(self):
         self.samples: list[float] = []
+        self.stalls: list[tuple[float, float]] = []
         self._task: asyncio.Task | None = None
 
     async def _run(self):
         while True:
             t = time.monotonic() + 0.05
             await asyncio.sleep(0.05)
-            self.samples.append(time.monotonic() - t)
+            lag = time.monotonic() - t
+            self.samples.append(lag)
+            if lag >= DRY_S:
+                now = time.time()
+                self.stalls.append((now - lag, now))
+
+    def overlaps(self, window: tuple[float, float]) -> bool:
+        """Whether a stall of this loop covers at least half of ``window`` (a gap's wall times):
+        the caller's side read the audio late, the gateway did not send it late."""
+        start, end = window
+        return any(min(end, b) - max(start, a) >= (end - start) / 2 for a, b in self.stalls)
 
     def __enter__(self):
         self._task = asyncio.get_running_loop().create_task(self._run())
@@ -369,6 +387,7 @@ async def run_step(server: Server, mix: str, n: int, args, noise: dict[str, str]
         "late_frames": sum(o.late_frames for o in admitted),
         "late_gap_p50": pct([g for o in admitted for g in o.gaps_ms], .5),
         "late_gap_max": max([g for o in admitted for g in o.gaps_ms], default=float("nan")),
+        "gaps_bench_stalled": sum(1 for o in admitted for w in o.gap_windows if bench_lag.overlaps(w)),
         "pauses": sum(o.sentence_pauses for o in admitted),
         "pause_p50": pct([g for o in admitted for g in o.pauses_ms], .5),
         "pause_max": max([g for o in admitted for g in o.pauses_ms], default=float("nan")),
@@ -377,6 +396,7 @@ async def run_step(server: Server, mix: str, n: int, args, noise: dict[str, str]
         "loop_lag_p99": None if lag is None else lag * 1000,
         "stt_wait_p95": None if stt_wait is None else stt_wait * 1000,
         "bench_lag_p99": pct(bench_lag.samples, .99) * 1000,
+        "bench_lag_max": max(bench_lag.samples, default=float("nan")) * 1000,
         "cpu_per_call_min": cpu / call_minutes if call_minutes else float("nan"),
         "cpu_util": cpu / wall,
         "rss_per_call": (peak - rss0) / max(1, len(admitted)), "rss_peak": peak, "wall": wall,
@@ -426,6 +446,8 @@ HEADER = ("| mix | calls | admitted / refused | answered every turn | turn p50 /
 
 def row_md(r: dict) -> str:
     late = f"{r['late_frames']}" + (f" ({r['late_frames'] / r['bot_minutes']:.1f})" if r["bot_minutes"] else "")
+    if r.get("gaps_bench_stalled"):
+        late += f", {r['gaps_bench_stalled']} while the bench's loop stalled"
     return (f"| {r['mix']} | {r['n']} | {r['admitted']} / {r['refused']} | {r['answered_all']}/{r['admitted']} | "
             f"{fmt(r['turn_p50'])} / {fmt(r['turn_p95'])} / {fmt(r['turn_max'])} | {fmt(r['clear_p95'])} | "
             f"{late} | {r['pauses']} | {le(r['loop_lag_p99'], 2500)} | {le(r['stt_wait_p95'], 5000)} | {fmt(r['bench_lag_p99'])} | "
@@ -444,12 +466,13 @@ def print_row(r: dict) -> None:
     print(f"  barge-in onset -> clear                n={r['clears']} p95={fmt(r['clear_p95'])} ms  "
           f"(each: {', '.join(f'{c:.0f}' for c in r.get('clears_ms', [])) or '–'})")
     print(f"  gaps in a sentence (dry >= 20 ms)      {r['late_frames']} in {r['bot_minutes']:.1f} bot-minutes "
-          f"(dry p50 {fmt(r['late_gap_p50'])} ms, max {fmt(r['late_gap_max'])} ms)")
+          f"(dry p50 {fmt(r['late_gap_p50'])} ms, max {fmt(r['late_gap_max'])} ms; "
+          f"{r.get('gaps_bench_stalled', 0)} while the bench's own loop stalled)")
     print(f"  pauses between sentences (>= 20 ms)    {r['pauses']} (p50 {fmt(r['pause_p50'])} ms, "
           f"max {fmt(r['pause_max'])} ms)")
     print(f"  streams cut by the gateway             {r['cut']}")
     print(f"  gateway event-loop lag p99             {le(r['loop_lag_p99'], 2500)} ms "
-          f"(bench's own loop p99 {fmt(r['bench_lag_p99'])} ms)")
+          f"(bench's own loop p99 {fmt(r['bench_lag_p99'])} ms, max {fmt(r.get('bench_lag_max'))} ms)")
     print(f"  STT queue wait p95                     {le(r['stt_wait_p95'], 5000)} ms")
     print(f"  CPU per call-minute                    {fmt(r['cpu_per_call_min'], '.1f')} CPU-s")
     print(f"  RSS per call                           {fmt(r['rss_per_call'], '.1f')} MiB")
