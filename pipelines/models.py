@@ -149,7 +149,7 @@ class LocalModels:
     whisper_name: str
     piper_voice: Any  # piper.PiperVoice
     silero_session: Any  # onnxruntime.InferenceSession
-    smart_turn_session: Any  # onnxruntime.InferenceSession
+    smart_turn_session: Any  # SerializedSession over an onnxruntime.InferenceSession
     load_secs: dict[str, float] = field(default_factory=dict)
 
 
@@ -225,6 +225,50 @@ class ArenaShrinkingSession:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._session, name)
+
+
+class SerializedSession:
+    """An ``onnxruntime.InferenceSession`` that runs one ``run`` at a time (a process-wide lock).
+
+    ONNX Runtime's CPU arena holds the activations of every run in flight at its high-water mark:
+    Smart Turn v3 (8 s of features through a Whisper-tiny encoder, ~41 ms a run on one thread here)
+    grew the arena by ~50 MiB when four calls' turn ends ran at once (RSS 113 → 164 MiB, measured on
+    jemalloc), and the soak (``bench/soak.py``) counted that as growth. One at a time it stays at one
+    run's; two turn ends that coincide wait ~41 ms for each other (on two cores the second would run
+    beside a Whisper decode anyway). Shrinking the arena after each run instead
+    (:class:`ArenaShrinkingSession`) cost every run 7–11 ms.
+
+    Only ``run`` is changed; everything else is the wrapped session's.
+
+    Args:
+        session: an ``onnxruntime.InferenceSession``.
+    """
+
+    def __init__(self, session: Any):
+        self._session = session
+        self._lock = threading.Lock()
+
+    def run(self, output_names: Any, input_feed: dict, run_options: Any = None) -> list:
+        """``InferenceSession.run``, after any run in progress; returns its list of outputs."""
+        with self._lock:
+            return self._session.run(output_names, input_feed, run_options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+
+def _smart_turn_session() -> SerializedSession:
+    """Pipecat's bundled ``smart-turn-v3.2-cpu.onnx`` on one thread, as Pipecat's own analyzer opens
+    it, one run at a time (:class:`SerializedSession`)."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.inter_op_num_threads = 1
+    opts.intra_op_num_threads = 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    path = str(resources.files("pipecat.audio.turn.smart_turn.data").joinpath("smart-turn-v3.2-cpu.onnx"))
+    return SerializedSession(ort.InferenceSession(path, sess_options=opts))
 
 
 def _piper_voice(model_path: Path, config_path: Path) -> Any:
@@ -313,15 +357,7 @@ def load_local_models(
         opts.intra_op_num_threads = 1
         silero_path = str(resources.files("pipecat.audio.vad.data").joinpath("silero_vad.onnx"))
         silero = ort.InferenceSession(silero_path, providers=["CPUExecutionProvider"], sess_options=opts)
-        st_opts = ort.SessionOptions()
-        st_opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        st_opts.inter_op_num_threads = 1
-        st_opts.intra_op_num_threads = 1
-        st_opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        st_path = str(
-            resources.files("pipecat.audio.turn.smart_turn.data").joinpath("smart-turn-v3.2-cpu.onnx")
-        )
-        smart_turn = ort.InferenceSession(st_path, sess_options=st_opts)
+        smart_turn = _smart_turn_session()
         secs["onnx"] = time.perf_counter() - t
 
         models = LocalModels(whisper, whisper_name, voice, silero, smart_turn, secs)
