@@ -156,16 +156,18 @@ async def main(args) -> int:
     ok = True
     # The expected cache: the local TTS's sentence cache (at most 48 MiB) fills as calls say new
     # sentences; its growth is allowed on top of the tolerance.
-    cache_growth = max(0.0, settled["sentence_cache_mib"] - start["sentence_cache_mib"])
+    def cache_growth(base: dict[str, float]) -> float:
+        return max(0.0, settled["sentence_cache_mib"] - base["sentence_cache_mib"])
+
     for key in ("rss_mib", "anon_mib", "fds", "threads", "asyncio_tasks", "active_calls", "sentence_cache_mib"):
         a, b, c = start[key], end[key], settled[key]
-        allowed = a * (1 + args.tolerance) + (cache_growth if key in ("rss_mib", "anon_mib") else 0)
+        allowed = a * (1 + args.tolerance) + (cache_growth(start) if key in ("rss_mib", "anon_mib") else 0)
         within = key == "sentence_cache_mib" or c <= allowed
         ok &= within
         print(f"{key:18}{cold[key]:10.0f}{a:10.0f}{b:10.0f}{c:10.0f}  "
               f"{'(the expected cache)' if key == 'sentence_cache_mib' else 'yes' if within else 'NO'}")
     for name, base in (("start", start), ("cold", cold)):
-        growth = settled["rss_mib"] - base["rss_mib"] - max(0.0, settled["sentence_cache_mib"] - base["sentence_cache_mib"])
+        growth = settled["rss_mib"] - base["rss_mib"] - cache_growth(base)
         print(f"RSS settled - {name} - sentence cache growth: {growth:+.0f} MiB ({growth / base['rss_mib'] * 100:+.1f} %)")
     return 0 if ok else 1
 

@@ -189,7 +189,17 @@ def _lower_priority(thread_ids: set[int], nice: int) -> None:
 ARENA_SHRINKAGE = ("memory.enable_memory_arena_shrinkage", "cpu:0")
 
 
-class ArenaShrinkingSession:
+class _SessionWrapper:
+    """Forwards everything but ``run`` to the wrapped ``onnxruntime.InferenceSession``."""
+
+    def __init__(self, session: Any):
+        self._session = session
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+
+class ArenaShrinkingSession(_SessionWrapper):
     """An ``onnxruntime.InferenceSession`` whose every ``run`` shrinks the session's CPU arena at its end.
 
     ONNX Runtime's CPU arena keeps every chunk it ever allocated, growing by powers of two. For
@@ -211,7 +221,7 @@ class ArenaShrinkingSession:
     def __init__(self, session: Any):
         import onnxruntime as ort
 
-        self._session = session
+        super().__init__(session)
         self._run_options = ort.RunOptions()
         self._run_options.add_run_config_entry(*ARENA_SHRINKAGE)
 
@@ -223,11 +233,8 @@ class ArenaShrinkingSession:
             run_options.add_run_config_entry(*ARENA_SHRINKAGE)
         return self._session.run(output_names, input_feed, run_options)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._session, name)
 
-
-class SerializedSession:
+class SerializedSession(_SessionWrapper):
     """An ``onnxruntime.InferenceSession`` that runs one ``run`` at a time (a process-wide lock).
 
     ONNX Runtime's CPU arena holds the activations of every run in flight at its high-water mark:
@@ -245,16 +252,13 @@ class SerializedSession:
     """
 
     def __init__(self, session: Any):
-        self._session = session
+        super().__init__(session)
         self._lock = threading.Lock()
 
     def run(self, output_names: Any, input_feed: dict, run_options: Any = None) -> list:
         """``InferenceSession.run``, after any run in progress; returns its list of outputs."""
         with self._lock:
             return self._session.run(output_names, input_feed, run_options)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._session, name)
 
 
 def _smart_turn_session() -> SerializedSession:

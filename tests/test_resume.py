@@ -512,36 +512,37 @@ def dialogue_saying_goodbye(language: str, request: str, goodbye: str) -> Flight
     return d
 
 
+#: (language, request, the caller's goodbye) of the calls whose goodbye is being said
+SAID_GOODBYE = [("en", "From Boston to Chicago on Friday.", "That's all, goodbye."),
+                ("es", "De Madrid a Barcelona el viernes.", "Eso es todo, adiós."),
+                ("de", "Von Berlin nach München am Freitag.", "Das ist alles, tschüss.")]
+
+
 def test_over_the_goodbye_a_halt_or_a_request_reopens_the_call_where_it_was():
-    cases = [("en", "From Boston to Chicago on Friday.", "That's all, goodbye.", "Wait, one moment."),
-             ("es", "De Madrid a Barcelona el viernes.", "Eso es todo, adiós.", "Espera, un momento."),
-             ("de", "Von Berlin nach München am Freitag.", "Das ist alles, tschüss.", "Moment mal.")]
-    for language, request, goodbye, halt in cases:
-        d = dialogue_saying_goodbye(language, request, goodbye)
+    for call, halt in zip(SAID_GOODBYE, ("Wait, one moment.", "Espera, un momento.", "Moment mal.")):
+        d = dialogue_saying_goodbye(*call)
         assert d.would_act_on(halt)
         turn = d.handle_user(halt)
-        assert not turn.end_call and d.phase == "results", (language, turn)  # "go ahead", still in the call
-    d = dialogue_saying_goodbye(*cases[0][:3])
+        assert not turn.end_call and d.phase == "results", (call[0], turn)  # "go ahead", still in the call
+    d = dialogue_saying_goodbye(*SAID_GOODBYE[0])
     turn = d.handle_user("No, Tuesday.")  # a correction of the search just read
     assert turn.tool_call is not None and date.fromisoformat(turn.tool_call["departure_date"]).weekday() == 1
 
 
 def test_over_the_goodbye_a_closing_or_a_lone_no_gets_the_goodbye():
     for words in ("Thank you. Goodbye.", "No.", "Okay."):
-        d = dialogue_saying_goodbye("en", "From Boston to Chicago on Friday.", "That's all, goodbye.")
+        d = dialogue_saying_goodbye(*SAID_GOODBYE[0])
         assert d.handle_user(words).end_call and d.phase == "ended", words
 
 
 def test_over_the_goodbye_an_unknown_word_gets_the_goodbye_and_a_place_reopens_the_call():
     # Whisper's guesses at a noise or a half-heard "thanks" name no place: the call ends as said
-    cases = [("en", "From Boston to Chicago on Friday.", "That's all, goodbye.", "Thank you for watching."),
-             ("es", "De Madrid a Barcelona el viernes.", "Eso es todo, adiós.", "Gracias por ver el video."),
-             ("de", "Von Berlin nach München am Freitag.", "Das ist alles, tschüss.", "Vielen Dank fürs Zuschauen.")]
-    for language, request, goodbye, noise in cases:
-        d = dialogue_saying_goodbye(language, request, goodbye)
+    noises = ("Thank you for watching.", "Gracias por ver el video.", "Vielen Dank fürs Zuschauen.")
+    for call, noise in zip(SAID_GOODBYE, noises):
+        d = dialogue_saying_goodbye(*call)
         assert not d.would_act_on(noise), noise
         assert d.handle_user(noise).end_call and d.phase == "ended", noise
-    d = dialogue_saying_goodbye(*cases[0][:3])
+    d = dialogue_saying_goodbye(*SAID_GOODBYE[0])
     assert d.would_act_on("Denver.")
     turn = d.handle_user("Denver.")  # a new destination: the call goes on
     assert not turn.end_call and d.phase != "ended"
