@@ -18,7 +18,10 @@ in it, and it is not a leak if the run after it stays flat.
 The gateway runs on jemalloc (``LD_PRELOAD``, as the container image and ``make serve`` run it)
 when Debian's ``libjemalloc2`` is installed; ``--allocator glibc`` measures glibc's malloc instead.
 
-Usage: ``python bench/soak.py [--calls 500] [--hangups 50] [--concurrency 4] [--allocator glibc]``
+``--settle-every N`` pauses after every N calls for the same settle and prints the settled RSS there
+as well (where in the run memory that stays is taken).
+
+Usage: ``python bench/soak.py [--calls 500] [--hangups 50] [--concurrency 4] [--allocator glibc] [--settle-every 110]``
 (500 + 50 calls take about 26 min at concurrency 4 with the warm-up; ``--calls 40 --hangups 10`` about 4 min).
 """
 
@@ -105,7 +108,7 @@ async def run_calls(server: Server, client: httpx.AsyncClient, jobs: list[float 
             hangup_at = queue.get_nowait()
             kind = await one_call(server, client, SHORT if hangup_at is None else HANGUP, hangup_at)
             outcomes[kind] = outcomes.get(kind, 0) + 1
-            done = sum(outcomes.values())
+            done = sum(outcomes.values())  # over the whole run, across chunks
             if t0 is not None and done % 50 == 0:
                 s = await snapshot(server, client)
                 print(f"  {done:4d} calls, {time.monotonic() - t0:5.0f} s: RSS {s['rss_mib']:.0f} MiB, "
@@ -139,8 +142,18 @@ async def main(args) -> int:
                                 args.concurrency, {}, None)
                 await asyncio.sleep(TRIM_WAIT_SECS)
             start = await snapshot(server, client)
-            await run_calls(server, client, _jobs(rng, args.calls, args.hangups), args.concurrency, outcomes,
-                            time.monotonic())
+            jobs, t0 = _jobs(rng, args.calls, args.hangups), time.monotonic()
+            step = args.settle_every or len(jobs)
+            for i in range(0, len(jobs), step):
+                await run_calls(server, client, jobs[i:i + step], args.concurrency, outcomes, t0)
+                if args.settle_every and i + step < len(jobs):
+                    # where in the run the settled figure grows: after each chunk, a pause as long as
+                    # the final settle (the trim after the chunk's last call runs), then a figure
+                    await asyncio.sleep(args.settle_secs)
+                    s = await snapshot(server, client)
+                    print(f"  {i + step:4d} calls, settled: RSS {s['rss_mib']:.0f} MiB "
+                          f"({s['rss_mib'] - start['rss_mib']:+.0f} from start), anonymous {s['anon_mib']:.0f} MiB, "
+                          f"sentence cache {s['sentence_cache_mib']:.1f} MiB", flush=True)
             end = await snapshot(server, client)
             await asyncio.sleep(args.settle_secs)
             settled = await snapshot(server, client)
@@ -180,6 +193,9 @@ if __name__ == "__main__":
     ap.add_argument("--settle-secs", type=float, default=TRIM_WAIT_SECS)
     ap.add_argument("--tolerance", type=float, default=0.05)
     add_allocator_argument(ap)
+    ap.add_argument("--settle-every", type=int, default=0,
+                    help="pause after every this many calls (hang-ups included) for --settle-secs and print "
+                         "the settled RSS there too, to find where in the run it grows; 0 = only at the end")
     ap.add_argument("--warmup-calls", type=int, default=20,
                     help="after the cold figure and before the start figure, this many calls of the mix "
                          "(and a tenth as many hang-ups) at --concurrency; 0 = start is the cold figure")
