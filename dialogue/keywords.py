@@ -7,7 +7,9 @@ lower-cased transcript whose punctuation has been removed (apostrophes kept; see
 * whole-turn intents: ``goodbye``, ``transfer`` (asks for a person), ``repeat``, ``repeat_alone``
   (a turn of only these asks for a
   repeat), ``results_question`` ("how much was it?", "¿a qué hora?": after results, read them
-  again), ``yes``, ``no``, ``new_search``, ``start_over``;
+  again), ``other_options`` ("the other options", "las demás": the flights not read out yet),
+  ``cheapest``, ``earliest``, ``latest`` (which of the flights found: "anything cheaper?", "¿algo más
+  temprano?"), ``yes``, ``no``, ``new_search``, ``start_over``;
 * words that carry nothing: ``greeting``, ``hesitation``, ``ack``, and the request ``filler``
   stripped around place names;
 * ``backchannel``: what a listener says while the bot talks to show they follow ("mm-hmm",
@@ -54,6 +56,11 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "repeat_alone": "what|huh|sorry|excuse me|eh",
         # a question about the flights just read out (the rule brain reads them again)
         "results_question": "how much|how much is it|how much was it|how much does it cost|what time|what was the price|what's the price|what is the price|which airline|what airline|when does it leave|when does it arrive|how long",
+        # after results, asks of the flights found: the ones not read yet, the cheapest, the earliest, the latest
+        "other_options": "other options|the other options|the others|the other ones|the other flights|other flights|more options|any more options|more flights|the rest|the rest of them|what else is there|what else do you have|what are the others|another option|the next ones|next options",
+        "cheapest": "cheaper|cheapest|less expensive|least expensive|lowest price|lowest fare|best price|cheaper one",
+        "earliest": "earlier|earliest|earlier flight|earlier one|leaves first|leaves earliest",
+        "latest": "later|latest|later flight|later one|last flight|leaves last|leaves latest",
         "yes": (
             "yes|yeah|yep|yup|sure|of course|okay|ok|correct|right|absolutely|"
             "please|go ahead|i would|i do|definitely|that's right|exactly|try again"
@@ -156,6 +163,11 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "repeat_alone": "qué|que|cómo|como|perdón|perdon|eh",
         # a question about the flights just read out (the rule brain reads them again)
         "results_question": "cuánto|cuanto|cuánto cuesta|cuanto cuesta|a qué hora|a que hora|qué aerolínea|que aerolinea|qué compañía|que compañia|cuánto dura|cuanto dura",
+        # after results, asks of the flights found: the ones not read yet, the cheapest, the earliest, the latest
+        "other_options": "otras opciones|las otras|los otros|las demás|las demas|los demás|los demas|más opciones|mas opciones|qué más hay|que mas hay|el resto|otra opción|otra opcion|más vuelos|mas vuelos|otros vuelos",
+        "cheapest": "más barato|mas barato|más barata|mas barata|más económico|mas economico|más económica|mas economica|precio más bajo|precio mas bajo|cueste menos",
+        "earliest": "más temprano|mas temprano|más pronto|mas pronto|salga antes|sale antes",
+        "latest": "más tarde|mas tarde|el último|el ultimo|salga después|salga despues|sale después|sale despues",
         "yes": "sí|si|claro|vale|de acuerdo|por supuesto|exacto|correcto|eso es|adelante|sí por favor|sí gracias|inténtelo|intentelo",
         "no": "no|no gracias|para nada|ninguno|tampoco|incorrecto",
         "new_search": "otro|otro vuelo|otra búsqueda|otra busqueda|nueva búsqueda|nueva busqueda|ahora|también|tambien|y qué tal|y que tal",
@@ -212,11 +224,16 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "destination_words": "destino|hacia|voy|ir|llegar|llegada|visitar",
     },
     "fr": {
-        "goodbye": "au revoir|salut|bonne journée|bonne journee|c'est tout|ce sera tout|non merci|rien d'autre|à bientôt|a bientot|raccrocher",
+        "goodbye": "au revoir|à plus tard|a plus tard|salut|bonne journée|bonne journee|c'est tout|ce sera tout|non merci|rien d'autre|à bientôt|a bientot|raccrocher",
         "repeat": "répétez|repetez|répéter|repeter|pouvez-vous répéter|encore une fois|vous pouvez répéter|qu'avez-vous dit|je n'ai pas entendu",
         "repeat_alone": "quoi|comment|pardon|hein|euh",
         # a question about the flights just read out (the rule brain reads them again)
         "results_question": "combien|ça coûte combien|ca coute combien|à quelle heure|a quelle heure|quelle compagnie|quel prix|combien de temps",
+        # after results, asks of the flights found: the ones not read yet, the cheapest, the earliest, the latest
+        "other_options": "autres options|les autres|d'autres options|plus d'options|le reste|quoi d'autre|d'autres vols|autres vols|une autre option",
+        "cheapest": "moins cher|moins chère|moins chere|le moins cher|moins coûteux|moins couteux|meilleur prix|prix le plus bas",
+        "earliest": "plus tôt|plus tot|le plus tôt|le plus tot|part en premier",
+        "latest": "plus tard|le plus tard|le dernier|part en dernier",
         "yes": "oui|ouais|bien sûr|bien sur|d'accord|exactement|c'est ça|c'est ca|volontiers|allez-y|oui merci|oui s'il vous plaît|réessayez",
         "no": "non|non merci|pas du tout|aucun|ni l'un ni l'autre",
         "new_search": "un autre|un autre vol|une autre|nouvelle recherche|maintenant|aussi|et pour",
@@ -272,11 +289,16 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "destination_words": "destination|aller|je vais|arrivée|arrivee|visiter|vers",
     },
     "de": {
-        "goodbye": "auf wiederhören|auf wiederhoren|auf wiedersehen|tschüss|tschuss|ciao|das wars|das war's|das ist alles|nein danke|sonst nichts|auflegen|schönen tag noch|schonen tag noch|schönen tag|einen schönen tag",
+        "goodbye": "auf wiederhören|bis später|bis spater|auf wiederhoren|auf wiedersehen|tschüss|tschuss|ciao|das wars|das war's|das ist alles|nein danke|sonst nichts|auflegen|schönen tag noch|schonen tag noch|schönen tag|einen schönen tag",
         "repeat": "wiederholen|noch einmal|nochmal|wie bitte|was haben sie gesagt|können sie das wiederholen|ich habe das nicht gehört",
         "repeat_alone": "was|wie|bitte|hä|äh",
         # a question about the flights just read out (the rule brain reads them again)
         "results_question": "wie viel|wieviel|was kostet|um wie viel uhr|welche airline|welche fluggesellschaft|wie lange|wann geht",
+        # after results, asks of the flights found: the ones not read yet, the cheapest, the earliest, the latest
+        "other_options": "andere optionen|die anderen|weitere optionen|mehr optionen|die restlichen|der rest|was gibt es noch|andere flüge|andere fluge|weitere flüge|weitere fluge|noch eine option",
+        "cheapest": "günstiger|gunstiger|günstigere|gunstigere|günstigeres|gunstigeres|günstigeren|gunstigeren|billiger|billigere|billigeres|billigeren|günstigste|gunstigste|günstigsten|gunstigsten|billigste|billigsten|preiswerter|preiswertere|preiswerteres|preiswerteste|preiswertesten",
+        "earliest": "früher|fruher|frühere|fruhere|früheres|fruheres|früheren|fruheren|früheste|fruheste|frühesten|fruhesten",
+        "latest": "später|spater|spätere|spatere|späteres|spateres|späteren|spateren|späteste|spateste|spätesten|spatesten|letzte|letzten",
         "yes": "ja|jawohl|klar|genau|gern|gerne|sicher|natürlich|naturlich|richtig|okay|ok|ja bitte|ja gerne|versuchen sie es",
         "no": "nein|nee|nö|keine|auf keinen fall|falsch|weder noch",
         "new_search": "noch einen|noch einen flug|einen anderen|neue suche|jetzt|auch|und wie wäre es",
@@ -332,11 +354,16 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "destination_words": "ziel|nach|hin|reisen|besuchen|ankunft",
     },
     "it": {
-        "goodbye": "arrivederci|ciao|a presto|è tutto|e tutto|basta così|basta cosi|no grazie|nient'altro|niente altro|buona giornata|riattaccare",
+        "goodbye": "arrivederci|ciao|a presto|a più tardi|a piu tardi|è tutto|e tutto|basta così|basta cosi|no grazie|nient'altro|niente altro|buona giornata|riattaccare",
         "repeat": "ripeta|ripetere|può ripetere|puo ripetere|di nuovo|ancora una volta|come ha detto|cosa ha detto|non ho sentito",
         "repeat_alone": "cosa|come|scusi|eh|prego",
         # a question about the flights just read out (the rule brain reads them again)
         "results_question": "quanto|quanto costa|a che ora|quale compagnia|quanto dura",
+        # after results, asks of the flights found: the ones not read yet, the cheapest, the earliest, the latest
+        "other_options": "altre opzioni|le altre|gli altri|più opzioni|piu opzioni|il resto|cos'altro|cosa altro|altri voli|un'altra opzione|altre soluzioni",
+        "cheapest": "più economico|piu economico|più economica|piu economica|meno caro|meno cara|prezzo più basso|prezzo piu basso|costa meno",
+        "earliest": "più presto|piu presto|parte prima|che parte prima|più presto possibile",
+        "latest": "più tardi|piu tardi|l'ultimo|parte dopo|che parte dopo|parte più tardi",
         "yes": "sì|si|certo|certamente|va bene|d'accordo|esatto|giusto|volentieri|prego|sì grazie|riprovi|proceda",
         "no": "no|no grazie|per niente|nessuno|né l'uno né l'altro",
         "new_search": "un altro|un altro volo|un'altra|nuova ricerca|adesso|ora|anche|e invece",
@@ -392,11 +419,16 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "destination_words": "destinazione|andare|vado|arrivo|visitare|verso",
     },
     "pt": {
-        "goodbye": "adeus|tchau|até logo|ate logo|até à próxima|é tudo|e tudo|só isso|so isso|não obrigado|nao obrigado|mais nada|desligar|tenha um bom dia|bom dia para si|até mais|ate mais",
+        "goodbye": "adeus|tchau|até logo|ate logo|até mais tarde|ate mais tarde|até à próxima|é tudo|e tudo|só isso|so isso|não obrigado|nao obrigado|mais nada|desligar|tenha um bom dia|bom dia para si|até mais|ate mais",
         "repeat": "repita|repetir|pode repetir|outra vez|mais uma vez|como disse|o que disse|não ouvi|nao ouvi",
         "repeat_alone": "o quê|o que|quê|como|desculpe|hã|ah",
         # a question about the flights just read out (the rule brain reads them again)
         "results_question": "quanto|quanto custa|quanto é|quanto e|a que horas|qual companhia|quanto tempo",
+        # after results, asks of the flights found: the ones not read yet, the cheapest, the earliest, the latest
+        "other_options": "outras opções|outras opcoes|as outras|os outros|mais opções|mais opcoes|o resto|que mais|outros voos|outra opção|outra opcao|mais voos",
+        "cheapest": "mais barato|mais barata|mais em conta|menor preço|menor preco|mais econômico|mais economico|mais econômica|mais economica",
+        "earliest": "mais cedo|o mais cedo|que sai antes|sai antes|saia antes",
+        "latest": "mais tarde|o mais tarde|o último|o ultimo|sai depois|saia depois",
         "yes": "sim|claro|certo|está bem|esta bem|tá bem|ta bem|de acordo|exato|exatamente|com certeza|pode ser|sim obrigado|tente outra vez",
         "no": "não|nao|de jeito nenhum|nenhum|nem um nem outro",
         "new_search": "outro|outro voo|outra pesquisa|nova pesquisa|agora|também|tambem|e que tal",

@@ -27,7 +27,8 @@ from typing import Any
 from loguru import logger
 
 from dialogue.phrases import DEFAULT_LANGUAGE, phrase
-from dialogue.speech import place_name, speak_date, speak_month
+from dialogue.speech import (OPTIONS_AT_ONCE, PICKS, ordinal, place_name, speak_date, speak_month, speak_more_options,
+                             speak_option, speak_pick)
 from dialogue.understanding import (
     ACCEPT_CONFIDENCE,
     CABINS,
@@ -155,6 +156,11 @@ class FlightDialogue:
         self._search_halted = False  # "wait" stopped the search: the open question asks to go on
         self._before_goodbye: tuple[str, _Pending | None] | None = None  # (phase, pending) a goodbye ended
         self._turn_norm = ""  # the turn being handled, normalized
+        self._offers: list[dict] = []  # the last search's offers (dialogue.speech.offer_summary), in order
+        self._offers_read = 0  # how many of them (from the first) the caller has heard read out
+        # the options the last answer reads out: (index of its first, the option sentences), so that
+        # an interruption can tell how far the caller heard (caller_heard)
+        self._reading: tuple[int, list[str]] | None = None
 
     # ---- public API ----------------------------------------------------------------------
 
@@ -177,6 +183,12 @@ class FlightDialogue:
         heard = (heard or "").strip()
         if heard:
             self._last_answer = heard
+        if self._reading is not None:  # "the other options" go on from the first the caller missed
+            start, sentences = self._reading
+            n = 0
+            while n < len(sentences) and sentences[n] in heard:
+                n += 1
+            self._offers_read = start + n
 
     def open_question(self) -> str:
         """The question the caller is expected to answer now, in the current language (for an idle
@@ -404,6 +416,9 @@ class FlightDialogue:
 
     def _after_results(self, norm: str, parsed: Parsed) -> BrainTurn:
         lang = self.language
+        asked = self._about_the_flights(norm, parsed)
+        if asked is not None:
+            return asked
         chatter = ("greeting", "hesitation", "ack")
         new_search = has(lang, norm, "new_search")
         if has(lang, norm, "results_question"):
@@ -459,6 +474,44 @@ class FlightDialogue:
             return self._reply(question)
         return replace(self._reply(self._join(self._p("didnt_understand"), question), remember=False),
                        understood=False)
+
+    def _about_the_flights(self, norm: str, parsed: Parsed) -> BrainTurn | None:
+        """A question about the flights just found, answered from them without a new search: "what
+        are the other options?" reads the next :data:`~dialogue.speech.OPTIONS_AT_ONCE` from the first
+        the caller did not hear; "anything cheaper?", "something earlier?", "¿el último?" read the
+        cheapest / earliest / latest of them (with its place in the list). ``None`` when the turn is
+        not that, or names a place, a day or an option (a new or refined search), or books."""
+        lang = self.language
+        if self.phase != "results" or not self._offers:
+            return None
+        if parsed.origin_text or parsed.destination_text or parsed.has_options or has(lang, norm, "book"):
+            return None
+        try:
+            if has(lang, norm, "other_options"):
+                start = self._offers_read
+                logger.info("dialogue: the other options, from option {}", start + 1)
+                turn = self._reply(self._join(speak_more_options(self._offers, start, lang), self._p("anything_else")))
+                self._read_options(start)
+                return turn
+            for which in PICKS:
+                if has(lang, norm, which):
+                    logger.info("dialogue: the {} of the flights found", which)
+                    return self._reply(self._join(speak_pick(self._offers, which, lang), self._p("anything_else")))
+        except (KeyError, ValueError, TypeError):  # a result's offer without a field we read
+            logger.exception("dialogue: cannot read the offers of the last search")
+        return None
+
+    def _read_options(self, start: int) -> None:
+        """The answer just given reads the options from ``start`` (at most OPTIONS_AT_ONCE): the
+        caller has heard them, unless an interruption says otherwise (:meth:`caller_heard`)."""
+        shown = self._offers[start:start + OPTIONS_AT_ONCE]
+        try:
+            sentences = [speak_option(o, ordinal(start + n, self.language), self.language)
+                         for n, o in enumerate(shown, start=1)]
+        except (KeyError, ValueError, TypeError):
+            sentences = []
+        self._reading = (start, sentences) if sentences else None
+        self._offers_read = start + len(shown)
 
     def _cannot_book(self) -> BrainTurn:
         """This line finds flights, a person books them: say so and ask for a transfer (without
@@ -901,7 +954,11 @@ class FlightDialogue:
             self.phase = "results"
             self._pending = None
             self._answer_stale = False
-            return self._reply(self._join(speech, self._p("anything_else")))
+            offers = result.get("offers") if status == "ok" else None
+            self._offers = [o for o in offers if isinstance(o, dict)] if isinstance(offers, list) else []
+            turn = self._reply(self._join(speech, self._p("anything_else")))
+            self._read_options(0)  # speak_offers read the first OPTIONS_AT_ONCE
+            return turn
         if status == "invalid":  # the search rejected the query: start over on what was asked
             logger.info("dialogue: search rejected: {}", result.get("message"))
             self.slots = Slots()
@@ -968,12 +1025,14 @@ class FlightDialogue:
                        understood=False)
 
     def _reply(self, text: str, remember: bool = True) -> BrainTurn:
+        self._reading = None  # an answer that reads options says so after this (_read_options)
         if remember and text:
             self._last_answer = text
             self._answer_stale = False
         return BrainTurn(say=text or None)
 
     def _reset(self) -> None:
+        self._offers, self._offers_read, self._reading = [], 0, None
         self.slots = Slots()
         self.phase = "collecting"
         self._pending = None

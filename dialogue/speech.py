@@ -1,6 +1,9 @@
 """Short spoken summaries of flight offers for a phone line, in every supported language.
 
     speak_offers(offers, query, language="en", max_options=3) -> str
+    offer_summary(offer) -> dict                  what a search result carries per offer (JSON-safe)
+    speak_more_options(summaries, start, language="en") -> str   the next options after those read
+    speak_pick(summaries, "cheapest"|"earliest"|"latest", language="en") -> str
     place_name(code, language="en") -> str
     speak_date(value, language="en") -> str      the one spoken-date formatter
     speak_time(value, language="en") -> str
@@ -103,7 +106,106 @@ def speak_month(value: date, language: str = "en") -> str:
     return format_date(value, format="LLLL", locale=LOCALES[lang])
 
 
-def speak_offers(offers: list[Offer], query: FlightQuery, language: str = "en", max_options: int = 3) -> str:
+def offer_summary(offer: Offer) -> dict[str, object]:
+    """The JSON-safe summary of ``offer`` that a search result carries (the LLM profiles read it, the
+    rule brain reads it out again): ``{"carrier": str, "departure": ISO 8601 local time with offset,
+    "arrival": same, "stops": int, "via": IATA code of the first connection or None, "price": str
+    (a decimal, the total for all passengers), "currency": ISO 4217}``."""
+    first = offer.segments[0]
+    return {
+        "carrier": offer.carrier_name,
+        "departure": first.departure.isoformat(),
+        "arrival": offer.segments[-1].arrival.isoformat(),
+        "stops": offer.stops,
+        "via": first.destination if offer.stops else None,
+        "price": str(offer.price),
+        "currency": offer.currency,
+    }
+
+
+def speak_option(summary: dict, ordinal: str, language: str = "en") -> str:
+    """One option read out from an :func:`offer_summary`: ``ordinal`` ("The first is", "The cheapest
+    is") then carrier, local departure time, stops and the whole-unit price.
+
+    Raises:
+        KeyError, ValueError: ``summary`` lacks a field or holds one that does not parse.
+    """
+    lang = _lang(language)
+    stops = int(summary["stops"])
+    if stops == 0:
+        spoken_stops = _t(lang, "nonstop")
+    elif stops == 1 and summary.get("via"):
+        spoken_stops = _t(lang, "one_stop", via=place_name(str(summary["via"]), lang))
+    else:
+        spoken_stops = _t(lang, "stops", n=stops)
+    return _t(
+        lang,
+        "option",
+        ordinal=ordinal,
+        carrier=summary["carrier"],
+        time=speak_time(datetime.fromisoformat(str(summary["departure"])), lang),
+        arrival=speak_time(datetime.fromisoformat(str(summary["arrival"])), lang),
+        stops=spoken_stops,
+        price=speak_price(Decimal(str(summary["price"])), str(summary["currency"]), lang),
+    )
+
+
+#: how many options one answer reads out (the results, then each "the other options")
+OPTIONS_AT_ONCE = 3
+
+
+def ordinal(n: int, language: str = "en") -> str:
+    """How the ``n``-th option (1-based) of a list is introduced: "The first is", …, "Option 4 is"."""
+    lang = _lang(language)
+    return _t(lang, f"ordinal_{n}") if n <= 3 else _t(lang, "ordinal_n", n=n)
+
+
+def speak_more_options(summaries: list[dict], start: int, language: str = "en",
+                       max_options: int = OPTIONS_AT_ONCE) -> str:
+    """The options after the first ``start`` (already read), at most ``max_options`` of them, each by
+    its place in the list ("Option 4 is …"), then how many are still left; none left -> "Those are
+    all the flights I found." (``summaries`` as :func:`offer_summary`, in the order first read)."""
+    lang = _lang(language)
+    shown = summaries[start:start + max(0, max_options)]
+    if not shown:
+        return _t(lang, "no_more_options")
+    parts = [speak_option(s, ordinal(start + n, lang), lang) for n, s in enumerate(shown, start=1)]
+    more = len(summaries) - start - len(shown)
+    parts.append(_t(lang, "more_options", n=more) if more > 0 else _t(lang, "no_more_options"))
+    return " ".join(parts)
+
+
+#: what a caller can ask of the flights read out, and how the option asked for is picked from the
+#: summaries: ``key -> (ordinal message, sort key, pick the largest)``.
+PICKS = {
+    "cheapest": ("ordinal_cheapest", lambda s: Decimal(str(s["price"])), False),
+    "earliest": ("ordinal_earliest", lambda s: datetime.fromisoformat(str(s["departure"])), False),
+    "latest": ("ordinal_latest", lambda s: datetime.fromisoformat(str(s["departure"])), True),
+}
+
+
+def speak_pick(summaries: list[dict], which: str, language: str = "en") -> str:
+    """The cheapest, earliest or latest (``which``, a key of :data:`PICKS`) of ``summaries`` read out
+    ("The cheapest is …, for 212 dollars."), with its place in the list when it is not the first
+    ("That is option 5."); ties go to the earlier in the list. Empty ``summaries`` -> "no more options".
+
+    Raises:
+        KeyError: ``which`` is not a key of :data:`PICKS`.
+    """
+    lang = _lang(language)
+    ordinal_key, sort_key, largest = PICKS[which]
+    if not summaries:
+        return _t(lang, "no_more_options")
+    # sorted() is stable, reverse too: of equal prices or times the first in the list wins
+    best = sorted(range(len(summaries)), key=lambda i: sort_key(summaries[i]), reverse=largest)[0]
+    text = speak_option(summaries[best], _t(lang, ordinal_key), lang)
+    if best > 0:  # the first is the first read out: no number needed
+        text = " ".join((text, _t(lang, "option_number", n=best + 1)))
+    return text
+
+
+def speak_offers(offers: list[Offer], query: FlightQuery, language: str = "en",
+                 max_options: int = OPTIONS_AT_ONCE) -> str:
     """Spoken summary of ``offers`` for ``query``: count, up to ``max_options`` options
     (carrier, local departure time, stops, whole-unit price), then how many more. The ``option``
     message may also use ``{arrival}`` (local arrival time).
@@ -121,31 +223,13 @@ def speak_offers(offers: list[Offer], query: FlightQuery, language: str = "en", 
     if query.return_date is not None:
         parts.append(_t(lang, "round_trip", date=speak_date(query.return_date, lang)))
     shown = offers[: max(0, max_options)]
-    for n, offer in enumerate(shown, start=1):
-        ordinal = _t(lang, f"ordinal_{n}") if n <= 3 else _t(lang, "ordinal_n", n=n)
-        if offer.stops == 0:
-            stops = _t(lang, "nonstop")
-        elif offer.stops == 1:
-            stops = _t(lang, "one_stop", via=place_name(offer.segments[0].destination, lang))
-        else:
-            stops = _t(lang, "stops", n=offer.stops)
-        parts.append(
-            _t(
-                lang,
-                "option",
-                ordinal=ordinal,
-                carrier=offer.carrier_name,
-                time=speak_time(offer.segments[0].departure, lang),
-                arrival=speak_time(offer.segments[-1].arrival, lang),
-                stops=stops,
-                price=speak_price(offer.price, offer.currency, lang),
-            )
-        )
+    parts += [speak_option(offer_summary(offer), ordinal(n, lang), lang) for n, offer in enumerate(shown, start=1)]
     more = len(offers) - len(shown)
     if more > 0:
         parts.append(_t(lang, "more_options", n=more))
     return " ".join(parts)
 
 
-__all__ = ["DATE_PATTERNS", "DOMAIN", "LOCALES", "place_name", "speak_date", "speak_month", "speak_offers", "speak_price",
+__all__ = ["DATE_PATTERNS", "DOMAIN", "LOCALES", "OPTIONS_AT_ONCE", "PICKS", "offer_summary", "ordinal", "place_name", "speak_date", "speak_month",
+           "speak_more_options", "speak_offers", "speak_option", "speak_pick", "speak_price",
            "speak_time"]

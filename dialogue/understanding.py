@@ -337,6 +337,12 @@ def parse(norm: str, language: str, *, today: date | None = None, answering_retu
             p.ret = PastDate(value=start + timedelta(days=stay[0]), reason="ok", text=stay[1])
     date_found = p.departure is not None or p.ret is not None
 
+    # "anything cheaper", "quelque chose de moins cher", "les autres": which of the flights found,
+    # no place (the French "de" took "moins cher" for an origin); taken out after the dates, which
+    # read "a day later" as one
+    rx_pick = keyword_regex(lang, "other_options", "cheapest", "earliest", "latest")
+    if rx_pick and rx_pick.search(dep_text):
+        dep_text = _SPACES.sub(" ", rx_pick.sub(" ", dep_text)).strip()
     _parse_places(dep_text, p, date_found, lang)
     if cross and not p.has_route:
         _parse_places_other_languages(dep_text, p, date_found, lang)

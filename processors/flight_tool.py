@@ -42,7 +42,7 @@ from pipecat.services.llm_service import FunctionCallFromLLM, FunctionCallParams
 from pydantic import ValidationError
 
 from dialogue.phrases import phrase
-from dialogue.speech import place_name, speak_offers
+from dialogue.speech import offer_summary, place_name, speak_offers
 from flights.models import FlightQuery
 from flights.search import FlightSearch
 from processors.call_language import CallLanguage
@@ -53,7 +53,10 @@ SEARCH_FLIGHTS = FunctionSchema(
     name=TOOL_NAME,
     description=(
         "Search flights between two airports or cities. Call it once origin, destination and "
-        "departure date are known. Returns a ready-to-speak summary in 'speech'."
+        "departure date are known. Returns a ready-to-speak summary in 'speech' and every flight "
+        "found in 'offers' (carrier, local departure and arrival times, stops, via, total price, "
+        "currency; cheapest or best first as the provider sorts them) for follow-up questions such "
+        "as the other options or the cheapest."
     ),
     properties={
         "origin": {"type": "string", "description": "IATA airport or city code, e.g. BOS, NYC"},
@@ -122,7 +125,9 @@ class FlightToolProcessor(FrameProcessor):
         """Validate ``arguments`` and search; never raises.
 
         Returns:
-            ``{"status": "ok", "speech", "count", "live", "notice", "fallback", "provider"}``,
+            ``{"status": "ok", "speech", "count", "live", "notice", "fallback", "provider", "offers"}``
+            (``offers``: every offer found, :func:`dialogue.speech.offer_summary` each, in the
+            provider's order),
             ``{"status": "no_flights", "speech"}``, ``{"status": "invalid", "message"}`` (bad
             arguments, or a provider rejected the query: rephrase) or ``{"status": "error",
             "message"}`` (no provider answered).
@@ -176,17 +181,9 @@ class FlightToolProcessor(FrameProcessor):
             # live providers failed and the timetable answered: the caller must be told
             "fallback": bool(result.fallback_reason),
             "provider": result.provider,
-            "offers": [
-                {
-                    "carrier": o.carrier_name,
-                    "departure": o.segments[0].departure.isoformat(),
-                    "arrival": o.segments[-1].arrival.isoformat(),
-                    "stops": o.stops,
-                    "price": str(o.price),
-                    "currency": o.currency,
-                }
-                for o in result.offers[:3]
-            ],
+            # every offer found (the LLM profiles answer "anything cheaper?" from them, the rule
+            # brain reads them out again): dialogue.speech.offer_summary
+            "offers": [offer_summary(o) for o in result.offers],
         }
 
     async def handle_search(self, params: FunctionCallParams) -> None:
