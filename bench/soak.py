@@ -11,6 +11,8 @@ soak's concurrency, default 20 and a tenth hang-ups, and a trim), at the end, an
 ``--settle-secs`` (by default as long, so the trim after the last call has run), and whether each
 came back within ``--tolerance`` (5 %) of the start; RSS may also grow by what the local TTS's
 sentence cache grew (the expected cache, ``gateway_tts_sentence_cache_bytes``, at most 48 MiB).
+On jemalloc it prints jemalloc's own account beside RSS (``gateway_heap_bytes``): the bytes the
+program holds in malloc'd memory and the pages jemalloc keeps resident.
 The growth from the cold figure is printed too: what the first calls at the soak's concurrency
 allocate once (runtime arenas and pools at their high-water mark for that many calls at once) is
 in it, and it is not a leak if the run after it stays flat.
@@ -57,6 +59,8 @@ async def snapshot(server: Server, client: httpx.AsyncClient) -> dict[str, float
     tasks = re.search(r"^gateway_asyncio_tasks ([\d.e+]+)$", text, re.M)
     active = re.search(r"^gateway_active_calls ([\d.e+]+)$", text, re.M)
     cache = re.search(r"^gateway_tts_sentence_cache_bytes ([\d.e+]+)$", text, re.M)
+    heap = {kind: float(v) / 2**20 for kind, v in
+            re.findall(r'^gateway_heap_bytes\{kind="(\w+)"\} ([\d.e+]+)$', text, re.M)}
     rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
     anon = re.search(r"^Anonymous:\s+(\d+) kB", rollup, re.M)
     return {
@@ -69,6 +73,10 @@ async def snapshot(server: Server, client: httpx.AsyncClient) -> dict[str, float
         "asyncio_tasks": float(tasks.group(1)) if tasks else float("nan"),
         "active_calls": float(active.group(1)) if active else float("nan"),
         "sentence_cache_mib": float(cache.group(1)) / 2**20 if cache else 0.0,
+        # jemalloc's own account (gateway_heap_bytes; NaN on glibc): what the program holds in
+        # malloc'd memory, and the pages jemalloc has resident (held + its metadata + freed, unpurged)
+        "heap_allocated_mib": heap.get("allocated", float("nan")),
+        "heap_resident_mib": heap.get("resident", float("nan")),
     }
 
 
@@ -153,6 +161,8 @@ async def main(args) -> int:
                     s = await snapshot(server, client)
                     print(f"  {i + step:4d} calls, settled: RSS {s['rss_mib']:.0f} MiB "
                           f"({s['rss_mib'] - start['rss_mib']:+.0f} from start), anonymous {s['anon_mib']:.0f} MiB, "
+                          f"malloc'd {s['heap_allocated_mib']:.0f} MiB "
+                          f"({s['heap_allocated_mib'] - start['heap_allocated_mib']:+.0f}), "
                           f"sentence cache {s['sentence_cache_mib']:.1f} MiB", flush=True)
             end = await snapshot(server, client)
             await asyncio.sleep(args.settle_secs)
@@ -172,13 +182,16 @@ async def main(args) -> int:
     def cache_growth(base: dict[str, float]) -> float:
         return max(0.0, settled["sentence_cache_mib"] - base["sentence_cache_mib"])
 
-    for key in ("rss_mib", "anon_mib", "fds", "threads", "asyncio_tasks", "active_calls", "sentence_cache_mib"):
+    report_only = {"sentence_cache_mib": "(the expected cache)", "heap_allocated_mib": "(jemalloc: held)",
+                   "heap_resident_mib": "(jemalloc: resident)"}
+    for key in ("rss_mib", "anon_mib", "fds", "threads", "asyncio_tasks", "active_calls", "sentence_cache_mib",
+                "heap_allocated_mib", "heap_resident_mib"):
         a, b, c = start[key], end[key], settled[key]
         allowed = a * (1 + args.tolerance) + (cache_growth(start) if key in ("rss_mib", "anon_mib") else 0)
-        within = key == "sentence_cache_mib" or c <= allowed
+        within = key in report_only or c <= allowed
         ok &= within
         print(f"{key:18}{cold[key]:10.0f}{a:10.0f}{b:10.0f}{c:10.0f}  "
-              f"{'(the expected cache)' if key == 'sentence_cache_mib' else 'yes' if within else 'NO'}")
+              f"{report_only.get(key) or ('yes' if within else 'NO')}")
     for name, base in (("start", start), ("cold", cold)):
         growth = settled["rss_mib"] - base["rss_mib"] - cache_growth(base)
         print(f"RSS settled - {name} - sentence cache growth: {growth:+.0f} MiB ({growth / base['rss_mib'] * 100:+.1f} %)")

@@ -46,7 +46,7 @@ from gateway import metrics
 from gateway.calls import CallRegistry, handle_stream
 from gateway.drain import Drain
 from gateway.load import LoopLagMonitor, admission_refusal
-from gateway.memory import HeapTrimmer, allocator
+from gateway.memory import HeapTrimmer, allocator, register_heap_stats
 from flights.languages import normalize_language
 from gateway.outbound import (
     AuthFailureLimiter,
@@ -505,6 +505,7 @@ def create_app(settings: Settings, resources: Resources | None = None, drain: Dr
     app.state.loop_lag = LoopLagMonitor()
     app.state.heap_trimmer = HeapTrimmer(settings.heap_trim_interval_secs)
     app.state.allocator = allocator()
+    register_heap_stats()  # gateway_heap_bytes{kind} on jemalloc
     app.state.drain = drain if drain is not None else Drain(settings.drain_timeout_secs)
     app.state.rate_limiter = KeyRateLimiter(settings.outbound_rate_limit, call_state.rate_storage)
     app.state.auth_failures = AuthFailureLimiter(settings.auth_failure_rate_limit, call_state.rate_storage)

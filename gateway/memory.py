@@ -84,6 +84,81 @@ def jemalloc_purge() -> Callable[[], int] | None:
     return purge
 
 
+#: jemalloc's heap statistics (bytes) read by :func:`jemalloc_stats`
+#: (https://jemalloc.net/jemalloc.3.html#stats.allocated): ``allocated`` is what the program holds;
+#: ``active`` the pages of active extents (allocated plus their fragmentation); ``metadata``
+#: jemalloc's own; ``resident`` the physically resident pages of all three and of the dirty (freed,
+#: not yet purged) ones; ``mapped`` the mapped extents; ``retained`` address space kept unmapped.
+JEMALLOC_STATS = ("allocated", "active", "metadata", "resident", "mapped", "retained")
+
+
+def jemalloc_stats() -> Callable[[], dict[str, int]] | None:
+    """``() -> {kind: bytes}`` for :data:`JEMALLOC_STATS`, fresh at each call (jemalloc's ``epoch``
+    is advanced first: its statistics are a snapshot taken then), or ``None`` without jemalloc.
+
+    Raises (when called):
+        OSError: ``mallctl`` returned an error number (a jemalloc built without statistics).
+    """
+    mallctl = _mallctl()
+    if mallctl is None:
+        return None
+
+    def stats() -> dict[str, int]:
+        epoch = ctypes.c_uint64(1)
+        size = ctypes.c_size_t(ctypes.sizeof(epoch))
+        err = mallctl(b"epoch", ctypes.byref(epoch), ctypes.byref(size), ctypes.byref(epoch), ctypes.sizeof(epoch))
+        if err:
+            raise OSError(err, "mallctl epoch")
+        out = {}
+        for kind in JEMALLOC_STATS:
+            value = ctypes.c_size_t()
+            size = ctypes.c_size_t(ctypes.sizeof(value))
+            err = mallctl(f"stats.{kind}".encode(), ctypes.byref(value), ctypes.byref(size), None, 0)
+            if err:
+                raise OSError(err, f"mallctl stats.{kind}")
+            out[kind] = value.value
+        return out
+
+    return stats
+
+
+class HeapStatsCollector:
+    """Prometheus collector of ``gateway_heap_bytes{kind}``: :func:`jemalloc_stats` read at each
+    scrape. Growth of ``allocated`` is memory the program holds (a leak or a cache); growth of
+    ``resident`` alone is memory the allocator keeps. Register it only when jemalloc runs."""
+
+    def __init__(self, stats: Callable[[], dict[str, int]]) -> None:
+        self._stats = stats
+
+    def collect(self):
+        from prometheus_client.core import GaugeMetricFamily
+
+        family = GaugeMetricFamily("gateway_heap_bytes", "jemalloc heap statistics (bytes), read at the scrape",
+                                   labels=["kind"])
+        try:
+            for kind, value in self._stats().items():
+                family.add_metric([kind], value)
+        except OSError as e:  # a scrape never fails for it
+            logger.warning(f"jemalloc stats unavailable: {e}")
+        yield family
+
+
+_heap_stats_registered = False
+
+
+def register_heap_stats() -> bool:
+    """Serve ``gateway_heap_bytes{kind}`` at ``GET /metrics`` (:class:`HeapStatsCollector` on the
+    process's registry, once per process) when the process runs on jemalloc; returns whether it does."""
+    global _heap_stats_registered
+    stats = jemalloc_stats()
+    if stats is None:
+        return False
+    if not _heap_stats_registered:
+        metrics.REGISTRY.register(HeapStatsCollector(stats))
+        _heap_stats_registered = True
+    return True
+
+
 def jemalloc_library() -> str | None:
     """Path of Debian's ``libjemalloc2`` (``/usr/lib/<arch>-linux-gnu/libjemalloc.so.2``, what
     ``LD_PRELOAD`` needs; ``make setup`` installs it), or ``None`` if it is not installed."""

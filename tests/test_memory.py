@@ -114,3 +114,47 @@ def test_without_jemalloc_the_release_is_glibcs_trim():
     assert jemalloc_purge() is None  # the test runner itself has glibc's malloc
     assert allocator() == ("glibc" if glibc_malloc_trim() is not None else "unknown")
     assert (heap_release() is None) == (glibc_malloc_trim() is None)
+
+
+#: under jemalloc: gateway_heap_bytes at a scrape while 48 MiB are held, then after they are freed
+STATS_CHILD = r"""
+import ctypes
+from prometheus_client import generate_latest
+from gateway import metrics
+from gateway.memory import register_heap_stats
+
+def allocated():
+    text = generate_latest(metrics.REGISTRY).decode()
+    line = next(l for l in text.splitlines() if l.startswith('gateway_heap_bytes{kind="allocated"}'))
+    return float(line.split()[-1])
+
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.malloc.argtypes = [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+assert register_heap_stats() and register_heap_stats()  # twice: registered once, no duplicate error
+before = allocated()
+blocks = [libc.malloc(64 * 1024) for _ in range(768)]
+held = allocated()
+for b in blocks:
+    libc.free(b)
+print(int(held - before), int(allocated() - before))
+"""
+
+
+@pytest.mark.skipif(jemalloc_library() is None, reason="needs Debian's libjemalloc2 (make setup installs it)")
+def test_under_jemalloc_the_metrics_show_what_the_program_holds():
+    import subprocess
+
+    env = {**os.environ, "LD_PRELOAD": jemalloc_library()}
+    out = subprocess.run([sys.executable, "-c", STATS_CHILD], env=env, capture_output=True, text=True,
+                         timeout=60, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert out.returncode == 0, out.stderr
+    held, after_free = (int(v) for v in out.stdout.split())
+    assert held >= 45 * 1024 * 1024 and abs(after_free) < 4 * 1024 * 1024, (held, after_free)  # 48 MiB held
+
+
+def test_without_jemalloc_there_are_no_heap_statistics():
+    from gateway.memory import jemalloc_stats, register_heap_stats
+
+    assert jemalloc_stats() is None and register_heap_stats() is False
