@@ -27,8 +27,8 @@ from typing import Any
 from loguru import logger
 
 from dialogue.phrases import DEFAULT_LANGUAGE, phrase
-from dialogue.speech import (OPTIONS_AT_ONCE, PICKS, ordinal, place_name, speak_date, speak_month, speak_more_options,
-                             speak_option, speak_pick)
+from dialogue.speech import (OPTIONS_AT_ONCE, PICKS, option_sentences, place_name, speak_date, speak_month,
+                             speak_more_options, speak_pick)
 from dialogue.understanding import (
     ACCEPT_CONFIDENCE,
     CABINS,
@@ -506,8 +506,7 @@ class FlightDialogue:
         caller has heard them, unless an interruption says otherwise (:meth:`caller_heard`)."""
         shown = self._offers[start:start + OPTIONS_AT_ONCE]
         try:
-            sentences = [speak_option(o, ordinal(start + n, self.language), self.language)
-                         for n, o in enumerate(shown, start=1)]
+            sentences = option_sentences(self._offers, start, self.language)
         except (KeyError, ValueError, TypeError):
             sentences = []
         self._reading = (start, sentences) if sentences else None

@@ -160,17 +160,29 @@ def ordinal(n: int, language: str = "en") -> str:
     return _t(lang, f"ordinal_{n}") if n <= 3 else _t(lang, "ordinal_n", n=n)
 
 
+def option_sentences(summaries: list[dict], start: int, language: str = "en",
+                     max_options: int = OPTIONS_AT_ONCE) -> list[str]:
+    """The sentences that read ``summaries[start:start + max_options]`` (as :func:`offer_summary`),
+    each introduced by its place in the whole list ("The first is", "Option 4 is"), one per option.
+
+    Raises:
+        KeyError, ValueError: a summary lacks a field or holds one that does not parse.
+    """
+    lang = _lang(language)
+    shown = summaries[start:start + max(0, max_options)]
+    return [speak_option(s, ordinal(start + n, lang), lang) for n, s in enumerate(shown, start=1)]
+
+
 def speak_more_options(summaries: list[dict], start: int, language: str = "en",
                        max_options: int = OPTIONS_AT_ONCE) -> str:
     """The options after the first ``start`` (already read), at most ``max_options`` of them, each by
     its place in the list ("Option 4 is …"), then how many are still left; none left -> "Those are
     all the flights I found." (``summaries`` as :func:`offer_summary`, in the order first read)."""
     lang = _lang(language)
-    shown = summaries[start:start + max(0, max_options)]
-    if not shown:
+    parts = option_sentences(summaries, start, lang, max_options)
+    if not parts:
         return _t(lang, "no_more_options")
-    parts = [speak_option(s, ordinal(start + n, lang), lang) for n, s in enumerate(shown, start=1)]
-    more = len(summaries) - start - len(shown)
+    more = len(summaries) - start - len(parts)
     parts.append(_t(lang, "more_options", n=more) if more > 0 else _t(lang, "no_more_options"))
     return " ".join(parts)
 
@@ -222,14 +234,14 @@ def speak_offers(offers: list[Offer], query: FlightQuery, language: str = "en",
     parts = [_t(lang, "found_flights", n=len(offers), count=len(offers), **route)]
     if query.return_date is not None:
         parts.append(_t(lang, "round_trip", date=speak_date(query.return_date, lang)))
-    shown = offers[: max(0, max_options)]
-    parts += [speak_option(offer_summary(offer), ordinal(n, lang), lang) for n, offer in enumerate(shown, start=1)]
-    more = len(offers) - len(shown)
+    read = option_sentences([offer_summary(offer) for offer in offers[: max(0, max_options)]], 0, lang, max_options)
+    parts += read
+    more = len(offers) - len(read)
     if more > 0:
         parts.append(_t(lang, "more_options", n=more))
     return " ".join(parts)
 
 
-__all__ = ["DATE_PATTERNS", "DOMAIN", "LOCALES", "OPTIONS_AT_ONCE", "PICKS", "offer_summary", "ordinal", "place_name", "speak_date", "speak_month",
+__all__ = ["DATE_PATTERNS", "DOMAIN", "LOCALES", "OPTIONS_AT_ONCE", "PICKS", "offer_summary", "option_sentences", "ordinal", "place_name", "speak_date", "speak_month",
            "speak_more_options", "speak_offers", "speak_option", "speak_pick", "speak_price",
            "speak_time"]
