@@ -46,7 +46,7 @@ from gateway import metrics
 from gateway.calls import CallRegistry, handle_stream
 from gateway.drain import Drain
 from gateway.load import LoopLagMonitor, admission_refusal
-from gateway.memory import HeapTrimmer, allocator, register_heap_stats
+from gateway.memory import HeapTrimmer, allocator, freeze_startup_objects, register_heap_stats
 from flights.languages import normalize_language
 from gateway.outbound import (
     AuthFailureLimiter,
@@ -487,6 +487,7 @@ def create_app(settings: Settings, resources: Resources | None = None, drain: Dr
                 app.state.load_error = f"{e.__class__.__name__}: {e}"
                 logger.exception(f"could not load {settings.profile} resources: {e}")
                 raise
+            freeze_startup_objects()
         app.state.loop_lag.start()
         yield
         await app.state.loop_lag.stop()
