@@ -504,13 +504,12 @@ class FlightDialogue:
     def _read_options(self, start: int) -> None:
         """The answer just given reads the options from ``start`` (at most OPTIONS_AT_ONCE): the
         caller has heard them, unless an interruption says otherwise (:meth:`caller_heard`)."""
-        shown = self._offers[start:start + OPTIONS_AT_ONCE]
         try:
             sentences = option_sentences(self._offers, start, self.language)
         except (KeyError, ValueError, TypeError):
             sentences = []
         self._reading = (start, sentences) if sentences else None
-        self._offers_read = start + len(shown)
+        self._offers_read = min(len(self._offers), start + OPTIONS_AT_ONCE)
 
     def _cannot_book(self) -> BrainTurn:
         """This line finds flights, a person books them: say so and ask for a transfer (without

@@ -37,8 +37,8 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import gc
 import ctypes.util
+import gc
 import time
 from collections.abc import Callable
 from typing import Any
@@ -220,14 +220,18 @@ class HeapTrimmer:
         trim: ``() -> int``, the release itself (default :func:`heap_release`: jemalloc's purge or
             glibc's ``malloc_trim``; nothing where the process has neither). Returns 1 if memory
             was released, as ``malloc_trim`` does.
+        collect: ``() -> int``, the collection run on the event loop before the release (default
+            :func:`gc.collect`; returns the number of unreachable objects found).
 
     Attributes:
         trims: how many trims ran.
     """
 
-    def __init__(self, min_interval_secs: float = 30.0, trim: Callable[[], int] | None = None) -> None:
+    def __init__(self, min_interval_secs: float = 30.0, trim: Callable[[], int] | None = None,
+                 collect: Callable[[], int] = gc.collect) -> None:
         self.min_interval_secs = min_interval_secs
         self._trim = trim if trim is not None else heap_release()
+        self._collect = collect
         self._last: float | None = None  # monotonic time of the last trim's start
         self._pending: asyncio.Task | None = None
         self.trims = 0
@@ -251,7 +255,7 @@ class HeapTrimmer:
         # the ended calls' objects that reference each other (a pipeline's processors, their soxr
         # resamplers and audio buffers) wait for a full collection, which Python runs rarely on a
         # heap this size: collect them first, so what they hold is free for the release
-        found = gc.collect()
+        found = self._collect()
         collected = time.monotonic()
         metrics.GC_COLLECT_SECONDS.observe(collected - self._last)
         try:

@@ -33,11 +33,12 @@ EVENT_LOOP_LAG_RECENT = Gauge(
 )
 #: asyncio tasks alive on the server's loop (sampled about once a second; a leak shows as growth)
 ASYNCIO_TASKS = Gauge("gateway_asyncio_tasks", "asyncio tasks alive on the event loop", registry=REGISTRY)
-#: how long a heap trim after a call end took (s), by :class:`gateway.memory.HeapTrimmer`
+#: how long the collection before a heap trim took (s), on the event loop, by :class:`gateway.memory.HeapTrimmer`
 GC_COLLECT_SECONDS = Histogram(
     "gateway_gc_collect_seconds", "gc.collect() after a call end, before the heap release, on the event loop (s)",
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0), registry=REGISTRY,
 )
+#: how long a heap trim after a call end took (s), by :class:`gateway.memory.HeapTrimmer`
 HEAP_TRIM_SECONDS = Histogram(
     "gateway_heap_trim_seconds", "malloc_trim(0) after a call end, in a worker thread (s)",
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0), registry=REGISTRY,
