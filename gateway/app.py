@@ -45,7 +45,7 @@ from starlette.requests import ClientDisconnect
 from gateway import metrics
 from gateway.calls import CallRegistry, handle_stream
 from gateway.drain import Drain
-from gateway.load import LoopLagMonitor, admission_refusal
+from gateway.load import LoopLagMonitor, admission_refusal, prestart_default_executor
 from gateway.memory import HeapTrimmer, allocator, freeze_startup_objects, register_heap_stats
 from flights.languages import normalize_language
 from gateway.outbound import (
@@ -488,6 +488,7 @@ def create_app(settings: Settings, resources: Resources | None = None, drain: Dr
                 logger.exception(f"could not load {settings.profile} resources: {e}")
                 raise
             freeze_startup_objects()
+        await prestart_default_executor()  # a fixed thread count from boot on (the soak's leak check)
         app.state.loop_lag.start()
         yield
         await app.state.loop_lag.stop()

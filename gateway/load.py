@@ -13,13 +13,20 @@ calls in progress keep their latency (issue 14).
   memory), which are no call load, and its first caller must not hear the busy message for them.
   About once a second it also sets ``gateway_asyncio_tasks``.
 - the STT queue wait comes from :func:`processors.stt_queue.recent_wait_secs`.
+- :func:`prestart_default_executor` starts the loop's default executor's threads at boot
+  (``asyncio.to_thread``: heap releases, model loads, file writes), so a busy minute does not add
+  threads mid-run: a fixed thread count is what the soak checks for leaks.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
 import time
 from collections import deque
+
+from loguru import logger
 
 from gateway import metrics
 
@@ -97,6 +104,42 @@ class LoopLagMonitor:
             await asyncio.gather(task, return_exceptions=True)
         elif not task.get_loop().is_closed():
             task.get_loop().call_soon_threadsafe(task.cancel)
+
+
+def default_executor_workers() -> int:
+    """How many threads asyncio's default executor may run: ``concurrent.futures.ThreadPoolExecutor``'s
+    default, ``min(32, cpus + 4)`` (https://docs.python.org/3/library/concurrent.futures.html#threadpoolexecutor;
+    ``os.process_cpu_count()`` from Python 3.13, ``os.cpu_count()`` before). 6 on two cores."""
+    cpus = getattr(os, "process_cpu_count", os.cpu_count)() or 1
+    return min(32, cpus + 4)
+
+
+async def prestart_default_executor(workers: int | None = None, timeout_secs: float = 2.0) -> int:
+    """Start every thread of the running loop's default executor now, not lazily mid-run.
+
+    A ``ThreadPoolExecutor`` adds a thread only when a job arrives and none is idle, so its threads
+    appear one by one, the first time that many ``to_thread`` jobs coincide, hours into a run. Here
+    ``workers`` jobs (default :func:`default_executor_workers`) each wait at one
+    ``threading.Barrier`` until all have started, which makes the executor start that many threads
+    (or reuse idle ones); they are then idle for the process's life. Returns how many met at the
+    barrier: ``workers``, or 0 when the executor runs fewer threads (the barrier breaks after
+    ``timeout_secs``, logged, nothing else happens).
+    """
+    loop = asyncio.get_running_loop()
+    workers = workers or default_executor_workers()
+    barrier = threading.Barrier(workers)
+
+    def meet() -> bool:
+        try:
+            barrier.wait(timeout_secs)
+            return True
+        except threading.BrokenBarrierError:
+            return False
+
+    met = sum(await asyncio.gather(*(loop.run_in_executor(None, meet) for _ in range(workers))))
+    if met < workers:
+        logger.warning(f"default executor: {workers} threads did not all start within {timeout_secs} s")
+    return met
 
 
 def admission_refusal(*, active_calls: int, max_calls: int, loop_lag_secs: float, max_loop_lag_secs: float,

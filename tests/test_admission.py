@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
-from gateway.load import LoopLagMonitor, admission_refusal
+from gateway.load import LoopLagMonitor, admission_refusal, default_executor_workers, prestart_default_executor
 from gateway.settings import Settings
 
 CALL = "CA" + "4" * 32
@@ -95,3 +98,36 @@ def test_a_lagging_loop_makes_new_calls_hear_the_busy_message_and_is_exported():
                  "gateway_stt_decodes_in_flight", "gateway_stt_queue_wait_seconds_bucket",
                  "gateway_stt_queue_wait_recent_seconds", "gateway_asyncio_tasks"):
         assert name in text
+
+
+def test_the_default_executor_runs_all_its_threads_from_boot_and_adds_none_under_load():
+    """The soak counts the gateway's threads for leaks; asyncio's executor starting a thread lazily
+    mid-run read as one (16 -> 17). After the prestart, a burst of more blocking jobs than workers
+    finds every thread already there."""
+    workers = default_executor_workers()
+
+    def executor_threads() -> int:
+        return sum(t.name.startswith("asyncio") for t in threading.enumerate())
+
+    async def run() -> tuple[int, int, int, int]:
+        before = executor_threads()
+        met = await prestart_default_executor()
+        started = executor_threads()
+        await asyncio.gather(*(asyncio.to_thread(time.sleep, 0.05) for _ in range(2 * workers)))
+        return before, met, started, executor_threads()
+
+    before, met, started, after_burst = asyncio.run(run())  # a fresh loop: a fresh default executor
+    assert met == workers
+    assert started - before == workers
+    assert after_burst == started
+
+
+def test_a_prestart_the_executor_cannot_fill_gives_up_after_its_timeout():
+    async def run() -> int:
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=1, thread_name_prefix="small"))
+        return await prestart_default_executor(workers=3, timeout_secs=0.2)
+
+    t0 = time.monotonic()
+    assert asyncio.run(run()) == 0
+    assert time.monotonic() - t0 < 5
