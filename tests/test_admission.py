@@ -106,19 +106,21 @@ def test_the_default_executor_runs_all_its_threads_from_boot_and_adds_none_under
     finds every thread already there."""
     workers = default_executor_workers()
 
-    def executor_threads() -> int:
-        return sum(t.name.startswith("asyncio") for t in threading.enumerate())
+    def executor_threads() -> int:  # this loop's executor's only: other tests' idle ones may exit meanwhile
+        return sum(t.name.startswith("prestart-test_") for t in threading.enumerate())
 
     async def run() -> tuple[int, int, int, int]:
+        # the executor asyncio would make (ThreadPoolExecutor's default size), named to be counted
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(thread_name_prefix="prestart-test"))
         before = executor_threads()
         met = await prestart_default_executor()
         started = executor_threads()
         await asyncio.gather(*(asyncio.to_thread(time.sleep, 0.05) for _ in range(2 * workers)))
         return before, met, started, executor_threads()
 
-    before, met, started, after_burst = asyncio.run(run())  # a fresh loop: a fresh default executor
+    before, met, started, after_burst = asyncio.run(run())
     assert met == workers
-    assert started - before == workers
+    assert before == 0 and started == workers
     assert after_burst == started
 
 
