@@ -722,34 +722,106 @@ def _hyphenated_routes(norm: str, lang: str) -> str:
     return _SPACES.sub(" ", re.sub(r"[^\s|\-]+(?:-[^\s|\-]+)+", route, norm)).strip()
 
 
-_COMPANIONS = {
-    "en": r"wife|husband|partner|girlfriend|boyfriend|fiance|fiancee|friend|colleague|coworker|mom|mum|mother|"
-          r"dad|father|brother|sister|son|daughter|boss",
-    "es": r"esposa|esposo|mujer|marido|pareja|novia|novio|amigo|amiga|madre|padre|mama|papa|hermano|hermana|"
-          r"hijo|hija|companero|companera|jefe|jefa",
-    "fr": r"femme|mari|epouse|epoux|compagne|compagnon|copine|copain|ami|amie|mere|pere|frere|soeur|fils|fille|"
-          r"collegue|partenaire",
-    "de": r"frau|mann|ehefrau|ehemann|partnerin|partner|freundin|freund|mutter|vater|bruder|schwester|sohn|"
-          r"tochter|kollegin|kollege",
-    "it": r"moglie|marito|compagna|compagno|fidanzata|fidanzato|amica|amico|madre|padre|mamma|papa|fratello|"
-          r"sorella|figlio|figlia|collega",
-    "pt": r"esposa|esposo|mulher|marido|namorada|namorado|companheira|companheiro|amiga|amigo|mae|pai|irmao|"
-          r"irma|filho|filha|colega",
-}
-#: the caller and one companion, folded: "me and my wife", "my husband and I"; "mi mujer y yo",
-#: "yo y mi marido"; "ma femme et moi"; "meine Frau und ich"; "mia moglie e io"; "eu e a minha mulher"
-_TRAVELLING_TOGETHER = {lang: re.compile(pattern.format(c=_COMPANIONS[lang])) for lang, pattern in {
-    "en": r"\b(?:me|i) and my (?:{c})\b|\bmy (?:{c}) and (?:i|me)\b",
-    "es": r"\byo y mi (?:{c})\b|\bmi (?:{c}) y yo\b",
-    "fr": r"\bmoi et (?:ma|mon) (?:{c})\b|\b(?:ma|mon) (?:{c}) et moi\b",
-    "de": r"\bich und (?:meine|mein) (?:{c})\b|\b(?:meine|mein) (?:{c}) und ich\b",
-    "it": r"\bio e (?:la |il )?(?:mia|mio) (?:{c})\b|\b(?:la |il )?(?:mia|mio) (?:{c}) e io\b",
-    "pt": r"\beu e (?:a |o )?(?:minha|meu) (?:{c})\b|\b(?:a |o )?(?:minha|meu) (?:{c}) e eu\b",
-}.items()}
-
-
 def _without_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+#: adult companions a caller names ("my wife"), singular, without accents
+_COMPANIONS = {
+    "en": r"wife|husband|partner|girlfriend|boyfriend|fiance|fiancee|friend|colleague|coworker|mom|mum|mother|"
+          r"dad|father|brother|sister|boss|grandmother|grandfather|grandma|grandpa|aunt|uncle",
+    "es": r"esposa|esposo|mujer|marido|pareja|novia|novio|amigo|amiga|madre|padre|mama|papa|hermano|hermana|"
+          r"companero|companera|jefe|jefa|abuela|abuelo|tia|tio|suegra|suegro",
+    "fr": r"femme|mari|epouse|epoux|compagne|compagnon|copine|copain|ami|amie|mere|pere|frere|soeur|"
+          r"collegue|partenaire|grand-mere|grand-pere|tante|oncle",
+    "de": r"frau|mann|ehefrau|ehemann|partnerin|partner|freundin|freund|mutter|vater|bruder|schwester|"
+          r"kollegin|kollege|oma|opa|tante|onkel",
+    "it": r"moglie|marito|compagna|compagno|fidanzata|fidanzato|amica|amico|madre|padre|mamma|papa|fratello|"
+          r"sorella|collega|nonna|nonno|zia|zio|suocera|suocero",
+    "pt": r"esposa|esposo|mulher|marido|namorada|namorado|companheira|companheiro|amiga|amigo|mae|pai|irmao|"
+          r"irma|colega|avo|tia|tio|sogra|sogro",
+}
+#: children a caller names ("our baby"), singular, without accents: counted as children, as the
+#: ``children`` keywords count "two sons"
+_CHILDREN = {
+    "en": r"baby|kid|child|infant|toddler|son|daughter",
+    "es": r"bebe|nino|nina|nene|nena|hijo|hija",
+    "fr": r"bebe|enfant|fils|fille",
+    "de": r"baby|kind|sohn|tochter",
+    "it": r"bambino|bambina|neonato|neonata|figlio|figlia",
+    "pt": r"bebe|crianca|filho|filha",
+}
+#: (the caller as a list member, possessives, "and") per language, without accents
+_PARTY_WORDS = {
+    "en": (r"me|i|myself", r"my|our|his|her|their", r"and|plus"),
+    "es": (r"yo", r"mi|mis|nuestro|nuestra|nuestros|nuestras|su|sus", r"y|e"),
+    "fr": (r"moi", r"mon|ma|mes|notre|nos|son|sa|ses", r"et"),
+    "de": (r"ich|mich|mir", r"mein|meine|meinen|meinem|meiner|unser|unsere|unseren|unserem|unserer|"
+                            r"sein|seine|seinen|seinem|ihr|ihre|ihren|ihrem", r"und"),
+    "it": (r"io|me", r"(?:il |la |i |le |lo )?(?:mio|mia|miei|mie|nostro|nostra|nostri|nostre|suo|sua|suoi|sue)",
+           r"e|ed"),
+    "pt": (r"eu|mim", r"(?:o |a |os |as )?(?:meu|minha|meus|minhas|nosso|nossa|nossos|nossas|seu|sua|seus|suas)",
+           r"e"),
+}
+
+
+def _party_patterns(lang: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    me, poss, and_ = _PARTY_WORDS[lang]
+    one = "|".join(re.escape(_without_accents(w)) for w in keywords(lang, "one"))
+    singular = rf"(?:{_CHILDREN[lang]}|{_COMPANIONS[lang]})" + ("n?" if lang == "de" else "")  # "meinen Kollegen"
+    plural_children = "|".join(sorted({re.escape(_without_accents(w)) for w in keywords(lang, "children")},
+                                      key=len, reverse=True))
+    many = rf"(?:{plural_children}|(?:{_COMPANIONS[lang]})\w*)"  # "2 kids", "2 brothers", "2 amici"
+    # one member: the caller; "my wife" / "our baby"; "(our) 2 kids"; "a baby"
+    member = (rf"\b(?:(?P<me>{me})|(?:{poss}) (?P<noun>{singular})|(?:(?:{poss}) )?(?P<n>\d{{1,2}}) (?P<many>{many})"
+              + (rf"|(?:{one}) (?P<single>{singular})" if one else "") + r")\b")
+    plain = re.sub(r"\(\?P<\w+>", "(?:", member)
+    # "A and B", "A, B and C" (the comma dropped), "A and B and C"; not "my wife, I think"
+    listed = rf"{plain}(?:(?: {plain})* (?:{and_}) {plain})+"
+    return re.compile(member), re.compile(listed)
+
+
+_PARTY = {lang: _party_patterns(lang) for lang in _PARTY_WORDS}
+
+
+def _party_list(text: str, lang: str) -> tuple[int, int] | None:
+    """(adults, children) of a party the caller lists by name: "my husband, me and our baby" → (2, 1);
+    "ich, meine Frau und unsere 2 Kinder" → (2, 2); "mi mujer y yo" → (2, 0).
+
+    ``text`` is lower-case, digits for numbers, commas dropped (``normalize`` then ``alpha2digit``).
+    A list is two or more members, the last joined by "and" ("A, B and C": commas are dropped): the caller ("me",
+    "I", "yo", "moi", "ich", "io", "eu"), a possessive and a companion or a child, a number and
+    any plural ("our 2 kids"). ``None`` when there is no such list, or it has a member it cannot
+    read ("me, my wife and our kids": how many?).
+    """
+    patterns = _PARTY.get(lang)
+    if patterns is None:
+        return None
+    member, listed = patterns
+    _, poss, and_ = _PARTY_WORDS[lang]
+    folded = _without_accents(text)
+    found = listed.search(folded)
+    if found is None:
+        return None
+    # a possessive right after the list is a member it could not read: the count would be short
+    if re.match(rf" (?:(?:{and_}) )?(?:{poss}) \w", folded[found.end():]):
+        return None
+    adults = children = 0
+    child = re.compile(rf"(?:{_CHILDREN[lang]})n?")
+    plural_children = {_without_accents(w) for w in keywords(lang, "children")}
+    for m in member.finditer(found.group(0)):
+        if m.group("me"):
+            adults += 1
+        elif m.group("n"):
+            if m.group("many") in plural_children:
+                children += int(m.group("n"))
+            else:
+                adults += int(m.group("n"))
+        elif child.fullmatch(m.group("noun") or m.group("single")):
+            children += 1
+        else:
+            adults += 1
+    return adults, children
 
 
 def _parse_options(norm: str, p: Parsed, lang: str) -> None:
@@ -789,9 +861,12 @@ def _parse_options(norm: str, p: Parsed, lang: str) -> None:
         )
         if m:
             total = int(m.group(1))
-    if total is None and adults is None and _TRAVELLING_TOGETHER.get(lang) is not None \
-            and _TRAVELLING_TOGETHER[lang].search(_without_accents(digits)):
-        total = 2  # "me and my wife", "mi marido y yo": the caller and one companion
+    if total is None and adults is None:
+        party = _party_list(digits, lang)  # "me and my wife", "my husband, me and our baby"
+        if party is not None:
+            adults = party[0] or None
+            if children is None and party[1]:
+                children = party[1]
     if total is not None:
         if children is not None and total > children and adults is None:
             adults = total - children

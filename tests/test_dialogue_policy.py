@@ -241,6 +241,11 @@ def test_passengers_children_nonstop(d):
     assert call["adults"] == 2 and call["children"] == 1 and call["nonstop"] is True
 
 
+def test_a_party_listed_by_name_is_searched_for_every_member(d):
+    call = d.handle_user("Boston to Denver on Friday for my husband, me and our baby.").tool_call
+    assert (call["adults"], call["children"]) == (2, 1)
+
+
 @pytest.mark.parametrize(
     "text, cabin",
     [("premium economy", "PREMIUM_ECONOMY"), ("first class", "FIRST"), ("economy", "ECONOMY"), ("business", "BUSINESS")],

@@ -107,8 +107,42 @@ def test_the_caller_and_a_companion_are_two_passengers(text, language):
 def test_a_family_of_four_and_companions_beside_counted_children():
     assert understand("Family of four from Boston to Orlando on Friday.").adults == 4
     p = understand("Boston to Orlando on Friday, it's me and my two kids.")
-    assert (p.adults, p.children) == (None, 2)  # the caller and two children: one adult by default
+    assert (p.adults, p.children) == (1, 2)  # the caller and two children: one adult, said
     assert understand("I want to visit my sister in Miami on Friday").adults is None
+
+
+@pytest.mark.parametrize("text, language, party", [
+    # "my husband, me and our baby" was one passenger: only "me and my X" pairs were counted
+    ("Boston to Denver on Friday for my husband, me and our baby.", "en", (2, 1)),
+    ("Me, my wife and our two kids, from Boston to Orlando.", "en", (2, 2)),
+    ("Me, my husband and my mother, to Denver on Friday.", "en", (3, None)),
+    ("My sister and her husband want to fly to Denver.", "en", (2, None)),
+    ("Me and a friend, Boston to Denver.", "en", (2, None)),
+    ("Me and my wife and our baby, Boston to Miami.", "en", (2, 1)),
+    ("De Madrid a Roma para mi marido, yo y nuestro bebé.", "es", (2, 1)),
+    ("Mi mujer, mis dos hijos y yo queremos ir a Roma.", "es", (2, 2)),
+    ("De Paris à Rome pour mon mari, moi et notre bébé.", "fr", (2, 1)),
+    ("Ma femme, nos deux enfants et moi, de Paris à Nice.", "fr", (2, 2)),
+    ("Von Berlin nach Rom für meinen Mann, mich und unser Baby.", "de", (2, 1)),
+    ("Meine Frau, unsere zwei Kinder und ich fliegen nach Rom.", "de", (2, 2)),
+    ("Da Roma a Parigi per mio marito, me e il nostro bambino.", "it", (2, 1)),
+    ("Mia moglie, i nostri due figli e io andiamo a Parigi.", "it", (2, 2)),
+    ("De Lisboa a Paris para o meu marido, eu e o nosso bebé.", "pt", (2, 1)),
+    ("A minha mulher, os nossos dois filhos e eu vamos a Paris.", "pt", (2, 2)),
+])
+def test_a_party_listed_by_name_counts_every_member(text, language, party):
+    p = understand(text, language)
+    assert (p.adults, p.children) == party
+
+
+@pytest.mark.parametrize("text", [
+    "Me, my wife and our kids, Boston to Orlando.",  # how many kids? not a guess
+    "Me and my kids to Denver on Friday.",
+    "Flights for my wife, I think on Friday.",  # "my wife, I" is no list: "and" joins its last member
+])
+def test_a_party_with_a_member_it_cannot_count_is_left_unsaid(text):
+    p = understand(text)
+    assert (p.adults, p.children) == (None, None)
 
 
 def test_a_return_day_of_the_month_before_the_departure_is_next_months():
