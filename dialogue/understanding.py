@@ -22,6 +22,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
+from collections.abc import Callable
 from typing import Any
 
 from loguru import logger
@@ -29,7 +30,7 @@ from loguru import logger
 from dialogue.keywords import DEFAULT_LANGUAGE, keywords
 from flights.dates import find_date_in_text
 from flights.languages import SUPPORTED_LANGUAGES
-from flights.places import Place, Resolution, resolve_place
+from flights.places import Place, Resolution, names_with_words, resolve_place
 
 ACCEPT_CONFIDENCE = 0.75
 """Take the resolver's best place without asking at or above this score (when not ambiguous)."""
@@ -528,9 +529,48 @@ def _roll_weekday(ret, dep, known_departure: date | None, language: str):
     except Exception:
         return PastDate(value=value, reason="ok", text=getattr(ret, "text", ""))
 
+@lru_cache(maxsize=1)
+def _places_named_like_dates() -> re.Pattern[str] | None:
+    """Place names holding a weekday or month of a supported language: "Rio de Janeiro" (January),
+    "Santo Domingo" (Sunday), "Chiang Mai" (May in French and German)."""
+    words = frozenset(_without_accents(w) for code in SUPPORTED_LANGUAGES
+                      for w in keywords(code, "weekdays") + keywords(code, "months") if " " not in w)
+    names = names_with_words(words)
+    return re.compile(r"\b(?:" + "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names) + r")\b") \
+        if names else None
+
+
+def _replace_places_named_like_dates(text: str, how: Callable[[str], str]) -> str:
+    """``text`` with each such place name replaced by ``how(name as said)``; matched without
+    accents ("Río de Janeiro"), replaced in ``text`` as said."""
+    rx = _places_named_like_dates()
+    if rx is None:
+        return text
+    text = unicodedata.normalize("NFC", text)
+    folded = _without_accents(text)
+    if len(folded) != len(text):  # a letter that does not fold to one: work on the folded text
+        text = folded
+    for m in reversed(list(rx.finditer(folded))):
+        text = text[:m.start()] + how(text[m.start():m.end()]) + text[m.end():]
+    return text
+
+
+def _without_places_named_like_dates(text: str) -> str:
+    """``text`` with such place names blanked: "para o Rio de Janeiro na segunda" is a Monday, not
+    January."""
+    return _replace_places_named_like_dates(text, lambda _: " ")
+
+
+def _places_named_like_dates_as_one_word(text: str) -> str:
+    """``text`` with such place names as one word ("rio_de_janeiro"), so neither their weekday or
+    month nor a "de" inside them ends the place; :func:`_parse_places` gives the spaces back."""
+    return _replace_places_named_like_dates(text, lambda name: "_".join(name.split()))
+
+
 def find_date(text: str, language: str, today: date | None = None, *, cross_language: bool = True):
     """The date phrase in ``text`` (a ``flights.dates.DateResult``, a :class:`PastDate` for "yesterday"
-    and the like, or ``None``). Cabin and passenger phrases are removed first; a phrase not found in
+    and the like, or ``None``). Cabin and passenger phrases, and place names that hold a weekday or
+    month ("Rio de Janeiro", "Santo Domingo"), are removed first; a phrase not found in
     ``language`` is tried in English ("tomorrow" in a Spanish call), then (``cross_language``) in
     each other language whose weekday or month names the text contains ("el martes" in an English
     call). Never raises.
@@ -538,6 +578,7 @@ def find_date(text: str, language: str, today: date | None = None, *, cross_lang
     lang = language
     # cabin and passenger phrases confuse date spotting ("Monday, first class" -> the 1st)
     text = remove(lang, text, "cabin_premium_economy", "cabin_business", "cabin_first", "cabin_economy")
+    text = _without_places_named_like_dates(text)  # "Rio de Janeiro" is no January
     pax = "|".join(
         re.escape(w).replace(r"\ ", r"\s+") for w in keywords(lang, "adults") + keywords(lang, "children") + keywords(lang, "passengers")
     )
@@ -574,7 +615,7 @@ def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: st
     when another language's markers are tried). ``sure_only``: keep a marked chunk only when it is
     a place (in ``lang``) at or above that resolver score. ``markers_only``: no "Boston to Paris" origin and no lone place.
     """
-    marked = text
+    marked = _places_named_like_dates_as_one_word(text)  # "Santo Domingo" was cut at "domingo"
     for key, mark in (("from", _MARK_FROM), ("to", _MARK_TO)):
         rx = keyword_regex(lang, key)
         if rx:
@@ -598,7 +639,7 @@ def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: st
             chunk = chunk[1:]
         while chunk and chunk[-1] in edge:
             chunk = chunk[:-1]
-        return " ".join(chunk) or None
+        return " ".join(chunk).replace("_", " ") or None  # "rio_de_janeiro": one word until here
 
     def chunk_after(i: int) -> str | None:
         out: list[str] = []

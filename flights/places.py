@@ -396,6 +396,17 @@ def _merge(scores: dict[str, float], code: str, score: float) -> None:
         scores[code] = score
 
 
+def names_with_words(words: frozenset[str]) -> tuple[str, ...]:
+    """Place names of two or more words, one of which is in ``words`` (lower-case, no accents),
+    folded (lower-case, no accents or punctuation), longest first: for ``{"janeiro", "domingo",
+    "mai"}`` → ``("rio de janeiro santos dumont", …, "rio de janeiro", "santo domingo", "chiang
+    mai")``. Every name the resolver knows (city, airport and spoken names, metros, localized names).
+    """
+    found = {name for name in _index().choices
+             if len(name.split()) > 1 and not words.isdisjoint(name.split())}
+    return tuple(sorted(found, key=lambda n: (-len(n), n)))
+
+
 def resolve_place(text: str, language: str = "en") -> Resolution:
     """Resolve ``text`` (a spoken/typed place) to ranked :class:`Place` candidates.
 

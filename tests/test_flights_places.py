@@ -3,7 +3,7 @@
 import pytest
 
 from dialogue.understanding import ACCEPT_CONFIDENCE, CONFIRM_CONFIDENCE
-from flights.places import resolve_place
+from flights.places import names_with_words, resolve_place
 from testkit.labelled_places import LABELLED
 
 def test_labelled_accuracy() -> None:
@@ -122,3 +122,11 @@ def test_mid_size_north_american_cities_resolve(text: str, code: str) -> None:
     # false-match bench's common words (bench/place_false_matches.py)
     res = resolve_place(text, "en")
     assert res.best is not None and res.best.code == code and res.confidence >= ACCEPT_CONFIDENCE
+
+
+def test_names_with_words_finds_the_places_whose_names_hold_a_calendar_word():
+    names = names_with_words(frozenset({"janeiro", "domingo", "mai"}))
+    assert {"rio de janeiro", "santo domingo", "chiang mai"} <= set(names)
+    assert all(len(n.split()) > 1 for n in names)  # a one-word name is left to the resolver
+    assert [len(n) for n in names] == sorted((len(n) for n in names), reverse=True)  # longest first
+    assert names_with_words(frozenset({"friday"})) == ()

@@ -49,6 +49,28 @@ def test_route_and_date_give_a_tool_call(language, text, origin, destination, de
     assert (args["origin"], args["destination"], args["departure_date"]) == (origin, destination, departure)
 
 
+@pytest.mark.parametrize("language, turns, route, departure", [
+    # "Rio de Janeiro" was January (the 7th, or the 1st) and the place "rio"; "Santo Domingo" was
+    # cut at its Sunday ("santo": not understood); "Chiang Mai" at its French/German May (Singapore)
+    ("pt", ["Preciso de um voo de São Paulo para o Rio de Janeiro na próxima segunda."], ("SAO", "RIO"), "2026-11-23"),
+    ("pt", ["Quero ir de Lisboa para o Rio de Janeiro amanhã."], ("LIS", "RIO"), "2026-11-19"),
+    ("pt", ["De Lisboa na segunda.", "Rio de Janeiro."], ("LIS", "RIO"), "2026-11-23"),
+    ("es", ["Quiero ir de Madrid a Santo Domingo el domingo."], ("MAD", "SDQ"), "2026-11-22"),
+    ("es", ["Quiero volar el domingo a Santo Domingo.", "Desde Río de Janeiro."], ("RIO", "SDQ"), "2026-11-22"),
+    ("de", ["Von Berlin nach Chiang Mai am Freitag."], ("BER", "CNX"), "2026-11-20"),
+    ("fr", ["De Paris à Chiang Mai le 3 mai."], ("PAR", "CNX"), "2027-05-03"),
+    ("en", ["From Miami to Santo Domingo on Sunday."], ("MIA", "SDQ"), "2026-11-22"),
+])
+def test_a_place_named_with_a_month_or_weekday_is_a_place_not_a_date(language, turns, route, departure):
+    args = _search(language, *turns)
+    assert ((args["origin"], args["destination"]), args["departure_date"]) == (route, departure)
+
+
+def test_the_month_after_a_place_named_with_one_is_still_a_month():
+    turn = _greeted("pt").handle_user("Quero ir de São Paulo para o Rio de Janeiro em janeiro.")
+    assert turn.tool_call is None and "janeiro" in turn.say  # which day of January?
+
+
 @pytest.mark.parametrize("language, text, departure", [
     ("en", "I want to fly from Chicago to Miami on Christmas Eve.", "2026-12-24"),
     ("es", "Quiero volar de Madrid a París en Nochevieja.", "2026-12-31"),
