@@ -109,6 +109,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         # place markers
         "from": "from|out of|leaving from|leaving|departing from|departing|starting from|flying out of|fly out of|based in",
         "to": "to|into|going to|heading to|bound for|arriving in|arriving at|landing in|destination is|destination",
+        "range_to": "to|through|thru|until|till",  # "from Friday to Sunday": the return day
         "return": (
             "returning|returning on|return on|return|coming back|come back|coming home|"
             "back on|back in|flying back|fly back|get back|back home|and back"
@@ -191,6 +192,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         ),
         "from": "de|desde|del|saliendo de|salgo de|con salida de|partiendo de|salida desde",
         "to": "a|al|hacia|hasta|para|con destino a|rumbo a|con llegada a|destino",
+        "range_to": "al|hasta el|hasta|a",
         "return": "vuelta|volver|volviendo|vuelvo|regreso|regresar|regresando|de vuelta|y volver|volver el",
         "stop": (
             "el|en|próximo|proximo|próxima|proxima|que|viene|este|esta|mañana|manana|hoy|pasado|y|con|"
@@ -256,6 +258,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         ),
         "from": "de|depuis|du|des|au départ de|au depart de|en partant de|partant de|en provenance de",
         "to": "à|vers|pour|jusqu'à|en direction de|destination",
+        "range_to": "au|jusqu'au|jusqu au|à|a",
         "return": "retour|revenir|rentrer|je reviens|je rentre|et retour|le retour|revenant",
         "stop": (
             "le|prochain|prochaine|ce|cette|demain|aujourd'hui|après-demain|et|avec|en|classe|économique|"
@@ -321,6 +324,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         ),
         "from": "von|ab|aus|vom|abflug von|abflug ab|startend in",
         "to": "nach|zum|zur|bis|bis nach|in richtung|ziel",
+        "range_to": "bis zum|bis am|bis|zum",
         "return": "zurück|zuruck|rückflug|ruckflug|zurückfliegen|zurückkommen|und zurück|retour",
         "stop": (
             "am|nächsten|nachsten|nächste|nachste|kommenden|diesen|diese|morgen|heute|übermorgen|und|mit|in|"
@@ -386,6 +390,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         ),
         "from": "da|dal|dalla|dall'|partendo da|in partenza da|con partenza da",
         "to": "a|ad|per|verso|fino a|al|alla|con destinazione|destinazione",
+        "range_to": "al|fino al|a",
         "return": "ritorno|tornare|ritornare|rientro|tornando|torno|e ritorno|al ritorno",
         "stop": (
             "il|prossimo|prossima|questo|questa|domani|oggi|dopodomani|e|con|in|classe|economica|business|"
@@ -451,6 +456,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         ),
         "from": "de|desde|do|da|saindo de|partindo de|com partida de|a partir de",
         "to": "para|pra|a|ao|até|ate|com destino a|destino",
+        "range_to": "até ao|até o|até|ate|ao|a",
         "return": "volta|voltar|regresso|regressar|voltando|e volta|de volta",
         "stop": (
             "na|no|próxima|proxima|próximo|proximo|esta|este|amanhã|amanha|hoje|depois|e|com|em|classe|"

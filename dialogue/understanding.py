@@ -308,11 +308,18 @@ def parse(norm: str, language: str, *, today: date | None = None, answering_retu
         norm = _SPACES.sub(" ", norm.replace(stay[1], " ")).strip()
     # return leg: everything after "returning"/"coming back" is about the return date
     dep_text, ret_text = norm, None
+    place_text: str | None = None  # where the places are said: ``dep_text`` unless set
     rx_ret = keyword_regex(lang, "return")
     m = rx_ret.search(norm) if rx_ret else None
     if m:
         p.wants_return = True
         dep_text, ret_text = norm[: m.start()], norm[m.end():]
+    elif (span := _date_range(norm, lang, today)) is not None:
+        # "from Friday to Sunday", "del 5 al 12 de diciembre": there on the first day, back on the
+        # second; the places may come after the range ("from the 28th to the 3rd, Boston to Miami")
+        p.wants_return = True
+        dep_text, ret_text = span[0], span[2]
+        place_text = f"{norm[:span[1]]} | {ret_text}"  # the range word is no "to" ("au dimanche")
 
     p.departure = find_date(dep_text, lang, today, cross_language=False)
     if ret_text is not None:
@@ -341,12 +348,13 @@ def parse(norm: str, language: str, *, today: date | None = None, answering_retu
     # "anything cheaper", "quelque chose de moins cher", "les autres": which of the flights found,
     # no place (the French "de" took "moins cher" for an origin); taken out after the dates, which
     # read "a day later" as one
+    place_text = dep_text if place_text is None else place_text
     rx_pick = keyword_regex(lang, "other_options", "cheapest", "earliest", "latest")
-    if rx_pick and rx_pick.search(dep_text):
-        dep_text = _SPACES.sub(" ", rx_pick.sub(" ", dep_text)).strip()
-    _parse_places(dep_text, p, date_found, lang)
+    if rx_pick and rx_pick.search(place_text):
+        place_text = _SPACES.sub(" ", rx_pick.sub(" ", place_text)).strip()
+    _parse_places(place_text, p, date_found, lang)
     if cross and not p.has_route:
-        _parse_places_other_languages(dep_text, p, date_found, lang)
+        _parse_places_other_languages(place_text, p, date_found, lang)
     _parse_options(norm, p, lang)
     return p
 
@@ -606,6 +614,59 @@ def find_date(text: str, language: str, today: date | None = None, *, cross_lang
             return PastDate()
         return None
     return res
+
+_DAY_NUMBER = re.compile(r"\d{1,2}(?:st|nd|rd|th|er|e|º|ª|o|a)?")
+_CLOCK = re.compile(r"\d{1,2} (?:am|pm|a m|p m|o'clock|oclock|h|uhr|horas|heures|ore)\b")
+
+
+def _is_day_word(token: str, lang: str) -> bool:
+    """A token a date can end or start with: a weekday, a month, a day number ("5", "20th", "1er")."""
+    return bool(_DAY_NUMBER.fullmatch(token)) or token in word_set(lang, "weekdays", "months") \
+        or (lang == DEFAULT_LANGUAGE and token in _ORDINAL_DAYS)
+
+
+_ORDINAL_DAYS = frozenset("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+                          "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth "
+                          "twentieth thirtieth".split())
+
+
+def _date_range(norm: str, lang: str, today: date | None) -> tuple[str, int, str] | None:
+    """(departure text, where the range word starts in ``norm``, return text) of a date range said as one ("from Friday to Sunday", "del 5
+    al 12 de diciembre", "du vendredi au dimanche", "von Freitag bis Sonntag", "dal 5 al 12",
+    "de sexta a domingo"), or ``None``.
+
+    A range word (``range_to``: "to", "al", "au", "bis", "al", "a"…) counts only between a day
+    word (weekday, month, day number) and a date: "Monday to Paris" and "Boston to Denver" are no
+    ranges. A day number before it takes the month said after it ("from the 5th to the 12th of
+    December": the 5th of December).
+    """
+    rx = keyword_regex(lang, "range_to")
+    if rx is None:
+        return None
+    articles = word_set(lang, "date_words")
+    for m in rx.finditer(norm):
+        # "vom 5. bis zum 12. Januar": the ordinal's dot is a sentence end ("|") in ``norm``
+        before = [t for t in norm[:m.start()].split() if t != "|"]
+        after = [t for t in norm[m.end():].split() if t != "|"]
+        if not before or not after or not _is_day_word(before[-1], lang):
+            continue
+        start = [t for t in after[:3] if t not in articles or _is_day_word(t, lang)]
+        if not start or not _is_day_word(start[0], lang) or _CLOCK.match(" ".join(after[after.index(start[0]):])):
+            continue  # "between 9 to 11 am" is a time of day
+        ret_text = norm[m.end():]
+        if find_date(ret_text, lang, today, cross_language=False) is None:
+            continue
+        dep_text = norm[:m.start()]
+        months = word_set(lang, "months")
+        if _DAY_NUMBER.fullmatch(before[-1]) and not months.intersection(before[-3:]):
+            said = next((t for t in ret_text.split() if t in months), None)
+            if said is not None:
+                dep_text = f"{dep_text} {said}"
+        if find_date(dep_text, lang, today, cross_language=False) is None:
+            continue
+        return dep_text, m.start(), ret_text
+    return None
+
 
 def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: str | None = None,
                   sure_only: float | None = None, markers_only: bool = False) -> None:

@@ -49,6 +49,41 @@ def test_route_and_date_give_a_tool_call(language, text, origin, destination, de
     assert (args["origin"], args["destination"], args["departure_date"]) == (origin, destination, departure)
 
 
+@pytest.mark.parametrize("language, text, dates", [
+    # a round trip said as a range: the return day was dropped (and asked for again), or (fr) the
+    # route lost: "du vendredi au dimanche" read as places
+    ("en", "Round trip Boston to Denver from Friday to Sunday.", ("2026-11-20", "2026-11-22")),
+    ("en", "Boston to Denver, Friday through Sunday.", ("2026-11-20", "2026-11-22")),
+    ("en", "Boston to Denver from the 20th to the 27th of December.", ("2026-12-20", "2026-12-27")),
+    ("en", "From the 28th to the 3rd, Boston to Denver.", ("2026-11-28", "2026-12-03")),
+    ("es", "Ida y vuelta de Bogotá a Medellín del viernes al domingo.", ("2026-11-20", "2026-11-22")),
+    ("es", "De Madrid a Roma del 5 al 12 de enero.", ("2027-01-05", "2027-01-12")),
+    ("fr", "Aller-retour Paris Nice du vendredi au dimanche.", ("2026-11-20", "2026-11-22")),
+    ("fr", "De Paris à Nice du 5 au 12 janvier.", ("2027-01-05", "2027-01-12")),
+    ("de", "Von Berlin nach München von Freitag bis Sonntag.", ("2026-11-20", "2026-11-22")),
+    ("de", "Von Berlin nach Rom vom 5. bis zum 12. Januar.", ("2027-01-05", "2027-01-12")),
+    ("it", "Da Roma a Milano dal 5 al 12 gennaio.", ("2027-01-05", "2027-01-12")),
+    ("it", "Da Roma a Milano da venerdì a domenica.", ("2026-11-20", "2026-11-22")),
+    ("pt", "De Lisboa para o Porto de sexta a domingo.", ("2026-11-20", "2026-11-22")),
+    ("pt", "De Lisboa para Paris de 5 a 12 de janeiro.", ("2027-01-05", "2027-01-12")),
+])
+def test_a_date_range_is_the_departure_and_the_return(language, text, dates):
+    args = _search(language, text)
+    assert (args["departure_date"], args.get("return_date")) == dates
+    assert args["origin"] and args["destination"]
+
+
+@pytest.mark.parametrize("language, text", [
+    ("en", "I fly Monday to Paris from Boston."),  # a day before "to", a place after: no range
+    ("en", "From Boston on the 20th to Denver."),
+    ("es", "De Madrid a Roma el viernes a las 3."),
+    ("it", "Venerdì a Roma da Milano."),
+    ("en", "Boston to Denver on Friday, between 9 to 11 am."),  # a time of day
+])
+def test_a_day_before_a_place_is_no_range(language, text):
+    assert _search(language, text).get("return_date") is None
+
+
 @pytest.mark.parametrize("language, turns, route, departure", [
     # "Rio de Janeiro" was January (the 7th, or the 1st) and the place "rio"; "Santo Domingo" was
     # cut at its Sunday ("santo": not understood); "Chiang Mai" at its French/German May (Singapore)
