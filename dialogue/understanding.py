@@ -760,9 +760,20 @@ def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: st
             before = chunk_before(i)
             if before == p.destination_text:  # "vuelos a Bogotá para mañana": the place is "a"'s
                 continue
-            if before and (sure_only is None or _sure_place(before, lang, sure_only)) \
-                    and _place_score(before, lang) >= CONFIRM_CONFIDENCE:
-                p.origin_text = before
+            if before is None:
+                continue
+            # the whole chunk, else its last words ("look up a ticket, Houston to Las Vegas": the
+            # comma is dropped, so the chunk is "look up a ticket houston"), longest first
+            words = before.split()
+            for n in range(len(words), 0, -1):
+                tail = " ".join(words[-n:])
+                if n < len(words) and (n > 4 or not _sure_place(tail, lang, ACCEPT_CONFIDENCE)):
+                    continue  # a tail only when it is surely a place by itself
+                if (sure_only is None or _sure_place(tail, lang, sure_only)) \
+                        and _place_score(tail, lang) >= CONFIRM_CONFIDENCE:
+                    p.origin_text = tail
+                    break
+            if p.origin_text is not None:
                 break
     if p.has_route or markers_only:
         return

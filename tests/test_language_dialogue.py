@@ -49,6 +49,23 @@ def test_route_and_date_give_a_tool_call(language, text, origin, destination, de
     assert (args["origin"], args["destination"], args["departure_date"]) == (origin, destination, departure)
 
 
+@pytest.mark.parametrize("language, text, route", [
+    # words before an unmarked origin ("look up a ticket, Houston to…": the comma is dropped): the
+    # origin was lost and asked for again
+    ("en", "Can you look up a one-way ticket, Houston to Las Vegas, the nineteenth?", ("HOU", "LAS")),
+    ("en", "Hey so um I'm trying to fly outta Newark going to Miami this coming Saturday.", ("EWR", "MIA")),
+    ("es", "Busco algo barato, Madrid a Roma el viernes.", ("MAD", "ROM")),
+])
+def test_an_unmarked_origin_after_other_words_is_the_origin(language, text, route):
+    args = _search(language, text)
+    assert (args["origin"], args["destination"]) == route
+
+
+def test_words_before_a_to_that_are_no_place_are_no_origin():
+    turn = _greeted("en").handle_user("What do you have to Paris on Friday?")
+    assert turn.tool_call is None and "where are you flying from" in turn.say.lower()
+
+
 @pytest.mark.parametrize("language, text, dates", [
     # a round trip said as a range: the return day was dropped (and asked for again), or (fr) the
     # route lost: "du vendredi au dimanche" read as places
