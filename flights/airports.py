@@ -52,6 +52,11 @@ BOI GEG ANC ELP TUS RNO PSP SBA FAT KOA OGG LIH YOW YHZ YEG YWG MBJ NAS AUA PUJ 
 POS GUA SAL MGA TGU BZE LPB VVI ASU MVD CUZ CCS HOU LCY YTZ SDU CIA HLP TSA BMA OKD RKV
 SDF LIT LGB TYS ICT PBI SRQ PNS COS EYW BTR LEX MDT ABE BZN JAC MSN CRP FSD LBB MAF MFE MSO
 YQB YLW YXE FLN CWB IGU SLZ JPA CGR BPS
+LIL MPL SXB BIQ RNS AJA BIA BES GOA VRN SUF BDS TSF PSR RMI AOI GRX SDR OVD ZAZ GRO RMU XRY LEI
+SZG INN GRZ LNZ BRN LUG DRS BRE DTM FMO FDH PAD LGG SPU DBV ZAD CFU CHQ JMK JTR ZTH BTS
+RAK AGA FEZ TNG DJE MIR ORN DSS ABJ FDF PTP CAY NOU MRU TNR DLA LBV LFW COO BKO OUA FIH LAD MPM
+MAO BEL MCZ GYN CGB THE AJU CLO BAQ BGA PEI SMR ADZ AQP GYE COR MDZ BRC ROS CBB
+PVR SJD MID OAX BJX QRO CZM ACA HUX CUL CUU HMO VSA TGZ POP LRM
 """
 
 
@@ -203,6 +208,16 @@ CITY_OVERRIDES: dict[str, str] = {
     "CHS": "Charleston", "ORF": "Norfolk", "RIC": "Richmond", "BUF": "Buffalo",
     "ROC": "Rochester", "SYR": "Syracuse", "PVD": "Providence", "BDL": "Hartford",
     "ALB": "Albany", "BTV": "Burlington",
+    # smaller airports callers of the six languages name (airportsdata names a suburb or the airport)
+    "LIL": "Lille", "BES": "Brest", "MPL": "Montpellier", "BIQ": "Biarritz", "RNS": "Rennes", "AJA": "Ajaccio",
+    "BIA": "Bastia", "GOA": "Genoa", "SUF": "Lamezia Terme", "OVD": "Asturias", "RMU": "Murcia",
+    "XRY": "Jerez", "LEI": "Almeria", "GRO": "Girona", "FMO": "Munster", "LGG": "Liege",
+    "CFU": "Corfu", "CHQ": "Chania", "JMK": "Mykonos", "JTR": "Santorini", "ZTH": "Zakynthos",
+    "FEZ": "Fez", "TNG": "Tangier", "DSS": "Dakar", "FDF": "Martinique",
+    "PTP": "Guadeloupe", "CAY": "Cayenne", "NOU": "Noumea", "MRU": "Mauritius", "BKO": "Bamako",
+    "LFW": "Lome", "BEL": "Belem", "MCZ": "Maceio", "GYN": "Goiania", "CGB": "Cuiaba",
+    "ADZ": "San Andres", "COR": "Cordoba", "BRC": "Bariloche", "SJD": "Los Cabos", "MID": "Merida",
+    "BJX": "Leon", "QRO": "Queretaro", "CUL": "Culiacan", "TGZ": "Tuxtla Gutierrez",
 }
 
 # Short names a caller would use for the airport itself (beyond the city name).
@@ -235,6 +250,8 @@ AIRPORT_SPOKEN_NAMES: dict[str, tuple[str, ...]] = {
     "TLV": ("Ben Gurion",), "JNB": ("OR Tambo", "Tambo"), "NBO": ("Jomo Kenyatta",),
     "IST": ("Istanbul Airport",), "MAN": ("Manchester Airport",),
     "YQB": ("Quebec", "Ville de Quebec"), "PBI": ("Palm Beach",), "LIT": ("Clinton National",),
+    "FDF": ("Fort-de-France",), "PTP": ("Pointe-a-Pitre",), "DSS": ("Blaise Diagne",),
+    "RMU": ("Region de Murcia", "Corvera"), "SJD": ("San Jose del Cabo",),
 }
 
 
@@ -298,6 +315,37 @@ LOCALIZED_CITY_NAMES: dict[str, dict[str, str]] = {
     "MDE": {"es": "Medellín", "fr": "Medellín", "it": "Medellín", "pt": "Medellín"},
     "PTY": {"es": "Ciudad de Panamá", "fr": "Panama", "it": "Panama", "pt": "Cidade do Panamá"},
     "BSB": {"pt": "Brasília", "es": "Brasilia"},
+    "GOA": {"es": "Génova", "fr": "Gênes", "de": "Genua", "it": "Genova", "pt": "Génova"},
+    "SZG": {"es": "Salzburgo", "fr": "Salzbourg", "it": "Salisburgo", "pt": "Salzburgo"},
+    "BRN": {"es": "Berna", "fr": "Berne", "it": "Berna", "pt": "Berna"},
+    "DRS": {"es": "Dresde", "fr": "Dresde", "it": "Dresda"},
+    "BRE": {"fr": "Brême", "it": "Brema"},
+    "FMO": {"de": "Münster"},
+    "LGG": {"es": "Lieja", "fr": "Liège", "de": "Lüttich", "it": "Liegi", "pt": "Liège"},
+    "SXB": {"es": "Estrasburgo", "de": "Straßburg", "it": "Strasburgo", "pt": "Estrasburgo"},
+    "ZAZ": {"fr": "Saragosse", "it": "Saragozza"},
+    "LEI": {"es": "Almería"},
+    "CFU": {"es": "Corfú", "fr": "Corfou", "de": "Korfu", "it": "Corfù", "pt": "Corfu"},
+    "JMK": {"es": "Míconos", "pt": "Míconos"},
+    "ZTH": {"it": "Zante", "fr": "Zante"},
+    "RAK": {"de": "Marrakesch", "pt": "Marraquexe"},
+    "TNG": {"es": "Tánger", "fr": "Tanger", "de": "Tanger", "it": "Tangeri", "pt": "Tânger"},
+    "FEZ": {"fr": "Fès"},
+    "ORN": {"es": "Orán"},
+    "MRU": {"es": "Mauricio", "fr": "Île Maurice", "pt": "Maurícia"},
+    "NOU": {"fr": "Nouméa"},
+    "LFW": {"fr": "Lomé"},
+    "BEL": {"pt": "Belém", "es": "Belém"},
+    "MCZ": {"pt": "Maceió"},
+    "GYN": {"pt": "Goiânia"},
+    "CGB": {"pt": "Cuiabá"},
+    "ADZ": {"es": "San Andrés"},
+    "COR": {"es": "Córdoba"},
+    "MID": {"es": "Mérida"},
+    "BJX": {"es": "León"},
+    "QRO": {"es": "Querétaro"},
+    "CUL": {"es": "Culiacán"},
+    "TGZ": {"es": "Tuxtla Gutiérrez"},
 }
 """City names that differ from English, by metro/airport code and ISO 639-1 language.
 

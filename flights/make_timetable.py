@@ -1,6 +1,10 @@
 """Generate the shipped sample timetable ``flights/data/timetable.csv`` (run once; output committed).
 
-    python -m flights.make_timetable [--out PATH] [--seed N]
+    python -m flights.make_timetable [--out PATH] [--seed N] [--extend PATH]
+
+``--extend PATH`` keeps every row of the timetable at PATH as it is and adds only the generated
+flights of airports PATH does not serve yet (an airport added to ``EXTRA_AIRPORTS``), numbered
+after each carrier's highest flight number in PATH: the flights callers already hear stay the same.
 
 Model (deterministic for a given seed):
 
@@ -270,7 +274,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=DEFAULT_PATH)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--extend", type=Path, default=None,
+                    help="keep this timetable's rows; add the flights of airports it does not serve")
     args = ap.parse_args(argv)
+    kept = _read(args.extend) if args.extend is not None else None  # before --out is written
     airports = [a for a in list(BUSIEST_AIRPORTS) + list(EXTRA_AIRPORTS) if airport(a)]
     routes = build_routes(airports)
     rows = schedule(routes, args.seed)
@@ -283,8 +290,38 @@ def main(argv: list[str] | None = None) -> int:
         if not missing:
             break
         fix(rows, missing, args.seed + round_)
+    if kept is not None:
+        rows = extended(kept, rows)
+        write(rows, args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)", file=sys.stderr)
     return 0
+
+
+def _read(path: Path) -> list[list[str]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return [row for row in itertools.islice(csv.reader(f), 1, None) if row]
+
+
+def extended(kept: list[list[str]], generated: list[list[str]]) -> list[list[str]]:
+    """``kept`` (a timetable's rows), then the ``generated`` rows that touch an airport ``kept``
+    does not serve, renumbered per carrier after its highest number in ``kept`` (a number in use is
+    never given twice)."""
+    served = {code for row in kept for code in (row[2], row[3])}
+    used: dict[str, set[int]] = {}
+    for row in kept:
+        used.setdefault(row[0], set()).add(int(row[1]))
+    added = []
+    for row in generated:
+        if row[2] in served and row[3] in served:
+            continue
+        taken = used.setdefault(row[0], set())
+        n = max(taken, default=0) + 1
+        while n in taken or n > 9999:
+            n = 1 if n > 9999 else n + 1
+        taken.add(n)
+        added.append([row[0], str(n), *row[2:]])
+    print(f"extend: {len(kept)} flights kept, {len(added)} added", file=sys.stderr)
+    return kept + added
 
 
 if __name__ == "__main__":

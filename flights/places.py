@@ -443,8 +443,10 @@ def resolve_place(text: str, language: str = "en") -> Resolution:
     if exact:
         for code, w in exact.items():
             _merge(scores, code, w * _rank_weight(code))
-    if not scores or max(scores.values()) < 0.95:
-        # fuzzy: rapidfuzz ratio over aliases (avoid partial scorers: too noisy on short text)
+    if not exact and (not scores or max(scores.values()) < 0.95):
+        # fuzzy: rapidfuzz ratio over aliases (avoid partial scorers: too noisy on short text); not
+        # for a name the index holds as said: "Genova" (Genoa, a smaller airport, prior 0.93) was
+        # made ambiguous by its near miss "Geneva"
         for alias, sc, _ in process.extract(norm, idx.choices, scorer=fuzz.ratio, limit=8, score_cutoff=MIN_SCORE * 100 - 5):
             s = sc / 100.0
             if alias in (norm, compact):

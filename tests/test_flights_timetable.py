@@ -136,3 +136,28 @@ def test_operator_csv(tmp_path: Path) -> None:
     assert offers[0].segments[0].carrier_name == "XX"
     assert p.search_sync(FlightQuery(origin="BOS", destination="MIA", departure_date=friday + timedelta(days=1))) == []
     assert p.search_sync(FlightQuery(origin="BOS", destination="JFK", departure_date=friday, travel_class="FIRST")) == []
+
+
+def test_every_searchable_airport_has_flights_both_ways(provider: TimetableProvider) -> None:
+    # an airport the resolver knows but the sample has no flight for is a search that always fails
+    from flights.airports import EXTRA_AIRPORTS
+
+    origins = {o for o, _ in provider.timetable.by_route}
+    destinations = {d for _, d in provider.timetable.by_route}
+    missing = [c for c in (*BUSIEST_AIRPORTS, *EXTRA_AIRPORTS) if c not in origins or c not in destinations]
+    assert missing == []
+
+
+def test_extending_a_timetable_keeps_its_rows_and_numbers_new_flights_after_them() -> None:
+    from flights.make_timetable import extended
+
+    kept = [["AF", "7", "CDG", "NCE", "07:00", "90", "100", "", "", ""],
+            ["AF", "9999", "NCE", "CDG", "09:00", "90", "100", "", "", ""]]
+    generated = [["AF", "7", "CDG", "NCE", "08:00", "90", "1", "", "", ""],  # a served route: dropped
+                 ["AF", "1", "CDG", "LIL", "10:00", "60", "80", "", "", ""],
+                 ["XX", "5", "LIL", "CDG", "11:00", "60", "80", "", "", ""]]
+    rows = extended(kept, generated)
+    assert rows[:2] == kept
+    # AF's highest number is 9999: the next free one is taken from 1, never a number in use
+    assert rows[2:] == [["AF", "1", "CDG", "LIL", "10:00", "60", "80", "", "", ""],
+                        ["XX", "1", "LIL", "CDG", "11:00", "60", "80", "", "", ""]]

@@ -50,6 +50,20 @@ def test_route_and_date_give_a_tool_call(language, text, origin, destination, de
 
 
 @pytest.mark.parametrize("language, text, route", [
+    # smaller airports callers name: "Lille" was "not a city", "Genova" was Geneva
+    ("fr", "De Lille à Marrakech vendredi.", ("LIL", "RAK")),
+    ("it", "Da Genova a Verona venerdì.", ("GOA", "VRN")),
+    ("de", "Von Dresden nach Salzburg am Freitag.", ("DRS", "SZG")),
+    ("es", "De Cali a Barranquilla el viernes.", ("CLO", "BAQ")),
+    ("pt", "De Manaus para Belém na sexta.", ("MAO", "BEL")),
+    ("en", "From Dubrovnik to Santorini on Friday.", ("DBV", "JTR")),
+])
+def test_a_smaller_airport_a_caller_names_is_searched(language, text, route):
+    args = _search(language, text)
+    assert (args["origin"], args["destination"]) == route
+
+
+@pytest.mark.parametrize("language, text, route", [
     # words before an unmarked origin ("look up a ticket, Houston to…": the comma is dropped): the
     # origin was lost and asked for again
     ("en", "Can you look up a one-way ticket, Houston to Las Vegas, the nineteenth?", ("HOU", "LAS")),
