@@ -109,6 +109,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         # place markers
         "from": "from|out of|leaving from|leaving|departing from|departing|starting from|flying out of|fly out of|based in",
         "to": "to|into|going to|heading to|bound for|arriving in|arriving at|landing in|destination is|destination",
+        "between": "between",  # "between Chicago and Denver": from the first to the second
         "range_to": "to|through|thru|until|till",  # "from Friday to Sunday": the return day
         "return": (
             "returning|returning on|return on|return|coming back|come back|coming home|"
@@ -192,6 +193,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         ),
         "from": "de|desde|del|saliendo de|salgo de|con salida de|partiendo de|salida desde",
         "to": "a|al|hacia|hasta|para|con destino a|rumbo a|con llegada a|destino",
+        "between": "entre",
         "range_to": "al|hasta el|hasta|a",
         "return": "vuelta|volver|volviendo|vuelvo|regreso|regresar|regresando|de vuelta|y volver|volver el",
         "stop": (
@@ -258,6 +260,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         ),
         "from": "de|depuis|du|des|au départ de|au depart de|en partant de|partant de|en provenance de",
         "to": "à|vers|pour|jusqu'à|en direction de|destination",
+        "between": "entre",
         "range_to": "au|jusqu'au|jusqu au|à|a",
         "return": "retour|revenir|rentrer|je reviens|je rentre|et retour|le retour|revenant",
         "stop": (
@@ -324,6 +327,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         ),
         "from": "von|ab|aus|vom|abflug von|abflug ab|startend in",
         "to": "nach|zum|zur|bis|bis nach|in richtung|ziel",
+        "between": "zwischen",
         "range_to": "bis zum|bis am|bis|zum",
         "return": "zurück|zuruck|rückflug|ruckflug|zurückfliegen|zurückkommen|und zurück|retour",
         "stop": (
@@ -390,6 +394,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         ),
         "from": "da|dal|dalla|dall'|partendo da|in partenza da|con partenza da",
         "to": "a|ad|per|verso|fino a|al|alla|con destinazione|destinazione",
+        "between": "tra|fra",
         "range_to": "al|fino al|a",
         "return": "ritorno|tornare|ritornare|rientro|tornando|torno|e ritorno|al ritorno",
         "stop": (
@@ -456,6 +461,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         ),
         "from": "de|desde|do|da|saindo de|partindo de|com partida de|a partir de",
         "to": "para|pra|a|ao|até|ate|com destino a|destino",
+        "between": "entre",
         "range_to": "até ao|até o|até|ate|ao|a",
         "return": "volta|voltar|regresso|regressar|voltando|e volta|de volta",
         "stop": (

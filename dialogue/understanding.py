@@ -677,6 +677,19 @@ def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: st
     a place (in ``lang``) at or above that resolver score. ``markers_only``: no "Boston to Paris" origin and no lone place.
     """
     marked = _places_named_like_dates_as_one_word(text)  # "Santo Domingo" was cut at "domingo"
+    # "between Chicago and Denver", "entre Lisboa e Londres", "zwischen Zürich und London": from the
+    # first to the second (only the origin was taken; "tra Catania e Milano" asked which is which)
+    rx_between = keyword_regex(lang, "between")
+    between = rx_between.search(marked) if rx_between else None
+    if between is not None:
+        and_ = re.search(rf"\b(?:{_PARTY_WORDS.get(lang, _PARTY_WORDS[DEFAULT_LANGUAGE])[2]})\b", marked[between.end():])
+        cut = between.end() + and_.start() if and_ is not None else between.end()
+        middle = marked[between.end():cut].split()
+        dates = word_set(lang, "numbers", "weekdays", "months", "date_words")
+        # a place (≤ 4 words) first: "tra due giorni" (in two days), "between 9 and 11" are no route
+        if and_ is not None and 0 < len(middle) <= 4 and not any(t in dates or _DIGIT.search(t) for t in middle):
+            marked = (f"{marked[:between.start()]} {_MARK_FROM} {marked[between.end():cut]} {_MARK_TO} "
+                      f"{marked[between.end() + and_.end():]}")
     for key, mark in (("from", _MARK_FROM), ("to", _MARK_TO)):
         rx = keyword_regex(lang, key)
         if rx:

@@ -50,6 +50,21 @@ def test_route_and_date_give_a_tool_call(language, text, origin, destination, de
 
 
 @pytest.mark.parametrize("language, text, route", [
+    # "between A and B" took only the origin (and "tra Catania e Milano" asked which was which)
+    ("en", "Are there any flights between Chicago and Denver on Friday?", ("CHI", "DEN")),
+    ("es", "¿Hay vuelos entre Madrid y Roma el viernes?", ("MAD", "ROM")),
+    ("fr", "Est-ce qu'il y a des vols entre Genève et Barcelone le 18 ?", ("GVA", "BCN")),
+    ("de", "Gibt es Flüge zwischen Zürich und London am 20. Dezember?", ("ZRH", "LON")),
+    ("it", "Ci sono voli tra Catania e Milano domenica?", ("CTA", "MIL")),
+    ("pt", "Olá, há voos entre Lisboa e Londres no sábado?", ("LIS", "LON")),
+    ("it", "Vorrei partire tra due giorni da Roma a Milano.", ("ROM", "MIL")),  # "tra due giorni": in two days
+])
+def test_between_two_places_is_from_the_first_to_the_second(language, text, route):
+    args = _search(language, text)
+    assert (args["origin"], args["destination"]) == route
+
+
+@pytest.mark.parametrize("language, text, route", [
     # smaller airports callers name: "Lille" was "not a city", "Genova" was Geneva
     ("fr", "De Lille à Marrakech vendredi.", ("LIL", "RAK")),
     ("it", "Da Genova a Verona venerdì.", ("GOA", "VRN")),
