@@ -561,6 +561,16 @@ class FlightDialogue:
         lang = self.language
         chatter = ("greeting", "hesitation", "ack", "filler")
         role = pending.role or "destination"
+        said = parsed.origin_text or parsed.destination_text
+        if pending.kind == "which_end" and pending.candidates and said \
+                and not (parsed.origin_text and parsed.destination_text):
+            place, other = pending.candidates[0], self._sure_place(said)
+            if other is not None and not same_place(other, place):
+                # "Orlando." "From or to?" "I'm flying out of Boston.": the place asked about is the
+                # other end (Orlando was dropped)
+                self._pending = None
+                end = "destination" if parsed.origin_text else "origin"
+                return self._set_place(end, place) or self._apply(parsed)
         if pending.kind == "ambiguous":
             choice = pick_candidate(norm, pending.candidates, self.language)
             if choice is not None:

@@ -49,6 +49,31 @@ def test_route_and_date_give_a_tool_call(language, text, origin, destination, de
     assert (args["origin"], args["destination"], args["departure_date"]) == (origin, destination, departure)
 
 
+@pytest.mark.parametrize("language, turns, route", [
+    # "Orlando." "Is Orlando where you are flying from, or where you are going?" "I'm flying out of
+    # Boston.": Orlando was dropped and the destination asked for again
+    ("en", ["Orlando.", "I'm flying out of Boston."], ("BOS", "MCO")),
+    ("en", ["Orlando.", "Going to Miami."], ("MCO", "MIA")),
+    ("es", ["Sevilla.", "Salgo de Madrid."], ("MAD", "SVQ")),
+    ("fr", ["Nice.", "Je pars de Lyon."], ("LYS", "NCE")),
+    ("de", ["Hamburg.", "Ich fliege nach Wien."], ("HAM", "VIE")),
+    ("it", ["Napoli.", "Parto da Torino."], ("TRN", "NAP")),
+    ("pt", ["Porto.", "Vou para Faro."], ("OPO", "FAO")),
+])
+def test_the_other_end_named_answers_from_or_to(language, turns, route):
+    d = _greeted(language)
+    for text in turns:
+        d.handle_user(text)
+    assert (d.slots.origin.code, d.slots.destination.code) == route
+
+
+def test_the_same_place_with_a_marker_answers_from_or_to():
+    d = _greeted("en")
+    d.handle_user("Orlando.")
+    d.handle_user("From Orlando.")
+    assert (d.slots.origin.code, d.slots.destination) == ("MCO", None)
+
+
 @pytest.mark.parametrize("language, text, route", [
     # "between A and B" took only the origin (and "tra Catania e Milano" asked which was which)
     ("en", "Are there any flights between Chicago and Denver on Friday?", ("CHI", "DEN")),
