@@ -513,6 +513,43 @@ def _week_only(norm: str, language: str, today: date) -> date | None:
     return None
 
 
+#: "nächster Woche", "kommenden Woche" (a weekday of it): the inflected forms too
+_NEXT_WEEK_INFLECTED = _NEXT_WEEK_WORDS | {"nachster", "nachsten", "kommenden", "kommender"}
+
+
+def _weekday_in_week(norm: str, language: str, today: date) -> date | None:
+    """A weekday of a week said with it: "Tuesday next week", "next week on Tuesday", "el martes de
+    la semana que viene", "mardi de la semaine prochaine", "nächste Woche Dienstag", "martedì della
+    settimana prossima", "na terça da próxima semana", "Friday this week", "Tuesday the week after
+    next"; "the Tuesday after next" and "mardi en huit" (the weekday after the coming one).
+    ``None`` without exactly one weekday, with a month or a day number, or without such a week.
+    Weeks start on Monday."""
+    folded = _fold(norm).strip(" .,!?").replace("-", " ").replace(",", " ").split()
+    eight = " ".join(folded)
+    folded = re.sub(r"\ben (?:huit|8)\b", "en_huit", eight).split()  # "mardi en huit": no 8th
+    days, months = _names(language)
+    named = {days[t.rstrip(".")] for t in folded if t.rstrip(".") in days}
+    if len(named) != 1 or any(t.rstrip(".") in months or _DAY_NUMBER.fullmatch(t) for t in folded):
+        return None
+    weekday = named.pop()
+    text = " ".join(folded)
+    monday = today - timedelta(days=today.weekday())
+    weeks = [i for i, t in enumerate(folded) if t in _WEEK_NOUNS]
+
+    def beside_week(words: set[str]) -> bool:  # "next week", "la semana que viene", "semaine prochaine"
+        return any(folded[j] in words for i in weeks for j in range(max(0, i - 2), min(len(folded), i + 3)))
+
+    if any(phrase in text for phrase in _WEEK_AFTER_NEXT):
+        return monday + timedelta(days=14 + weekday)
+    if weeks and beside_week(_NEXT_WEEK_INFLECTED):
+        return monday + timedelta(days=7 + weekday)
+    if weeks and beside_week(_THIS_WEEK_WORDS):
+        return monday + timedelta(days=weekday)
+    if not weeks and re.search(r"\b(?:after next|en_huit)\b", text):
+        return today + timedelta(days=((weekday - today.weekday()) % 7 or 7) + 7)
+    return None
+
+
 def day_in_week(result: DateResult | None, week: date, language: str = "en",
                 today: date | None = None, horizon_days: int = 330) -> DateResult | None:
     """``result`` when it is only a weekday ("Wednesday", "on Wednesday", "el miércoles", "am
@@ -629,6 +666,9 @@ def parse_travel_date(
         if (month - today).days > horizon_days:
             return DateResult(month, "too_far", raw)
         return DateResult(month, "month_only", raw)
+    in_week = _weekday_in_week(norm, language, today)  # before the week alone: a day was said
+    if in_week is not None:
+        return _dated(in_week, today, raw, horizon_days)
     week = _week_only(norm, language, today)
     if week is not None:
         return DateResult(week, "week_only", raw)

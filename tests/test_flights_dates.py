@@ -351,6 +351,28 @@ def test_a_week_without_a_day_is_week_only(text, language, value, reason):
     assert (found.value, found.reason) == (value, reason)
 
 
+_A_MONDAY = date(2026, 11, 23)
+
+
+@pytest.mark.parametrize("text, language, value", [
+    # on a Monday, "Tuesday next week" was tomorrow, "next week Tuesday" a question about the week
+    ("Tuesday next week", "en", date(2026, 12, 1)), ("next week on Tuesday", "en", date(2026, 12, 1)),
+    ("the Tuesday after next", "en", date(2026, 12, 1)), ("Friday this week", "en", date(2026, 11, 27)),
+    ("Tuesday the week after next", "en", date(2026, 12, 8)),
+    ("el martes de la semana que viene", "es", date(2026, 12, 1)),
+    ("la semana que viene el martes", "es", date(2026, 12, 1)),
+    ("mardi de la semaine prochaine", "fr", date(2026, 12, 1)), ("mardi en huit", "fr", date(2026, 12, 1)),
+    ("nächste Woche Dienstag", "de", date(2026, 12, 1)), ("am Dienstag nächster Woche", "de", date(2026, 12, 1)),
+    ("martedì della settimana prossima", "it", date(2026, 12, 1)),
+    ("na terça-feira da semana que vem", "pt", date(2026, 12, 1)),
+    # no week said: the coming one, as before
+    ("next Tuesday", "en", date(2026, 11, 24)), ("nächsten Dienstag", "de", date(2026, 11, 24)),
+])
+def test_a_weekday_of_a_week_said_with_it_is_that_weeks(text, language, value):
+    found = find_date_in_text(text, language, today=_A_MONDAY)
+    assert (found.value, found.reason) == (value, "ok")
+
+
 @pytest.mark.parametrize("text, language", [
     ("next weekend", "en"), ("el fin de semana que viene", "es"), ("for a week", "en"), ("por una semana", "es"),
 ])
