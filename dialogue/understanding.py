@@ -349,6 +349,7 @@ def parse(norm: str, language: str, *, today: date | None = None, answering_retu
     # no place (the French "de" took "moins cher" for an origin); taken out after the dates, which
     # read "a day later" as one
     place_text = dep_text if place_text is None else place_text
+    place_text = _without_negated_places(place_text, lang)  # "Dallas, not Denver": Denver is no place said
     rx_pick = keyword_regex(lang, "other_options", "cheapest", "earliest", "latest")
     if rx_pick and rx_pick.search(place_text):
         place_text = _SPACES.sub(" ", rx_pick.sub(" ", place_text)).strip()
@@ -614,6 +615,43 @@ def find_date(text: str, language: str, today: date | None = None, *, cross_lang
             return PastDate()
         return None
     return res
+
+#: words that negate the place after them anywhere ("Dallas, not Denver", "nach Mailand, nicht nach
+#: Rom", "Milan, pas Rome"), and those that do only after the turn's first word (a leading "No,"
+#: answers the bot: "No, a Milán, no a Roma"; commas are gone from a normalized turn)
+_NEGATE_ALWAYS = {"en": {"not"}, "de": {"nicht", "kein", "keine", "keinen"}, "fr": {"pas"}}
+_NEGATE_LATER = {"es": {"no"}, "fr": {"non"}, "it": {"non", "no"}, "pt": {"não", "nao"}}
+
+
+def _without_negated_places(text: str, lang: str) -> str:
+    """``text`` less each place the caller says it is not: a negation word, a place marker or none,
+    then up to three words that are surely one place ("i meant dallas not denver" → "i meant
+    dallas"; "no a milán no a roma" → "no a milán")."""
+    tokens = text.split()
+    always, later = _NEGATE_ALWAYS.get(lang, set()), _NEGATE_LATER.get(lang, set())
+    markers = word_set(lang, "from", "to")
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t in always or (t in later and out):
+            j = i + 1
+            while j < len(tokens) and tokens[j] in markers and j < i + 3:
+                j += 1
+            for n in (3, 2, 1):
+                chunk = " ".join(tokens[j:j + n])
+                if len(tokens[j:j + n]) == n and _sure_place(chunk, lang):
+                    logger.debug("dialogue: {!r} is said not to be a place of the trip", chunk)
+                    i = j + n
+                    break
+            else:
+                out.append(t)
+                i += 1
+            continue
+        out.append(t)
+        i += 1
+    return " ".join(out)
+
 
 _DAY_NUMBER = re.compile(r"\d{1,2}(?:st|nd|rd|th|er|e|º|ª|o|a)?")
 _CLOCK = re.compile(r"\d{1,2} (?:am|pm|a m|p m|o'clock|oclock|h|uhr|horas|heures|ore)\b")

@@ -49,6 +49,26 @@ def test_route_and_date_give_a_tool_call(language, text, origin, destination, de
     assert (args["origin"], args["destination"], args["departure_date"]) == (origin, destination, departure)
 
 
+@pytest.mark.parametrize("language, first, correction, route", [
+    # a place said not to be the one: "Dallas, not Denver" kept Denver (or was not understood),
+    # "nach Mailand, nicht nach Rom" searched Rome, "no a Roma" made Milan the origin
+    ("en", "Boston to Denver on Friday.", "Sorry, I meant Dallas, not Denver.", ("BOS", "DFW")),
+    ("en", "Boston to Denver on Friday.", "Not from Boston, from Providence.", ("PVD", "DEN")),
+    ("es", "De Madrid a Roma el viernes.", "No, a Milán, no a Roma.", ("MAD", "MIL")),
+    ("fr", "De Paris à Rome vendredi.", "Milan, pas Rome.", ("PAR", "MIL")),
+    ("de", "Von Berlin nach Rom am Freitag.", "Nein, nach Mailand, nicht nach Rom.", ("BER", "MIL")),
+    ("it", "Da Roma a Parigi venerdì.", "No, a Londra, non a Parigi.", ("ROM", "LON")),
+    ("pt", "De Lisboa para Paris na sexta.", "Não, para Londres, não Paris.", ("LIS", "LON")),
+])
+def test_a_place_said_not_to_be_the_one_is_not_searched(language, first, correction, route):
+    d = _greeted(language)
+    assert d.handle_user(first).tool_call is not None
+    d.handle_tool_result({"status": "ok", "speech": "The cheapest flight is 420 dollars.", "count": 3,
+                          "live": True, "notice": None})
+    args = d.handle_user(correction).tool_call
+    assert args is not None and (args["origin"], args["destination"]) == route
+
+
 @pytest.mark.parametrize("language, turns, route", [
     # "Orlando." "Is Orlando where you are flying from, or where you are going?" "I'm flying out of
     # Boston.": Orlando was dropped and the destination asked for again
