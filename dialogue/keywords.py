@@ -353,7 +353,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "children": "kind|kinder|kindern|baby|babys|sohn|tochter",
         "passengers": "passagier|passagiere|personen|person|tickets|plätze|platze|leute",
         "one": "ein|eine|einen|einer",
-        "for_count": "für|fur|zu",
+        "for_count": "für|fur|zu|wir sind",
         "round_trip": "hin und zurück|hin und zuruck|hin- und rückflug|hin und rückflug|hin und ruckflug|mit rückflug",
         "one_way": "nur hinflug|einfacher flug|einfache strecke|one way",
         "numbers": "null|eins|ein|eine|zwei|drei|vier|fünf|funf|sechs|sieben|acht|neun|zehn|beide|alle",

@@ -1025,6 +1025,11 @@ def _parse_options(norm: str, p: Parsed, lang: str) -> None:
         )
         if m:
             total = int(m.group(1))
+    if total is None and adults is None and lang == "de":
+        together = re.search(r"\bzu (zweit|dritt|viert|funft|fünft|sechst|siebt|acht|neunt)\b", digits)
+        if together:  # "wir sind zu dritt", "zu viert": a party of three, four
+            total = ("zweit", "dritt", "viert", "funft", "sechst", "siebt", "acht", "neunt").index(
+                _without_accents(together.group(1))) + 2
     if total is None and adults is None:
         party = _party_list(digits, lang)  # "me and my wife", "my husband, me and our baby"
         if party is not None:

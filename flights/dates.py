@@ -182,8 +182,21 @@ def _pt_weekday(m: re.Match) -> str:
     return word + "-feira"
 
 
+#: "as soon as possible" in the six languages: the earliest day there is, today
+_ASAP = {
+    "en": (r"\b(?:as soon as (?:possible|you can|we can)|asap|a s a p|the earliest (?:possible|you have))\b", "today"),
+    "es": (r"\b(?:lo (?:antes|m[aá]s pronto) posible|cuanto antes|lo m[aá]s r[aá]pido posible)\b", "hoy"),
+    "fr": (r"\b(?:le plus t[oô]t possible|d[eè]s que possible|au plus vite)\b", "aujourd hui"),
+    "de": (r"\b(?:so (?:bald|schnell) wie m[oö]glich|m[oö]glichst (?:bald|schnell)|schnellstm[oö]glich)\b", "heute"),
+    "it": (r"\b(?:(?:il )?prima possibile|al pi[uù] presto|quanto prima)\b", "oggi"),
+    "pt": (r"\b(?:o mais (?:r[aá]pido|cedo) poss[ií]vel|quanto antes|o quanto antes)\b", "hoje"),
+}
+
+
 def _normalize(text: str, language: str) -> str:
     out = _clean(text)
+    if language in _ASAP:  # "as soon as possible": today (dateparser read nothing)
+        out = re.sub(_ASAP[language][0], _ASAP[language][1], out, flags=re.IGNORECASE)
     if language in _ORDINAL_ITEM_RE:
         out = _ORDINAL_ITEM_RE[language].sub(" ", out)
     if language == "en":
@@ -205,6 +218,8 @@ def _normalize(text: str, language: str) -> str:
         )
     if language == "fr":
         out = re.sub(r"\bmi-(?=[a-zé])", "mi ", out, flags=re.IGNORECASE)  # "mi-janvier"
+        # "aujourd'hui" lost its apostrophe in _clean, and dateparser reads only the spelling with it
+        out = re.sub(r"\baujourd\s?hui\b", "aujourd'hui", out)
     if language == "pt":
         out = _PT_SHORT_WEEKDAY.sub(_pt_weekday, out)
     try:
@@ -759,7 +774,7 @@ def _anchor_words(language: str) -> set[str]:
         for w in _NEXT_WORDS.get(lang, ()):
             words.update(w.split())
     words -= {"a", "on", "el", "le", "il", "am", "na", "no", "in", "this", "este", "esta", "ce"}
-    words.update({"today", "tomorrow", "tonight", "weekend", "week-end", "wochenende"})
+    words.update({"today", "tomorrow", "tonight", "weekend", "week-end", "wochenende", "aujourd'hui"})
     words.update(_MONTH_NOUNS)
     return words
 

@@ -338,3 +338,16 @@ def test_for_before_a_sure_place_is_the_destination(text, route):
 ])
 def test_is_whole_request(text, language, whole):
     assert is_whole_request(text, language) is whole
+
+
+@pytest.mark.parametrize("text, party", [
+    # "wir sind zu dritt" (three of us) was one passenger
+    ("Wir sind zu dritt, von München nach Lissabon am Freitag.", (3, None)),
+    ("Zu zweit nach Rom, bitte.", (2, None)),
+    ("Wir sind vier, nach Rom am Freitag.", (4, None)),
+    ("Von Berlin zu viert mit zwei Kindern.", (2, 2)),
+    ("Ich fliege zu meiner Schwester nach Rom.", (None, None)),
+])
+def test_a_german_party_said_as_zu_dritt_or_wir_sind_counts(text, party):
+    p = understand(text, "de")
+    assert (p.adults, p.children) == party

@@ -396,3 +396,16 @@ def test_a_weekday_answered_for_a_week_is_that_weeks():
     assert (this_monday.value, this_monday.reason) == (date(2026, 11, 16), "past")
     assert answer("The 15th.") is None and answer("Wednesday the 2nd.") is None
     assert day_in_week(None, after_next) is None
+
+
+@pytest.mark.parametrize("text, language", [
+    # "aujourd'hui" lost its apostrophe before dateparser (which reads no other spelling): no date
+    ("aujourd'hui", "fr"), ("Je pars aujourd'hui de Paris.", "fr"),
+    # "as soon as possible" read nothing: the earliest day there is
+    ("As soon as possible.", "en"), ("Boston to Denver, ASAP.", "en"), ("Lo antes posible.", "es"),
+    ("Le plus tôt possible.", "fr"), ("So bald wie möglich.", "de"), ("Il prima possibile.", "it"),
+    ("O mais rápido possível.", "pt"),
+])
+def test_today_and_as_soon_as_possible_are_today(text, language):
+    found = find_date_in_text(text, language, today=TODAY)
+    assert (found.value, found.reason) == (TODAY, "ok")
