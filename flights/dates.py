@@ -193,10 +193,20 @@ _ASAP = {
 }
 
 
+#: "tonight" where dateparser reads none: es, fr, it ("heute Abend", "hoje à noite" it reads)
+_TONIGHT = {
+    "es": (r"\besta noche\b", "hoy"),
+    "fr": (r"\bce soir\b", "aujourd hui"),
+    "it": (r"\bstasera\b", "oggi"),
+}
+
+
 def _normalize(text: str, language: str) -> str:
     out = _clean(text)
     if language in _ASAP:  # "as soon as possible": today (dateparser read nothing)
         out = re.sub(_ASAP[language][0], _ASAP[language][1], out, flags=re.IGNORECASE)
+    if language in _TONIGHT:  # "esta noche", "ce soir", "stasera": today
+        out = re.sub(_TONIGHT[language][0], _TONIGHT[language][1], out, flags=re.IGNORECASE)
     if language in _ORDINAL_ITEM_RE:
         out = _ORDINAL_ITEM_RE[language].sub(" ", out)
     if language == "en":
@@ -463,10 +473,37 @@ def _no_such_day(norm: str, language: str) -> bool:
 
 
 #: "month" and "next month" in the six languages (folded): "next month" names a month, no day
-_MONTH_NOUNS = {"month", "mes", "mois", "monat", "mese"}
+_MONTH_NOUNS = {"month", "mes", "mois", "monat", "monats", "mese"}
 _WEEK_NOUNS = {"week", "weeks", "semana", "semaine", "woche", "settimana"}
 _NEXT_MONTH_WORDS = {"next", "proximo", "que", "viene", "prochain", "nachsten", "kommenden", "prossimo", "vem"}
 _THIS_MONTH_WORDS = {"this", "este", "ce", "diesen", "dieser", "diesem", "questo", "neste", "esse"}
+
+
+def _day_of_said_month(norm: str, language: str, today: date) -> date | None:
+    """A day number of a month said as "next month" or "this month": "the 3rd of next month", "next
+    month on the 3rd", "el 3 del mes que viene", "le 3 du mois prochain", "am 3. nächsten Monats",
+    "il 3 del mese prossimo", "dia 3 do mês que vem", "el 20 de este mes" (dateparser made some of
+    them March, or the 1st). ``None`` without exactly one day number, with a month or weekday named,
+    without such a month, or for a day the month does not have."""
+    folded = _fold(norm).strip(" .,!?").replace("-", " ").split()
+    days, months = _names(language)
+    if any(t.rstrip(".,") in months or t.rstrip(".,") in days for t in folded):
+        return None
+    numbers = [int(m.group(1)) for t in folded if (m := _DAY_NUMBER.fullmatch(t))]
+    at = [i for i, t in enumerate(folded) if t in _MONTH_NOUNS]
+    if len(numbers) != 1 or len(at) != 1:
+        return None
+    beside = set(folded[max(0, at[0] - 2): at[0] + 3])
+    if beside & _NEXT_MONTH_WORDS:
+        first = _add_month(today.replace(day=1))
+    elif beside & _THIS_MONTH_WORDS:
+        first = today.replace(day=1)
+    else:
+        return None
+    try:
+        return first.replace(day=numbers[0])
+    except ValueError:
+        return None
 
 
 def _month_only(norm: str, language: str, today: date) -> date | None:
@@ -676,6 +713,9 @@ def parse_travel_date(
         return DateResult(None, "unparsed", raw)
     if _no_such_day(norm, language):
         return DateResult(None, "no_such_date", raw)
+    said_month = _day_of_said_month(norm, language, today)
+    if said_month is not None:
+        return _dated(said_month, today, raw, horizon_days)
     month = _month_only(norm, language, today)
     if month is not None:
         if (month - today).days > horizon_days:

@@ -409,3 +409,32 @@ def test_a_weekday_answered_for_a_week_is_that_weeks():
 def test_today_and_as_soon_as_possible_are_today(text, language):
     found = find_date_in_text(text, language, today=TODAY)
     assert (found.value, found.reason) == (TODAY, "ok")
+
+
+_FIRST_OF_DECEMBER = date(2026, 12, 1)
+
+
+@pytest.mark.parametrize("text, language, value", [
+    # a day of "next month" said as such: dateparser made "el 3 del mes que viene" March, "next
+    # month on the 3rd" the 1st, "el 20 de este mes" August 2028; on the 1st, "the 3rd" alone is this month's
+    ("el 3 del mes que viene", "es", date(2027, 1, 3)), ("next month on the 3rd", "en", date(2027, 1, 3)),
+    ("the 3rd of next month", "en", date(2027, 1, 3)), ("le 3 du mois prochain", "fr", date(2027, 1, 3)),
+    ("am 3. nächsten Monats", "de", date(2027, 1, 3)), ("am dritten nächsten Monat", "de", date(2027, 1, 3)),
+    ("il 3 del mese prossimo", "it", date(2027, 1, 3)), ("dia 3 do mês que vem", "pt", date(2027, 1, 3)),
+    ("el 20 de este mes", "es", date(2026, 12, 20)), ("the 20th of this month", "en", date(2026, 12, 20)),
+])
+def test_a_day_of_next_or_this_month_is_that_months(text, language, value):
+    found = find_date_in_text(text, language, today=_FIRST_OF_DECEMBER)
+    assert (found.value, found.reason) == (value, "ok")
+
+
+def test_next_month_without_a_day_is_still_the_month_question():
+    found = find_date_in_text("next month", "en", today=_FIRST_OF_DECEMBER)
+    assert (found.value, found.reason) == (date(2027, 1, 1), "month_only")
+
+
+@pytest.mark.parametrize("text, language", [("esta noche", "es"), ("ce soir", "fr"), ("stasera", "it"),
+                                            ("tonight", "en"), ("heute Abend", "de"), ("hoje à noite", "pt")])
+def test_tonight_is_today_in_every_language(text, language):
+    found = find_date_in_text(text, language, today=TODAY)
+    assert (found.value, found.reason) == (TODAY, "ok")
