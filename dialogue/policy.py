@@ -626,6 +626,9 @@ class FlightDialogue:
             s.nonstop = parsed.nonstop
         if parsed.adults is not None:
             s.adults = parsed.adults
+        if parsed.more_adults or parsed.more_children:  # "and my wife too", "one more person"
+            s.adults = min(99, int(s.adults) + parsed.more_adults)
+            s.children = min(99, int(s.children) + parsed.more_children)
         if parsed.children is not None:
             s.children = parsed.children
         if parsed.wants_return:

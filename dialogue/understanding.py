@@ -55,6 +55,9 @@ class Parsed:
     children: int | None = None
     travel_class: str | None = None
     nonstop: bool | None = None
+    #: travellers added to the party already said ("and my wife too", "one more person")
+    more_adults: int = 0
+    more_children: int = 0
 
     @property
     def has_route(self) -> bool:
@@ -65,7 +68,7 @@ class Parsed:
         return any(
             x is not None
             for x in (self.departure, self.ret, self.adults, self.children, self.travel_class, self.nonstop)
-        ) or self.wants_return
+        ) or self.wants_return or bool(self.more_adults or self.more_children)
 
     @property
     def has_anything(self) -> bool:
@@ -350,6 +353,7 @@ def parse(norm: str, language: str, *, today: date | None = None, answering_retu
     # read "a day later" as one
     place_text = dep_text if place_text is None else place_text
     place_text = _without_negated_places(place_text, lang)  # "Dallas, not Denver": Denver is no place said
+    place_text = _without_travellers(place_text, lang)  # "para mi mujer también": no place
     rx_pick = keyword_regex(lang, "other_options", "cheapest", "earliest", "latest")
     if rx_pick and rx_pick.search(place_text):
         place_text = _SPACES.sub(" ", rx_pick.sub(" ", place_text)).strip()
@@ -552,7 +556,12 @@ def _places_named_like_dates() -> re.Pattern[str] | None:
 def _replace_places_named_like_dates(text: str, how: Callable[[str], str]) -> str:
     """``text`` with each such place name replaced by ``how(name as said)``; matched without
     accents ("Río de Janeiro"), replaced in ``text`` as said."""
-    rx = _places_named_like_dates()
+    return _replace_folded(text, _places_named_like_dates(), how)
+
+
+def _replace_folded(text: str, rx: re.Pattern[str] | None, how: Callable[[str], str]) -> str:
+    """``text`` with each match of ``rx`` (a pattern without accents) replaced by ``how(match as
+    said)``; matched in ``text`` without accents."""
     if rx is None:
         return text
     text = unicodedata.normalize("NFC", text)
@@ -651,6 +660,66 @@ def _without_negated_places(text: str, lang: str) -> str:
         out.append(t)
         i += 1
     return " ".join(out)
+
+
+#: "too" after a companion, and "N more people", per language (lower-case, digits for numbers)
+_ALSO = {"en": r"too|also|as well", "es": r"tambi[eé]n", "fr": r"aussi|[eé]galement", "de": r"auch",
+         "it": r"anche", "pt": r"tamb[eé]m"}
+_MORE_PEOPLE = {
+    "en": r"(?:(?P<n>\d{1,2}) more|another|one more) (?:person|people|passengers?|adults?|tickets?|seats?)",
+    "es": r"(?:(?P<n>\d{1,2}) (?:personas?|pasajeros?|adultos?) m[aá]s|(?:una persona|un pasajero) m[aá]s|otra persona|"
+          r"otro pasajero|otro adulto)",
+    "fr": r"(?:(?P<n>\d{1,2}) (?:personnes?|passagers?|adultes?) de plus|(?:une personne|un passager) de plus|"
+          r"une autre personne|un autre passager)",
+    "de": r"(?:noch (?P<n>\d{1,2}) (?:personen|person|erwachsene|erwachsener|passagiere?)|"
+          r"noch eine person|noch ein erwachsener|noch einen erwachsenen)",
+    "it": r"(?:(?P<n>\d{1,2}) (?:person[ae]|passegger[oi]|adult[oi]) in più|(?:una persona|un passeggero) in più|"
+          r"un'altra persona|un altro passeggero)",
+    "pt": r"(?:mais (?P<n>\d{1,2}) (?:pessoas?|passageiros?|adultos?)|mais uma pessoa|outra pessoa|outro passageiro)",
+}
+
+
+def _without_travellers(text: str, lang: str) -> str:
+    """``text`` less the people it names ("my wife", "nuestro bebé", "otra persona", "une personne
+    de plus"): after a place marker they are no place ("y para mi mujer también" was "mujer, not a
+    city")."""
+    if lang in _MORE_PEOPLE:
+        text = re.sub(rf"\b{_MORE_PEOPLE[lang]}", " ", text)
+    if lang in _PARTY:  # each member but the caller ("me", "yo": words a sentence needs)
+        me = re.compile(rf"(?:{_PARTY_WORDS[lang][0]})")
+        text = _replace_folded(text, _PARTY[lang][0], lambda said: said if me.fullmatch(said) else " ")
+    return _SPACES.sub(" ", text).strip()
+
+
+def _more_travellers(text: str, lang: str) -> tuple[int, int]:
+    """(adults, children) added to the party already said: a companion or child named with "too"
+    ("and for my wife too", "y mi hijo también", "meine Frau auch", "anche mia moglie"), or "one
+    more person" / "two more people" ("otra persona", "une personne de plus", "noch eine Person",
+    "mais uma pessoa"); (0, 0) for none. ``text`` as :func:`_party_list` takes it."""
+    folded = _without_accents(text)
+    more = re.search(rf"\b{_MORE_PEOPLE[lang]}", text) if lang in _MORE_PEOPLE else None
+    if more is not None:
+        return (int(more.group("n")) if more.group("n") else 1), 0
+    if lang not in _ALSO or not re.search(rf"\b(?:{_ALSO[lang]})\b", text):
+        return 0, 0
+    member = _PARTY[lang][0] if lang in _PARTY else None
+    if member is not None and any(m.group("me") for m in member.finditer(folded)):
+        return 0, 0  # "me and my wife too": the whole party, counted as a list
+    adults = children = 0
+    child = re.compile(rf"(?:{_CHILDREN[lang]})n?") if lang in _CHILDREN else None
+    for m in member.finditer(folded) if member is not None else ():
+        if m.group("me"):
+            continue
+        if m.group("n"):
+            if m.group("many") in {_without_accents(w) for w in keywords(lang, "children")}:
+                children += int(m.group("n"))
+            else:
+                adults += int(m.group("n"))
+        elif child is not None and child.fullmatch(m.group("noun") or m.group("single")):
+            children += 1
+        else:
+            adults += 1
+    return adults, children
 
 
 _DAY_NUMBER = re.compile(r"\d{1,2}(?:st|nd|rd|th|er|e|º|ª|o|a)?")
@@ -1015,6 +1084,10 @@ def _parse_options(norm: str, p: Parsed, lang: str) -> None:
             return 1
         return None
 
+    more = _more_travellers(digits, lang)
+    if more != (0, 0):  # "one more person", "my husband and our baby too": added to the party said
+        p.more_adults, p.more_children = more
+        return
     adults, children, total = count("adults"), count("children"), count("passengers")
     if total is None and adults is None:
         months = "|".join(re.escape(w) for w in keywords(lang, "months"))

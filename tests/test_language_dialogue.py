@@ -49,6 +49,43 @@ def test_route_and_date_give_a_tool_call(language, text, origin, destination, de
     assert (args["origin"], args["destination"], args["departure_date"]) == (origin, destination, departure)
 
 
+@pytest.mark.parametrize("language, first, more, party", [
+    # after the results, "and for my wife too" was not understood; "y para mi mujer también" was
+    # "mujer, not a city"; "one more person" searched for one ("1 more person" counted as the party)
+    ("en", "From New York to Los Angeles on December 20th.", "And for my wife too.", (2, 0)),
+    ("en", "From New York to Los Angeles on December 20th.", "My husband and our baby are coming too.", (2, 1)),
+    ("en", "From New York to Los Angeles on December 20th.", "One more person, please.", (2, 0)),
+    ("en", "From New York to Los Angeles on December 20th.", "Two more people.", (3, 0)),
+    ("es", "De Madrid a Roma el viernes.", "Y para mi mujer también.", (2, 0)),
+    ("es", "De Madrid a Roma el viernes.", "Otra persona, por favor.", (2, 0)),
+    ("fr", "De Paris à Rome vendredi.", "Et pour ma femme aussi.", (2, 0)),
+    ("fr", "De Paris à Rome vendredi.", "Une personne de plus.", (2, 0)),
+    ("de", "Von Berlin nach Rom am Freitag.", "Meine Frau kommt auch mit.", (2, 0)),
+    ("de", "Von Berlin nach Rom am Freitag.", "Noch eine Person, bitte.", (2, 0)),
+    ("it", "Da Roma a Parigi venerdì.", "Anche per mia moglie.", (2, 0)),
+    ("it", "Da Roma a Parigi venerdì.", "Una persona in più.", (2, 0)),
+    ("pt", "De Lisboa para Paris na sexta.", "E para a minha mulher também.", (2, 0)),
+    ("pt", "De Lisboa para Paris na sexta.", "Mais uma pessoa.", (2, 0)),
+])
+def test_travellers_added_after_the_results_are_searched_for(language, first, more, party):
+    d = _greeted(language)
+    route = d.handle_user(first).tool_call
+    d.handle_tool_result({"status": "ok", "speech": "The cheapest flight is 420 dollars.", "count": 3,
+                          "live": True, "notice": None})
+    args = d.handle_user(more).tool_call
+    assert args is not None and (args["adults"], args["children"]) == party
+    assert (args["origin"], args["destination"], args["departure_date"]) == \
+        (route["origin"], route["destination"], route["departure_date"])
+
+
+def test_also_with_another_request_adds_no_traveller():
+    d = _greeted("en")
+    d.handle_user("From New York to Los Angeles on December 20th.")
+    d.handle_tool_result({"status": "ok", "speech": "x", "count": 3, "live": True, "notice": None})
+    args = d.handle_user("I also want business class.").tool_call
+    assert (args["adults"], args["travel_class"]) == (1, "BUSINESS")
+
+
 @pytest.mark.parametrize("language, first, correction, route", [
     # a place said not to be the one: "Dallas, not Denver" kept Denver (or was not understood),
     # "nach Mailand, nicht nach Rom" searched Rome, "no a Roma" made Milan the origin
