@@ -649,7 +649,11 @@ def _without_negated_places(text: str, lang: str) -> str:
                 j += 1
             for n in (3, 2, 1):
                 chunk = " ".join(tokens[j:j + n])
-                if len(tokens[j:j + n]) == n and _sure_place(chunk, lang):
+                # "je ne sais pas, de Paris à Rome", "weiß nicht, von Berlin nach Rom" (commas are gone):
+                # a place followed by a marker starts a route, it is not the one negated
+                followed = j + n < len(tokens) and tokens[j + n] in markers
+                if len(tokens[j:j + n]) == n and not followed and not markers.intersection(tokens[j:j + n]) \
+                        and _sure_place(chunk, lang):
                     logger.debug("dialogue: {!r} is said not to be a place of the trip", chunk)
                     i = j + n
                     break

@@ -143,6 +143,11 @@ def test_the_same_place_with_a_marker_answers_from_or_to():
     ("en", "Can you look up a one-way ticket, Houston to Las Vegas, the nineteenth?", ("HOU", "LAS")),
     ("en", "Hey so um I'm trying to fly outta Newark going to Miami this coming Saturday.", ("EWR", "MIA")),
     ("es", "Busco algo barato, Madrid a Roma el viernes.", ("MAD", "ROM")),
+    # a negation that ends its own clause ("je ne sais pas, de Paris…": commas are gone) negates no
+    # place: "pas de Paris à Rome" lost the route
+    ("fr", "Je ne sais pas, de Paris à Rome vendredi.", ("PAR", "ROM")),
+    ("de", "Ich weiß nicht, von Berlin nach Rom am Freitag.", ("BER", "ROM")),
+    ("en", "I'm not sure, Boston to Denver on Friday.", ("BOS", "DEN")),
 ])
 def test_a_route_said_this_way_is_searched(language, text, route):
     args = _search(language, text)
