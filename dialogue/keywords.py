@@ -109,11 +109,12 @@ KEYWORDS: dict[str, dict[str, str]] = {
         # place markers
         "from": "from|out of|leaving from|leaving|departing from|departing|starting from|flying out of|fly out of|based in",
         "to": "to|into|going to|heading to|bound for|arriving in|arriving at|landing in|destination is|destination",
+        "home_in": "i live in|we live in|i'm in|i am in|we're in|we are in|i'm based in|i am based in|i'm here in",  # an origin when a sure place follows
         "between": "between",  # "between Chicago and Denver": from the first to the second
         "range_to": "to|through|thru|until|till",  # "from Friday to Sunday": the return day
         "return": (
             "returning|returning on|return on|return|coming back|come back|coming home|"
-            "back on|back in|flying back|fly back|get back|back home|and back"
+            "back on|back in|flying back|fly back|get back|back home|and back|back"
         ),
         # words that end a place name (plus weekdays, months, markers, numbers)
         "stop": (
@@ -193,6 +194,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         ),
         "from": "de|desde|del|saliendo de|salgo de|con salida de|partiendo de|salida desde",
         "to": "a|al|hacia|hasta|para|con destino a|rumbo a|con llegada a|destino",
+        "home_in": "vivo en|vivimos en|estoy en|estamos en",
         "between": "entre",
         "range_to": "al|hasta el|hasta|a",
         "return": "vuelta|volver|volviendo|vuelvo|regreso|regresar|regresando|de vuelta|y volver|volver el",
@@ -260,6 +262,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         ),
         "from": "de|depuis|du|des|au départ de|au depart de|en partant de|partant de|en provenance de",
         "to": "à|vers|pour|jusqu'à|en direction de|destination",
+        "home_in": "j'habite à|j'habite a|j'habite en|j'habite|nous habitons à|je vis à|je suis à|nous sommes à",
         "between": "entre",
         "range_to": "au|jusqu'au|jusqu au|à|a",
         "return": "retour|revenir|rentrer|je reviens|je rentre|et retour|le retour|revenant",
@@ -327,6 +330,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         ),
         "from": "von|ab|aus|vom|abflug von|abflug ab|startend in",
         "to": "nach|zum|zur|bis|bis nach|in richtung|ziel",
+        "home_in": "ich wohne in|wir wohnen in|ich lebe in|ich bin in|wir sind in",
         "between": "zwischen",
         "range_to": "bis zum|bis am|bis|zum",
         "return": "zurück|zuruck|rückflug|ruckflug|zurückfliegen|zurückkommen|und zurück|retour",
@@ -394,6 +398,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         ),
         "from": "da|dal|dalla|dall'|partendo da|in partenza da|con partenza da",
         "to": "a|ad|per|verso|fino a|al|alla|con destinazione|destinazione",
+        "home_in": "abito a|abito in|vivo a|vivo in|abitiamo a|sono a|siamo a",
         "between": "tra|fra",
         "range_to": "al|fino al|a",
         "return": "ritorno|tornare|ritornare|rientro|tornando|torno|e ritorno|al ritorno",
@@ -461,6 +466,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         ),
         "from": "de|desde|do|da|saindo de|partindo de|com partida de|a partir de",
         "to": "para|pra|a|ao|até|ate|com destino a|destino",
+        "home_in": "moro em|moro no|moro na|moramos em|vivo em|vivo no|vivo na|estou em|estamos em",
         "between": "entre",
         "range_to": "até ao|até o|até|ate|ao|a",
         "return": "volta|voltar|regresso|regressar|voltando|e volta|de volta",

@@ -314,6 +314,11 @@ def parse(norm: str, language: str, *, today: date | None = None, answering_retu
     place_text: str | None = None  # where the places are said: ``dep_text`` unless set
     rx_ret = keyword_regex(lang, "return")
     m = rx_ret.search(norm) if rx_ret else None
+    if m and re.match(rf"\s*(?:home\s+)?(?:{'|'.join(re.escape(w) for w in keywords(lang, 'to'))})\b", norm[m.end():]):
+        said = Parsed()
+        _parse_places(norm[:m.start()], said, False, lang, sure_only=ACCEPT_CONFIDENCE, markers_only=True)
+        if not said.has_route:
+            m = None  # "fly back to Boston", "get me back home to Boston" before any route: a trip home
     if m:
         p.wants_return = True
         dep_text, ret_text = norm[: m.start()], norm[m.end():]
@@ -801,6 +806,14 @@ def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: st
         if and_ is not None and 0 < len(middle) <= 4 and not any(t in dates or _DIGIT.search(t) for t in middle):
             marked = (f"{marked[:between.start()]} {_MARK_FROM} {marked[between.end():cut]} {_MARK_TO} "
                       f"{marked[between.end() + and_.end():]}")
+    # "I live in Seattle", "vivo en Barcelona", "j'habite à Lyon", "ich wohne in Köln": the origin,
+    # when a sure place follows (the destination was taken and the origin asked for again)
+    rx_home = keyword_regex(lang, "home_in")
+    for home in rx_home.finditer(marked) if rx_home else ():
+        after = marked[home.end():].split()
+        if any(_sure_place(" ".join(after[:n]), lang) for n in (3, 2, 1) if len(after) >= n):
+            marked = f"{marked[:home.start()]} {_MARK_FROM} {marked[home.end():]}"
+            break
     for key, mark in (("from", _MARK_FROM), ("to", _MARK_TO)):
         rx = keyword_regex(lang, key)
         if rx:

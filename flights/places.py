@@ -147,6 +147,9 @@ _ALIASES: dict[str, str] = {
     "chicago": "CHI", "houston": "HOU", "dallas": "DFW", "dallas fort worth": "DFW",
     "buenos aires": "BUE", "bogota": "BOG", "habana": "HAV", "havane": "HAV", "vegas": "LAS",
     "las vegas": "LAS", "miami": "MIA", "detroit": "DTT", "philly": "PHL", "dc": "WAS", "d c": "WAS",
+    # islands and places said for their main airport
+    "hawaii": "HNL", "hawai": "HNL", "havai": "HNL", "bali": "DPS", "puerto rico": "SJU", "porto rico": "SJU",
+    "maldives": "MLE", "maldivas": "MLE", "malediven": "MLE", "maldive": "MLE",
     # Asia / Middle East / Africa / Oceania
     "tokyo": "TYO", "xangai": "SHA", "shanghai": "SHA", "xanghai": "SHA", "cantao": "CAN",
     "canton": "CAN", "guangzhou": "CAN", "hong kong": "HKG", "hongkong": "HKG", "cingapura": "SIN",

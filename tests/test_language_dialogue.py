@@ -148,6 +148,18 @@ def test_the_same_place_with_a_marker_answers_from_or_to():
     ("fr", "Je ne sais pas, de Paris à Rome vendredi.", ("PAR", "ROM")),
     ("de", "Ich weiß nicht, von Berlin nach Rom am Freitag.", ("BER", "ROM")),
     ("en", "I'm not sure, Boston to Denver on Friday.", ("BOS", "DEN")),
+    # where the caller lives is the origin: it was asked for again after the destination
+    ("en", "I live in Seattle and I want to go to Hawaii on the 20th.", ("SEA", "HNL")),
+    ("en", "I'd like a flight for next Friday to Chicago, I'm in Dallas.", ("DFW", "CHI")),
+    ("es", "Vivo en Barcelona y quiero ir a Londres el día 20.", ("BCN", "LON")),
+    ("fr", "J'habite à Lyon et je veux aller à Londres le 20.", ("LYS", "LON")),
+    ("de", "Ich wohne in Köln und will am 20. nach London.", ("CGN", "LON")),
+    ("it", "Abito a Torino e vorrei andare a Londra il 20.", ("TRN", "LON")),
+    ("pt", "Moro em Lisboa e quero ir a Londres no dia 20.", ("LIS", "LON")),
+    # islands said for their main airport ("Hawaii" was not a city)
+    ("es", "Quiero ir a Bali desde Madrid el viernes.", ("MAD", "DPS")),
+    # "back to Boston" before any route is a trip home, not a return leg (it was no route at all)
+    ("en", "I want to fly back to Boston on Friday from Denver.", ("DEN", "BOS")),
 ])
 def test_a_route_said_this_way_is_searched(language, text, route):
     args = _search(language, text)
@@ -181,6 +193,17 @@ def test_a_date_range_is_the_departure_and_the_return(language, text, dates):
     args = _search(language, text)
     assert (args["departure_date"], args.get("return_date")) == dates
     assert args["origin"] and args["destination"]
+
+
+@pytest.mark.parametrize("language, text, dates", [
+    # "back Sunday" was dropped and the return day asked for again
+    ("en", "Newark to Orlando, Saturday, round trip, back Tuesday.", ("2026-11-21", "2026-11-24")),
+    ("en", "Boston to Denver Friday and back to Boston on Sunday.", ("2026-11-20", "2026-11-22")),
+    ("es", "De Madrid a Roma el viernes y vuelta a Madrid el domingo.", ("2026-11-20", "2026-11-22")),
+])
+def test_back_on_a_day_is_the_return(language, text, dates):
+    args = _search(language, text)
+    assert (args["departure_date"], args.get("return_date")) == dates
 
 
 @pytest.mark.parametrize("language, text", [
