@@ -114,7 +114,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "range_to": "to|through|thru|until|till",  # "from Friday to Sunday": the return day
         "return": (
             "returning|returning on|return on|return|coming back|come back|coming home|"
-            "back on|back in|flying back|fly back|get back|back home|and back|back"
+            "back on|back in|flying back|fly back|get back|back home|and back"
         ),
         # words that end a place name (plus weekdays, months, markers, numbers)
         "stop": (

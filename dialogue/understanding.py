@@ -314,6 +314,9 @@ def parse(norm: str, language: str, *, today: date | None = None, answering_retu
     place_text: str | None = None  # where the places are said: ``dep_text`` unless set
     rx_ret = keyword_regex(lang, "return")
     m = rx_ret.search(norm) if rx_ret else None
+    if m is None and lang == DEFAULT_LANGUAGE:  # "back Tuesday", "back the 27th" (not "read that back")
+        days = "|".join(re.escape(w) for w in keywords(lang, "weekdays") + keywords(lang, "months"))
+        m = re.search(rf"\bback(?=\s+(?:on\s+|the\s+)?(?:{days}|\d))", norm)
     if m and re.match(rf"\s*(?:home\s+)?(?:{'|'.join(re.escape(w) for w in keywords(lang, 'to'))})\b", norm[m.end():]):
         said = Parsed()
         _parse_places(norm[:m.start()], said, False, lang, sure_only=ACCEPT_CONFIDENCE, markers_only=True)

@@ -206,6 +206,13 @@ def test_back_on_a_day_is_the_return(language, text, dates):
     assert (args["departure_date"], args.get("return_date")) == dates
 
 
+@pytest.mark.parametrize("text", ["Could you read that back?", "Call me back.", "Sorry, go back."])
+def test_back_without_a_day_asks_for_no_return(text):
+    turn = _after_results("en", "Boston to Denver on Friday.").handle_user(text)
+    assert turn.tool_call is None
+    assert "come back" not in turn.say
+
+
 @pytest.mark.parametrize("language, text", [
     ("en", "I fly Monday to Paris from Boston."),  # a day before "to", a place after: no range
     ("en", "From Boston on the 20th to Denver."),
