@@ -22,8 +22,8 @@ import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
 
 from loguru import logger
 
@@ -698,8 +698,8 @@ def _without_travellers(text: str, lang: str) -> str:
     if lang in _MORE_PEOPLE:
         text = re.sub(rf"\b{_MORE_PEOPLE[lang]}", " ", text)
     if lang in _PARTY:  # each member but the caller ("me", "yo": words a sentence needs)
-        me = re.compile(rf"(?:{_PARTY_WORDS[lang][0]})")
-        text = _replace_folded(text, _PARTY[lang][0], lambda said: said if me.fullmatch(said) else " ")
+        patterns = _PARTY[lang]
+        text = _replace_folded(text, patterns.member, lambda said: said if patterns.me.fullmatch(said) else " ")
     return _SPACES.sub(" ", text).strip()
 
 
@@ -714,24 +714,13 @@ def _more_travellers(text: str, lang: str) -> tuple[int, int]:
         return (int(more.group("n")) if more.group("n") else 1), 0
     if lang not in _ALSO or not re.search(rf"\b(?:{_ALSO[lang]})\b", text):
         return 0, 0
-    member = _PARTY[lang][0] if lang in _PARTY else None
-    if member is not None and any(m.group("me") for m in member.finditer(folded)):
+    patterns = _PARTY.get(lang)
+    if patterns is None:
+        return 0, 0
+    members = list(patterns.member.finditer(folded))
+    if any(m.group("me") for m in members):
         return 0, 0  # "me and my wife too": the whole party, counted as a list
-    adults = children = 0
-    child = re.compile(rf"(?:{_CHILDREN[lang]})n?") if lang in _CHILDREN else None
-    for m in member.finditer(folded) if member is not None else ():
-        if m.group("me"):
-            continue
-        if m.group("n"):
-            if m.group("many") in {_without_accents(w) for w in keywords(lang, "children")}:
-                children += int(m.group("n"))
-            else:
-                adults += int(m.group("n"))
-        elif child is not None and child.fullmatch(m.group("noun") or m.group("single")):
-            children += 1
-        else:
-            adults += 1
-    return adults, children
+    return _count_members(members, patterns)
 
 
 _DAY_NUMBER = re.compile(r"\d{1,2}(?:st|nd|rd|th|er|e|º|ª|o|a)?")
@@ -1018,23 +1007,55 @@ _PARTY_WORDS = {
 }
 
 
-def _party_patterns(lang: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+class _PartyPatterns(NamedTuple):
+    """One language's party patterns, built once: ``member`` finds one member, ``listed`` a list of
+    two or more, ``me`` is the caller alone, ``child`` a singular child noun, ``plural_children``
+    the folded ``children`` keywords ("kids", "ninos")."""
+
+    member: re.Pattern[str]
+    listed: re.Pattern[str]
+    me: re.Pattern[str]
+    child: re.Pattern[str]
+    plural_children: frozenset[str]
+
+
+def _party_patterns(lang: str) -> _PartyPatterns:
     me, poss, and_ = _PARTY_WORDS[lang]
     one = "|".join(re.escape(_without_accents(w)) for w in keywords(lang, "one"))
     singular = rf"(?:{_CHILDREN[lang]}|{_COMPANIONS[lang]})" + ("n?" if lang == "de" else "")  # "meinen Kollegen"
-    plural_children = "|".join(sorted({re.escape(_without_accents(w)) for w in keywords(lang, "children")},
-                                      key=len, reverse=True))
-    many = rf"(?:{plural_children}|(?:{_COMPANIONS[lang]})\w*)"  # "2 kids", "2 brothers", "2 amici"
+    plural_children = frozenset(_without_accents(w) for w in keywords(lang, "children"))
+    many = rf"(?:{'|'.join(sorted(map(re.escape, plural_children), key=len, reverse=True))}|" \
+           rf"(?:{_COMPANIONS[lang]})\w*)"  # "2 kids", "2 brothers", "2 amici"
     # one member: the caller; "my wife" / "our baby"; "(our) 2 kids"; "a baby"
     member = (rf"\b(?:(?P<me>{me})|(?:{poss}) (?P<noun>{singular})|(?:(?:{poss}) )?(?P<n>\d{{1,2}}) (?P<many>{many})"
               + (rf"|(?:{one}) (?P<single>{singular})" if one else "") + r")\b")
     plain = re.sub(r"\(\?P<\w+>", "(?:", member)
     # "A and B", "A, B and C" (the comma dropped), "A and B and C"; not "my wife, I think"
     listed = rf"{plain}(?:(?: {plain})* (?:{and_}) {plain})+"
-    return re.compile(member), re.compile(listed)
+    return _PartyPatterns(re.compile(member), re.compile(listed), re.compile(rf"(?:{me})"),
+                          re.compile(rf"(?:{_CHILDREN[lang]})n?"), plural_children)
 
 
 _PARTY = {lang: _party_patterns(lang) for lang in _PARTY_WORDS}
+
+
+def _count_members(members: Iterable[re.Match[str]], patterns: _PartyPatterns) -> tuple[int, int]:
+    """(adults, children) of party members found by ``patterns.member``: the caller and a companion
+    are one adult, "our 2 kids" two children, "2 friends" two adults, "our baby" one child."""
+    adults = children = 0
+    for m in members:
+        if m.group("me"):
+            adults += 1
+        elif m.group("n"):
+            if m.group("many") in patterns.plural_children:
+                children += int(m.group("n"))
+            else:
+                adults += int(m.group("n"))
+        elif patterns.child.fullmatch(m.group("noun") or m.group("single")):
+            children += 1
+        else:
+            adults += 1
+    return adults, children
 
 
 def _party_list(text: str, lang: str) -> tuple[int, int] | None:
@@ -1050,31 +1071,15 @@ def _party_list(text: str, lang: str) -> tuple[int, int] | None:
     patterns = _PARTY.get(lang)
     if patterns is None:
         return None
-    member, listed = patterns
     _, poss, and_ = _PARTY_WORDS[lang]
     folded = _without_accents(text)
-    found = listed.search(folded)
+    found = patterns.listed.search(folded)
     if found is None:
         return None
     # a possessive right after the list is a member it could not read: the count would be short
     if re.match(rf" (?:(?:{and_}) )?(?:{poss}) \w", folded[found.end():]):
         return None
-    adults = children = 0
-    child = re.compile(rf"(?:{_CHILDREN[lang]})n?")
-    plural_children = {_without_accents(w) for w in keywords(lang, "children")}
-    for m in member.finditer(found.group(0)):
-        if m.group("me"):
-            adults += 1
-        elif m.group("n"):
-            if m.group("many") in plural_children:
-                children += int(m.group("n"))
-            else:
-                adults += int(m.group("n"))
-        elif child.fullmatch(m.group("noun") or m.group("single")):
-            children += 1
-        else:
-            adults += 1
-    return adults, children
+    return _count_members(patterns.member.finditer(found.group(0)), patterns)
 
 
 def _parse_options(norm: str, p: Parsed, lang: str) -> None:
