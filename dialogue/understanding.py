@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 from loguru import logger
 
 from dialogue.keywords import DEFAULT_LANGUAGE, keywords
-from flights.dates import find_date_in_text
+from flights.dates import find_date_in_text, is_clock_time, is_day_number
 from flights.languages import SUPPORTED_LANGUAGES
 from flights.places import Place, Resolution, names_with_words, resolve_place
 
@@ -723,19 +723,9 @@ def _more_travellers(text: str, lang: str) -> tuple[int, int]:
     return _count_members(members, patterns)
 
 
-_DAY_NUMBER = re.compile(r"\d{1,2}(?:st|nd|rd|th|er|e|º|ª|o|a)?")
-_CLOCK = re.compile(r"\d{1,2} (?:am|pm|a m|p m|o'clock|oclock|h|uhr|horas|heures|ore)\b")
-
-
 def _is_day_word(token: str, lang: str) -> bool:
     """A token a date can end or start with: a weekday, a month, a day number ("5", "20th", "1er")."""
-    return bool(_DAY_NUMBER.fullmatch(token)) or token in word_set(lang, "weekdays", "months") \
-        or (lang == DEFAULT_LANGUAGE and token in _ORDINAL_DAYS)
-
-
-_ORDINAL_DAYS = frozenset("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
-                          "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth "
-                          "twentieth thirtieth".split())
+    return is_day_number(token, lang) or token in word_set(lang, "weekdays", "months")
 
 
 def _date_range(norm: str, lang: str, today: date | None) -> tuple[str, int, str] | None:
@@ -759,14 +749,14 @@ def _date_range(norm: str, lang: str, today: date | None) -> tuple[str, int, str
         if not before or not after or not _is_day_word(before[-1], lang):
             continue
         start = [t for t in after[:3] if t not in articles or _is_day_word(t, lang)]
-        if not start or not _is_day_word(start[0], lang) or _CLOCK.match(" ".join(after[after.index(start[0]):])):
+        if not start or not _is_day_word(start[0], lang) or is_clock_time(after, after.index(start[0])):
             continue  # "between 9 to 11 am" is a time of day
         ret_text = norm[m.end():]
         if find_date(ret_text, lang, today, cross_language=False) is None:
             continue
         dep_text = norm[:m.start()]
         months = word_set(lang, "months")
-        if _DAY_NUMBER.fullmatch(before[-1]) and not months.intersection(before[-3:]):
+        if is_day_number(before[-1]) and not months.intersection(before[-3:]):
             said = next((t for t in ret_text.split() if t in months), None)
             if said is not None:
                 dep_text = f"{dep_text} {said}"

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -458,6 +458,25 @@ def _shifted_holiday(name: str, days: int, language: str, today: date, horizon_d
 _DAY_NUMBER = re.compile(r"(\d{1,2})(?:st|nd|rd|th|er|o|a|º|ª|\.)?[.,]?")
 
 
+def is_day_number(token: str, language: str = "en") -> bool:
+    """Whether one lower-case ``token`` says a day of the month: a number with or without its
+    ordinal ending ("5", "31st", "1er", "5e", "15º", "20."), or in English an ordinal word
+    ("fifth", "twentieth")."""
+    return bool(_DAY_NUMBER.fullmatch(token)) or bool(re.fullmatch(r"\d{1,2}e", token)) \
+        or (language == "en" and token in _EN_ORDINALS)
+
+
+def is_clock_time(tokens: Sequence[str], i: int) -> bool:
+    """Whether lower-case ``tokens[i]`` is a bare hour followed by a clock word: "9 am", "9 a.m.",
+    "9 a m", "3 o'clock", "15 Uhr", "10 heures", "8 horas", "alle 9 ore" (not a day of the
+    month)."""
+    if not re.fullmatch(r"\d{1,2}", tokens[i].rstrip(".,!?")) or i + 1 >= len(tokens):
+        return False
+    tail = tokens[i + 1].rstrip(".,!?")
+    return tail in _TIME_TAILS or (tail in {"a", "p"} and i + 2 < len(tokens)
+                                   and tokens[i + 2].rstrip(".,!?") == "m")
+
+
 def _no_such_day(norm: str, language: str) -> bool:
     """A day number and a month name that do not go together ("31st of february", "30 de febrero",
     "april 31"): dateparser turned them into another day."""
@@ -855,8 +874,7 @@ def find_date_in_text(text: str, language: str = "en", today: date | None = None
     # "a las", "um", "alle", "às" or before "pm", "o'clock", "Uhr", "h", "heures", …
     hits = [i for i in hits if not (
         re.fullmatch(r"\d{1,2}", tokens[i].rstrip(".,!?"))
-        and ((i > 0 and folded[i - 1] in _TIME_LEADS)
-             or (i + 1 < len(tokens) and folded[i + 1].rstrip(".,!?") in _TIME_TAILS)))]
+        and ((i > 0 and folded[i - 1] in _TIME_LEADS) or is_clock_time(folded, i)))]
     # a number before "adults", "personas", "Erwachsene", … counts people ("Friday 2 adults" was the
     # 6th of February, "el viernes 2 adultos" the 2nd of January)
     hits = [i for i in hits if not (i + 1 < len(tokens) and folded[i + 1].rstrip(".,!?") in _COUNT_NOUNS)
@@ -944,4 +962,5 @@ _SPAN_STOP = {"to", "from", "and", "i", "want", "fly", "please", "back", "return
               "a", "para", "à", "nach", "y", "et", "und", "e"}
 
 
-__all__ = ["DateResult", "parse_travel_date", "find_date_in_text", "day_in_month", "day_in_week"]
+__all__ = ["DateResult", "parse_travel_date", "find_date_in_text", "day_in_month", "day_in_week", "is_day_number",
+           "is_clock_time"]

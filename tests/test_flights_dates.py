@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from flights.dates import day_in_week, find_date_in_text, parse_travel_date
+from flights.dates import day_in_week, find_date_in_text, is_clock_time, is_day_number, parse_travel_date
 
 TODAY = date(2026, 11, 21)  # a Saturday
 
@@ -438,3 +438,23 @@ def test_next_month_without_a_day_is_still_the_month_question():
 def test_tonight_is_today_in_every_language(text, language):
     found = find_date_in_text(text, language, today=TODAY)
     assert (found.value, found.reason) == (TODAY, "ok")
+
+
+@pytest.mark.parametrize("sentence, language", [
+    ("on Friday 9 a m please", "en"),  # the recognizer's "a.m." with its dots dropped: was Friday the 9th (April)
+    ("Friday 9 am", "en"),
+    ("le vendredi 9 h", "fr"),
+    ("el viernes 9 horas", "es"),
+])
+def test_an_hour_before_a_clock_word_is_no_day(sentence, language):
+    assert find_date_in_text(sentence, language, TODAY).value == date(2026, 11, 27)
+
+
+def test_day_numbers_and_clock_times_as_tokens():
+    assert all(is_day_number(t) for t in ["5", "31st", "1er", "5e", "15º", "20.", "fifth", "twentieth"])
+    assert not any(is_day_number(t) for t in ["123", "fifty", "may", "5pm"])
+    assert not is_day_number("fifth", "fr")  # English ordinal words only in English
+    assert is_clock_time("9 a m".split(), 0) and is_clock_time("3 o'clock".split(), 0)
+    assert is_clock_time("um 15 uhr".split(), 1) and is_clock_time("9 p.m.".split(), 0)
+    assert not is_clock_time("9 a".split(), 0) and not is_clock_time("9 adults".split(), 0)
+    assert not is_clock_time(["9"], 0) and not is_clock_time("friday am".split(), 0)
