@@ -24,7 +24,10 @@ lower-cased transcript whose punctuation has been removed (apostrophes kept; see
   ``nonstop``, ``adults``, ``children``, ``passengers``, ``one``, ``for_count``, ``round_trip``,
   ``one_way`` (taken out before places are read: "un aller simple Bordeaux Lyon");
 * answers to "is X where you are flying from, or where you are going?": ``origin_words``,
-  ``destination_words``.
+  ``destination_words``;
+* a party listed by name ("my husband, me and our baby", "mi mujer y yo"): ``party_me`` (the
+  caller as a member), ``party_possessive``, ``party_and``, ``companions`` (adults, singular) and
+  ``child`` (singular: counted as a child), and ``also`` ("and my wife too": added to the party).
 
 Adding a language is adding a row (its code must be in ``flights.languages.SUPPORTED_LANGUAGES``).
 A key missing in a row falls back to English, so a partial row still parses.
@@ -159,6 +162,14 @@ KEYWORDS: dict[str, dict[str, str]] = {
         # answers to "is X where you are flying from, or where you are going?"
         "origin_words": "from|leaving|departing|origin|start|starting|out of|home|i live|live there|fly out",
         "destination_words": "to|going|destination|heading|arriving|visit|visiting|go there|fly there",
+        # a party the caller lists by name ("my husband, me and our baby"): the caller as a member, possessives,
+        # "and"; adult companions and children, singular; "too" after someone added to the party
+        "party_me": "me|i|myself",
+        "party_possessive": "my|our|his|her|their",
+        "party_and": "and|plus",
+        "companions": "wife|husband|partner|girlfriend|boyfriend|fiance|fiancé|fiancee|fiancée|friend|colleague|coworker|mom|mum|mother|dad|father|brother|sister|boss|grandmother|grandfather|grandma|grandpa|aunt|uncle",
+        "child": "baby|kid|child|infant|toddler|son|daughter",
+        "also": "too|also|as well",
     },
     "es": {
         "goodbye": "adiós|adios|hasta luego|hasta pronto|chao|chau|eso es todo|nada más|nada mas|no gracias|ya está|ya esta|cuelgo|terminar la llamada|que tenga un buen día|que tenga buen día|cuídese|cuidese",
@@ -228,6 +239,14 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "cabin_words": "business|turista|primera|clase|premium|ejecutiva|preferente",
         "origin_words": "origen|desde|de ahí salgo|salgo|salida|vivo|salir",
         "destination_words": "destino|hacia|voy|ir|llegar|llegada|visitar",
+        # a party the caller lists by name ("my husband, me and our baby"): the caller as a member, possessives,
+        # "and"; adult companions and children, singular; "too" after someone added to the party
+        "party_me": "yo",
+        "party_possessive": "mi|mis|nuestro|nuestra|nuestros|nuestras|su|sus",
+        "party_and": "y|e",
+        "companions": "esposa|esposo|mujer|marido|pareja|novia|novio|amigo|amiga|madre|padre|mamá|mama|papá|papa|hermano|hermana|compañero|compañera|companero|companera|jefe|jefa|abuela|abuelo|tía|tío|tia|tio|suegra|suegro",
+        "child": "bebé|bebe|niño|niña|nino|nina|nene|nena|hijo|hija",
+        "also": "también|tambien",
     },
     "fr": {
         "goodbye": "au revoir|à plus tard|a plus tard|salut|bonne journée|bonne journee|c'est tout|ce sera tout|non merci|rien d'autre|à bientôt|a bientot|raccrocher",
@@ -296,6 +315,14 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "cabin_words": "affaires|économique|economique|première|classe|premium|business",
         "origin_words": "départ|depart|de là|j'habite|partir|je pars|origine",
         "destination_words": "destination|aller|je vais|arrivée|arrivee|visiter|vers",
+        # a party the caller lists by name ("my husband, me and our baby"): the caller as a member, possessives,
+        # "and"; adult companions and children, singular; "too" after someone added to the party
+        "party_me": "moi",
+        "party_possessive": "mon|ma|mes|notre|nos|son|sa|ses",
+        "party_and": "et",
+        "companions": "femme|mari|épouse|époux|epouse|epoux|compagne|compagnon|copine|copain|ami|amie|mère|père|mere|pere|frère|sœur|soeur|frere|collègue|collegue|partenaire|grand-mère|grand-père|grand-mere|grand-pere|tante|oncle",
+        "child": "bébé|bebe|enfant|fils|fille",
+        "also": "aussi|également|egalement",
     },
     "de": {
         "goodbye": "auf wiederhören|bis später|bis spater|auf wiederhoren|auf wiedersehen|tschüss|tschuss|ciao|das wars|das war's|das ist alles|nein danke|sonst nichts|auflegen|schönen tag noch|schonen tag noch|schönen tag|einen schönen tag",
@@ -364,6 +391,14 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "cabin_words": "business|economy|premium|first|klasse|erste",
         "origin_words": "abflug|von dort|ich wohne|wohne|start|starten|abflugort|ab",
         "destination_words": "ziel|nach|hin|reisen|besuchen|ankunft",
+        # a party the caller lists by name ("my husband, me and our baby"): the caller as a member, possessives,
+        # "and"; adult companions and children, singular; "too" after someone added to the party
+        "party_me": "ich|mich|mir",
+        "party_possessive": "mein|meine|meinen|meinem|meiner|unser|unsere|unseren|unserem|unserer|sein|seine|seinen|seinem|ihr|ihre|ihren|ihrem",
+        "party_and": "und",
+        "companions": "frau|mann|ehefrau|ehemann|partnerin|partner|freundin|freund|mutter|vater|bruder|schwester|kollegin|kollege|oma|opa|tante|onkel",
+        "child": "baby|kind|sohn|tochter",
+        "also": "auch",
     },
     "it": {
         "goodbye": "arrivederci|ciao|a presto|a più tardi|a piu tardi|è tutto|e tutto|basta così|basta cosi|no grazie|nient'altro|niente altro|buona giornata|riattaccare",
@@ -432,6 +467,14 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "cabin_words": "business|economica|premium|prima|classe|economy",
         "origin_words": "partenza|parto|da lì|abito|vivo|origine|partire",
         "destination_words": "destinazione|andare|vado|arrivo|visitare|verso",
+        # a party the caller lists by name ("my husband, me and our baby"): the caller as a member, possessives,
+        # "and"; adult companions and children, singular; "too" after someone added to the party
+        "party_me": "io|me",
+        "party_possessive": "mio|mia|miei|mie|nostro|nostra|nostri|nostre|suo|sua|suoi|sue|il mio|la mia|i miei|le mie|il nostro|la nostra|i nostri|le nostre|il suo|la sua|i suoi|le sue|lo mio|lo nostro|lo suo",
+        "party_and": "e|ed",
+        "companions": "moglie|marito|compagna|compagno|fidanzata|fidanzato|amica|amico|madre|padre|mamma|papà|papa|fratello|sorella|collega|nonna|nonno|zia|zio|suocera|suocero",
+        "child": "bambino|bambina|neonato|neonata|figlio|figlia",
+        "also": "anche",
     },
     "pt": {
         "goodbye": "adeus|tchau|até logo|ate logo|até mais tarde|ate mais tarde|até à próxima|é tudo|e tudo|só isso|so isso|não obrigado|nao obrigado|mais nada|desligar|tenha um bom dia|bom dia para si|até mais|ate mais",
@@ -503,6 +546,14 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "cabin_words": "executiva|económica|economica|primeira|classe|premium|business",
         "origin_words": "origem|partida|saio|parto|moro|vivo|de lá|sair",
         "destination_words": "destino|ir|vou|chegada|visitar|para lá",
+        # a party the caller lists by name ("my husband, me and our baby"): the caller as a member, possessives,
+        # "and"; adult companions and children, singular; "too" after someone added to the party
+        "party_me": "eu|mim",
+        "party_possessive": "meu|minha|meus|minhas|nosso|nossa|nossos|nossas|seu|sua|seus|suas|o meu|a minha|os meus|as minhas|o nosso|a nossa|os nossos|as nossas|o seu|a sua|os seus|as suas",
+        "party_and": "e",
+        "companions": "esposa|esposo|mulher|marido|namorada|namorado|companheira|companheiro|amiga|amigo|mãe|mae|pai|irmão|irmã|irmao|irma|colega|avô|avó|avo|tia|tio|sogra|sogro",
+        "child": "bebê|bebé|bebe|criança|crianca|filho|filha",
+        "also": "também|tambem",
     },}
 
 

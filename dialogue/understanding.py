@@ -674,9 +674,8 @@ def _without_negated_places(text: str, lang: str) -> str:
     return " ".join(out)
 
 
-#: "too" after a companion, and "N more people", per language (lower-case, digits for numbers)
-_ALSO = {"en": r"too|also|as well", "es": r"tambi[eé]n", "fr": r"aussi|[eé]galement", "de": r"auch",
-         "it": r"anche", "pt": r"tamb[eé]m"}
+#: "N more people", per language (lower-case, digits for numbers): a number in its place, so a
+#: pattern, not a keyword list
 _MORE_PEOPLE = {
     "en": r"(?:(?P<n>\d{1,2}) more|another|one more) (?:person|people|passengers?|adults?|tickets?|seats?)",
     "es": r"(?:(?P<n>\d{1,2}) (?:personas?|pasajeros?|adultos?) m[aá]s|(?:una persona|un pasajero) m[aá]s|otra persona|"
@@ -712,7 +711,7 @@ def _more_travellers(text: str, lang: str) -> tuple[int, int]:
     more = re.search(rf"\b{_MORE_PEOPLE[lang]}", text) if lang in _MORE_PEOPLE else None
     if more is not None:
         return (int(more.group("n")) if more.group("n") else 1), 0
-    if lang not in _ALSO or not re.search(rf"\b(?:{_ALSO[lang]})\b", text):
+    if not re.search(rf"\b(?:{_folded_alternatives(lang, 'also')})\b", folded):
         return 0, 0
     patterns = _PARTY.get(lang)
     if patterns is None:
@@ -780,7 +779,7 @@ def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: st
     rx_between = keyword_regex(lang, "between")
     between = rx_between.search(marked) if rx_between else None
     if between is not None:
-        and_ = re.search(rf"\b(?:{_PARTY_WORDS.get(lang, _PARTY_WORDS[DEFAULT_LANGUAGE])[2]})\b", marked[between.end():])
+        and_ = re.search(rf"\b(?:{_folded_alternatives(lang, 'party_and')})\b", marked[between.end():])
         cut = between.end() + and_.start() if and_ is not None else between.end()
         middle = marked[between.end():cut].split()
         dates = word_set(lang, "numbers", "weekdays", "months", "date_words")
@@ -958,43 +957,11 @@ def _without_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-#: adult companions a caller names ("my wife"), singular, without accents
-_COMPANIONS = {
-    "en": r"wife|husband|partner|girlfriend|boyfriend|fiance|fiancee|friend|colleague|coworker|mom|mum|mother|"
-          r"dad|father|brother|sister|boss|grandmother|grandfather|grandma|grandpa|aunt|uncle",
-    "es": r"esposa|esposo|mujer|marido|pareja|novia|novio|amigo|amiga|madre|padre|mama|papa|hermano|hermana|"
-          r"companero|companera|jefe|jefa|abuela|abuelo|tia|tio|suegra|suegro",
-    "fr": r"femme|mari|epouse|epoux|compagne|compagnon|copine|copain|ami|amie|mere|pere|frere|soeur|"
-          r"collegue|partenaire|grand-mere|grand-pere|tante|oncle",
-    "de": r"frau|mann|ehefrau|ehemann|partnerin|partner|freundin|freund|mutter|vater|bruder|schwester|"
-          r"kollegin|kollege|oma|opa|tante|onkel",
-    "it": r"moglie|marito|compagna|compagno|fidanzata|fidanzato|amica|amico|madre|padre|mamma|papa|fratello|"
-          r"sorella|collega|nonna|nonno|zia|zio|suocera|suocero",
-    "pt": r"esposa|esposo|mulher|marido|namorada|namorado|companheira|companheiro|amiga|amigo|mae|pai|irmao|"
-          r"irma|colega|avo|tia|tio|sogra|sogro",
-}
-#: children a caller names ("our baby"), singular, without accents: counted as children, as the
-#: ``children`` keywords count "two sons"
-_CHILDREN = {
-    "en": r"baby|kid|child|infant|toddler|son|daughter",
-    "es": r"bebe|nino|nina|nene|nena|hijo|hija",
-    "fr": r"bebe|enfant|fils|fille",
-    "de": r"baby|kind|sohn|tochter",
-    "it": r"bambino|bambina|neonato|neonata|figlio|figlia",
-    "pt": r"bebe|crianca|filho|filha",
-}
-#: (the caller as a list member, possessives, "and") per language, without accents
-_PARTY_WORDS = {
-    "en": (r"me|i|myself", r"my|our|his|her|their", r"and|plus"),
-    "es": (r"yo", r"mi|mis|nuestro|nuestra|nuestros|nuestras|su|sus", r"y|e"),
-    "fr": (r"moi", r"mon|ma|mes|notre|nos|son|sa|ses", r"et"),
-    "de": (r"ich|mich|mir", r"mein|meine|meinen|meinem|meiner|unser|unsere|unseren|unserem|unserer|"
-                            r"sein|seine|seinen|seinem|ihr|ihre|ihren|ihrem", r"und"),
-    "it": (r"io|me", r"(?:il |la |i |le |lo )?(?:mio|mia|miei|mie|nostro|nostra|nostri|nostre|suo|sua|suoi|sue)",
-           r"e|ed"),
-    "pt": (r"eu|mim", r"(?:o |a |os |as )?(?:meu|minha|meus|minhas|nosso|nossa|nossos|nossas|seu|sua|seus|suas)",
-           r"e"),
-}
+@lru_cache(maxsize=256)
+def _folded_alternatives(lang: str, key: str) -> str:
+    """``lang``'s keywords ``key`` without accents, escaped, as one regex alternation (longest first)."""
+    words = sorted({_without_accents(w) for w in keywords(lang, key)}, key=lambda w: (-len(w), w))
+    return "|".join(re.escape(w) for w in words)
 
 
 class _PartyPatterns(NamedTuple):
@@ -1010,12 +977,15 @@ class _PartyPatterns(NamedTuple):
 
 
 def _party_patterns(lang: str) -> _PartyPatterns:
-    me, poss, and_ = _PARTY_WORDS[lang]
-    one = "|".join(re.escape(_without_accents(w)) for w in keywords(lang, "one"))
-    singular = rf"(?:{_CHILDREN[lang]}|{_COMPANIONS[lang]})" + ("n?" if lang == "de" else "")  # "meinen Kollegen"
+    """The patterns of a party listed by name, from ``lang``'s ``party_*``, ``companions``, ``child``,
+    ``one`` and ``children`` keywords, without accents."""
+    me, poss = _folded_alternatives(lang, "party_me"), _folded_alternatives(lang, "party_possessive")
+    and_, one = _folded_alternatives(lang, "party_and"), _folded_alternatives(lang, "one")
+    companions, child = _folded_alternatives(lang, "companions"), _folded_alternatives(lang, "child")
+    singular = rf"(?:{child}|{companions})" + ("n?" if lang == "de" else "")  # "meinen Kollegen"
     plural_children = frozenset(_without_accents(w) for w in keywords(lang, "children"))
     many = rf"(?:{'|'.join(sorted(map(re.escape, plural_children), key=len, reverse=True))}|" \
-           rf"(?:{_COMPANIONS[lang]})\w*)"  # "2 kids", "2 brothers", "2 amici"
+           rf"(?:{companions})\w*)"  # "2 kids", "2 brothers", "2 amici"
     # one member: the caller; "my wife" / "our baby"; "(our) 2 kids"; "a baby"
     member = (rf"\b(?:(?P<me>{me})|(?:{poss}) (?P<noun>{singular})|(?:(?:{poss}) )?(?P<n>\d{{1,2}}) (?P<many>{many})"
               + (rf"|(?:{one}) (?P<single>{singular})" if one else "") + r")\b")
@@ -1023,10 +993,10 @@ def _party_patterns(lang: str) -> _PartyPatterns:
     # "A and B", "A, B and C" (the comma dropped), "A and B and C"; not "my wife, I think"
     listed = rf"{plain}(?:(?: {plain})* (?:{and_}) {plain})+"
     return _PartyPatterns(re.compile(member), re.compile(listed), re.compile(rf"(?:{me})"),
-                          re.compile(rf"(?:{_CHILDREN[lang]})n?"), plural_children)
+                          re.compile(rf"(?:{child})n?"), plural_children)
 
 
-_PARTY = {lang: _party_patterns(lang) for lang in _PARTY_WORDS}
+_PARTY = {lang: _party_patterns(lang) for lang in SUPPORTED_LANGUAGES}
 
 
 def _count_members(members: Iterable[re.Match[str]], patterns: _PartyPatterns) -> tuple[int, int]:
@@ -1061,7 +1031,7 @@ def _party_list(text: str, lang: str) -> tuple[int, int] | None:
     patterns = _PARTY.get(lang)
     if patterns is None:
         return None
-    _, poss, and_ = _PARTY_WORDS[lang]
+    poss, and_ = _folded_alternatives(lang, "party_possessive"), _folded_alternatives(lang, "party_and")
     folded = _without_accents(text)
     found = patterns.listed.search(folded)
     if found is None:
