@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 from loguru import logger
 
 from dialogue.keywords import DEFAULT_LANGUAGE, keywords
+from flights.airports import distance_km
 from flights.dates import find_date_in_text, is_clock_time, is_day_number
 from flights.languages import SUPPORTED_LANGUAGES
 from flights.places import Place, Resolution, names_with_words, resolve_place
@@ -1206,12 +1207,20 @@ def country_name(country: str | None, language: str) -> str | None:
 
 
 def same_place(a: Place, b: Place) -> bool:
-    """True when ``a`` and ``b`` are the same city (same code, shared airports, or same city and country)."""
+    """True when ``a`` and ``b`` are the same city: same code, shared airports, or the same city
+    name in the same country with airports within :data:`SAME_CITY_KM` of each other (Portland,
+    Oregon and Portland, Maine are two cities)."""
     if a.code == b.code:
         return True
     if set(a.airports) & set(b.airports):
         return True
-    return bool(a.city and b.city and a.city.lower() == b.city.lower() and a.country == b.country)
+    if not (a.city and b.city and a.city.lower() == b.city.lower() and a.country == b.country):
+        return False
+    return any(distance_km(x, y) <= SAME_CITY_KM for x in a.airports for y in b.airports)
+
+
+SAME_CITY_KM = 100.0
+"""Two airports of one city name and country this close (km, great circle) serve the same city."""
 
 
 __all__ = [

@@ -41,6 +41,7 @@ from flights.airports import (
     LOCALIZED_CITY_NAMES,
     METROS,
     airport,
+    all_iata,
     city_of,
     distance_km,
     metro_of_airport,
@@ -410,6 +411,90 @@ def names_with_words(words: frozenset[str]) -> tuple[str, ...]:
     return tuple(sorted(found, key=lambda n: (-len(n), n)))
 
 
+#: names a caller gives a country by that babel's territory names miss ("Portland, Oregon, USA")
+_COUNTRY_EXTRAS = {
+    "usa": "US", "us": "US", "the us": "US", "the usa": "US", "america": "US", "the states": "US",
+    "uk": "GB", "the uk": "GB", "britain": "GB", "great britain": "GB", "england": "GB", "scotland": "GB",
+    "wales": "GB", "northern ireland": "GB", "eeuu": "US", "ee uu": "US", "eua": "US",
+    "inglaterra": "GB", "angleterre": "GB", "inghilterra": "GB", "escocia": "GB", "ecosse": "GB",
+    "schottland": "GB", "scozia": "GB", "escocia": "GB", "gales": "GB", "pays de galles": "GB",
+}
+#: subdivisions callers name in their own language where airportsdata has another spelling
+_SUBDIVISION_EXTRAS = {
+    "canarias": ("ES", "canary islands"), "islas canarias": ("ES", "canary islands"),
+    "iles canaries": ("ES", "canary islands"), "kanaren": ("ES", "canary islands"),
+    "baleares": ("ES", "islas baleares"), "balears": ("ES", "islas baleares"),
+    "catalunya": ("ES", "cataluna"), "catalonia": ("ES", "cataluna"), "catalogne": ("ES", "cataluna"),
+    "andalusia": ("ES", "andalucia"), "andalousie": ("ES", "andalucia"), "andalusien": ("ES", "andalucia"),
+    "sicilia": ("IT", "sicily"), "sicile": ("IT", "sicily"), "sizilien": ("IT", "sicily"),
+    "sardegna": ("IT", "sardinia"), "sardaigne": ("IT", "sardinia"), "sardinien": ("IT", "sardinia"),
+    "bavaria": ("DE", "bayern"), "baviere": ("DE", "bayern"),
+}
+#: words between a city and its region ("Santiago de Chile", "Córdoba en Argentina", "Frankfurt in Deutschland")
+_REGION_JOINERS = frozenset({"de", "in", "en", "em", "im", "di", "du", "do", "da"})
+
+
+@lru_cache(maxsize=1)
+def _regions() -> dict[str, frozenset[tuple[str, str]]]:
+    """Folded region name → its (country code, subdivision) pairs; subdivision ``""`` for a whole
+    country. Countries by their names in the supported languages (babel's CLDR territory names:
+    "Spain", "España", "Espagne", "Spanien", "Spagna", "Espanha") and :data:`_COUNTRY_EXTRAS`;
+    subdivisions by airportsdata's ``subd`` of the searchable airports ("Oregon", "Maine",
+    "Ontario", "Texas")."""
+    from babel import Locale
+
+    from flights.languages import SUPPORTED_LANGUAGES
+
+    regions: dict[str, set[tuple[str, str]]] = {}
+    countries = {rec["country"] for rec in all_iata().values()}  # not "EU", "IC" (Canarias: ES), "ZZ"…
+    for lang in SUPPORTED_LANGUAGES:
+        for territory, name in Locale.parse(lang).territories.items():
+            if territory in countries:
+                regions.setdefault(_fold(name), set()).add((territory, ""))
+    for name, country in _COUNTRY_EXTRAS.items():
+        regions.setdefault(name, set()).add((country, ""))
+    for code in _index().codes:
+        rec = airport(code)
+        if rec and rec.get("subd"):
+            regions.setdefault(_fold(rec["subd"]), set()).add((rec["country"], _fold(rec["subd"])))
+    subdivisions = {pair for pairs in regions.values() for pair in pairs}
+    for name, pair in _SUBDIVISION_EXTRAS.items():
+        if pair in subdivisions:  # airportsdata's own spelling, checked
+            regions.setdefault(name, set()).add(pair)
+    return {name: frozenset(pairs) for name, pairs in regions.items() if name}
+
+
+def _in_region(place: Place, region: frozenset[tuple[str, str]]) -> bool:
+    """Whether one of ``place``'s airports lies in ``region`` (its country, or its subdivision)."""
+    for code in place.airports:
+        rec = airport(code)
+        if rec is None:
+            continue
+        for country, subd in region:
+            if rec["country"] == country and (not subd or _fold(rec.get("subd") or "") == subd):
+                return True
+    return False
+
+
+def _split_region(norm: str) -> tuple[str, frozenset[tuple[str, str]]] | None:
+    """(city words, region) of a folded place said with its state or country ("portland oregon",
+    "paris france", "santiago de chile", "cordoba argentina"), longest region first; ``None``
+    when the last words name no region or nothing is left before them."""
+    tokens = norm.split()
+    regions = _regions()
+    for k in (3, 2, 1):
+        if len(tokens) <= k:
+            continue
+        region = regions.get(" ".join(tokens[-k:]))
+        if region is None:
+            continue
+        head = tokens[:-k]
+        if len(head) > 1 and head[-1] in _REGION_JOINERS:
+            head = head[:-1]
+        return " ".join(head), region
+    return None
+
+
 def resolve_place(text: str, language: str = "en") -> Resolution:
     """Resolve ``text`` (a spoken/typed place) to ranked :class:`Place` candidates.
 
@@ -424,6 +509,13 @@ def resolve_place(text: str, language: str = "en") -> Resolution:
     norm = _strip_words(_fold(text or ""), idx.alias)
     res = Resolution(text=text)
     if not norm:
+        return res
+    if norm not in idx.alias and (split := _split_region(norm)) is not None:
+        # "Portland, Oregon", "Paris, France", "Córdoba, Argentina": the city's candidates in that
+        # region, and none when it has none ("Paris, Texas" is not Paris; nothing is served there)
+        head, region = split
+        res.candidates = [(place, score) for place, score in resolve_place(head, language).candidates
+                          if _in_region(place, region)]
         return res
     scores: dict[str, float] = {}
 

@@ -518,3 +518,17 @@ def test_a_party_over_nine_is_searched_for_nine_and_the_answer_says_so(d, text, 
     small.greeting()
     small.handle_user("From Boston to Chicago on Friday for 3 people.")
     assert phrase("en", "party_capped") not in small.handle_tool_result(ok_result()).say
+
+
+@pytest.mark.parametrize("turns, origin, destination", [
+    # "You can't fly from Portland to Portland": two cities of one name were one place
+    (["From Portland, Oregon to Portland, Maine tomorrow."], "PDX", "PWM"),
+    # "I didn't recognise portland oregon as a city"
+    (["From Phoenix.", "To Portland, Oregon.", "Tomorrow."], "PHX", "PDX"),
+    (["I need a flight from Austin, Texas to Paris, France on Monday."], "AUS", "PAR"),
+])
+def test_a_city_named_with_its_state_or_country(d, turns, origin, destination):
+    for text in turns:
+        turn = d.handle_user(text)
+    assert turn.tool_call is not None, turn.say
+    assert (turn.tool_call["origin"], turn.tool_call["destination"]) == (origin, destination)

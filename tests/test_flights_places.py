@@ -131,3 +131,29 @@ def test_names_with_words_finds_the_places_whose_names_hold_a_calendar_word():
     assert all(len(n.split()) > 1 for n in names)  # a one-word name is left to the resolver
     assert [len(n) for n in names] == sorted((len(n) for n in names), reverse=True)  # longest first
     assert names_with_words(frozenset({"friday"})) == ()
+
+
+@pytest.mark.parametrize("text, language, code", [
+    ("Portland, Oregon", "en", "PDX"), ("Portland, Maine", "en", "PWM"), ("Austin, Texas", "en", "AUS"),
+    ("Columbus, Ohio", "en", "CMH"), ("Birmingham, Alabama", "en", "BHM"), ("Birmingham, England", "en", "BHX"),
+    ("San José, California", "en", "SJC"), ("San José, Costa Rica", "es", "SJO"),
+    ("Santiago de Chile", "es", "SCL"), ("Córdoba, Argentina", "es", "COR"), ("Valencia, España", "es", "VLC"),
+    ("Barcelona, Spain", "en", "BCN"), ("Londres, Inglaterra", "es", "LON"), ("Francfort en Allemagne", "fr", "FRA"),
+    ("Palermo, Sicilia", "it", "PMO"), ("Tenerife Norte, Canarias", "es", "TFN"), ("Portlund, Oregon", "en", "PDX"),
+])
+def test_a_city_said_with_its_state_or_country_is_that_city(text, language, code):
+    # "Portland, Oregon", "Austin, Texas" and "Barcelona, Spain" resolved to nothing ("I didn't
+    # recognise portland oregon as a city"); "Portland, Maine" was Portland, Oregon at 0.61
+    res = resolve_place(text, language)
+    assert res.best is not None and res.best.code == code and res.confidence >= ACCEPT_CONFIDENCE
+    assert not res.ambiguous
+
+
+@pytest.mark.parametrize("text", ["Paris, Texas", "Vancouver, Washington", "Sydney, Nova Scotia"])
+def test_a_city_in_another_region_than_the_one_served_is_no_place(text):
+    assert resolve_place(text, "en").best is None  # not Paris, France
+
+
+def test_the_region_names_in_other_spellings_are_airportsdata_s():
+    from flights.places import _SUBDIVISION_EXTRAS, _regions
+    assert all(name in _regions() for name in _SUBDIVISION_EXTRAS)  # a misspelt target is dropped silently
