@@ -361,6 +361,7 @@ def parse(norm: str, language: str, *, today: date | None = None, answering_retu
     # no place (the French "de" took "moins cher" for an origin); taken out after the dates, which
     # read "a day later" as one
     place_text = dep_text if place_text is None else place_text
+    place_text = _without_holidays(place_text, p)  # "a Londra la vigilia di Natale": no place "londra la vigilia"
     place_text = _without_negated_places(place_text, lang)  # "Dallas, not Denver": Denver is no place said
     place_text = _without_travellers(place_text, lang)  # "para mi mujer también": no place
     rx_pick = keyword_regex(lang, "other_options", "cheapest", "earliest", "latest")
@@ -566,6 +567,19 @@ def _replace_places_named_like_dates(text: str, how: Callable[[str], str]) -> st
     """``text`` with each such place name replaced by ``how(name as said)``; matched without
     accents ("Río de Janeiro"), replaced in ``text`` as said."""
     return _replace_folded(text, _places_named_like_dates(), how)
+
+
+def _without_holidays(text: str, p: Parsed) -> str:
+    """``text`` with the holidays found in it (``p.departure``, ``p.ret``) as sentence ends ("|"):
+    a holiday's words ("la vigilia di natale", "la veille de noël") end the place before them as a
+    weekday or month does. Other date spans may hold a place ("o porto na próxima semana") and
+    are left to the stop words."""
+    for found in (p.departure, p.ret):
+        said = getattr(found, "text", None)
+        if said and getattr(found, "holiday", False):
+            rx = re.compile(rf"(?<!\w){re.escape(_without_accents(said))}(?!\w)")
+            text = _replace_folded(text, rx, lambda _: " | ")
+    return _SPACES.sub(" ", text).strip()
 
 
 def _replace_folded(text: str, rx: re.Pattern[str] | None, how: Callable[[str], str]) -> str:
@@ -1120,6 +1134,8 @@ def resolve_span(heard: str, language: str) -> Resolution:
         return res
     for size in range(len(words) - 1, 0, -1):
         for start in range(len(words) - size, -1, -1):  # later spans first
+            if all(w in _function_words() for w in words[start:start + size]):
+                continue  # "la" of "londra la" is an article, not L.A.
             sub = resolve_place(" ".join(words[start:start + size]), language=language)
             if sub.best is not None and sub.confidence >= 0.9 and not sub.ambiguous:
                 return sub

@@ -5,7 +5,7 @@ Public API::
     parse_travel_date(text, language="en", today=None, horizon_days=330) -> DateResult
     find_date_in_text(text, language="en", today=None) -> DateResult | None
     DateResult(value: date | None, reason: "ok"|"past"|"too_far"|"no_such_date"|"month_only"|"week_only"|"unparsed",
-               text: str)
+               text: str, holiday: bool = False)
     day_in_month(result, month, language="en", today=None) -> DateResult | None
     day_in_week(result, week, language="en", today=None) -> DateResult | None
 
@@ -53,11 +53,14 @@ Reason = Literal["ok", "past", "too_far", "no_such_date", "month_only", "week_on
 
 @dataclass
 class DateResult:
-    """A parsed travel date. ``value`` is None only when ``reason == "unparsed"``."""
+    """A parsed travel date. ``value`` is None only when ``reason == "unparsed"``. ``holiday``: the
+    span names a holiday (``text`` is then its name with the words before it that belong to it:
+    "la vigilia di natale", "the day after christmas")."""
 
     value: date | None
     reason: Reason
     text: str
+    holiday: bool = False
 
 
 _EN_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -420,7 +423,7 @@ def _find_holiday(folded_text: str, language: str) -> tuple[int, str] | None:
 _AFTER = {"after", "despues", "siguiente", "apres", "suivant", "nach", "dopo", "depois", "seguinte"}
 _BEFORE = {"before", "antes", "avant", "vor", "prima"}
 _DAY_WORDS = {"day", "days", "dia", "dias", "jour", "jours", "tag", "tage", "tagen", "giorno", "giorni"}
-_OFFSET_WORDS = {"lendemain": 1, "surlendemain": 2, "veille": -1}
+_OFFSET_WORDS = {"lendemain": 1, "surlendemain": 2, "veille": -1, "vispera": -1, "vigilia": -1, "vespera": -1}
 _OFFSET_LINKS = {"de", "del", "do", "da", "ao", "al", "a", "the", "dem", "di", "della", "du", "d", "la",
                  "le", "l", "o", "el", "of", "von", "nel"}
 
@@ -897,10 +900,16 @@ def find_date_in_text(text: str, language: str = "en", today: date | None = None
             holiday_result: DateResult | None = _shifted_holiday(name, days, language, today)
             end = holiday_token + said + len(name.split())
             holiday_result = DateResult(holiday_result.value, holiday_result.reason,
-                                        " ".join(folded[holiday_token:end]))
+                                        " ".join(folded[holiday_token:end]), holiday=True)
         else:
             res = parse_travel_date(name, language, today)
-            holiday_result = DateResult(res.value, res.reason, name)
+            # the words before the name belong to the date ("la vigilia di Natale", "on Christmas
+            # Eve", "para o Natal"): the place before them ends there ("a Londra la" was L.A.)
+            lead = holiday_token
+            while lead > 0 and holiday_token - lead < 2 and folded[lead - 1] in _HOLIDAY_LEADS:
+                lead -= 1
+            holiday_result = DateResult(res.value, res.reason, " ".join([*folded[lead:holiday_token], name]),
+                                        holiday=True)
     else:
         holiday_result, holiday_token = None, len(tokens)
     if not strong:

@@ -458,3 +458,21 @@ def test_day_numbers_and_clock_times_as_tokens():
     assert is_clock_time("um 15 uhr".split(), 1) and is_clock_time("9 p.m.".split(), 0)
     assert not is_clock_time("9 a".split(), 0) and not is_clock_time("9 adults".split(), 0)
     assert not is_clock_time(["9"], 0) and not is_clock_time("friday am".split(), 0)
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    # "la víspera de Navidad" was Christmas Day and "la vigilia di Capodanno" New Year's Day: the eve
+    # words of es/it/pt are "the day before" as the French "veille" was
+    ("la víspera de Navidad", "es", date(2026, 12, 24)), ("la víspera de Año Nuevo", "es", date(2026, 12, 31)),
+    ("la vigilia di Capodanno", "it", date(2026, 12, 31)), ("na véspera de Ano Novo", "pt", date(2026, 12, 31)),
+    ("la vigilia di Natale", "it", date(2026, 12, 24)), ("na véspera de Natal", "pt", date(2026, 12, 24)),
+])
+def test_the_eve_of_a_holiday(text, language, expected):
+    assert find_date_in_text(f"Da Roma a Londra {text}", language, today=TODAY).value == expected
+
+
+def test_a_holiday_s_span_holds_the_words_before_its_name():
+    found = find_date_in_text("Da Roma a Londra la vigilia di Natale", "it", today=TODAY)
+    assert (found.text, found.holiday) == ("la vigilia di natale", True)
+    assert find_date_in_text("From Boston on Christmas Eve", today=TODAY).text == "on christmas eve"
+    assert not find_date_in_text("From Boston on Friday", today=TODAY).holiday

@@ -562,3 +562,17 @@ def test_book_in_a_new_request_or_a_changed_day_is_no_booking():
     assert not turn.transfer and turn.tool_call["departure_date"] == "2026-12-02"
     d = _greeted("en")  # before any results "book" is how a request starts
     assert d.handle_user("I want to book a flight from Boston to Denver on Friday.").tool_call is not None
+
+
+@pytest.mark.parametrize("language, text, destination, departure", [
+    # "a Londra la vigilia di Natale" searched Los Angeles: the place read "londra la vigilia", and its
+    # article "la" resolved to L.A.
+    ("it", "Da Roma a Londra la vigilia di Natale.", "LON", "2026-12-24"),
+    ("fr", "De Paris à Londres la veille de Noël.", "LON", "2026-12-24"),
+    ("es", "De Madrid a Londres la víspera de Navidad.", "LON", "2026-12-24"),
+    ("pt", "De Lisboa para Londres na véspera de Ano Novo.", "LON", "2026-12-31"),
+    ("it", "Da Milano a Parigi la vigilia di Capodanno.", "PAR", "2026-12-31"),
+])
+def test_a_place_before_a_holiday_ends_at_the_holiday(language, text, destination, departure):
+    args = _search(language, text)
+    assert (args["destination"], args["departure_date"]) == (destination, departure)
