@@ -576,3 +576,18 @@ def test_book_in_a_new_request_or_a_changed_day_is_no_booking():
 def test_a_place_before_a_holiday_ends_at_the_holiday(language, text, destination, departure):
     args = _search(language, text)
     assert (args["destination"], args["departure_date"]) == (destination, departure)
+
+
+@pytest.mark.parametrize("language, text", [
+    # the plural and other forms were not nonstop words ("Nur Direktflüge" searched with stops)
+    ("en", "Only direct flights from Boston to Paris on Friday, no connections."),
+    ("es", "Solo vuelos directos de Madrid a París el viernes."),
+    ("fr", "Uniquement des vols directs de Paris à Madrid vendredi."),
+    ("fr", "De Paris à Madrid vendredi, sans correspondance."),
+    ("de", "Nur Direktflüge von Berlin nach Madrid am Freitag."),
+    ("de", "Von Berlin nach Madrid am Freitag, ohne Zwischenlandung."),
+    ("it", "Solo voli diretti da Roma a Madrid venerdì."),
+    ("pt", "Só voos diretos de Lisboa para Madrid na sexta, sem conexões."),
+])
+def test_direct_flights_said_in_the_plural_are_nonstop(language, text):
+    assert _search(language, text)["nonstop"] is True
