@@ -213,7 +213,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "el|en|próximo|proximo|próxima|proxima|que|viene|este|esta|mañana|manana|hoy|pasado|y|con|"
             "por|favor|clase|turista|business|primera|directo|directos|sin|escalas|adulto|adultos|niño|niños|"
             "nino|ninos|pasajero|pasajeros|personas|persona|día|dia|días|dias|semana|semanas|mes|de la|"
-            "noche|tarde|ida|vuelta|quiero|necesito|o|pero|es|para el|dentro"
+            "noche|tarde|ida|vuelta|quiero|necesito|o|pero|es|para el|dentro|salgo|salida|salir|saliendo"
         ),
         "weekdays": "lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo|fin de semana",
         "months": "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre",
@@ -289,7 +289,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "le|prochain|prochaine|ce|cette|demain|aujourd'hui|après-demain|et|avec|en|classe|économique|"
             "economique|affaires|première|premiere|direct|sans|escale|adulte|adultes|enfant|enfants|passager|"
             "passagers|personnes|personne|jour|jours|semaine|semaines|mois|matin|soir|après-midi|dans|s'il|"
-            "vous|plaît|plait|ou|mais|je|voudrais|veux|pour le|qui|vient"
+            "vous|plaît|plait|ou|mais|je|voudrais|veux|pour le|qui|vient|départ|depart|aller|partir|je pars"
         ),
         "weekdays": "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|week-end|weekend",
         "months": "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre",
@@ -365,7 +365,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "am|nächsten|nachsten|nächste|nachste|kommenden|diesen|diese|morgen|heute|übermorgen|und|mit|in|"
             "klasse|economy|business|first|premium|direkt|direktflug|ohne|umsteigen|erwachsene|erwachsenen|"
             "erwachsener|kind|kinder|passagier|passagiere|personen|person|tag|tage|tagen|woche|wochen|monat|"
-            "vormittag|nachmittag|abend|bitte|oder|aber|ich|fliegen|möchte|um|im|für|fur|den"
+            "vormittag|nachmittag|abend|bitte|oder|aber|ich|fliegen|möchte|um|im|für|fur|den|hin|hinflug|abflug"
         ),
         "weekdays": "montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|wochenende",
         "months": "januar|jänner|februar|märz|marz|maerz|april|mai|juni|juli|august|september|oktober|november|dezember",
@@ -441,7 +441,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "il|prossimo|prossima|questo|questa|domani|oggi|dopodomani|e|con|in|classe|economica|business|"
             "prima|diretto|senza|scali|adulto|adulti|bambino|bambini|passeggero|passeggeri|persone|persona|"
             "giorno|giorni|settimana|settimane|mese|mattina|pomeriggio|sera|per favore|favore|o|ma|vorrei|"
-            "tra|fra|di|che|viene"
+            "tra|fra|di|che|viene|andata|partenza|parto"
         ),
         "weekdays": "lunedì|lunedi|martedì|martedi|mercoledì|mercoledi|giovedì|giovedi|venerdì|venerdi|sabato|domenica|fine settimana|weekend",
         "months": "gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|dicembre",
@@ -517,7 +517,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "na|no|próxima|proxima|próximo|proximo|esta|este|amanhã|amanha|hoje|depois|e|com|em|classe|"
             "económica|economica|executiva|primeira|direto|sem|escalas|adulto|adultos|criança|crianças|"
             "crianca|criancas|passageiro|passageiros|pessoas|pessoa|dia|dias|semana|semanas|mês|mes|manhã|"
-            "tarde|noite|por|favor|ou|mas|quero|que|vem"
+            "tarde|noite|por|favor|ou|mas|quero|que|vem|ida|partida|saio|parto"
         ),
         "weekdays": (
             "segunda|segunda-feira|terça|terca|terça-feira|terca-feira|quarta|quarta-feira|quinta|"

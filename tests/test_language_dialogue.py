@@ -591,3 +591,18 @@ def test_a_place_before_a_holiday_ends_at_the_holiday(language, text, destinatio
 ])
 def test_direct_flights_said_in_the_plural_are_nonstop(language, text):
     assert _search(language, text)["nonstop"] is True
+
+
+@pytest.mark.parametrize("language, text, origin, destination", [
+    # a leg labelled after an unmarked route ("Madrid Lisboa, salgo el 3"): the label was read as part
+    # of the place, and the route as "from Lisboa"
+    ("es", "Ida y vuelta Madrid Lisboa, salgo el 3 de diciembre y vuelvo el 10.", "MAD", "LIS"),
+    ("fr", "Un aller-retour Paris Nice, départ le 3 décembre, retour le 10.", "PAR", "NCE"),
+    ("de", "Hin- und Rückflug Berlin Wien, hin am 3. Dezember, zurück am 10.", "BER", "VIE"),
+    ("it", "Andata e ritorno Roma Milano, andata il 3 dicembre, ritorno il 10.", "ROM", "MIL"),
+    ("pt", "Ida e volta Lisboa Porto, ida no dia 3 de dezembro, volta no dia 10.", "LIS", "OPO"),
+])
+def test_a_round_trip_with_its_legs_labelled_after_the_route(language, text, origin, destination):
+    args = _search(language, text)
+    assert (args["origin"], args["destination"], args["departure_date"], args["return_date"]) == \
+        (origin, destination, "2026-12-03", "2026-12-10")
