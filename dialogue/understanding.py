@@ -1077,7 +1077,9 @@ def _parse_options(norm: str, p: Parsed, lang: str) -> None:
         nouns = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in keywords(lang, key))
         if not nouns:
             return None
-        m = re.search(rf"\b(\d{{1,2}})\s+(?:\w+\s+)?(?:{nouns})\b", digits)
+        # one word may come between ("2 grown-up adults"), but not another number: "a family of 5, 2
+        # adults and 3 kids" is 2 adults (commas are gone), not 5
+        m = re.search(rf"\b(\d{{1,2}})\s+(?:(?!\d)\w+\s+)?(?:{nouns})\b", digits)
         if m:
             return int(m.group(1))
         if one and re.search(rf"\b(?:{one})\s+(?:{nouns})\b", digits):

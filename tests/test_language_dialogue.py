@@ -606,3 +606,17 @@ def test_a_round_trip_with_its_legs_labelled_after_the_route(language, text, ori
     args = _search(language, text)
     assert (args["origin"], args["destination"], args["departure_date"], args["return_date"]) == \
         (origin, destination, "2026-12-03", "2026-12-10")
+
+
+@pytest.mark.parametrize("language, text", [
+    # the total and then its split: 5 adults and 3 children were searched (eight fares)
+    ("en", "A family of five, two adults and three kids, from Dallas to Orlando on Friday."),
+    ("es", "Somos cinco, dos adultos y tres niños, de Madrid a Roma el viernes."),
+    ("fr", "Nous sommes cinq, deux adultes et trois enfants, de Paris à Rome vendredi."),
+    ("de", "Wir sind fünf, zwei Erwachsene und drei Kinder, von Berlin nach Rom am Freitag."),
+    ("it", "Siamo in cinque, due adulti e tre bambini, da Roma a Parigi venerdì."),
+    ("pt", "Somos cinco, dois adultos e três crianças, de Lisboa para Paris na sexta."),
+])
+def test_a_party_said_as_a_total_and_its_split_is_the_split(language, text):
+    args = _search(language, text)
+    assert (args["adults"], args["children"]) == (2, 3)
