@@ -300,7 +300,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         ),
         "past_words": "hier|avant-hier|la semaine dernière|le mois dernier|il y a",
         "cabin_premium_economy": "premium économique|premium economique|premium",
-        "cabin_business": "classe affaires|affaires|business",
+        "cabin_business": "classe affaires|affaires|business|classe d'affaires|d'affaires|classe business",
         "cabin_first": "première classe|premiere classe|en première",
         "cabin_economy": "classe économique|économique|economique|classe éco",
         "nonstop": "direct|directs|directe|vol direct|vols directs|sans escale|sans escales|sans correspondance|sans changement",

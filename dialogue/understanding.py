@@ -780,6 +780,19 @@ def _date_range(norm: str, lang: str, today: date | None) -> tuple[str, int, str
     return None
 
 
+def _elided_origins(text: str) -> str:
+    """French ``text`` with "d'" before a sure place spelt "de" ("d'Orly à Nice", "au départ
+    d'Amsterdam": the origin was lost or read "d'amsterdam"); "d'accord", "d'affaires", "d'autres"
+    are left as they are."""
+    tokens = text.split()
+    for i, tok in enumerate(tokens):
+        if tok.startswith(("d'", "d’")) and len(tok) > 2:
+            words = [tok[2:], *tokens[i + 1:i + 3]]
+            if any(_sure_place(" ".join(words[:n]), "fr") for n in (3, 2, 1) if len(words) >= n):
+                tokens[i] = f"de {tok[2:]}"
+    return " ".join(tokens)
+
+
 def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: str | None = None,
                   sure_only: float | None = None, markers_only: bool = False) -> None:
     """Origin/destination/lone chunks of ``text`` by ``lang``'s markers.
@@ -810,6 +823,8 @@ def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: st
         if any(_sure_place(" ".join(after[:n]), lang) for n in (3, 2, 1) if len(after) >= n):
             marked = f"{marked[:home.start()]} {_MARK_FROM} {marked[home.end():]}"
             break
+    if lang == "fr":
+        marked = _elided_origins(marked)
     for key, mark in (("from", _MARK_FROM), ("to", _MARK_TO)):
         rx = keyword_regex(lang, key)
         if rx:

@@ -620,3 +620,19 @@ def test_a_round_trip_with_its_legs_labelled_after_the_route(language, text, ori
 def test_a_party_said_as_a_total_and_its_split_is_the_split(language, text):
     args = _search(language, text)
     assert (args["adults"], args["children"]) == (2, 3)
+
+
+@pytest.mark.parametrize("text, origin, destination", [
+    # "d'" before a place is "de": "D'Orly à Nice" lost its origin, "d'Amsterdam" was read as one word
+    ("D'Orly à Nice demain.", "ORY", "NCE"),
+    ("Je pars d'Amsterdam pour Nice demain.", "AMS", "NCE"),
+    ("Au départ d'Orly vers Nice demain.", "ORY", "NCE"),
+    ("D'accord, de Paris à Nice demain.", "PAR", "NCE"),
+])
+def test_a_french_origin_after_an_elided_de(text, origin, destination):
+    args = _search("fr", text)
+    assert (args["origin"], args["destination"]) == (origin, destination)
+
+
+def test_classe_d_affaires_is_business():
+    assert _search("fr", "En classe d'affaires, de Paris à Nice demain.")["travel_class"] == "BUSINESS"
