@@ -563,6 +563,17 @@ def _places_named_like_dates() -> re.Pattern[str] | None:
         if names else None
 
 
+@lru_cache(maxsize=1)
+def _places_named_with_a_function_word() -> re.Pattern[str] | None:
+    """Place names whose first word is an article, marker or stop word of a supported language: "El
+    Prat", "La Guardia", "Las Vegas", "Le Caire", "Il Cairo", "Des Moines" (the word ended the
+    place before it began: "a El Prat" was no place)."""
+    words = _function_words()
+    names = [n for n in names_with_words(words) if n.split()[0] in words]
+    return re.compile(r"\b(?:" + "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names) + r")\b") \
+        if names else None
+
+
 def _replace_places_named_like_dates(text: str, how: Callable[[str], str]) -> str:
     """``text`` with each such place name replaced by ``how(name as said)``; matched without
     accents ("Río de Janeiro"), replaced in ``text`` as said."""
@@ -780,16 +791,21 @@ def _date_range(norm: str, lang: str, today: date | None) -> tuple[str, int, str
     return None
 
 
-def _elided_origins(text: str) -> str:
-    """French ``text`` with "d'" before a sure place spelt "de" ("d'Orly à Nice", "au départ
-    d'Amsterdam": the origin was lost or read "d'amsterdam"); "d'accord", "d'affaires", "d'autres"
-    are left as they are."""
+def _french_contractions(text: str) -> str:
+    """French ``text`` with "d'" before a sure place spelt "de", and "au" / "aux" before one spelt
+    "à" ("d'Orly à Nice", "au départ d'Amsterdam", "de Paris au Caire", "aux Seychelles": the place
+    was lost or read "d'amsterdam"). "d'accord", "d'affaires", "au revoir", "au plus tard" are left
+    as they are."""
     tokens = text.split()
+
+    def place_at(words: list[str]) -> bool:
+        return any(_sure_place(" ".join(words[:n]), "fr") for n in (3, 2, 1) if len(words) >= n)
+
     for i, tok in enumerate(tokens):
-        if tok.startswith(("d'", "d’")) and len(tok) > 2:
-            words = [tok[2:], *tokens[i + 1:i + 3]]
-            if any(_sure_place(" ".join(words[:n]), "fr") for n in (3, 2, 1) if len(words) >= n):
-                tokens[i] = f"de {tok[2:]}"
+        if tok.startswith(("d'", "d’")) and len(tok) > 2 and place_at([tok[2:], *tokens[i + 1:i + 3]]):
+            tokens[i] = f"de {tok[2:]}"
+        elif tok in ("au", "aux") and (i == 0 or tokens[i - 1] != "jusqu'") and place_at(tokens[i + 1:i + 4]):
+            tokens[i] = "à"
     return " ".join(tokens)
 
 
@@ -802,6 +818,7 @@ def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: st
     a place (in ``lang``) at or above that resolver score. ``markers_only``: no "Boston to Paris" origin and no lone place.
     """
     marked = _places_named_like_dates_as_one_word(text)  # "Santo Domingo" was cut at "domingo"
+    marked = _replace_folded(marked, _places_named_with_a_function_word(), lambda name: "_".join(name.split()))
     # "between Chicago and Denver", "entre Lisboa e Londres", "zwischen Zürich und London": from the
     # first to the second (only the origin was taken; "tra Catania e Milano" asked which is which)
     rx_between = keyword_regex(lang, "between")
@@ -824,7 +841,7 @@ def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: st
             marked = f"{marked[:home.start()]} {_MARK_FROM} {marked[home.end():]}"
             break
     if lang == "fr":
-        marked = _elided_origins(marked)
+        marked = _french_contractions(marked)
     for key, mark in (("from", _MARK_FROM), ("to", _MARK_TO)):
         rx = keyword_regex(lang, key)
         if rx:

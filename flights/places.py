@@ -135,6 +135,7 @@ _ALIASES: dict[str, str] = {
     "dusseldorf": "DUS", "duesseldorf": "DUS", "basilea": "BSL", "bale": "BSL",
     # Spain / Portugal
     "seville": "SVQ", "madrid": "MAD", "oporto": "OPO", "porto": "OPO", "malaga": "AGP",
+    "las palmas": "LPA", "las palmas de gran canaria": "LPA",
     "valence": "VLC", "palma": "PMI", "mallorca": "PMI", "majorque": "PMI", "maiorca": "PMI",
     # Benelux / Nordics / East
     "brussels": "BRU", "amsterdao": "AMS", "stockholm": "STO", "helsinki": "HEL",

@@ -636,3 +636,17 @@ def test_a_french_origin_after_an_elided_de(text, origin, destination):
 
 def test_classe_d_affaires_is_business():
     assert _search("fr", "En classe d'affaires, de Paris à Nice demain.")["travel_class"] == "BUSINESS"
+
+
+@pytest.mark.parametrize("language, text, destination", [
+    # a name whose first word is an article or marker lost it ("a El Prat" was no place, "a Las
+    # Palmas" Palma de Mallorca); "au" is "à le" before a place
+    ("es", "De Barajas a El Prat mañana.", "BCN"),
+    ("es", "De Madrid a Las Palmas mañana.", "LPA"),
+    ("es", "De Miami a La Habana mañana.", "HAV"),
+    ("it", "Da Roma a Il Cairo domani.", "CAI"),
+    ("fr", "De Paris au Caire demain.", "CAI"),
+    ("en", "From Dallas to El Paso tomorrow.", "ELP"),
+])
+def test_a_place_whose_name_starts_with_an_article(language, text, destination):
+    assert _search(language, text)["destination"] == destination
