@@ -25,6 +25,8 @@ lower-cased transcript whose punctuation has been removed (apostrophes kept; see
   ``one_way`` (taken out before places are read: "un aller simple Bordeaux Lyon");
 * answers to "is X where you are flying from, or where you are going?": ``origin_words``,
   ``destination_words``;
+* ``visit`` and ``visit_in``: "to visit my mom in Boston", "visitar a mi madre en Sevilla", "meine
+  Mutter in Berlin besuchen": the place after ``visit_in`` is the destination when a visit word is said;
 * a party listed by name ("my husband, me and our baby", "mi mujer y yo"): ``party_me`` (the
   caller as a member), ``party_possessive``, ``party_and``, ``companions`` (adults, singular) and
   ``child`` (singular: counted as a child), and ``also`` ("and my wife too": added to the party).
@@ -113,6 +115,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "from": "from|out of|leaving from|leaving|departing from|departing|starting from|flying out of|fly out of|based in",
         "to": "to|into|going to|heading to|bound for|arriving in|arriving at|landing in|destination is|destination",
         "home_in": "i live in|we live in|i'm in|i am in|we're in|we are in|i'm based in|i am based in|i'm here in",  # an origin when a sure place follows
+        "visit": "visit|visiting|see|seeing|meet|meeting|stay with|staying with|spend christmas with|join",
+        "visit_in": "in",  # "to visit my mom in Boston": the destination when a sure place follows
         "between": "between",  # "between Chicago and Denver": from the first to the second
         "range_to": "to|through|thru|until|till",  # "from Friday to Sunday": the return day
         "return": (
@@ -206,6 +210,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "from": "de|desde|del|saliendo de|salgo de|con salida de|partiendo de|salida desde",
         "to": "a|al|hacia|hasta|para|con destino a|rumbo a|con llegada a|destino",
         "home_in": "vivo en|vivimos en|estoy en|estamos en",
+        "visit": "visitar|visitando|ver a|reunirme con|pasar la navidad con",
+        "visit_in": "en",
         "between": "entre",
         "range_to": "al|hasta el|hasta|a",
         "return": "vuelta|volver|volviendo|vuelvo|regreso|regresar|regresando|de vuelta|y volver|volver el",
@@ -282,6 +288,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "from": "de|depuis|du|des|au départ de|au depart de|en partant de|partant de|en provenance de",
         "to": "à|vers|pour|jusqu'à|en direction de|destination",
         "home_in": "j'habite à|j'habite a|j'habite en|j'habite|nous habitons à|je vis à|je suis à|nous sommes à",
+        "visit": "rendre visite|voir|visiter|retrouver|rejoindre",
+        "visit_in": "à|a|en",
         "between": "entre",
         "range_to": "au|jusqu'au|jusqu au|à|a",
         "return": "retour|revenir|rentrer|je reviens|je rentre|et retour|le retour|revenant",
@@ -358,6 +366,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "from": "von|ab|aus|vom|abflug von|abflug ab|startend in",
         "to": "nach|zum|zur|bis|bis nach|in richtung|ziel",
         "home_in": "ich wohne in|wir wohnen in|ich lebe in|ich bin in|wir sind in",
+        "visit": "besuchen|besuche|besucht|treffen|sehen",
+        "visit_in": "in",
         "between": "zwischen",
         "range_to": "bis zum|bis am|bis|zum",
         "return": "zurück|zuruck|rückflug|ruckflug|zurückfliegen|zurückkommen|und zurück|retour",
@@ -434,6 +444,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "from": "da|dal|dalla|dall'|partendo da|in partenza da|con partenza da",
         "to": "a|ad|per|verso|fino a|al|alla|con destinazione|destinazione",
         "home_in": "abito a|abito in|vivo a|vivo in|abitiamo a|sono a|siamo a",
+        "visit": "visitare|trovare|vedere|raggiungere",
+        "visit_in": "a|in",
         "between": "tra|fra",
         "range_to": "al|fino al|a",
         "return": "ritorno|tornare|ritornare|rientro|tornando|torno|e ritorno|al ritorno",
@@ -510,6 +522,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "from": "de|desde|do|da|saindo de|partindo de|com partida de|a partir de",
         "to": "para|pra|a|ao|até|ate|com destino a|destino",
         "home_in": "moro em|moro no|moro na|moramos em|vivo em|vivo no|vivo na|estou em|estamos em",
+        "visit": "visitar|ver|encontrar",
+        "visit_in": "em|no|na",
         "between": "entre",
         "range_to": "até ao|até o|até|ate|ao|a",
         "return": "volta|voltar|regresso|regressar|voltando|e volta|de volta",

@@ -840,6 +840,18 @@ def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: st
         if any(_sure_place(" ".join(after[:n]), lang) for n in (3, 2, 1) if len(after) >= n):
             marked = f"{marked[:home.start()]} {_MARK_FROM} {marked[home.end():]}"
             break
+    # "to visit my mom in Boston", "visitar a mi madre en Sevilla", "meine Mutter in Berlin besuchen":
+    # where the people visited are is the destination ("visit" was taken for a city)
+    rx_visit, rx_in = keyword_regex(lang, "visit"), keyword_regex(lang, "visit_in")
+    if rx_visit and rx_in and rx_visit.search(marked):
+        for where in rx_in.finditer(marked):
+            before = marked[:where.start()].split()
+            if before and before[-1] in (_MARK_FROM, _MARK_TO):
+                continue  # a marker's own chunk ("from Boston in …")
+            after = marked[where.end():].split()
+            if any(_sure_place(" ".join(after[:n]), lang) for n in (3, 2, 1) if len(after) >= n):
+                marked = f"{marked[:where.start()]} {_MARK_TO} {marked[where.end():]}"
+                break
     if lang == "fr":
         marked = _french_contractions(marked)
     for key, mark in (("from", _MARK_FROM), ("to", _MARK_TO)):

@@ -143,7 +143,7 @@ _ALIASES: dict[str, str] = {
     "saint petersbourg": "LED", "sankt petersburg": "LED", "istanbul": "IST", "bucarest": "BUH",
     "bukarest": "BUH", "belgrado": "BEG",
     # Americas
-    "los angeles": "LAX", "l a": "LAX", "la": "LAX", "san francisco": "SFO", "san pablo": "SAO",
+    "los angeles": "LAX", "l a": "LAX", "la": "LAX", "san francisco": "SFO", "san fran": "SFO", "san pablo": "SAO",
     "rio": "RIO", "rio de janeiro": "RIO", "mexico city": "MEX", "mexico df": "MEX", "df": "MEX",
     "montreal": "YMQ", "toronto": "YTO", "washington dc": "WAS", "washington d c": "WAS",
     "chicago": "CHI", "houston": "HOU", "dallas": "DFW", "dallas fort worth": "DFW",

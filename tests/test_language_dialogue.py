@@ -650,3 +650,18 @@ def test_classe_d_affaires_is_business():
 ])
 def test_a_place_whose_name_starts_with_an_article(language, text, destination):
     assert _search(language, text)["destination"] == destination
+
+
+@pytest.mark.parametrize("language, text, origin, destination", [
+    # where the people visited are is the destination: "visit" was taken for a city, and "visitar a
+    # mi madre en Sevilla" gave no destination
+    ("en", "I want to visit my mom in Boston, flying from Denver on Friday.", "DEN", "BOS"),
+    ("en", "I need to meet a client in Chicago, from Dallas on Monday.", "DFW", "CHI"),
+    ("es", "Quiero visitar a mi madre en Sevilla, salgo de Madrid el viernes.", "MAD", "SVQ"),
+    ("de", "Ich möchte meine Mutter in Berlin besuchen, von München aus, am Freitag.", "MUC", "BER"),
+    ("fr", "Je vais voir ma soeur en Martinique, au départ de Paris vendredi.", "PAR", "FDF"),
+    ("pt", "Quero visitar a minha avó em Salvador, saindo de São Paulo na sexta.", "SAO", "SSA"),
+])
+def test_the_place_of_the_people_visited_is_the_destination(language, text, origin, destination):
+    args = _search(language, text)
+    assert (args["origin"], args["destination"]) == (origin, destination)
