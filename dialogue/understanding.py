@@ -333,9 +333,12 @@ def parse(norm: str, language: str, *, today: date | None = None, answering_retu
         dep_text, ret_text = span[0], span[2]
         place_text = f"{norm[:span[1]]} | {ret_text}"  # the range word is no "to" ("au dimanche")
 
-    p.departure = find_date(dep_text, lang, today, cross_language=False)
+    # "a week later", "dos días más tarde" once a day is agreed: from that day, not from today
+    p.departure = _shifted_by(dep_text, lang, known_departure, today) \
+        or find_date(dep_text, lang, today, cross_language=False)
     if ret_text is not None:
-        p.ret = find_date(ret_text, lang, today, cross_language=False)
+        p.ret = _shifted_by(ret_text, lang, _agreed_departure(p.departure, known_departure), today) \
+            or find_date(ret_text, lang, today, cross_language=False)
     # another language's markers and dates, unless the turn is one sure place by itself
     # ("Rio de Janeiro" is no "de" marker and no January)
     cross = cross_language and not _is_one_place(dep_text, lang)
@@ -470,11 +473,61 @@ _DAY_NEXT_TO = {
 }
 
 
-def _day_next_to(text: str, language: str, day: date | None, today: date | None = None) -> PastDate | None:
-    """``day`` ± 1 when ``text`` says "the day after" / "the day before" (and no other date); reason
+#: "a week later", "two days earlier": (the article that counts one, the unit: day or week, later,
+#: earlier) per language, folded
+_SHIFT = {
+    "en": (r"(\d{1,2}|a|one)", r"(days?|(weeks?))", r"later|after|afterwards", r"earlier|before|sooner"),
+    "es": (r"(\d{1,2}|un|una)", r"(dias?|(semanas?))", r"despues|mas tarde", r"antes|mas temprano"),
+    "fr": (r"(\d{1,2}|un|une)", r"(jours?|(semaines?))", r"plus tard|apres", r"plus tot|avant"),
+    "de": (r"(\d{1,2}|einen|eine|ein)", r"(tage?n?|(wochen?))", r"spater|danach", r"fruher|davor|vorher"),
+    "it": (r"(\d{1,2}|un|una)", r"(giorn[oi]|(settiman[ae]))", r"dopo|piu tardi", r"prima|piu presto"),
+    "pt": (r"(\d{1,2}|um|uma)", r"(dias?|(semanas?))", r"depois|mais tarde", r"antes|mais cedo"),
+}
+
+
+def _shifted_by(text: str, language: str, day: date | None, today: date | None = None) -> PastDate | None:
+    """``day`` moved by the days or weeks ``text`` says with a "later" or "earlier" word: "two days
+    later", "a week later", "una semana después", "une semaine plus tard", "eine Woche früher",
+    "due giorni prima" (at most 60 days); ``None`` when it says none. Said once a day is agreed, such
+    words count from that day, not from today ("una semana después" was a week from today). Reason
     "past" before ``today``."""
     if day is None or not text:
         return None
+    folded = _without_accents(text.lower()).replace("'", " ")
+    lang = language if language in _SHIFT else "en"
+    articles, unit, later, earlier = _SHIFT[lang]
+    m = re.search(rf"\b(\w+) {unit} (?:({later})|{earlier})\b", folded)
+    if m is None:
+        return None
+    said = m.group(1)
+    if re.fullmatch(articles, said) and not said.isdigit():
+        n = 1
+    else:
+        try:  # the count alone: over the whole turn, text2num also made "prima" (before) an ordinal
+            from text_to_num import alpha2digit
+
+            said = alpha2digit(said, lang, threshold=0)
+        except Exception:
+            pass
+        if not said.isdigit():
+            return None
+        n = int(said)
+    days = n * (7 if m.group(3) else 1) * (1 if m.group(4) else -1)
+    if not 0 < abs(days) <= 60:
+        return None
+    value = day + timedelta(days=days)
+    return PastDate(value=value, reason="past" if value < (today or date.today()) else "ok", text=m.group(0))
+
+
+def _day_next_to(text: str, language: str, day: date | None, today: date | None = None) -> PastDate | None:
+    """``day`` ± 1 when ``text`` says "the day after" / "the day before" ("le lendemain", "am Tag
+    davor"), or moved as :func:`_shifted_by` reads (and no other date); reason "past" before
+    ``today``."""
+    if day is None or not text:
+        return None
+    shifted = _shifted_by(text, language, day, today)
+    if shifted is not None:
+        return shifted
     folded = _without_accents(text.lower()).replace("'", " ")
     after, before = _DAY_NEXT_TO.get(language, _DAY_NEXT_TO["en"])
     for rx, days in ((after, 1), (before, -1)):

@@ -665,3 +665,26 @@ def test_a_place_whose_name_starts_with_an_article(language, text, destination):
 def test_the_place_of_the_people_visited_is_the_destination(language, text, origin, destination):
     args = _search(language, text)
     assert (args["origin"], args["destination"]) == (origin, destination)
+
+
+@pytest.mark.parametrize("language, request_, change, departure", [
+    # after the results, a shift counts from the day searched: "a week later" was not understood, "una
+    # semana después" and "dos días más tarde" counted from today, "two days earlier" kept the day
+    ("en", "From Boston to Chicago on Friday.", "Let's try a week later.", "2026-11-27"),
+    ("en", "From Boston to Chicago on Friday.", "What about two days earlier?", "2026-11-18"),
+    ("es", "De Madrid a Roma el viernes.", "¿Y una semana después?", "2026-11-27"),
+    ("es", "De Madrid a Roma el viernes.", "Dos días más tarde.", "2026-11-22"),
+    ("fr", "De Paris à Rome vendredi.", "Une semaine plus tard ?", "2026-11-27"),
+    ("de", "Von Berlin nach Rom am Freitag.", "Zwei Tage früher.", "2026-11-18"),
+    ("it", "Da Roma a Parigi venerdì.", "Due giorni prima.", "2026-11-18"),
+    ("pt", "De Lisboa para Paris na sexta.", "Uma semana depois?", "2026-11-27"),
+])
+def test_a_shift_after_the_results_counts_from_the_day_searched(language, request_, change, departure):
+    d = _after_results(language, request_)
+    assert d.handle_user(change).tool_call["departure_date"] == departure
+
+
+def test_a_return_a_week_after_the_departure():
+    d = _after_results("en", "From Boston to Chicago on Friday.")
+    args = d.handle_user("Can I come back a week later?").tool_call
+    assert (args["departure_date"], args["return_date"]) == ("2026-11-20", "2026-11-27")
