@@ -109,7 +109,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "search|get|fly|flying|travel|travelling|traveling|go|going|can|could|you|please|"
             "just|only|to|be|is|it|that|this|actually|and|also|then|there|check|price|prices|"
             "thank|thanks|cheap|cheapest|best|some|any|let's|let|see|show|tell|about|what|how|oh|"
-            "one-way|one way|round trip|round-trip|return trip|now|another|instead|sorry|no|not"
+            "one-way|one way|round trip|round-trip|return trip|now|another|instead|sorry|no|not|i meant|meant|i mean|"
+            "excuse me|my bad|oops"
         ),
         # place markers
         "from": "from|out of|leaving from|leaving|departing from|departing|starting from|flying out of|fly out of|based in",
@@ -205,7 +206,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "buscamos|reservar|un|una|el|la|los|las|vuelo|vuelos|billete|billetes|pasaje|pasajes|viaje|volar|"
             "viajar|ir|salir|por favor|favor|por|puede|podría|podria|usted|me gustaría|me gustaria|gustaría|"
             "gustaria|es|que|y|también|tambien|entonces|ahora|otro|otra|lo|barato|más barato|mas barato|"
-            "de ida|solo ida|ida y vuelta|gracias|no|sí|si|hola|eh|pues|bueno|en|vale|claro|sigamos|hablar|español|espanol"
+            "de ida|solo ida|ida y vuelta|gracias|no|sí|si|hola|eh|pues|bueno|en|vale|claro|sigamos|hablar|español|espanol|"
+            "perdón|perdon|disculpa|disculpe|lo siento|quería decir|queria decir|quise decir"
         ),
         "from": "de|desde|del|saliendo de|salgo de|con salida de|partiendo de|salida desde",
         "to": "a|al|hacia|hasta|para|con destino a|rumbo a|con llegada a|destino",
@@ -283,7 +285,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "je|j'ai|nous|moi|mon|ma|voudrais|voudrions|veux|aimerais|besoin|cherche|chercher|réserver|reserver|"
             "un|une|le|la|les|l'|vol|vols|billet|billets|voyage|voler|partir|aller|s'il|vous|plaît|plait|"
             "s'il vous plaît|pouvez|pourriez|est-ce|que|et|aussi|alors|maintenant|autre|pas cher|moins cher|"
-            "aller simple|aller-retour|merci|non|oui|bonjour|euh|bon|d'accord|en|français|francais|parler|continuer"
+            "aller simple|aller-retour|merci|non|oui|bonjour|euh|bon|d'accord|en|français|francais|parler|continuer|"
+            "pardon|désolé|desole|désolée|desolee|excusez-moi|je voulais dire|voulais dire"
         ),
         "from": "de|depuis|du|des|au départ de|au depart de|en partant de|partant de|en provenance de",
         "to": "à|vers|pour|jusqu'à|en direction de|destination",
@@ -361,7 +364,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "ich|wir|mir|uns|möchte|mochte|möchten|will|wollen|würde|wurde|gern|gerne|brauche|brauchen|suche|"
             "suchen|buchen|einen|eine|ein|den|die|das|der|flug|flüge|fluge|ticket|tickets|reise|fliegen|reisen|"
             "bitte|können|konnen|sie|mal|dann|auch|jetzt|noch|billig|günstig|gunstig|hin und zurück|"
-            "nur hinflug|danke|nein|ja|hallo|äh|also|okay|auf|deutsch|sprechen|weiter|zu"
+            "nur hinflug|danke|nein|ja|hallo|äh|also|okay|auf|deutsch|sprechen|weiter|zu|"
+            "entschuldigung|entschuldigen sie|verzeihung|sorry|tut mir leid|ich meinte|meinte|ich meine"
         ),
         "from": "von|ab|aus|vom|abflug von|abflug ab|startend in",
         "to": "nach|zum|zur|bis|bis nach|in richtung|ziel",
@@ -439,7 +443,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "io|noi|mi|ci|vorrei|vorremmo|voglio|ho bisogno|cerco|cercare|prenotare|un|una|uno|il|lo|la|i|gli|le|"
             "volo|voli|biglietto|biglietti|viaggio|volare|partire|andare|per favore|favore|può|puo|potrebbe|"
             "lei|anche|poi|adesso|ora|altro|economico|solo andata|andata e ritorno|grazie|no|sì|si|"
-            "buongiorno|ehm|allora|bene|in|italiano|parlare|continuare"
+            "buongiorno|ehm|allora|bene|in|italiano|parlare|continuare|"
+            "scusi|scusa|scusate|mi scusi|intendevo|volevo dire"
         ),
         "from": "da|dal|dalla|dall'|partendo da|in partenza da|con partenza da",
         "to": "a|ad|per|verso|fino a|al|alla|con destinazione|destinazione",
@@ -517,7 +522,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "eu|nós|nos|me|meu|minha|quero|queria|queríamos|gostaria|preciso|precisamos|procuro|procurar|"
             "reservar|um|uma|o|a|os|as|voo|voos|bilhete|bilhetes|passagem|passagens|viagem|voar|viajar|ir|"
             "partir|por favor|favor|pode|poderia|você|voce|também|tambem|então|entao|agora|outro|barato|"
-            "só ida|so ida|ida e volta|obrigado|não|nao|sim|olá|ola|bem|pois|em|português|portugues|falar|continuar"
+            "só ida|so ida|ida e volta|obrigado|não|nao|sim|olá|ola|bem|pois|em|português|portugues|falar|continuar|"
+            "desculpe|desculpa|perdão|perdao|queria dizer|quis dizer"
         ),
         "from": "de|desde|do|da|saindo de|partindo de|com partida de|a partir de",
         "to": "para|pra|a|ao|até|ate|com destino a|destino",

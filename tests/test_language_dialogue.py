@@ -688,3 +688,17 @@ def test_a_return_a_week_after_the_departure():
     d = _after_results("en", "From Boston to Chicago on Friday.")
     args = d.handle_user("Can I come back a week later?").tool_call
     assert (args["departure_date"], args["return_date"]) == ("2026-11-20", "2026-11-27")
+
+
+@pytest.mark.parametrize("language, request_, correction, destination", [
+    # an apology before the correction was taken for the place ("entschuldigung" was not understood)
+    ("de", "Von Berlin nach Rom am Freitag.", "Nein, Entschuldigung, ich meinte Mailand.", "MIL"),
+    ("it", "Da Roma a Parigi venerdì.", "No, mi scusi, intendevo Londra.", "LON"),
+    ("pt", "De Lisboa para Paris na sexta.", "Desculpe, quis dizer Londres.", "LON"),
+    ("fr", "De Paris à Rome vendredi.", "Pardon, je voulais dire Milan.", "MIL"),
+    ("es", "De Madrid a Roma el viernes.", "Perdón, quise decir Milán.", "MIL"),
+    ("en", "From Boston to Chicago on Friday.", "Oops, I meant Denver.", "DEN"),
+])
+def test_an_apology_before_a_correction_is_no_place(language, request_, correction, destination):
+    d = _after_results(language, request_)
+    assert d.handle_user(correction).tool_call["destination"] == destination
