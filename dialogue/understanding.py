@@ -1169,6 +1169,16 @@ def _parse_options(norm: str, p: Parsed, lang: str) -> None:
     except Exception:
         digits = norm
     one = "|".join(re.escape(w) for w in keywords(lang, "one"))
+    aged: list[int] = []  # children named by their age, one count each
+    if lang == "en":
+        # "a five-year-old", "two 8-year-olds", "our 3 year old": a child named by its age (the number
+        # is the age, not a count: it was no traveller)
+        def kid(m: re.Match[str]) -> str:
+            aged.append(int(m.group(1)) if m.group(1).isdigit() else 1)
+            return f"{m.group(1)} kid{m.group(2)}"
+
+        digits = re.sub(r"\b(a|an|one|our|my|his|her|their|\d{1,2})\s+(?:\d{1,2}|\w+)[\s-]years?[\s-]old(s?)\b",
+                        kid, digits)
 
     def count(key: str) -> int | None:
         nouns = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in keywords(lang, key))
@@ -1188,6 +1198,9 @@ def _parse_options(norm: str, p: Parsed, lang: str) -> None:
         p.more_adults, p.more_children = more
         return
     adults, children, total = count("adults"), count("children"), count("passengers")
+    if len(aged) > 1 and sum(aged) > (children or 0):  # "a 10 year old and a 12 year old"
+        children = sum(aged)
+
     if total is None and adults is None:
         months = "|".join(re.escape(w) for w in keywords(lang, "months"))
         m = re.search(

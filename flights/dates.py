@@ -233,6 +233,8 @@ def _normalize(text: str, language: str) -> str:
         out = re.sub(r"\bmi-(?=[a-zé])", "mi ", out, flags=re.IGNORECASE)  # "mi-janvier"
         # "aujourd'hui" lost its apostrophe in _clean, and dateparser reads only the spelling with it
         out = re.sub(r"\baujourd\s?hui\b", "aujourd'hui", out)
+        # "après-demain" as it is written (one token) was no date inside a sentence
+        out = re.sub(r"\bapr[eè]s-demain\b", "après demain", out)
     if language == "pt":
         out = _PT_SHORT_WEEKDAY.sub(_pt_weekday, out)
     try:
@@ -926,8 +928,8 @@ def find_date_in_text(text: str, language: str = "en", today: date | None = None
         best_start = 0
         best_rank: tuple[int, bool] = (0, False)  # (span length, names a month)
         for start in range(max(0, i - 3), i + 1):
-            if not dateish(start) or folded[start] in _SPAN_STOP:
-                continue
+            if not dateish(start) or folded[start] in _SPAN_STOP or folded[start] == "of":
+                continue  # "of" inside a span ("the 5th of March"), never its start ("the morning of the 3rd" was 1 March)
             for end in range(min(len(tokens), start + _SPAN_MAX), i, -1):
                 if (start, end) in tried or not (end - 1 in strong or folded[end - 1] in anchors):
                     continue
@@ -966,7 +968,7 @@ _MONTH_LEADS = {"in", "of", "early", "mid", "late", "end", "until", "since", "ne
 _SPAN_LEAD = {"the", "on", "of", "in", "de", "del", "el", "le", "am", "il", "a", "after", "dans",
               "en", "dentro", "tra", "fra", "em", "daqui", "in", "this", "esta", "este", "ce",
               "diesen", "um", "na", "no", "pasado", "apres", "day", "week", "last", "dia", "giorno",
-              "den", "l", "o", "para", "pour", "per", "fur"}
+              "den", "l", "o", "para", "pour", "per", "fur", "depois"}
 _SPAN_STOP = {"to", "from", "and", "i", "want", "fly", "please", "back", "return", "leaving",
               "a", "para", "à", "nach", "y", "et", "und", "e"}
 

@@ -148,7 +148,7 @@ _ALIASES: dict[str, str] = {
     "montreal": "YMQ", "toronto": "YTO", "washington dc": "WAS", "washington d c": "WAS",
     "chicago": "CHI", "houston": "HOU", "dallas": "DFW", "dallas fort worth": "DFW",
     "buenos aires": "BUE", "bogota": "BOG", "habana": "HAV", "havane": "HAV", "vegas": "LAS",
-    "las vegas": "LAS", "miami": "MIA", "detroit": "DTT", "philly": "PHL", "dc": "WAS", "d c": "WAS",
+    "las vegas": "LAS", "salt lake": "SLC", "miami": "MIA", "detroit": "DTT", "philly": "PHL", "dc": "WAS", "d c": "WAS",
     # islands and places said for their main airport
     "hawaii": "HNL", "hawai": "HNL", "havai": "HNL", "bali": "DPS", "puerto rico": "SJU", "porto rico": "SJU",
     "maldives": "MLE", "maldivas": "MLE", "malediven": "MLE", "maldive": "MLE",

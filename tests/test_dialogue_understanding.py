@@ -351,3 +351,16 @@ def test_is_whole_request(text, language, whole):
 def test_a_german_party_said_as_zu_dritt_or_wir_sind_counts(text, party):
     p = understand(text, "de")
     assert (p.adults, p.children) == party
+
+
+@pytest.mark.parametrize("text, party", [
+    # a child named by its age was no traveller ("a five-year-old": the number is the age)
+    ("Two adults and a five-year-old, Boston to Denver on Saturday.", (2, 1)),
+    ("Me, my wife and our 3 year old.", (2, 1)),
+    ("Two adults and two 8-year-olds.", (2, 2)),
+    ("Two adults with a 10 year old and a 12 year old.", (2, 2)),
+    ("I am 45 years old.", (None, None)),
+])
+def test_a_child_named_by_its_age(text, party):
+    p = parse(normalize(text), "en", today=date(2026, 11, 18))
+    assert (p.adults, p.children) == party

@@ -476,3 +476,15 @@ def test_a_holiday_s_span_holds_the_words_before_its_name():
     assert (found.text, found.holiday) == ("la vigilia di natale", True)
     assert find_date_in_text("From Boston on Christmas Eve", today=TODAY).text == "on christmas eve"
     assert not find_date_in_text("From Boston on Friday", today=TODAY).holiday
+
+
+@pytest.mark.parametrize("sentence, language, expected", [
+    # "après-demain" as written was no date inside a sentence; "depois de amanhã" was tomorrow
+    ("De Paris à Rome après-demain", "fr", date(2026, 11, 23)),
+    ("De Lisboa para Paris depois de amanhã", "pt", date(2026, 11, 23)),
+    # "of" starts no span: "the morning of the 3rd" was the 1st of March
+    ("Boston to Denver the morning of the 3rd", "en", date(2026, 12, 3)),
+    ("on the evening of the 5th", "en", date(2026, 12, 5)),
+])
+def test_the_day_after_tomorrow_and_a_day_of_the_month_said_with_its_part_of_day(sentence, language, expected):
+    assert find_date_in_text(sentence, language, TODAY).value == expected

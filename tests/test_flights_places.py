@@ -95,7 +95,7 @@ def test_names_codes_and_near_misses_still_resolve(text: str, language: str, cod
     assert res.best is not None and res.best.code == code and res.confidence >= ACCEPT_CONFIDENCE
 
 
-@pytest.mark.parametrize("text,code", [("Philly", "PHL"), ("DC", "WAS"), ("D.C.", "WAS"), ("San Fran", "SFO")])
+@pytest.mark.parametrize("text,code", [("Philly", "PHL"), ("DC", "WAS"), ("D.C.", "WAS"), ("San Fran", "SFO"), ("Salt Lake", "SLC")])
 def test_spoken_nicknames_of_cities(text: str, code: str) -> None:
     # "from Philly to Charlotte" got "I didn't recognise philly as a city" (not "NOLA": French
     # "Noël" came within the fuzzy matcher's reach of it)
