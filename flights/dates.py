@@ -843,6 +843,50 @@ def _anchor_words(language: str) -> set[str]:
     return words
 
 
+#: "the first Monday of December": (ordinal words → 1..4, -1 for the last; the words between the
+#: weekday and its month), per language, folded as :func:`_fold` leaves them
+_NTH_WEEKDAY = {
+    "en": ({"1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1},
+           r"of|in"),
+    "es": ({"primer": 1, "primero": 1, "segundo": 2, "tercer": 3, "tercero": 3, "cuarto": 4, "ultimo": -1},
+           r"de|del mes de"),
+    "fr": ({"premier": 1, "1er": 1, "deuxieme": 2, "second": 2, "troisieme": 3, "quatrieme": 4, "dernier": -1},
+           r"de|d|du mois de"),
+    "de": ({"ersten": 1, "erste": 1, "zweiten": 2, "zweite": 2, "dritten": 3, "dritte": 3, "vierten": 4,
+            "vierte": 4, "letzten": -1, "letzte": -1}, r"im|in|des"),
+    "it": ({"primo": 1, "secondo": 2, "terzo": 3, "quarto": 4, "ultimo": -1}, r"di|del mese di"),
+    "pt": ({"primeira": 1, "primeiro": 1, "segunda": 2, "segundo": 2, "terceira": 3, "terceiro": 3, "quarta": 4,
+            "quarto": 4, "ultima": -1, "ultimo": -1}, r"de|do mes de"),
+}
+
+
+def _nth_weekday(folded: str, language: str, today: date, horizon_days: int = 330) -> DateResult | None:
+    """"The first Monday of December", "el primer lunes de diciembre", "le dernier vendredi de
+    janvier", "am ersten Montag im Dezember", "il primo lunedì di dicembre", "a primeira segunda de
+    dezembro": that day of the month's next occurrence (dateparser read the 1st of the month)."""
+    if language not in _NTH_WEEKDAY:
+        return None
+    ordinals, joins = _NTH_WEEKDAY[language]
+    days, months = _names(language)
+    days = {**days, **{name.removesuffix("-feira"): d for name, d in days.items()}}  # "sexta" for "sexta-feira"
+    alt = lambda words: "|".join(sorted(map(re.escape, words), key=len, reverse=True))  # noqa: E731
+    rx = rf"\b({alt(ordinals)}) ({alt(days)})(?: feira)? (?:{joins}) ({alt(months)})\b"
+    m = re.search(rx, folded)
+    if m is None:
+        return None
+    nth, weekday, month = ordinals[m.group(1)], days[m.group(2)], months[m.group(3)]
+    for year in (today.year, today.year + 1):
+        first = date(year, month, 1)
+        if nth > 0:
+            value = first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (nth - 1))
+        else:
+            last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+            value = last - timedelta(days=(last.weekday() - weekday) % 7)
+        if value.month == month and value >= today:
+            return _dated(value, today, m.group(0), horizon_days)
+    return None
+
+
 def find_date_in_text(text: str, language: str = "en", today: date | None = None) -> DateResult | None:
     """Find a date phrase inside a longer utterance; ``None`` when there is none.
 
@@ -858,6 +902,9 @@ def find_date_in_text(text: str, language: str = "en", today: date | None = None
     if not tokens:
         return None
     folded = [_fold(t) or t for t in tokens]
+    nth = _nth_weekday(_fold(text or ""), language, today)  # before _normalize drops "primer", "primo"
+    if nth is not None:
+        return nth
     anchors = _anchor_words(language)
     hits = [
         i

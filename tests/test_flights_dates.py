@@ -488,3 +488,18 @@ def test_a_holiday_s_span_holds_the_words_before_its_name():
 ])
 def test_the_day_after_tomorrow_and_a_day_of_the_month_said_with_its_part_of_day(sentence, language, expected):
     assert find_date_in_text(sentence, language, TODAY).value == expected
+
+
+@pytest.mark.parametrize("sentence, language, expected", [
+    # the weekday of its week of the month: dateparser read the 1st of the month
+    ("Boston to Denver on the first Monday of December", "en", date(2026, 12, 7)),
+    ("the last Friday of November", "en", date(2026, 11, 27)),
+    ("the second Saturday in January", "en", date(2027, 1, 9)),
+    ("el primer lunes de diciembre", "es", date(2026, 12, 7)),
+    ("le dernier vendredi de janvier", "fr", date(2027, 1, 29)),
+    ("am ersten Montag im Dezember", "de", date(2026, 12, 7)),
+    ("il primo lunedì di dicembre", "it", date(2026, 12, 7)),
+    ("a primeira sexta de dezembro", "pt", date(2026, 12, 4)),
+])
+def test_the_nth_weekday_of_a_month(sentence, language, expected):
+    assert find_date_in_text(sentence, language, TODAY).value == expected
