@@ -353,6 +353,7 @@ def parse(norm: str, language: str, *, today: date | None = None, answering_retu
         p.ret = _day_next_to(ret_text, lang, _agreed_departure(p.departure, known_departure), today)
     if p.departure is not None and answering_return and p.ret is None:
         p.ret, p.departure = p.departure, None
+    p.departure = _departure_in_return_month(p.departure, p.ret, lang, today)
     p.ret = _roll_weekday(p.ret, p.departure, known_departure, lang)
     if stay is not None and p.ret is None:  # "on Friday for a week": back a week after Friday
         start = _agreed_departure(p.departure, known_departure)
@@ -578,6 +579,32 @@ def _stay(norm: str, language: str) -> tuple[int, str] | None:
 def _agreed_departure(dep, known_departure: date | None) -> date | None:
     """The departure said in this turn (``dep``, when it is a good date), else the one agreed before."""
     return dep.value if dep is not None and dep.reason == "ok" and dep.value else known_departure
+
+
+def _departure_in_return_month(dep, ret, language: str, today: date | None):
+    """ "leaving the 19th and returning the 26th of December": the 19th of December, not of this
+    month; "leaving the 28th, back the 3rd of January": the 28th of December. ``dep`` unchanged
+    unless it is a day of the month alone and ``ret`` names its month."""
+    if dep is None or ret is None or getattr(dep, "reason", None) != "ok" or dep.value is None \
+            or getattr(ret, "reason", None) != "ok" or ret.value is None:
+        return dep
+    said_dep, said_ret = normalize(getattr(dep, "text", "") or ""), normalize(getattr(ret, "text", "") or "")
+    if not re.search(r"\d", said_dep) or has(language, said_dep, "months", "weekdays") \
+            or not has(language, said_ret, "months"):
+        return dep
+    month = date(ret.value.year, ret.value.month, 1)
+    if dep.value.day > ret.value.day:  # the month before the return's
+        month = (month - timedelta(days=1)).replace(day=1)
+    try:
+        value = month.replace(day=dep.value.day)
+    except ValueError:  # no 31st in that month
+        return dep
+    if value == dep.value or value < (today or date.today()) or value > ret.value:
+        return dep
+    try:
+        return replace(dep, value=value)
+    except Exception:
+        return PastDate(value=value, reason="ok", text=getattr(dep, "text", ""))
 
 
 def _roll_weekday(ret, dep, known_departure: date | None, language: str):

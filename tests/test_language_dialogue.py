@@ -702,3 +702,20 @@ def test_a_return_a_week_after_the_departure():
 def test_an_apology_before_a_correction_is_no_place(language, request_, correction, destination):
     d = _after_results(language, request_)
     assert d.handle_user(correction).tool_call["destination"] == destination
+
+
+@pytest.mark.parametrize("language, text, departure, ret", [
+    # a departure day said alone takes the month of the return said after it: "leaving the 19th and
+    # returning the 26th of December" left tomorrow, the 19th of November
+    ("en", "From Houston to Cancun, leaving the 19th and returning the 26th of December.", "2026-12-19", "2026-12-26"),
+    ("en", "From Houston to Cancun, leaving the 28th, back the 3rd of January.", "2026-12-28", "2027-01-03"),
+    ("es", "De Madrid a Roma, salgo el 19 y vuelvo el 26 de diciembre.", "2026-12-19", "2026-12-26"),
+    ("fr", "De Paris à Rome, départ le 19, retour le 26 décembre.", "2026-12-19", "2026-12-26"),
+    ("de", "Von Berlin nach Rom, hin am 19., zurück am 26. Dezember.", "2026-12-19", "2026-12-26"),
+    ("it", "Da Roma a Parigi, andata il 19, ritorno il 26 dicembre.", "2026-12-19", "2026-12-26"),
+    ("pt", "De Lisboa para Paris, ida no dia 19, volta no dia 26 de dezembro.", "2026-12-19", "2026-12-26"),
+    ("en", "From Houston to Cancun, leaving Friday, back the 26th of December.", "2026-11-20", "2026-12-26"),
+])
+def test_a_departure_day_alone_takes_the_month_of_the_return(language, text, departure, ret):
+    args = _search(language, text)
+    assert (args["departure_date"], args["return_date"]) == (departure, ret)
