@@ -113,8 +113,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "excuse me|my bad|oops"
         ),
         # place markers
-        "from": "from|out of|leaving from|leaving|departing from|departing|starting from|flying out of|fly out of|based in",
-        "to": "to|into|going to|heading to|bound for|arriving in|arriving at|landing in|destination is|destination",
+        "from": "from|out of|outta|leaving from|leaving|departing from|departing|starting from|flying out of|fly out of|based in",
+        "to": "to|into|going to|heading to|bound for|arriving in|arriving at|landing in|destination is|destination|be in",
         "home_in": "i live in|we live in|i'm in|i am in|we're in|we are in|i'm based in|i am based in|i'm here in",  # an origin when a sure place follows
         "visit": "visit|visiting|see|seeing|meet|meeting|stay with|staying with|spend christmas with|join",
         "visit_in": "in",  # "to visit my mom in Boston": the destination when a sure place follows
@@ -207,7 +207,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "viajar|ir|salir|por favor|favor|por|puede|podría|podria|usted|me gustaría|me gustaria|gustaría|"
             "gustaria|es|que|y|también|tambien|entonces|ahora|otro|otra|lo|barato|más barato|mas barato|"
             "de ida|solo ida|ida y vuelta|gracias|no|sí|si|hola|eh|pues|bueno|en|vale|claro|sigamos|hablar|español|espanol|"
-            "perdón|perdon|disculpa|disculpe|lo siento|quería decir|queria decir|quise decir"
+            "perdón|perdon|disculpa|disculpe|lo siento|quería decir|queria decir|quise decir|aló|alo|mira|oiga|"
+            "buenos días|buenos dias|buenas tardes|buenas noches|buenas"
         ),
         "from": "de|desde|del|saliendo de|salgo de|con salida de|partiendo de|salida desde",
         "to": "a|al|hacia|hasta|para|con destino a|rumbo a|con llegada a|destino",
@@ -286,7 +287,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "un|une|le|la|les|l'|vol|vols|billet|billets|voyage|voler|partir|aller|s'il|vous|plaît|plait|"
             "s'il vous plaît|pouvez|pourriez|est-ce|que|et|aussi|alors|maintenant|autre|pas cher|moins cher|"
             "aller simple|aller-retour|merci|non|oui|bonjour|euh|bon|d'accord|en|français|francais|parler|continuer|"
-            "pardon|désolé|desole|désolée|desolee|excusez-moi|je voulais dire|voulais dire"
+            "pardon|désolé|desole|désolée|desolee|excusez-moi|je voulais dire|voulais dire|allô|allo|voulais|"
+            "bonsoir"
         ),
         "from": "de|depuis|du|des|au départ de|au depart de|en partant de|partant de|en provenance de",
         "to": "à|vers|pour|jusqu'à|en direction de|destination",
@@ -365,7 +367,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "suchen|buchen|einen|eine|ein|den|die|das|der|flug|flüge|fluge|ticket|tickets|reise|fliegen|reisen|"
             "bitte|können|konnen|sie|mal|dann|auch|jetzt|noch|billig|günstig|gunstig|hin und zurück|"
             "nur hinflug|danke|nein|ja|hallo|äh|also|okay|auf|deutsch|sprechen|weiter|zu|"
-            "entschuldigung|entschuldigen sie|verzeihung|sorry|tut mir leid|ich meinte|meinte|ich meine"
+            "entschuldigung|entschuldigen sie|verzeihung|sorry|tut mir leid|ich meinte|meinte|ich meine|"
+            "hätte|hatte|hätten|hatten|gerne|wollte|wollten|guten tag"
         ),
         "from": "von|ab|aus|vom|abflug von|abflug ab|startend in",
         "to": "nach|zum|zur|bis|bis nach|in richtung|ziel",
@@ -444,7 +447,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "volo|voli|biglietto|biglietti|viaggio|volare|partire|andare|per favore|favore|può|puo|potrebbe|"
             "lei|anche|poi|adesso|ora|altro|economico|solo andata|andata e ritorno|grazie|no|sì|si|"
             "buongiorno|ehm|allora|bene|in|italiano|parlare|continuare|"
-            "scusi|scusa|scusate|mi scusi|intendevo|volevo dire"
+            "scusi|scusa|scusate|mi scusi|intendevo|volevo dire|volevo|volevamo|vorremo|pronto|senta|ecco"
         ),
         "from": "da|dal|dalla|dall'|partendo da|in partenza da|con partenza da",
         "to": "a|ad|per|verso|fino a|al|alla|con destinazione|destinazione",
@@ -523,7 +526,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "reservar|um|uma|o|a|os|as|voo|voos|bilhete|bilhetes|passagem|passagens|viagem|voar|viajar|ir|"
             "partir|por favor|favor|pode|poderia|você|voce|também|tambem|então|entao|agora|outro|barato|"
             "só ida|so ida|ida e volta|obrigado|não|nao|sim|olá|ola|bem|pois|em|português|portugues|falar|continuar|"
-            "desculpe|desculpa|perdão|perdao|queria dizer|quis dizer"
+            "desculpe|desculpa|perdão|perdao|queria dizer|quis dizer|alô|alo|olha|bom dia|boa tarde|boa noite"
         ),
         "from": "de|desde|do|da|saindo de|partindo de|com partida de|a partir de",
         "to": "para|pra|a|ao|até|ate|com destino a|destino",

@@ -293,6 +293,8 @@ def parse(norm: str, language: str, *, today: date | None = None, answering_retu
 
     if "-" in norm:  # "Boston-Denver", "un volo Roma-Parigi"
         norm = _hyphenated_routes(norm, lang)
+    if lang == "pt":  # "por volta das 9" is "around 9", no return ("volta")
+        norm = re.sub(r"\bpor volta d[aeo]s?\b", "cerca de", norm)
     rx_round = keyword_regex(lang, "round_trip")
     if rx_round and rx_round.search(norm):
         p.wants_return = True
@@ -1065,15 +1067,22 @@ def _two_places(a: str, b: str, lang: str) -> bool:
 
 def _unmarked_route(chunks: list[str], lang: str) -> tuple[str, str] | None:
     """Two sure, distinct places said with no "from"/"to": as two chunks, or one chunk that is no
-    place as a whole ("salt lake city" is one) but splits into two; ``None`` otherwise."""
+    place as a whole ("salt lake city" is one) but splits into two; ``None`` otherwise. Words before
+    the places are chatter ("alô sim bom dia queria um voo lisboa porto", "volevo un volo roma
+    milano": the route was read as one place, then as the origin Porto)."""
+    while len(chunks) > 1 and not _sure_place(chunks[0], lang):
+        chunks = chunks[1:]  # "alô sim bom dia": a chunk before the places that is none
     if len(chunks) == 2 and _two_places(*chunks, lang):
         return chunks[0], chunks[1]
     if len(chunks) == 1 and len(chunks[0].split()) >= 2 and _place_score(chunks[0], lang) < CONFIRM_CONFIDENCE:
         words = chunks[0].split()
-        for k in range(1, len(words)):
-            left, right = " ".join(words[:k]), " ".join(words[k:])
-            if _two_places(left, right, lang):
-                return left, right
+        for start in range(len(words) - 1):  # the places at the chunk's end, after its chatter
+            if start and _place_score(" ".join(words[start:]), lang) >= CONFIRM_CONFIDENCE:
+                break  # the rest is one place ("hätte gern einen flug salt lake city")
+            for k in range(start + 1, len(words)):
+                left, right = " ".join(words[start:k]), " ".join(words[k:])
+                if len(left.split()) <= 4 and len(right.split()) <= 4 and _two_places(left, right, lang):
+                    return left, right
     return None
 
 

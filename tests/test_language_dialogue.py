@@ -719,3 +719,24 @@ def test_an_apology_before_a_correction_is_no_place(language, request_, correcti
 def test_a_departure_day_alone_takes_the_month_of_the_return(language, text, departure, ret):
     args = _search(language, text)
     assert (args["departure_date"], args["return_date"]) == (departure, ret)
+
+
+@pytest.mark.parametrize("language, text, origin, destination", [
+    # an unmarked route after the caller's opening words: read as one place, then as the origin of
+    # its second city ("Saindo de Porto", "Partenza da Milano", "Ab München")
+    ("it", "Pronto sì buongiorno volevo un volo Roma Milano venerdì.", "ROM", "MIL"),
+    ("de", "Hallo ja guten Tag ich hätte gern einen Flug Berlin München am Freitag.", "BER", "MUC"),
+    ("pt", "Alô sim bom dia queria um voo Lisboa Porto na sexta.", "LIS", "OPO"),
+    ("es", "Hola sí mira quería un vuelo Madrid Barcelona para el viernes.", "MAD", "BCN"),
+    ("en", "I wanna fly outta Boston and go to Denver on Friday.", "BOS", "DEN"),
+    ("en", "I need to be in Denver by Friday, I'm leaving from Boston.", "BOS", "DEN"),
+])
+def test_an_unmarked_route_after_opening_words(language, text, origin, destination):
+    args = _search(language, text)
+    assert (args["origin"], args["destination"]) == (origin, destination)
+
+
+def test_por_volta_das_is_around_not_a_return():
+    # "por volta das 9 horas" (around 9) asked for the return day
+    args = _search("pt", "De Lisboa para o Porto na sexta por volta das 9 horas.")
+    assert args["departure_date"] == "2026-11-20" and "return_date" not in args
