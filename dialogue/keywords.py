@@ -110,7 +110,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "just|only|to|be|is|it|that|this|actually|and|also|then|there|check|price|prices|"
             "thank|thanks|cheap|cheapest|best|some|any|let's|let|see|show|tell|about|what|how|oh|"
             "one-way|one way|round trip|round-trip|return trip|now|another|instead|sorry|no|not|i meant|meant|i mean|"
-            "excuse me|my bad|oops"
+            "excuse me|my bad|oops|there|here|over there|where"
         ),
         # place markers
         "from": "from|out of|outta|leaving from|leaving|departing from|departing|starting from|flying out of|fly out of|based in",
@@ -208,7 +208,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "gustaria|es|que|y|también|tambien|entonces|ahora|otro|otra|lo|barato|más barato|mas barato|"
             "de ida|solo ida|ida y vuelta|gracias|no|sí|si|hola|eh|pues|bueno|en|vale|claro|sigamos|hablar|español|espanol|"
             "perdón|perdon|disculpa|disculpe|lo siento|quería decir|queria decir|quise decir|aló|alo|mira|oiga|"
-            "buenos días|buenos dias|buenas tardes|buenas noches|buenas"
+            "buenos días|buenos dias|buenas tardes|buenas noches|buenas|ahí|ahi|allí|alli|allá|alla|aquí|aqui|"
+            "acá|aca|donde|dónde|adonde|adónde|voy|vamos"
         ),
         "from": "de|desde|del|saliendo de|salgo de|con salida de|partiendo de|salida desde",
         "to": "a|al|hacia|hasta|para|con destino a|rumbo a|con llegada a|destino",
@@ -288,7 +289,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "s'il vous plaît|pouvez|pourriez|est-ce|que|et|aussi|alors|maintenant|autre|pas cher|moins cher|"
             "aller simple|aller-retour|merci|non|oui|bonjour|euh|bon|d'accord|en|français|francais|parler|continuer|"
             "pardon|désolé|desole|désolée|desolee|excusez-moi|je voulais dire|voulais dire|allô|allo|voulais|"
-            "bonsoir"
+            "bonsoir|là|là-bas|la-bas|ici|où|ou|vais|allons"
         ),
         "from": "de|depuis|du|des|au départ de|au depart de|en partant de|partant de|en provenance de",
         "to": "à|vers|pour|jusqu'à|en direction de|destination",
@@ -368,7 +369,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "bitte|können|konnen|sie|mal|dann|auch|jetzt|noch|billig|günstig|gunstig|hin und zurück|"
             "nur hinflug|danke|nein|ja|hallo|äh|also|okay|auf|deutsch|sprechen|weiter|zu|"
             "entschuldigung|entschuldigen sie|verzeihung|sorry|tut mir leid|ich meinte|meinte|ich meine|"
-            "hätte|hatte|hätten|hatten|gerne|wollte|wollten|guten tag"
+            "hätte|hatte|hätten|hatten|gerne|wollte|wollten|guten tag|dort|dorthin|dahin|hier|wo|wohin"
         ),
         "from": "von|ab|aus|vom|abflug von|abflug ab|startend in",
         "to": "nach|zum|zur|bis|bis nach|in richtung|ziel",
@@ -447,7 +448,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "volo|voli|biglietto|biglietti|viaggio|volare|partire|andare|per favore|favore|può|puo|potrebbe|"
             "lei|anche|poi|adesso|ora|altro|economico|solo andata|andata e ritorno|grazie|no|sì|si|"
             "buongiorno|ehm|allora|bene|in|italiano|parlare|continuare|"
-            "scusi|scusa|scusate|mi scusi|intendevo|volevo dire|volevo|volevamo|vorremo|pronto|senta|ecco"
+            "scusi|scusa|scusate|mi scusi|intendevo|volevo dire|volevo|volevamo|vorremo|pronto|senta|ecco|"
+            "lì|li|là|qui|qua|dove|vado|andiamo"
         ),
         "from": "da|dal|dalla|dall'|partendo da|in partenza da|con partenza da",
         "to": "a|ad|per|verso|fino a|al|alla|con destinazione|destinazione",
@@ -526,7 +528,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "reservar|um|uma|o|a|os|as|voo|voos|bilhete|bilhetes|passagem|passagens|viagem|voar|viajar|ir|"
             "partir|por favor|favor|pode|poderia|você|voce|também|tambem|então|entao|agora|outro|barato|"
             "só ida|so ida|ida e volta|obrigado|não|nao|sim|olá|ola|bem|pois|em|português|portugues|falar|continuar|"
-            "desculpe|desculpa|perdão|perdao|queria dizer|quis dizer|alô|alo|olha|bom dia|boa tarde|boa noite"
+            "desculpe|desculpa|perdão|perdao|queria dizer|quis dizer|alô|alo|olha|bom dia|boa tarde|boa noite|"
+            "lá|aí|ai|ali|aqui|cá|onde|vou|vamos|vai"
         ),
         "from": "de|desde|do|da|saindo de|partindo de|com partida de|a partir de",
         "to": "para|pra|a|ao|até|ate|com destino a|destino",

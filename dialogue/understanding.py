@@ -1307,15 +1307,20 @@ def pick_candidate(norm: str, candidates: list[Place], language: str) -> Place |
     when it names none of them (or more than one equally)."""
     lang = language
     words = set(split_words(_without_accents(norm)))
+    folded = _without_accents(norm)  # "Oregón" names Oregon
+
+    def said(label: str) -> bool:
+        return bool(re.search(rf"(?<!\w){re.escape(_without_accents(normalize(label)))}(?!\w)", folded))
+
     scored: list[tuple[int, Place]] = []
     for place in candidates:
         score = 0
         sub = subdivision(place)
         for label in (place.name, place.city, place.code, sub, country_name(place.country, lang)):
-            if label and re.search(rf"(?<!\w){re.escape(normalize(label))}(?!\w)", norm):
+            if label and said(label):
                 score += 1
         # distinguishing labels matter most
-        if sub and re.search(rf"(?<!\w){re.escape(normalize(sub))}(?!\w)", norm):
+        if sub and said(sub):
             score += 2
         scored.append((score, place))
     scored.sort(key=lambda x: -x[0])

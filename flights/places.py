@@ -496,6 +496,11 @@ def _split_region(norm: str) -> tuple[str, frozenset[tuple[str, str]]] | None:
     return None
 
 
+#: nicknames that are an article or an adverb in another supported language: no place there unless
+#: written as the abbreviation ("LA", "L.A.")
+_ARTICLE_ALIASES = frozenset({"la", "l a"})
+
+
 def resolve_place(text: str, language: str = "en") -> Resolution:
     """Resolve ``text`` (a spoken/typed place) to ranked :class:`Place` candidates.
 
@@ -523,6 +528,10 @@ def resolve_place(text: str, language: str = "en") -> Resolution:
     compact = norm.replace(" ", "")
     spelled = _spelled_code(norm)
     exact = idx.alias.get(norm) or (idx.alias.get(compact) if len(compact) > 3 else None)
+    if exact and norm in _ARTICLE_ALIASES and language != "en" and not re.search(r"\bL\.?\s?A\b", text or ""):
+        # "la", "lá", "là" in a Spanish, French, Italian or Portuguese turn is an article or "there",
+        # not L.A. ("Saio de lá" searched from Los Angeles); "LA" in capitals still is
+        return res
     # one common word that is no place's name: a near miss or a lower-case code is only a guess
     near = COMMON_WORD_FACTOR if (not exact and " " not in norm and _is_common_word(norm, language)) else 1.0
     code_guess = spelled or (compact.upper() if len(compact) == 3 and " " not in norm else None)

@@ -157,3 +157,13 @@ def test_a_city_in_another_region_than_the_one_served_is_no_place(text):
 def test_the_region_names_in_other_spellings_are_airportsdata_s():
     from flights.places import _SUBDIVISION_EXTRAS, _regions
     assert all(name in _regions() for name in _SUBDIVISION_EXTRAS)  # a misspelt target is dropped silently
+
+
+@pytest.mark.parametrize("text, language, code", [
+    ("la", "es", None), ("lá", "pt", None), ("là", "fr", None), ("la", "it", None),
+    ("LA", "es", "LAX"), ("L.A.", "fr", "LAX"), ("LA", "en", "LAX"), ("Los Ángeles", "es", "LAX"),
+])
+def test_la_is_los_angeles_only_as_its_abbreviation_outside_english(text, language, code):
+    # "Saio de lá" (I leave from there) searched from Los Angeles
+    best = resolve_place(text, language).best
+    assert (best.code if best else None) == code

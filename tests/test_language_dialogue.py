@@ -740,3 +740,22 @@ def test_por_volta_das_is_around_not_a_return():
     # "por volta das 9 horas" (around 9) asked for the return day
     args = _search("pt", "De Lisboa para o Porto na sexta por volta das 9 horas.")
     assert args["departure_date"] == "2026-11-20" and "return_date" not in args
+
+
+@pytest.mark.parametrize("language, turns, origin, destination", [
+    # "there" answers "from or to?": "Saio de lá" searched from Los Angeles ("lá" was L.A.), "Salgo de
+    # ahí" and "Parto da lì" asked where "ahí" and "lì" are, "É para onde vou" where "onde vou" is
+    ("pt", ["Porto.", "Saio de lá.", "Para Paris.", "Sexta."], "OPO", "PAR"),
+    ("pt", ["Porto.", "É para onde vou.", "De Lisboa.", "Sexta."], "LIS", "OPO"),
+    ("es", ["Barcelona.", "Salgo de ahí.", "A Roma.", "El viernes."], "BCN", "ROM"),
+    ("es", ["Barcelona.", "Voy para allá desde Madrid el viernes."], "MAD", "BCN"),
+    ("it", ["Napoli.", "Parto da lì.", "Per Roma.", "Venerdì."], "NAP", "ROM"),
+    # a candidate named with its accent: "Oregón" was "not a city"
+    ("es", ["De Portland a Chicago el viernes.", "Oregón."], "PDX", "CHI"),
+])
+def test_there_and_accented_answers_to_the_bot_s_questions(language, turns, origin, destination):
+    d = _greeted(language)
+    for text in turns:
+        turn = d.handle_user(text)
+    assert turn.tool_call is not None, turn.say
+    assert (turn.tool_call["origin"], turn.tool_call["destination"]) == (origin, destination)
