@@ -488,6 +488,10 @@ _SHIFT = {
 }
 
 
+#: words after "later"/"earlier" that name what the shift counts from (then it is no shift of the agreed day)
+_SHIFT_FROM = "of|the|from|de|del|do|dos|da|das|di|dal|della|du|des|d|vor|von|nach|dem|der|ao|al|a|au|le|la|il|el|o"
+
+
 def _shifted_by(text: str, language: str, day: date | None, today: date | None = None) -> PastDate | None:
     """``day`` moved by the days or weeks ``text`` says with a "later" or "earlier" word: "two days
     later", "a week later", "una semana después", "une semaine plus tard", "eine Woche früher",
@@ -499,8 +503,12 @@ def _shifted_by(text: str, language: str, day: date | None, today: date | None =
     folded = _without_accents(text.lower()).replace("'", " ")
     lang = language if language in _SHIFT else "en"
     articles, unit, later, earlier = _SHIFT[lang]
-    m = re.search(rf"\b(\w+) {unit} (?:({later})|{earlier})\b", folded)
+    # not before what it is counted from: "two days after Christmas", "dos días antes de Nochevieja"
+    m = re.search(rf"\b(\w+) {unit} (?:({later})|{earlier})\b(?!\s+(?:{_SHIFT_FROM})\b)", folded)
     if m is None:
+        return None
+    found = find_date_in_text(text, lang, today)
+    if found is not None and found.holiday:  # "two days after Christmas": from the holiday
         return None
     said = m.group(1)
     if re.fullmatch(articles, said) and not said.isdigit():
@@ -524,13 +532,9 @@ def _shifted_by(text: str, language: str, day: date | None, today: date | None =
 
 def _day_next_to(text: str, language: str, day: date | None, today: date | None = None) -> PastDate | None:
     """``day`` ± 1 when ``text`` says "the day after" / "the day before" ("le lendemain", "am Tag
-    davor"), or moved as :func:`_shifted_by` reads (and no other date); reason "past" before
-    ``today``."""
+    davor") and no other date; reason "past" before ``today``. (More days or weeks: :func:`_shifted_by`.)"""
     if day is None or not text:
         return None
-    shifted = _shifted_by(text, language, day, today)
-    if shifted is not None:
-        return shifted
     folded = _without_accents(text.lower()).replace("'", " ")
     after, before = _DAY_NEXT_TO.get(language, _DAY_NEXT_TO["en"])
     for rx, days in ((after, 1), (before, -1)):
@@ -670,7 +674,9 @@ def _without_holidays(text: str, p: Parsed) -> str:
     for found in (p.departure, p.ret):
         said = getattr(found, "text", None)
         if said and getattr(found, "holiday", False):
-            rx = re.compile(rf"(?<!\w){re.escape(_without_accents(said))}(?!\w)")
+            # a number in the span is a digit there and may be a word here ("2 dias antes de" / "dos días antes de")
+            words = (r"\S+" if _DIGIT.search(w) else re.escape(w) for w in _without_accents(said).split())
+            rx = re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)")
             text = _replace_folded(text, rx, lambda _: " | ")
     return _SPACES.sub(" ", text).strip()
 
@@ -886,7 +892,7 @@ def _french_contractions(text: str) -> str:
     for i, tok in enumerate(tokens):
         if tok.startswith(("d'", "d’")) and len(tok) > 2 and place_at([tok[2:], *tokens[i + 1:i + 3]]):
             tokens[i] = f"de {tok[2:]}"
-        elif tok in ("au", "aux") and (i == 0 or tokens[i - 1] != "jusqu'") and place_at(tokens[i + 1:i + 4]):
+        elif tok in ("au", "aux") and place_at(tokens[i + 1:i + 4]):
             tokens[i] = "à"
     return " ".join(tokens)
 

@@ -237,12 +237,15 @@ def _normalize(text: str, language: str) -> str:
         out = re.sub(r"\bapr[eè]s-demain\b", "après demain", out)
     if language == "pt":
         out = _PT_SHORT_WEEKDAY.sub(_pt_weekday, out)
+    if language == "it":  # "due giorni prima" (before): text2num made "prima" the ordinal "1ª"
+        out = re.sub(r"\b(giorn[oi]|settiman[ae])\s+prima\b", r"\1 zzprimazz", out)
     try:
         from text_to_num import alpha2digit
 
         out = alpha2digit(out, language, threshold=0)
     except Exception:  # language not supported by text2num
         pass
+    out = out.replace("zzprimazz", "prima")
     if language in ("es", "it", "pt"):
         # "el primero de enero" -> "el 1º de enero", which dateparser cannot read: "el 1 de enero"
         _, months = _names(language)

@@ -503,3 +503,14 @@ def test_the_day_after_tomorrow_and_a_day_of_the_month_said_with_its_part_of_day
 ])
 def test_the_nth_weekday_of_a_month(sentence, language, expected):
     assert find_date_in_text(sentence, language, TODAY).value == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # text2num made "prima" (before) the ordinal "1ª": "il giorno prima di Natale" was Christmas Day and
+    # "due giorni prima di Natale" two days from today
+    ("il giorno prima di Natale", date(2026, 12, 24)),
+    ("due giorni prima di Natale", date(2026, 12, 23)),
+    ("il primo dicembre", date(2026, 12, 1)),
+])
+def test_italian_prima_before_a_holiday(text, expected):
+    assert find_date_in_text(text, "it", TODAY).value == expected

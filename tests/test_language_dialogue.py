@@ -744,3 +744,15 @@ def test_there_and_accented_answers_to_the_bot_s_questions(language, turns, orig
 def test_routes_said_in_other_ways(language, text, origin, destination):
     args = _search(language, text)
     assert (args["origin"], args["destination"]) == (origin, destination)
+
+
+@pytest.mark.parametrize("language, request_, change, departure", [
+    # a shift counted from a holiday is the holiday's, not the agreed day's; its words are no place
+    # ("dos días antes de Nochevieja" was "nochevieja, not a city")
+    ("en", "From Boston to Chicago on Friday.", "Actually two days after Christmas.", "2026-12-27"),
+    ("es", "De Madrid a Roma el viernes.", "Mejor dos días antes de Nochevieja.", "2026-12-29"),
+    ("it", "Da Roma a Parigi venerdì.", "Due giorni prima di Natale.", "2026-12-23"),
+])
+def test_a_shift_from_a_holiday_after_the_results(language, request_, change, departure):
+    d = _after_results(language, request_)
+    assert d.handle_user(change).tool_call["departure_date"] == departure
