@@ -414,11 +414,12 @@ def names_with_words(words: frozenset[str]) -> tuple[str, ...]:
 
 #: names a caller gives a country by that babel's territory names miss ("Portland, Oregon, USA")
 _COUNTRY_EXTRAS = {
-    "usa": "US", "us": "US", "the us": "US", "the usa": "US", "america": "US", "the states": "US",
+    # not "us" (the pronoun: "Paris us" would drop Paris) nor "america" ("South America")
+    "usa": "US", "the usa": "US", "the states": "US",
     "uk": "GB", "the uk": "GB", "britain": "GB", "great britain": "GB", "england": "GB", "scotland": "GB",
     "wales": "GB", "northern ireland": "GB", "eeuu": "US", "ee uu": "US", "eua": "US",
     "inglaterra": "GB", "angleterre": "GB", "inghilterra": "GB", "escocia": "GB", "ecosse": "GB",
-    "schottland": "GB", "scozia": "GB", "escocia": "GB", "gales": "GB", "pays de galles": "GB",
+    "schottland": "GB", "scozia": "GB", "gales": "GB", "pays de galles": "GB",
 }
 #: subdivisions callers name in their own language where airportsdata has another spelling
 _SUBDIVISION_EXTRAS = {

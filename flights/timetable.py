@@ -141,7 +141,7 @@ def load_timetable(path: Path) -> Timetable:
     """
     flights: list[Flight] = []
     # rows share their airports, carriers, day sets and fares: one object each, not one per row
-    # (41,052 rows held 49 MiB, a third of it in copies)
+    # (the 52,858 rows of the sample: 51.5 MiB held, 38.0 MiB shared; README "Flights")
     shared: dict[object, object] = {}
     fares: dict[str, Decimal | None] = {}  # by text: Decimal("80") == Decimal("80.00"), but prints apart
 

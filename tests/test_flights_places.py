@@ -167,3 +167,9 @@ def test_la_is_los_angeles_only_as_its_abbreviation_outside_english(text, langua
     # "Saio de lá" (I leave from there) searched from Los Angeles
     best = resolve_place(text, language).best
     assert (best.code if best else None) == code
+
+
+@pytest.mark.parametrize("text, code", [("Paris us", "PAR"), ("Denver, USA", "DEN"), ("Orlando, the States", "MCO")])
+def test_us_the_pronoun_is_no_country(text, code):
+    # "us" (the pronoun) is no country qualifier: Paris would have been looked for in the United States
+    assert resolve_place(text, "en").best.code == code
