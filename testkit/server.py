@@ -88,6 +88,21 @@ class GatewayServer:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
+    def ended_call_record(self, call_sid: str, api_key: str, wait_s: float = 10.0) -> dict:
+        """``GET /calls/{call_sid}`` once the gateway has finalized the call: ``ended_at`` and
+        ``ending`` are set, and with them the details (``turns``, ``searches``, ``interruptions``…),
+        which the gateway writes when the pipeline ends (``CallSession.finish_record``), a moment
+        after the caller hangs up. A record read before that is the live one, without details.
+        Raises ``AssertionError`` when the call has not ended within ``wait_s`` seconds."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            r = httpx.get(f"{self.base}/calls/{call_sid}", headers={"Authorization": f"Bearer {api_key}"})
+            body = r.json() if r.status_code == 200 else {}
+            if body.get("ended_at") is not None and body.get("ending") is not None:
+                return body
+            assert time.monotonic() < deadline, f"call {call_sid} not ended after {wait_s} s: {r.status_code} {r.text}"
+            time.sleep(0.1)
+
     def stop(self) -> None:
         """Terminate (then kill after 10 s) the server process."""
         self.proc.terminate()

@@ -102,7 +102,7 @@ def test_silent_caller_is_reprompted_twice_then_hung_up(mannered, fake_twilio, l
     (update,) = _updates(fake_twilio, result.call_sid)
     assert update.param("Status") == "completed" and update.at >= result.wall_t0 + hangup_played - 0.05
 
-    record = httpx.get(f"{mannered.base}/calls/{result.call_sid}", headers=AUTH).json()
+    record = mannered.ended_call_record(result.call_sid, KEY)
     assert record["ending"] == "idle" and record["idle_reprompts"] == 2
     assert record["from"] == "*" * (len(CALLER) - 4) + CALLER[-4:] and "transcript" not in record
     assert (recordings / f"{result.call_sid}.wav").exists()

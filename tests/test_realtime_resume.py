@@ -8,7 +8,6 @@ Both orders the API can send a turn's events in are run: the transcription befor
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from gateway.caller import Turn
@@ -64,7 +63,7 @@ def over_the_answer(fake, stem: str, words: tuple[str, str], delay: float, reque
         result = place_call(server, Turn(fixture(request)),
                             Turn(fixture(stem), barge_in_heard_ms=2400 + 3000), hangup_after_s=12)
         assert server.alive()
-        result.record = httpx.get(f"{server.base}/calls/{result.call_sid}", headers=AUTH).json()
+        result.record = server.ended_call_record(result.call_sid, KEY)  # details are written at the call's end
     finally:
         server.stop()
     barge = result.turns[1]
