@@ -36,6 +36,7 @@ Nothing here raises on user input.
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -863,27 +864,34 @@ _NTH_WEEKDAY = {
 }
 
 
+@lru_cache(maxsize=16)
+def _nth_weekday_pattern(language: str) -> tuple[re.Pattern[str], dict[str, int]]:
+    """(the pattern of :func:`_nth_weekday` in ``language``, weekday name -> 0..6 with the short
+    Portuguese names), built once per language: it is tried on every date search."""
+    ordinals, joins = _NTH_WEEKDAY[language]
+    days, months = _names(language)
+    days = {**days, **{name.removesuffix("-feira"): d for name, d in days.items()}}  # "sexta" for "sexta-feira"
+    alt = lambda words: "|".join(sorted(map(re.escape, words), key=len, reverse=True))  # noqa: E731
+    return re.compile(rf"\b({alt(ordinals)}) ({alt(days)})(?: feira)? (?:{joins}) ({alt(months)})\b"), days
+
+
 def _nth_weekday(folded: str, language: str, today: date, horizon_days: int = 330) -> DateResult | None:
     """"The first Monday of December", "el primer lunes de diciembre", "le dernier vendredi de
     janvier", "am ersten Montag im Dezember", "il primo lunedì di dicembre", "a primeira segunda de
     dezembro": that day of the month's next occurrence (dateparser read the 1st of the month)."""
     if language not in _NTH_WEEKDAY:
         return None
-    ordinals, joins = _NTH_WEEKDAY[language]
-    days, months = _names(language)
-    days = {**days, **{name.removesuffix("-feira"): d for name, d in days.items()}}  # "sexta" for "sexta-feira"
-    alt = lambda words: "|".join(sorted(map(re.escape, words), key=len, reverse=True))  # noqa: E731
-    rx = rf"\b({alt(ordinals)}) ({alt(days)})(?: feira)? (?:{joins}) ({alt(months)})\b"
-    m = re.search(rx, folded)
+    rx, days = _nth_weekday_pattern(language)
+    m = rx.search(folded)
     if m is None:
         return None
-    nth, weekday, month = ordinals[m.group(1)], days[m.group(2)], months[m.group(3)]
+    nth, weekday, month = _NTH_WEEKDAY[language][0][m.group(1)], days[m.group(2)], _names(language)[1][m.group(3)]
     for year in (today.year, today.year + 1):
         first = date(year, month, 1)
         if nth > 0:
             value = first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (nth - 1))
         else:
-            last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+            last = first.replace(day=calendar.monthrange(year, month)[1])
             value = last - timedelta(days=(last.weekday() - weekday) % 7)
         if value.month == month and value >= today:
             return _dated(value, today, m.group(0), horizon_days)
