@@ -29,7 +29,10 @@ lower-cased transcript whose punctuation has been removed (apostrophes kept; see
   Mutter in Berlin besuchen": the place after ``visit_in`` is the destination when a visit word is said;
 * a party listed by name ("my husband, me and our baby", "mi mujer y yo"): ``party_me`` (the
   caller as a member), ``party_possessive``, ``party_and``, ``companions`` (adults, singular) and
-  ``child`` (singular: counted as a child), and ``also`` ("and my wife too": added to the party).
+  ``child`` (singular: counted as a child), and ``also`` ("and my wife too": added to the party);
+  ``party_with`` before the people the caller travels with ("with my wife", "con mi esposa": the
+  caller and them), ``party_with_me`` after people who join the caller ("my wife is coming with me",
+  "meine Frau kommt mit": added to the party).
 
 Adding a language is adding a row (its code must be in ``flights.languages.SUPPORTED_LANGUAGES``).
 A key missing in a row falls back to English, so a partial row still parses.
@@ -175,6 +178,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "companions": "wife|husband|partner|girlfriend|boyfriend|fiance|fiancé|fiancee|fiancée|friend|colleague|coworker|mom|mum|mother|dad|father|brother|sister|boss|grandmother|grandfather|grandma|grandpa|aunt|uncle",
         "child": "baby|kid|child|infant|toddler|son|daughter",
         "also": "too|also|as well",
+        "party_with": "with|along with|together with|accompanied by",
+        "party_with_me": "with me|along|along with me",
     },
     "es": {
         "goodbye": "adiós|adios|hasta luego|hasta pronto|chao|chau|eso es todo|nada más|nada mas|no gracias|ya está|ya esta|cuelgo|terminar la llamada|que tenga un buen día|que tenga buen día|cuídese|cuidese",
@@ -257,6 +262,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "companions": "esposa|esposo|mujer|marido|pareja|novia|novio|amigo|amiga|madre|padre|mamá|mama|papá|papa|hermano|hermana|compañero|compañera|companero|companera|jefe|jefa|abuela|abuelo|tía|tío|tia|tio|suegra|suegro",
         "child": "bebé|bebe|niño|niña|nino|nina|nene|nena|hijo|hija",
         "also": "también|tambien",
+        "party_with": "con|junto con|acompañado de|acompañada de",
+        "party_with_me": "conmigo",
     },
     "fr": {
         "goodbye": "au revoir|à plus tard|a plus tard|salut|bonne journée|bonne journee|c'est tout|ce sera tout|non merci|rien d'autre|à bientôt|a bientot|raccrocher",
@@ -337,6 +344,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "companions": "femme|mari|épouse|époux|epouse|epoux|compagne|compagnon|copine|copain|ami|amie|mère|père|mere|pere|frère|sœur|soeur|frere|collègue|collegue|partenaire|grand-mère|grand-père|grand-mere|grand-pere|tante|oncle",
         "child": "bébé|bebe|enfant|fils|fille",
         "also": "aussi|également|egalement",
+        "party_with": "avec|accompagné de|accompagnée de",
+        "party_with_me": "avec moi",
     },
     "de": {
         "goodbye": "auf wiederhören|bis später|bis spater|auf wiederhoren|auf wiedersehen|tschüss|tschuss|ciao|das wars|das war's|das ist alles|nein danke|sonst nichts|auflegen|schönen tag noch|schonen tag noch|schönen tag|einen schönen tag",
@@ -417,6 +426,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "companions": "frau|mann|ehefrau|ehemann|partnerin|partner|freundin|freund|mutter|vater|bruder|schwester|kollegin|kollege|oma|opa|tante|onkel",
         "child": "baby|kind|sohn|tochter",
         "also": "auch",
+        "party_with": "mit|zusammen mit",
+        "party_with_me": "mit mir|kommt mit|kommen mit|fliegt mit|fliegen mit|reist mit|reisen mit",
     },
     "it": {
         "goodbye": "arrivederci|ciao|a presto|a più tardi|a piu tardi|è tutto|e tutto|basta così|basta cosi|no grazie|nient'altro|niente altro|buona giornata|riattaccare",
@@ -497,6 +508,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "companions": "moglie|marito|compagna|compagno|fidanzata|fidanzato|amica|amico|madre|padre|mamma|papà|papa|fratello|sorella|collega|nonna|nonno|zia|zio|suocera|suocero",
         "child": "bambino|bambina|neonato|neonata|figlio|figlia",
         "also": "anche",
+        "party_with": "con|insieme a|insieme con",
+        "party_with_me": "con me|insieme a me",
     },
     "pt": {
         "goodbye": "adeus|tchau|até logo|ate logo|até mais tarde|ate mais tarde|até à próxima|é tudo|e tudo|só isso|so isso|não obrigado|nao obrigado|mais nada|desligar|tenha um bom dia|bom dia para si|até mais|ate mais",
@@ -580,6 +593,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "companions": "esposa|esposo|mulher|marido|namorada|namorado|companheira|companheiro|amiga|amigo|mãe|mae|pai|irmão|irmã|irmao|irma|colega|avô|avó|avo|tia|tio|sogra|sogro",
         "child": "bebê|bebé|bebe|criança|crianca|filho|filha",
         "also": "também|tambem",
+        "party_with": "com|junto com|acompanhado de|acompanhada de",
+        "party_with_me": "comigo|junto comigo",
     },}
 
 

@@ -818,18 +818,24 @@ def _without_travellers(text: str, lang: str) -> str:
 
 def _more_travellers(text: str, lang: str) -> tuple[int, int]:
     """(adults, children) added to the party already said: a companion or child named with "too"
-    ("and for my wife too", "y mi hijo también", "meine Frau auch", "anche mia moglie"), or "one
-    more person" / "two more people" ("otra persona", "une personne de plus", "noch eine Person",
+    ("and for my wife too", "y mi hijo también", "meine Frau auch", "anche mia moglie") or said to
+    come with the caller ("my wife is coming with me", "mi mujer viene conmigo", "meine Frau kommt
+    mit"), or "one more person" / "two more people" ("otra persona", "une personne de plus", "noch eine Person",
     "mais uma pessoa"); (0, 0) for none. ``text`` as :func:`_party_list` takes it."""
     folded = _without_accents(text)
     more = re.search(rf"\b{_MORE_PEOPLE[lang]}", text) if lang in _MORE_PEOPLE else None
     if more is not None:
         return (int(more.group("n")) if more.group("n") else 1), 0
-    if not re.search(rf"\b(?:{_folded_alternatives(lang, 'also')})\b", folded):
-        return 0, 0
     patterns = _PARTY.get(lang)
     if patterns is None:
         return 0, 0
+    with_me = patterns.with_me.search(folded)
+    if with_me is None and not re.search(rf"\b(?:{_folded_alternatives(lang, 'also')})\b", folded):
+        return 0, 0
+    # "with me" / "mit mir" name the caller only as the one the others come with
+    folded = patterns.with_me.sub(" ", folded)
+    if with_me is not None and patterns.with_members.search(folded):
+        return 0, 0  # "I'm coming along with my wife": a party with the caller, read by _party_with
     members = list(patterns.member.finditer(folded))
     if any(m.group("me") for m in members):
         return 0, 0  # "me and my wife too": the whole party, counted as a list
@@ -1121,13 +1127,17 @@ def _folded_alternatives(lang: str, key: str) -> str:
 class _PartyPatterns(NamedTuple):
     """One language's party patterns, built once: ``member`` finds one member, ``listed`` a list of
     two or more, ``me`` is the caller alone, ``child`` a singular child noun, ``plural_children``
-    the folded ``children`` keywords ("kids", "ninos")."""
+    the folded ``children`` keywords ("kids", "ninos"), ``with_members`` one member or a list after
+    a ``party_with`` word ("with my wife", "con mi mujer y mis 2 hijos"), ``with_me`` a
+    ``party_with_me`` phrase ("is coming with me", "viene conmigo", "kommt mit")."""
 
     member: re.Pattern[str]
     listed: re.Pattern[str]
     me: re.Pattern[str]
     child: re.Pattern[str]
     plural_children: frozenset[str]
+    with_members: re.Pattern[str]
+    with_me: re.Pattern[str]
 
 
 def _party_patterns(lang: str) -> _PartyPatterns:
@@ -1146,8 +1156,10 @@ def _party_patterns(lang: str) -> _PartyPatterns:
     plain = re.sub(r"\(\?P<\w+>", "(?:", member)
     # "A and B", "A, B and C" (the comma dropped), "A and B and C"; not "my wife, I think"
     listed = rf"{plain}(?:(?: {plain})* (?:{and_}) {plain})+"
+    with_, with_me = _folded_alternatives(lang, "party_with"), _folded_alternatives(lang, "party_with_me")
     return _PartyPatterns(re.compile(member), re.compile(listed), re.compile(rf"(?:{me})"),
-                          re.compile(rf"(?:{child})n?"), plural_children)
+                          re.compile(rf"(?:{child})n?"), plural_children,
+                          re.compile(rf"\b(?:{with_}) (?:{listed}|{plain})"), re.compile(rf"\b(?:{with_me})\b"))
 
 
 _PARTY = {lang: _party_patterns(lang) for lang in SUPPORTED_LANGUAGES}
@@ -1194,6 +1206,27 @@ def _party_list(text: str, lang: str) -> tuple[int, int] | None:
     if re.match(rf" (?:(?:{and_}) )?(?:{poss}) \w", folded[found.end():]):
         return None
     return _count_members(patterns.member.finditer(found.group(0)), patterns)
+
+
+def _party_with(text: str, lang: str) -> tuple[int, int] | None:
+    """(adults, children) of the caller and the people they say they travel with: "I'm flying with my
+    wife" → (2, 0); "viajo con mi mujer y mis 2 hijos" → (2, 2); "mit meinem Sohn" → (1, 1); "avec
+    moi et ma femme" → (2, 0) (the caller is named, so not counted twice). ``None`` when no
+    companion or child follows a ``party_with`` word ("with Iberia", "con escala"). ``text`` as
+    :func:`_party_list` takes it."""
+    patterns = _PARTY.get(lang)
+    if patterns is None:
+        return None
+    found = patterns.with_members.search(_without_accents(text))
+    if found is None:
+        return None
+    members = list(patterns.member.finditer(found.group(0)))
+    if all(m.group("me") for m in members):
+        return None  # "coming with me": no one but the caller
+    adults, children = _count_members(members, patterns)
+    if not any(m.group("me") for m in members):
+        adults += 1  # the caller, who travels with them
+    return adults, children
 
 
 def _parse_options(norm: str, p: Parsed, lang: str) -> None:
@@ -1258,7 +1291,8 @@ def _parse_options(norm: str, p: Parsed, lang: str) -> None:
             total = ("zweit", "dritt", "viert", "funft", "sechst", "siebt", "acht", "neunt").index(
                 _without_accents(together.group(1))) + 2
     if total is None and adults is None:
-        party = _party_list(digits, lang)  # "me and my wife", "my husband, me and our baby"
+        # "with my wife (and our 2 kids)"; "me and my wife", "my husband, me and our baby"
+        party = _party_with(digits, lang) or _party_list(digits, lang)
         if party is not None:
             adults = party[0] or None
             if children is None and party[1]:

@@ -135,6 +135,44 @@ def test_a_party_listed_by_name_counts_every_member(text, language, party):
     assert (p.adults, p.children) == party
 
 
+@pytest.mark.parametrize("text, language, party", [
+    # the people the caller travels with: "with my wife" was no traveller (one fare for two people)
+    ("I'm travelling with my wife from Boston to Denver on Friday.", "en", (2, None)),
+    ("Flying with a friend from Boston to Denver.", "en", (2, None)),
+    ("With my wife and our two kids, Boston to Orlando.", "en", (2, 2)),
+    ("With my wife and me, Boston to Denver.", "en", (2, None)),  # the caller named: counted once
+    ("Viajo con mi esposa de Madrid a Sevilla el viernes.", "es", (2, None)),
+    ("Je voyage avec ma femme de Paris à Nice vendredi.", "fr", (2, None)),
+    ("Ich fliege mit meiner Frau von Berlin nach München am Freitag.", "de", (2, None)),
+    ("Con mia moglie e i miei due figli da Roma a Milano.", "it", (2, 2)),
+    ("Vou com o meu filho de Lisboa para o Porto.", "pt", (1, 1)),
+    # "with" before no companion is no party
+    ("Boston to Denver on Friday with United.", "en", (None, None)),
+    ("I'd like to travel with my dog from Boston to Denver.", "en", (None, None)),
+    ("De Madrid a Sevilla con escala, con Iberia.", "es", (None, None)),
+    ("Mit Lufthansa von Berlin nach München.", "de", (None, None)),
+])
+def test_the_people_the_caller_travels_with_are_counted(text, language, party):
+    p = understand(text, language)
+    assert (p.adults, p.children, p.more_adults) == (*party, 0)
+
+
+@pytest.mark.parametrize("text, language, more", [
+    # someone said to come with the caller joins the party: "my wife is coming with me" was no one
+    ("From Boston to Denver Friday. Oh and my wife is coming with me.", "en", (1, 0)),
+    ("My husband is coming along, Boston to Denver Friday.", "en", (1, 0)),
+    ("Can my son come along?", "en", (0, 1)),
+    ("Mi mujer viene conmigo, de Madrid a Sevilla el viernes.", "es", (1, 0)),
+    ("Ma femme vient avec moi, de Paris à Nice vendredi.", "fr", (1, 0)),
+    ("Meine Frau kommt mit, von Berlin nach München am Freitag.", "de", (1, 0)),
+    ("Mia moglie viene con me, da Roma a Milano venerdì.", "it", (1, 0)),
+    ("A minha mulher vem comigo, de Lisboa para o Porto na sexta.", "pt", (1, 0)),
+])
+def test_someone_coming_with_the_caller_joins_the_party(text, language, more):
+    p = understand(text, language)
+    assert (p.more_adults, p.more_children) == more and p.adults is None
+
+
 @pytest.mark.parametrize("text", [
     "Me, my wife and our kids, Boston to Orlando.",  # how many kids? not a guess
     "Me and my kids to Denver on Friday.",

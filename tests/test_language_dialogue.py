@@ -66,6 +66,10 @@ def test_route_and_date_give_a_tool_call(language, text, origin, destination, de
     ("it", "Da Roma a Parigi venerdì.", "Una persona in più.", (2, 0)),
     ("pt", "De Lisboa para Paris na sexta.", "E para a minha mulher também.", (2, 0)),
     ("pt", "De Lisboa para Paris na sexta.", "Mais uma pessoa.", (2, 0)),
+    # said to come with the caller: "my wife is coming with me" was no one
+    ("en", "From New York to Los Angeles on December 20th.", "Oh, and my wife is coming with me.", (2, 0)),
+    ("es", "De Madrid a Roma el viernes.", "Mi marido viene conmigo.", (2, 0)),
+    ("pt", "De Lisboa para Paris na sexta.", "O meu filho vem comigo.", (1, 1)),
 ])
 def test_travellers_added_after_the_results_are_searched_for(language, first, more, party):
     route, d = _search(language, first), _after_results(language, first)
