@@ -651,12 +651,13 @@ def _places_named_like_dates() -> re.Pattern[str] | None:
 
 @lru_cache(maxsize=1)
 def _places_named_with_a_function_word() -> re.Pattern[str] | None:
-    """Place names whose first word is an article, marker or stop word of a supported language: "El
-    Prat", "La Guardia", "Las Vegas", "Le Caire", "Il Cairo", "Des Moines" (the word ended the
-    place before it began: "a El Prat" was no place)."""
-    words = _function_words()
-    names = [n for n in names_with_words(words) if n.split()[0] in words]
-    return re.compile(r"\b(?:" + "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names) + r")\b") \
+    """Place names with an article, marker or stop word of a supported language in them: "El Prat",
+    "La Guardia", "Le Caire", "Des Moines" (the word ended the place before it began: "a El Prat"
+    was no place); "Ciudad de México", "Santiago de Compostela", "Palma de Mallorca", "Monaco di
+    Baviera", "Pointe-à-Pitre", "Frankfurt am Main" (a "de", "di" or "à" inside cut the name in two:
+    "a Santiago de Compostela" searched Santiago de Chile). Words may be joined by hyphens."""
+    names = names_with_words(_function_words())
+    return re.compile(r"\b(?:" + "|".join(re.escape(n).replace(r"\ ", r"[\s-]+") for n in names) + r")\b") \
         if names else None
 
 
@@ -912,7 +913,8 @@ def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: st
     a place (in ``lang``) at or above that resolver score. ``markers_only``: no "Boston to Paris" origin and no lone place.
     """
     marked = _places_named_like_dates_as_one_word(text)  # "Santo Domingo" was cut at "domingo"
-    marked = _replace_folded(marked, _places_named_with_a_function_word(), lambda name: "_".join(name.split()))
+    marked = _replace_folded(marked, _places_named_with_a_function_word(),
+                             lambda name: "_".join(re.split(r"[\s-]+", name)))
     # "between Chicago and Denver", "entre Lisboa e Londres", "zwischen Zürich und London": from the
     # first to the second (only the origin was taken; "tra Catania e Milano" asked which is which)
     rx_between = keyword_regex(lang, "between")

@@ -643,6 +643,23 @@ def test_a_place_whose_name_starts_with_an_article(language, text, destination):
     assert _search(language, text)["destination"] == destination
 
 
+@pytest.mark.parametrize("language, text, route", [
+    # a "de", "di" or "à" inside a name cut it in two: "Santiago de Compostela" searched Santiago de
+    # Chile, "Palma de Mallorca" was a second origin, "Ciudad de México" and "Fort-de-France" unknown
+    ("es", "De Madrid a Santiago de Compostela el viernes.", ("MAD", "SCQ")),
+    ("es", "De Barcelona a Palma de Mallorca el viernes.", ("BCN", "PMI")),
+    ("es", "Quiero ir a Ciudad de México desde Bogotá pasado mañana.", ("BOG", "MEX")),
+    ("es", "De Madrid a Ciudad de Panamá el viernes.", ("MAD", "PTY")),
+    ("it", "Vorrei andare da Roma a Monaco di Baviera il 26.", ("ROM", "MUC")),
+    ("fr", "Je voudrais aller à Pointe-à-Pitre au départ de Paris le 19.", ("PAR", "PTP")),
+    ("fr", "De Paris à Fort de France vendredi.", ("PAR", "FDF")),
+    ("fr", "De Paris à Fort-de-France vendredi.", ("PAR", "FDF")),
+])
+def test_a_place_with_a_marker_inside_its_name(language, text, route):
+    args = _search(language, text)
+    assert (args["origin"], args["destination"]) == route
+
+
 @pytest.mark.parametrize("language, request_, change, departure", [
     # after the results, a shift counts from the day searched: "a week later" was not understood, "una
     # semana después" and "dos días más tarde" counted from today, "two days earlier" kept the day
