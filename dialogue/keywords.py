@@ -32,7 +32,9 @@ lower-cased transcript whose punctuation has been removed (apostrophes kept; see
   ``child`` (singular: counted as a child), and ``also`` ("and my wife too": added to the party);
   ``party_with`` before the people the caller travels with ("with my wife", "con mi esposa": the
   caller and them), ``party_with_me`` after people who join the caller ("my wife is coming with me",
-  "meine Frau kommt mit": added to the party).
+  "meine Frau kommt mit": added to the party);
+* ``correction`` ("no wait", "perdón", "plutôt", "ich meine", "anzi", "aliás"): a date said after one
+  replaces the date said before it in the same turn ("on the 14th, no wait, the 15th").
 
 Adding a language is adding a row (its code must be in ``flights.languages.SUPPORTED_LANGUAGES``).
 A key missing in a row falls back to English, so a partial row still parses.
@@ -180,6 +182,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "also": "too|also|as well",
         "party_with": "with|along with|together with|accompanied by",
         "party_with_me": "with me|along|along with me",
+        "correction": "no|no wait|wait|sorry|no sorry|i mean|i meant|actually|or rather|rather|make that|scratch that|let me correct that",  # "the 14th, no wait, the 15th": what follows replaces
     },
     "es": {
         "goodbye": "adiós|adios|hasta luego|hasta pronto|chao|chau|eso es todo|nada más|nada mas|no gracias|ya está|ya esta|cuelgo|terminar la llamada|que tenga un buen día|que tenga buen día|cuídese|cuidese",
@@ -264,6 +267,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "also": "también|tambien",
         "party_with": "con|junto con|acompañado de|acompañada de",
         "party_with_me": "conmigo",
+        "correction": "no|perdón|perdon|digo|quiero decir|quise decir|mejor dicho|o sea|espera|espere|mejor",
     },
     "fr": {
         "goodbye": "au revoir|à plus tard|a plus tard|salut|bonne journée|bonne journee|c'est tout|ce sera tout|non merci|rien d'autre|à bientôt|a bientot|raccrocher",
@@ -346,6 +350,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "also": "aussi|également|egalement",
         "party_with": "avec|accompagné de|accompagnée de",
         "party_with_me": "avec moi",
+        "correction": "non|pardon|plutôt|plutot|je veux dire|je voulais dire|enfin|attendez|attends|ou plutôt|ou plutot",
     },
     "de": {
         "goodbye": "auf wiederhören|bis später|bis spater|auf wiederhoren|auf wiedersehen|tschüss|tschuss|ciao|das wars|das war's|das ist alles|nein danke|sonst nichts|auflegen|schönen tag noch|schonen tag noch|schönen tag|einen schönen tag",
@@ -428,6 +433,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "also": "auch",
         "party_with": "mit|zusammen mit",
         "party_with_me": "mit mir|kommt mit|kommen mit|fliegt mit|fliegen mit|reist mit|reisen mit",
+        "correction": "nein|nee|quatsch|ich meine|ich meinte|lieber|sorry|pardon|warte|moment|besser gesagt|oder besser",
     },
     "it": {
         "goodbye": "arrivederci|ciao|a presto|a più tardi|a piu tardi|è tutto|e tutto|basta così|basta cosi|no grazie|nient'altro|niente altro|buona giornata|riattaccare",
@@ -510,6 +516,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "also": "anche",
         "party_with": "con|insieme a|insieme con",
         "party_with_me": "con me|insieme a me",
+        "correction": "no|anzi|scusa|scusi|volevo dire|cioè|cioe|aspetta|aspetti|meglio|pardon",
     },
     "pt": {
         "goodbye": "adeus|tchau|até logo|ate logo|até mais tarde|ate mais tarde|até à próxima|é tudo|e tudo|só isso|so isso|não obrigado|nao obrigado|mais nada|desligar|tenha um bom dia|bom dia para si|até mais|ate mais",
@@ -595,6 +602,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "also": "também|tambem",
         "party_with": "com|junto com|acompanhado de|acompanhada de",
         "party_with_me": "comigo|junto comigo",
+        "correction": "não|nao|aliás|alias|digo|quer dizer|quero dizer|desculpa|desculpe|perdão|perdao|ou melhor|melhor|espera",
     },}
 
 

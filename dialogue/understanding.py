@@ -337,10 +337,10 @@ def parse(norm: str, language: str, *, today: date | None = None, answering_retu
 
     # "a week later", "dos días más tarde" once a day is agreed: from that day, not from today
     p.departure = _shifted_by(dep_text, lang, known_departure, today) \
-        or find_date(dep_text, lang, today, cross_language=False)
+        or _last_date_said(dep_text, lang, today)
     if ret_text is not None:
         p.ret = _shifted_by(ret_text, lang, _agreed_departure(p.departure, known_departure), today) \
-            or find_date(ret_text, lang, today, cross_language=False)
+            or _last_date_said(ret_text, lang, today)
     # another language's markers and dates, unless the turn is one sure place by itself
     # ("Rio de Janeiro" is no "de" marker and no January)
     cross = cross_language and not _is_one_place(dep_text, lang)
@@ -528,6 +528,44 @@ def _shifted_by(text: str, language: str, day: date | None, today: date | None =
         return None
     value = day + timedelta(days=days)
     return PastDate(value=value, reason="past" if value < (today or date.today()) else "ok", text=m.group(0))
+
+
+#: "no later than Saturday", "no earlier than the 3rd": a limit, not a correction
+_NO_CORRECTION_AFTER = re.compile(r"\s*(?:later|earlier|sooner|more|less|further)\b")
+
+
+def _last_date_said(text: str, language: str, today: date | None):
+    """The date ``text`` says (:func:`find_date` in ``language`` alone), or the one said after a
+    ``correction`` word when a date came before it: "on the 14th, no wait, the 15th" → the 15th; "el
+    jueves, no, perdón, el viernes" → Friday; "giovedì, anzi no, venerdì" → Friday (the first date
+    said was kept). A day number corrected without its month keeps the first date's month ("January
+    14th, sorry, the 15th" → 15 January). The corrected date must start within the five words after
+    the correction word."""
+    found = find_date(text, language, today, cross_language=False)
+    rx = keyword_regex(language, "correction") if found is not None else None
+    if rx is None:
+        return found
+    for m in reversed(list(rx.finditer(text))):
+        if _NO_CORRECTION_AFTER.match(text, m.end()) or find_date(text[:m.start()], language, today,
+                                                                   cross_language=False) is None:
+            continue
+        head = " ".join(text[m.end():].replace("|", " ").split()[:5])
+        later = find_date(head, language, today, cross_language=False) if head else None
+        if later is None or later.value is None:
+            continue
+        if found.value is not None and later.value.month != found.value.month \
+                and not has(language, head, "months") and any(is_day_number(t, language) for t in head.split()):
+            try:  # "January 14th, sorry, the 15th": the 15th of January
+                same_month = found.value.replace(day=later.value.day)
+            except ValueError:
+                same_month = None
+            if same_month is not None and same_month >= (today or date.today()):
+                try:
+                    later = replace(later, value=same_month)
+                except Exception:
+                    later = PastDate(value=same_month, reason="ok", text=getattr(later, "text", ""))
+        return later
+    return found
 
 
 def _day_next_to(text: str, language: str, day: date | None, today: date | None = None) -> PastDate | None:

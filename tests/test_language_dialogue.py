@@ -643,6 +643,24 @@ def test_a_place_whose_name_starts_with_an_article(language, text, destination):
     assert _search(language, text)["destination"] == destination
 
 
+@pytest.mark.parametrize("language, text, departure", [
+    # a date corrected in the same turn kept the first one said (a place corrected so was right)
+    ("en", "Denver to Phoenix on the 24th, no wait, the 25th.", "2026-11-25"),
+    ("en", "Denver to Phoenix on the 24th, sorry, I mean the 25th.", "2026-11-25"),
+    ("en", "Denver to Phoenix January 14th, sorry, the 15th.", "2027-01-15"),  # the month kept
+    ("es", "De Bilbao a Málaga el jueves, no, perdón, el viernes.", "2026-11-20"),
+    ("es", "De Madrid a Roma el 24, no, el 25.", "2026-11-25"),
+    ("fr", "De Nantes à Marseille jeudi, non pardon, vendredi.", "2026-11-20"),
+    ("de", "Von Nürnberg nach Hamburg am Donnerstag, nee, Quatsch, am Freitag.", "2026-11-20"),
+    ("it", "Da Bari a Milano giovedì, anzi no, venerdì.", "2026-11-20"),
+    ("pt", "De Recife para Fortaleza na quinta, aliás, na sexta.", "2026-11-20"),
+    # a limit is no correction
+    ("en", "Denver to Phoenix on Friday, no later than Saturday.", "2026-11-20"),
+])
+def test_a_date_corrected_in_the_same_turn_is_the_one_searched(language, text, departure):
+    assert _search(language, text)["departure_date"] == departure
+
+
 @pytest.mark.parametrize("language, text, route", [
     # a "de", "di" or "à" inside a name cut it in two: "Santiago de Compostela" searched Santiago de
     # Chile, "Palma de Mallorca" was a second origin, "Ciudad de México" and "Fort-de-France" unknown
