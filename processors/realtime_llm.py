@@ -30,6 +30,12 @@ new session, and asks the model to apologise briefly and carry on. If it cannot 
 key was revoked: the session closes after an ``error`` event and the upgrade is refused with 401)
 it plays the pre-rendered apology of :mod:`processors.vendor_apology` in the call's language and
 asks for the call to end after it (a ``HangupRequestFrame``), so the caller is never left in dead air.
+An ``error`` event keeps the session (the API documents most as recoverable; Pipecat leaves its
+receive loop on any): only a stream of them (:data:`MAX_ERROR_EVENTS`), too many reconnects
+(:data:`MAX_RECONNECTS`), a response that fails twice (``response.done`` ``status: "failed"``, asked
+again once) or an upgrade refused at the call's start and twice more end the call that way. The
+gateway's own words (``TTSSpeakFrame``: idle re-prompts, the drain goodbye) are said by the model
+(:data:`SAY_INSTRUCTIONS`), a hang-up behind them held until they were.
 
 **A backchannel or a noise does not cost the caller the answer** (issue 13). The server's VAD cuts
 the reply at the caller's first sound (``speech_started``: ``clear`` at once, truncation to what was
@@ -66,6 +72,8 @@ import soxr
 from loguru import logger
 from pipecat.frames.frames import (
     Frame,
+    StartFrame,
+    TTSSpeakFrame,
     LLMFullResponseEndFrame,
     LLMFullResponseStartFrame,
     LLMTextFrame,
@@ -86,6 +94,28 @@ from processors.resume import sentences
 from processors.vendor_apology import apology_frames
 
 RECONNECT_ATTEMPTS = 2
+#: Reconnects one call may make within :data:`FAULT_WINDOW_SECS`; past them the service is taken for
+#: failed (apology clip, hang-up): a server that drops every new session must not be dialled forever.
+MAX_RECONNECTS = 3
+#: ``error`` events one call takes within :data:`FAULT_WINDOW_SECS` before the service is taken for
+#: failed. The API documents most errors as recoverable, the session staying open
+#: (https://platform.openai.com/docs/api-reference/realtime-server-events/error): one is logged, the
+#: session kept.
+MAX_ERROR_EVENTS = 5
+#: Failed responses (``response.done`` with ``status: "failed"``) within the window: the first is
+#: asked again at once, a second is apologised for and the call ended.
+MAX_FAILED_RESPONSES = 1
+FAULT_WINDOW_SECS = 60.0
+#: ``status_details.error`` codes of a failed response that asking again cannot mend.
+FATAL_RESPONSE_CODES = frozenset({"insufficient_quota", "invalid_api_key", "account_deactivated",
+                                  "billing_hard_limit_reached", "session_expired"})
+#: Longest a hang-up waits behind words the gateway asked the model to say (s).
+HELD_HANGUP_SECS = 15.0
+#: The per-response instructions that make the model say the gateway's own words (an idle
+#: re-prompt, the drain goodbye, "no agent is available"): ``TTSSpeakFrame`` text, which no TTS
+#: speaks in a speech-to-speech pipeline.
+SAY_INSTRUCTIONS = ("Say exactly these words, in the language they are written in, and nothing else; "
+                    "then stop: «{text}»")
 #: Longest the answer to a turn that cut the bot off is held for that turn's transcription (s); past
 #: it the answer plays (taken for a real interruption).
 VERDICT_HOLD_SECS = 1.0
@@ -248,6 +278,106 @@ class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
         self._completed: set[str] = set()  # responses that finished
         self._barge: _BargeIn | None = None
         self._quiet_events: set[str] = set()  # client events whose error is expected, not fatal
+        self._says: list[str] = []  # gateway words waiting for the model to say them
+        self._saying = False  # a response saying them runs
+        self._held_hangup: HangupRequestFrame | None = None  # behind those words
+        self._hangup_timer: asyncio.Task | None = None
+        self._error_event = None  # the error event that ended Pipecat's receive loop, if one did
+        self._faults: dict[str, list[float]] = {"reconnect": [], "error": [], "failed": []}
+        self._gave_up = False
+        self.error_events = 0
+        self.failed_responses = 0
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection):
+        """Pipecat's handling, plus: a ``TTSSpeakFrame`` (the gateway's own words) is said by the model;
+        a ``HangupRequestFrame`` behind such words waits until they were said; a session that could
+        not be opened at the call's start is opened again (or apologised for)."""
+        if direction == FrameDirection.DOWNSTREAM and isinstance(frame, TTSSpeakFrame):
+            await super(OpenAIRealtimeLLMService, self).process_frame(frame, direction)
+            await self._say(frame.text)
+            return
+        if direction == FrameDirection.DOWNSTREAM and isinstance(frame, HangupRequestFrame) \
+                and (self._saying or self._says):
+            await super(OpenAIRealtimeLLMService, self).process_frame(frame, direction)
+            self._held_hangup = frame
+            self._hangup_timer = self.create_task(self._release_hangup_later(), name="realtime_hangup_wait")
+            return
+        await super().process_frame(frame, direction)
+        if isinstance(frame, StartFrame) and self._websocket is None and not self._gave_up:
+            # Pipecat's setup() logged the refused upgrade and left the call without a session (no
+            # receive task, so nothing would ever recover it): try again, or apologise and hang up.
+            self.create_task(self._connect_or_give_up(), name="realtime_connect_retry")
+
+    async def _connect_or_give_up(self) -> None:
+        for attempt in range(1, RECONNECT_ATTEMPTS + 1):
+            await asyncio.sleep(0.3 * attempt)
+            await self._connect()
+            if self._websocket is not None:
+                logger.info(f"{self}: connected to Realtime at attempt {attempt + 1}")
+                return  # the greeting asked for meanwhile runs once the session is ready (Pipecat)
+        await self._give_up("could not connect to Realtime")
+
+    async def _say(self, text: str) -> None:
+        """Have the model say ``text`` as written (a ``response.create`` whose instructions quote it),
+        after the running response if one runs."""
+        if not text.strip():
+            return
+        self._says.append(text)
+        if not self._response_active and not self._saying and self._barge is None:
+            await self._next_say()
+
+    async def _next_say(self) -> None:
+        if not self._says or self._websocket is None:
+            self._says.clear()
+            await self._release_hangup()
+            return
+        text = self._says.pop(0)
+        logger.info(f"{self}: saying the gateway's words ({len(text.split())} words)")
+        self._saying = True
+        self._response_active = True
+        await self.push_frame(LLMFullResponseStartFrame())
+        await self.send_client_event(events.ResponseCreateEvent(response=events.ResponseProperties(
+            output_modalities=self._get_enabled_modalities(), instructions=SAY_INSTRUCTIONS.format(text=text))))
+
+    async def _release_hangup_later(self) -> None:
+        await asyncio.sleep(HELD_HANGUP_SECS)
+        logger.warning(f"{self}: the words before a hang-up were not said in {HELD_HANGUP_SECS:.0f}s: hanging up")
+        await self._release_hangup()
+
+    async def _release_hangup(self) -> None:
+        held, self._held_hangup = self._held_hangup, None
+        timer, self._hangup_timer = self._hangup_timer, None
+        if timer is not None and timer is not asyncio.current_task():
+            await self.cancel_task(timer)
+        if held is not None:
+            await self.push_frame(held)
+
+    def _fault(self, kind: str, limit: int) -> bool:
+        """Count one ``kind`` of fault; ``True`` once more than ``limit`` fell in the window."""
+        now = time.monotonic()
+        seen = [t for t in self._faults[kind] if now - t < FAULT_WINDOW_SECS] + [now]
+        self._faults[kind] = seen
+        return len(seen) > limit
+
+    async def _give_up(self, why: str) -> None:
+        """The voice is the vendor: say the pre-rendered apology in the call's language, then ask
+        for the call to end after it (once per call)."""
+        if self._gave_up:
+            return
+        self._gave_up = True
+        language = self._language()
+        logger.error(f"{self}: {why}; apologising ({language}) and ending the call")
+        self._says.clear()
+        if self._current_audio_response is not None:
+            self._current_audio_response = None
+            await self.push_frame(TTSStoppedFrame())
+        try:
+            for frame in apology_frames(language, self._decimator.out_hz):
+                await self.push_frame(frame)
+        except Exception as e:  # a missing clip must not keep the call up in silence
+            logger.error(f"{self}: no apology clip: {e}")
+        self._held_hangup = None
+        await self.push_frame(HangupRequestFrame(reason="vendor unavailable"))
 
     async def push_frame(self, frame: Frame, direction: FrameDirection = FrameDirection.DOWNSTREAM):
         """Replies' 24 kHz audio leaves at the call's rate (:class:`LowDelayDecimator`), the filter's
@@ -373,6 +503,35 @@ class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
                 await self._resume(b)
                 return
         await super()._handle_evt_response_done(evt)
+        if evt.response.status == "failed":
+            await self._response_failed(evt)
+            return
+        if self._saying:
+            self._saying = False
+            if not self._says:
+                await self._release_hangup()
+        if self._says and not self._response_active and self._barge is None:
+            await self._next_say()
+
+    async def _response_failed(self, evt) -> None:
+        """A response ended ``failed`` (``status_details.error``, e.g. ``server_error``): Pipecat only
+        logs it, and the caller would wait in silence. Ask again once; a second failure within
+        :data:`FAULT_WINDOW_SECS`, or a code asking again cannot mend (:data:`FATAL_RESPONSE_CODES`),
+        is apologised for and the call ended.
+        https://platform.openai.com/docs/api-reference/realtime-server-events/response/done"""
+        self.failed_responses += 1
+        details = evt.response.status_details
+        error = (details.get("error") if isinstance(details, dict) else getattr(details, "error", None)) or {}
+        code = (error.get("code") or error.get("type")) if isinstance(error, dict) else None
+        self._saying = False
+        if code in FATAL_RESPONSE_CODES or self._fault("failed", MAX_FAILED_RESPONSES):
+            await self._give_up(f"Realtime response failed ({code})")
+            return
+        logger.warning(f"{self}: Realtime response failed ({code}): asking again")
+        if self._says:
+            await self._next_say()
+        elif self._context is not None:
+            await self._create_response()
 
     async def handle_evt_input_audio_transcription_completed(self, evt):
         b = self._barge
@@ -462,12 +621,31 @@ class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
         except Exception as e:  # as in Pipecat: a failed truncation must not end the session
             logger.warning(f"{self}: audio truncation failed (non-fatal): {e}")
 
+    async def _handle_evt_error(self, evt):
+        self._error_event = evt
+        self.error_events += 1
+        await super()._handle_evt_error(evt)
+
     async def _receive_task_handler(self):
-        try:
-            await super()._receive_task_handler()
-        except Exception as e:  # ConnectionClosedError and the like
-            logger.warning(f"{self}: Realtime connection lost: {e}")
-        if self._disconnecting or self._websocket is None:
+        while True:
+            self._error_event = None
+            try:
+                await super()._receive_task_handler()
+            except Exception as e:  # ConnectionClosedError and the like
+                logger.warning(f"{self}: Realtime connection lost: {e}")
+                break
+            if self._error_event is None or self._disconnecting or self._websocket is None:
+                break
+            # Pipecat leaves its loop on any error event; the API documents most errors as
+            # recoverable, the session staying open: keep reading it (a server that closes the
+            # socket after the error ends the loop above). A stream of errors is a failed service.
+            error = getattr(self._error_event, "error", None)
+            if self._fault("error", MAX_ERROR_EVENTS):
+                self.create_task(self._give_up("Realtime keeps answering with errors"), name="realtime_give_up")
+                return
+            logger.warning(f"{self}: Realtime error event ({getattr(error, 'code', None)}: "
+                           f"{getattr(error, 'message', None)}): the session goes on")
+        if self._disconnecting or self._websocket is None or self._gave_up:
             return  # closed by us (end of call, reconnect)
         # The server closed the socket under a running call: recover in a task of our own
         # (reconnecting from inside the receive task would cancel itself).
@@ -475,6 +653,10 @@ class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
 
     async def _recover(self) -> None:
         self.reconnects += 1
+        if self._fault("reconnect", MAX_RECONNECTS):
+            await self._give_up(f"Realtime dropped {MAX_RECONNECTS + 1} sessions within {FAULT_WINDOW_SECS:.0f}s")
+            return
+        self._saying = False
         if self._current_audio_response is not None:
             self._current_audio_response = None
             await self.push_frame(TTSStoppedFrame())
@@ -488,15 +670,7 @@ class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
                 await self._create_response_after_reconnect()
                 return
             await asyncio.sleep(0.3 * attempt)
-        # The voice is the vendor: say the pre-rendered apology, then hang up after its mark.
-        language = self._language()
-        logger.error(f"{self}: could not reconnect to Realtime; apologising ({language}) and ending the call")
-        try:
-            for frame in apology_frames(language, self._decimator.out_hz):
-                await self.push_frame(frame)
-        except Exception as e:  # a missing clip must not keep the call up in silence
-            logger.error(f"{self}: no apology clip: {e}")
-        await self.push_frame(HangupRequestFrame(reason="vendor unavailable"))
+        await self._give_up("could not reconnect to Realtime")
 
     async def _wait_session_ready(self, timeout: float = 3.0) -> None:
         loop = asyncio.get_running_loop()

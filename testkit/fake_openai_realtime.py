@@ -37,7 +37,15 @@ Pipecat 1.14's ``OpenAIRealtimeLLMService`` sends and parses (``pipecat/services
 
 Faults: ``reject_status``; ``first_byte_delay_secs`` (before each reply's first audio delta);
 :meth:`drop_connections` (close the socket abruptly with code 1011); :meth:`revoke_key` (an
-``invalid_api_key`` error event, close, then 401 on reconnect).
+``invalid_api_key`` error event, close, then 401 on reconnect); ``refuse_upgrades`` (the next that
+many upgrades get HTTP 503, as during an outage); ``fail_responses`` (the next that many responses
+to a caller's turn end ``response.done`` with ``status: "failed"`` and
+``status_details.error`` = ``fail_error``, saying nothing); ``error_on_session_update`` (each
+``session.update`` is answered with an ``invalid_request_error`` ``error`` event instead of
+``session.updated``, the session staying open, as the API does for a bad parameter); and
+:meth:`send_error_event` (a recoverable ``server_error`` event on every open session). Error events:
+https://platform.openai.com/docs/api-reference/realtime-server-events/error ("most errors are
+recoverable and the session will stay open").
 """
 
 from __future__ import annotations
@@ -114,8 +122,13 @@ class _Session:
     async def handle(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
         if kind == "session.update":
-            self.session.update(event.get("session") or {})
             self.server.session_updates.append(event.get("session") or {})
+            if self.server.error_on_session_update:
+                await self.send({"type": "error", "error": {
+                    "type": "invalid_request_error", "code": "invalid_value", "param": "session.audio.output.voice",
+                    "message": "Invalid value for 'voice'.", "event_id": event.get("event_id")}})
+                return
+            self.session.update(event.get("session") or {})
             await self.send({"type": "session.updated", "session": {**self.session, "object": "realtime.session"}})
         elif kind == "input_audio_buffer.append":
             pcm = base64.b64decode(event.get("audio") or "")
@@ -221,6 +234,14 @@ class _Session:
         status = "completed"
         await self.send({"type": "response.created", "response": {
             "id": response_id, "object": "realtime.response", "status": "in_progress", "output": []}})
+        if self.server.fail_responses > 0 and self.messages() and self.messages()[-1]["role"] == "user":
+            self.server.fail_responses -= 1
+            self.server.failed.append(response_id)
+            await self.send({"type": "response.done", "response": {
+                "id": response_id, "object": "realtime.response", "status": "failed", "output": [],
+                "status_details": {"type": "failed", "error": dict(self.server.fail_error)},
+                "usage": {"total_tokens": 0, "input_tokens": 0, "output_tokens": 0}}})
+            return
         try:
             decision = self.server.model.respond(
                 self.messages(), instructions if instructions is not None else self.session.get("instructions"))
@@ -323,6 +344,12 @@ class FakeRealtime(ThreadedServer):
         self.audio_out_log: list[tuple[float, str]] = []  # (wall time, item) of each reply's first delta
         self.first_audio_at: float | None = None
         self.first_audio_out_at: float | None = None
+        self.refuse_upgrades = 0
+        self.fail_responses = 0
+        self.fail_error: dict[str, Any] = {"type": "server_error", "code": "server_error",
+                                           "message": "The server had an error while processing your request."}
+        self.failed: list[str] = []  # ids of the responses failed on purpose
+        self.error_on_session_update = False
         self._sessions: list[_Session] = []
         super().__init__()
 
@@ -358,11 +385,23 @@ class FakeRealtime(ThreadedServer):
                 await s.ws.close(1008, "invalid_api_key")
         self.run(revoke())
 
+    def send_error_event(self) -> None:
+        """A recoverable ``server_error`` ``error`` event on every open session, which stays open."""
+        async def send():
+            for s in list(self._sessions):
+                await s.send({"type": "error", "error": {
+                    "type": "server_error", "code": None, "param": None, "event_id": None,
+                    "message": "The server had an error while processing your request."}})
+        self.run(send())
+
     def _process_request(self, connection: ServerConnection, request) -> Response | None:
         query = parse_qs(urlparse(request.path).query)
         self.upgrades.append({"path": request.path, "model": (query.get("model") or [None])[0],
                               "authorization": request.headers.get("Authorization", "")})
         status = self.reject_status
+        if status is None and self.refuse_upgrades > 0:
+            self.refuse_upgrades -= 1
+            status = 503
         if status is None and request.headers.get("Authorization") != f"Bearer {self.api_key}":
             status = 401
         if not urlparse(request.path).path.endswith("/v1/realtime"):
@@ -370,8 +409,10 @@ class FakeRealtime(ThreadedServer):
         if status is None:
             return None
         self.rejected += 1
-        body = json.dumps({"error": {"type": "invalid_request_error", "code": "invalid_api_key",
-                                     "message": "Incorrect API key provided.", "param": None}}).encode()
+        error = {"type": "invalid_request_error", "code": "invalid_api_key",
+                 "message": "Incorrect API key provided.", "param": None} if status == 401 else \
+            {"type": "server_error", "code": None, "message": HTTPStatus(status).phrase, "param": None}
+        body = json.dumps({"error": error}).encode()
         headers = Headers([("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return Response(status, HTTPStatus(status).phrase, headers, body)
 

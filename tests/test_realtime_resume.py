@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.caller import Turn
-from processors.realtime_llm import unheard_part
+from processors.realtime_llm import SAY_INSTRUCTIONS, unheard_part
 from processors.resume import sentences
 from testkit.fake_vendor_base import speech_ms_for
 from tests.conftest import fixture
@@ -56,7 +56,8 @@ def over_the_answer(fake, stem: str, words: tuple[str, str], delay: float, reque
     fake.transcription_delay_secs = delay
     fake.transcripts.push(said(request, words[1]))
     fake.transcripts.push(words)
-    server = realtime_gateway(fake, GATEWAY_API_KEYS=KEY)
+    # the caller stays silent for 12 s after the answer: no idle re-prompt may add to what is heard
+    server = realtime_gateway(fake, GATEWAY_API_KEYS=KEY, IDLE_REPROMPT_SECS="30")
     try:
         # the filler ("Let me check flights from Boston to Chicago.", 2.4 s) and half of the list (6 s)
         # heard, then the caller's sound over the list
@@ -76,6 +77,13 @@ def sent(fake, kind: str) -> list[dict]:
     return [r.message for r in list(fake.sent) if r.message.get("type") == kind]
 
 
+def resumes(fake) -> list[str]:
+    """The per-response instructions that asked for a resume (not the gateway's own words, e.g. an
+    idle re-prompt once the caller stays silent)."""
+    say = SAY_INSTRUCTIONS.split("«")[0]
+    return [i for i in fake.response_instructions if not i.startswith(say)]
+
+
 @pytest.mark.e2e
 @pytest.mark.parametrize("delay", [0.0, 0.6], ids=["words-first", "answer-first"])
 @pytest.mark.parametrize("request_stem,stem,language", [("en_greeting_request", "en_backchannel", "en"),
@@ -90,8 +98,8 @@ def test_a_backchannel_or_a_cough_over_the_answer_resumes_it_from_the_sentence_c
           "\ndeleted:", fake.deleted, "\nafter the clear:", audio_after(result, clear))
 
     # Exactly one resume, asking for whole sentences of the cut answer from the one the caller was in.
-    assert len(fake.response_instructions) == 1, fake.response_instructions
-    rest = fake.response_instructions[0].split("«", 1)[1].rsplit("»", 1)[0]
+    assert len(resumes(fake)) == 1, fake.response_instructions
+    rest = resumes(fake)[0].split("«", 1)[1].rsplit("»", 1)[0]
     assert speech.endswith(rest) and rest != speech, (rest, speech)  # no start from the top
     assert rest in [" ".join(sentences(speech)[i:]) for i in range(len(sentences(speech)))]
     cut = next(t for t in fake.truncations if t["audio_sent_ms"] >= 1000)
@@ -118,7 +126,7 @@ def test_a_backchannel_or_a_cough_over_the_answer_resumes_it_from_the_sentence_c
 def test_wait_no_tuesday_over_the_answer_is_answered_not_resumed(realtime_fake, delay):
     fake = realtime_fake
     result, clear = over_the_answer(fake, "en_wait_no_tuesday", said("en_wait_no_tuesday"), delay)
-    assert fake.response_instructions == []  # no resume
+    assert resumes(fake) == [], fake.response_instructions
     assert fake.deleted == []
     answer = "Of course, go ahead."  # the scripted model's answer to "wait"
     heard_after = audio_after(result, clear)
