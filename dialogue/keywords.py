@@ -56,7 +56,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
             "goodbye|good bye|bye|bye bye|that's all|that is all|that's it|that is it|"
             "no thanks|no thank you|nothing else|hang up|i'm done|i am done|we're done|"
             "end the call|that'll be all|that will be all|see you|bye-bye|take care|"
-            "have a nice day|have a good day|have a great day|talk to you later"
+            "have a nice day|have a good day|have a great day|talk to you later|that's everything|that is everything|that's all i need|that is all i need"
         ),
         "repeat": (
             "repeat|repeat that|say that again|say it again|come again|pardon|pardon me|"
@@ -250,7 +250,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "children": "niño|niños|nino|ninos|niña|niñas|hijo|hijos|hija|bebé|bebe|bebés|menores",
         "passengers": "pasajero|pasajeros|personas|persona|billetes|plazas|asientos",
         "one": "un|una|uno",
-        "for_count": "para|somos",
+        "for_count": "para|somos|seremos",
         "round_trip": "ida y vuelta|de ida y vuelta",
         "one_way": "solo de ida|sólo de ida|solo ida|sólo ida|ida solamente|de ida",
         "numbers": "cero|uno|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|ambos|todos",
@@ -333,7 +333,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "children": "enfant|enfants|bébé|bebe|bébés|fils|fille",
         "passengers": "passager|passagers|personnes|personne|billets|places|sièges",
         "one": "un|une",
-        "for_count": "pour|nous sommes",
+        "for_count": "pour|nous sommes|nous serons|on est|on sera",
         "round_trip": "aller-retour|aller retour|aller et retour",
         "one_way": "aller simple|aller-simple",
         "numbers": "zéro|zero|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|tous",
@@ -499,7 +499,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "children": "bambino|bambini|bambina|bambine|figlio|figli|figlia|neonato|neonati",
         "passengers": "passeggero|passeggeri|persone|persona|biglietti|posti",
         "one": "un|uno|una",
-        "for_count": "per|siamo in",
+        "for_count": "per|siamo in|saremo in",
         "round_trip": "andata e ritorno|andata ritorno",
         "one_way": "sola andata|solo andata|solo l'andata",
         "numbers": "zero|uno|una|due|tre|quattro|cinque|sei|sette|otto|nove|dieci|entrambi|tutti",
@@ -533,7 +533,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "no": "não|nao|de jeito nenhum|nenhum|nem um nem outro",
         "new_search": "outro|outro voo|outra pesquisa|nova pesquisa|agora|também|tambem|e que tal",
         "start_over": "começar de novo|comecar de novo|recomeçar|recomecar|do início|do inicio",
-        "book": "reservar|reservá-lo|reserva-lo|fazer uma reserva|comprar|fico com",
+        "book": "reservar|reservá-lo|reserva-lo|fazer uma reserva|marcar|marcar um voo|comprar|fico com",
         "transfer": "falar com uma pessoa|falar com alguém|falar com alguem|uma pessoa real|um agente|falar com um agente|um operador|uma operadora|um humano|atendimento ao cliente|um atendente|uma atendente",
         "greeting": "olá|ola|oi|bom dia|boa tarde|boa noite|alô|alo|estou",
         "hesitation": "hum|hmm|ah|é|eh|ahn|pois|bem",
@@ -545,7 +545,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "ack": "está bem|esta bem|tá|ta|ok|okay|bem|obrigado|obrigada|muito obrigado|muito obrigada|perfeito|ótimo|otimo|sim|pois|então|entao|certo",
         "filler": (
             "eu|nós|nos|me|meu|minha|quero|queria|queríamos|gostaria|preciso|precisamos|procuro|procurar|"
-            "reservar|um|uma|o|a|os|as|voo|voos|bilhete|bilhetes|passagem|passagens|viagem|voar|viajar|ir|"
+            "reservar|marcar|um|uma|o|a|os|as|voo|voos|bilhete|bilhetes|passagem|passagens|viagem|voar|viajar|ir|"
             "partir|por favor|favor|pode|poderia|você|voce|também|tambem|então|entao|agora|outro|barato|"
             "só ida|so ida|ida e volta|obrigado|não|nao|sim|olá|ola|bem|pois|em|português|portugues|falar|continuar|"
             "desculpe|desculpa|perdão|perdao|queria dizer|quis dizer|alô|alo|olha|bom dia|boa tarde|boa noite|"
@@ -585,7 +585,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "children": "criança|crianças|crianca|criancas|filho|filhos|filha|filhas|bebé|bebê|bebe|bebés",
         "passengers": "passageiro|passageiros|pessoas|pessoa|bilhetes|lugares",
         "one": "um|uma",
-        "for_count": "para|somos",
+        "for_count": "para|somos|seremos",
         "round_trip": "ida e volta|de ida e volta|ir e voltar|ida e regresso",
         "one_way": "só de ida|so de ida|somente ida|só ida|apenas ida",
         "numbers": "zero|um|uma|dois|duas|três|tres|quatro|cinco|seis|sete|oito|nove|dez|ambos|todos",

@@ -999,9 +999,16 @@ def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: st
     edge: set[str] = set()
     for code in langs:
         stop |= word_set(code, "stop", "weekdays", "months", "numbers", "cabin_words")
-        if date_found:
-            stop |= word_set(code, "date_words")
         edge |= word_set(code, "filler", "greeting", "hesitation", "ack", "yes", "no")
+    # words that end a place only because a date was found ("the" of "on the 5th"); one of them
+    # right after a marker and before a word that is no stop starts the place: "to the Big Apple on
+    # Sunday" (the destination was empty)
+    date_stop: set[str] = set()
+    if date_found:
+        for code in langs:
+            date_stop |= word_set(code, "date_words")
+        date_stop -= stop
+        stop |= date_stop
 
     def is_stop(tok: str) -> bool:
         return tok in _MARKS or tok in stop or bool(_DIGIT.search(tok))
@@ -1015,8 +1022,12 @@ def _parse_places(text: str, p: Parsed, date_found: bool, lang: str, *, also: st
 
     def chunk_after(i: int) -> str | None:
         out: list[str] = []
-        for tok in tokens[i + 1:]:
+        rest = tokens[i + 1:]
+        for j, tok in enumerate(rest):
             if is_stop(tok):
+                if j == 0 and tok in date_stop and len(rest) > 1 and not is_stop(rest[1]):
+                    out.append(tok)
+                    continue
                 break
             out.append(tok)
         return trim(out)

@@ -269,6 +269,7 @@ LOCALIZED_CITY_NAMES: dict[str, dict[str, str]] = {
     "FLR": {"es": "Florencia", "de": "Florenz", "it": "Firenze", "pt": "Florença"},
     "NAP": {"es": "Nápoles", "fr": "Naples", "de": "Neapel", "it": "Napoli", "pt": "Nápoles"},
     "TRN": {"it": "Torino"},
+    "ALG": {"es": "Argel", "fr": "Alger", "de": "Algier", "it": "Algeri", "pt": "Argel"},
     "BER": {"it": "Berlino", "pt": "Berlim"},
     "FRA": {"fr": "Francfort", "it": "Francoforte", "es": "Fráncfort"},
     "HAM": {"es": "Hamburgo", "fr": "Hambourg", "it": "Amburgo", "pt": "Hamburgo"},

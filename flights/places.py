@@ -161,6 +161,8 @@ _ALIASES: dict[str, str] = {
     "osaka": "OSA", "teheran": "THR", "jerusalem": "TLV", "tel aviv": "TLV", "marrakech": "RAK",
     "yakarta": "JKT", "jakarta": "JKT", "manila": "MNL", "pekin capital": "PEK", "beijing": "BJS",
     "moscow": "MOW", "paris": "PAR", "new york": "NYC",
+    # nicknames callers use ("Malle" was Malé, Maldives, at 0.91)
+    "malle": "PMI", "sampa": "SAO", "twin cities": "MSP", "lamezia": "SUF",
 }
 
 _STRIP_LEADING = {

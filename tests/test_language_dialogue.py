@@ -795,3 +795,49 @@ def test_routes_said_in_other_ways(language, text, origin, destination):
 def test_a_shift_from_a_holiday_after_the_results(language, request_, change, departure):
     d = _after_results(language, request_)
     assert d.handle_user(change).tool_call["departure_date"] == departure
+
+
+@pytest.mark.parametrize("language, text, route", [
+    # names callers use that were no place: "Malle" (Mallorca) was searched as Malé, Maldives;
+    # "Alger", "Argel", "Algeri", "Sampa", "Lamezia", "the Twin Cities" were not recognized
+    ("de", "Ich will nach Malle, von Köln aus, am Sonntag.", ("CGN", "PMI")),
+    ("fr", "De Marseille à Alger vendredi.", ("MRS", "ALG")),
+    ("es", "De Madrid a Argel el viernes.", ("MAD", "ALG")),
+    ("it", "Da Roma ad Algeri venerdì.", ("ROM", "ALG")),
+    ("it", "Da Verona a Lamezia venerdì.", ("VRN", "SUF")),
+    ("pt", "Queria ir de Sampa para o Rio no domingo.", ("SAO", "RIO")),
+    ("en", "To the Twin Cities from Boston on Friday.", ("BOS", "MSP")),
+    # "the" before a place, when the turn also says a date, ended the place before it began
+    ("en", "I want to go to the Big Apple from Orlando on Sunday.", ("MCO", "NYC")),
+])
+def test_names_callers_use_for_places(language, text, route):
+    args = _search(language, text)
+    assert (args["origin"], args["destination"]) == route
+
+
+@pytest.mark.parametrize("language, text, adults", [
+    # a party said as "on est quatre" / "nous serons trois" was one adult
+    ("fr", "On est quatre, de Genève à Lisbonne le 20 décembre.", 4),
+    ("fr", "Nous serons trois, de Paris à Nice vendredi.", 3),
+    ("es", "Seremos tres, de Madrid a Roma el viernes.", 3),
+    ("it", "Saremo in due, da Roma a Milano venerdì.", 2),
+])
+def test_a_party_said_as_we_are_n(language, text, adults):
+    assert _search(language, text)["adults"] == adults
+
+
+def test_marcar_um_voo_is_a_request_not_a_place():
+    # European Portuguese "marcar" (to book) was taken for a place, then the city answered for the
+    # origin, and the route was lost
+    d = _greeted("pt")
+    first = d.handle_user("Queria marcar um voo.")
+    assert "marcar" not in first.say.lower() and first.tool_call is None
+    d.handle_user("Para Ponta Delgada.")
+    turn = d.handle_user("Saio de Lisboa na sexta.")
+    assert turn.tool_call is not None
+    assert (turn.tool_call["origin"], turn.tool_call["destination"]) == ("LIS", "PDL")
+
+
+def test_thats_everything_after_the_results_ends_the_call():
+    turn = _after_results("en", "From Boston to Miami on Friday.").handle_user("No, that's everything, thanks.")
+    assert turn.end_call and turn.say == phrase("en", "goodbye")
