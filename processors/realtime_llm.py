@@ -352,6 +352,12 @@ class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
         if held is not None:
             await self.push_frame(held)
 
+    async def cleanup(self):
+        await super().cleanup()
+        if self._hangup_timer is not None:
+            await self.cancel_task(self._hangup_timer)
+            self._hangup_timer = None
+
     def _fault(self, kind: str, limit: int) -> bool:
         """Count one ``kind`` of fault; ``True`` once more than ``limit`` fell in the window."""
         now = time.monotonic()
