@@ -14,10 +14,11 @@ Its core in the shell's pipeline (:mod:`pipelines.shell`)::
 - **Turns**: Silero VAD (one ONNX session shared by every call, per-call state) starts turns and
   barge-ins; Pipecat's ``SpeechTimeoutUserTurnStopStrategy`` ends a turn 0.6 s after VAD stop once a
   transcript is in (a finalized Deepgram transcript short-circuits the STT wait) — it works with any STT.
-- **LLM**: ``OpenAILLMService`` at ``LLM_BASE_URL`` (OpenAI, vLLM, llama.cpp, Ollama…), model
-  ``LLM_MODEL``, key ``LLM_API_KEY`` (else ``OPENAI_API_KEY``); system prompt of
-  :mod:`pipelines.agent_prompt`; the shell's tools ``search_flights`` and ``end_call``. A language
-  switch rewrites the system instruction.
+- **LLM**: ``OpenAILLMService`` (:class:`processors.chat_llm.ChatLLMService`: no SDK retries, a 4 s
+  read timeout, "one moment" when the first word is 1.5 s late) at ``LLM_BASE_URL`` (OpenAI, vLLM,
+  llama.cpp, Ollama…), model ``LLM_MODEL``, key ``LLM_API_KEY`` (else ``OPENAI_API_KEY``); system
+  prompt of :mod:`pipelines.agent_prompt`; the shell's tools ``search_flights`` and ``end_call``. A
+  language switch rewrites the system instruction.
 - **TTS**: ``CartesiaTTSService`` at ``CARTESIA_URL``, model ``CARTESIA_MODEL``, 8 kHz PCM (no
   resampling before μ-law); the voice follows the language (``CARTESIA_VOICES``). Word timestamps
   make the bot's ``TTSTextFrame``\\ s, so an interrupted answer enters the LLM context only up to
@@ -46,7 +47,6 @@ from loguru import logger
 from pipecat.audio.vad.vad_analyzer import VADParams
 from pipecat.frames.frames import LLMRunFrame, TTSSpeakFrame
 from pipecat.processors.aggregators.llm_response_universal import LLMUserAggregatorParams
-from pipecat.services.openai.llm import OpenAILLMService
 from pipecat.turns.user_start import VADUserTurnStartStrategy
 from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
@@ -57,6 +57,7 @@ from pipelines.cloud_settings import CascadeSettings, secret
 from pipelines.contract import CallSetup, MissingSettingError, Profile, ProfileCore, require
 from pipelines.vendor_probe import VendorCheck, probe_http, probe_websocket
 from processors.cartesia_tts import LanguageVoiceCartesiaTTSService, parse_voices
+from processors.chat_llm import ChatLLMService
 from processors.deepgram_stt import MultilingualDeepgramSTTService
 from processors.shared_audio_models import SharedSileroVADAnalyzer
 
@@ -155,9 +156,11 @@ class CascadeProfile(Profile[CascadeSettings, CascadeResources]):
             # a Deepgram socket that is slow to come back while the caller waits: "one moment"
             stall_speech=lambda: TTSSpeakFrame(phrase(setup.language.current, "stt_reconnecting")),
         )
-        llm = OpenAILLMService(
+        llm = ChatLLMService(
             api_key=settings.llm_key, base_url=settings.llm_base_url,
-            settings=OpenAILLMService.Settings(
+            # no first word 1.5 s after the request while the caller waits: "one moment"
+            wait_speech=lambda: TTSSpeakFrame(phrase(setup.language.current, "llm_waiting")),
+            settings=ChatLLMService.Settings(
                 model=settings.llm_model, system_instruction=agent_instructions(language, today, speaks_filler=False)),
         )
         voices = resources.voices
@@ -179,7 +182,7 @@ class CascadeProfile(Profile[CascadeSettings, CascadeResources]):
                 ),
             ),
             greeting=[LLMRunFrame()],  # the LLM greets first (the prompt's opening line)
-            llm_language_settings=lambda code: OpenAILLMService.Settings(
+            llm_language_settings=lambda code: ChatLLMService.Settings(
                 system_instruction=agent_instructions(code, today, speaks_filler=False)),
             # default tts_language_settings: TTSSettings(language=code); the service picks the voice
         )

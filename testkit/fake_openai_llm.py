@@ -15,8 +15,12 @@ chunk with ``choices: []`` and ``usage``, then ``data: [DONE]``. The reply comes
 ``GET /v1/models`` lists one model (the gateway's start-up key check).
 
 Faults: ``reject_status`` (401 with OpenAI's ``invalid_api_key`` error body),
-``first_byte_delay_secs``, ``drop_next_streams`` (that many streams are cut after the first chunk).
-Every request body is kept in :attr:`FakeChatCompletions.requests`.
+``first_byte_delay_secs``, ``drop_next_streams`` (that many streams are cut after the first chunk),
+``refuse_next_requests`` (that many completions are answered ``refuse_status``, 429 by default,
+with OpenAI's error body — ``rate_limit_exceeded``, or ``server_error`` for a 5xx — and a
+``retry-after: <refuse_retry_after_secs>`` header, as https://platform.openai.com/docs/guides/error-codes
+and https://platform.openai.com/docs/guides/rate-limits describe; their wall times go to
+:attr:`refused_at`). Every request body is kept in :attr:`FakeChatCompletions.requests`.
 """
 
 from __future__ import annotations
@@ -69,6 +73,10 @@ class FakeChatCompletions(ThreadedServer):
         self.requests: list[Received] = []
         self.replies: list[Say | Call | None] = []
         self.drop_next_streams = 0
+        self.refuse_next_requests = 0
+        self.refuse_status = 429
+        self.refuse_retry_after_secs = 6
+        self.refused_at: list[float] = []
         super().__init__()
 
     @property
@@ -94,6 +102,10 @@ class FakeChatCompletions(ThreadedServer):
             return web.json_response({"error": {"message": "Incorrect API key provided.",
                                                 "type": "invalid_request_error", "param": None,
                                                 "code": "invalid_api_key"}}, status=status)
+        if self.refuse_next_requests > 0:
+            self.refuse_next_requests -= 1
+            self.refused_at.append(now())
+            return self._refusal()
         body = await request.json()
         self.requests.append(Received(now(), body))
         messages, instructions = script_messages(body.get("messages") or [])
@@ -137,6 +149,20 @@ class FakeChatCompletions(ThreadedServer):
         await resp.write(b"data: [DONE]\n\n")
         await resp.write_eof()
         return resp
+
+    def _refusal(self) -> web.Response:
+        """A rate limit (429) or an overloaded server (5xx), with ``retry-after`` (s)."""
+        if self.refuse_status == 429:
+            error = {"message": "Rate limit reached for test-model in organization org-fake on requests per min "
+                                "(RPM): Limit 3, Used 3, Requested 1. Please try again in "
+                                f"{self.refuse_retry_after_secs}s.",
+                     "type": "requests", "param": None, "code": "rate_limit_exceeded"}
+        else:
+            error = {"message": "The server is overloaded or not ready yet.", "type": "server_error",
+                     "param": None, "code": None}
+        return web.json_response({"error": error}, status=self.refuse_status,
+                                 headers={"retry-after": str(self.refuse_retry_after_secs),
+                                          "x-request-id": "req_" + secrets.token_hex(16)})
 
     async def _models(self, request: web.Request) -> web.Response:
         """``GET /v1/models`` (https://platform.openai.com/docs/api-reference/models/list)."""

@@ -399,6 +399,34 @@ def test_cascade_llm_stream_cut_mid_answer_is_not_dead_air(cascade_fakes):
     assert any("145 dollars" in t for t in cartesia.transcripts())
 
 
+def test_cascade_llm_rate_limited_twice_asks_again_at_once_then_apologises(cascade_fakes):
+    """The completion for the caller's request and its retry are answered 429 with ``retry-after: 6``:
+    no waiting out ``retry-after`` in silence (the SDK's own retries), but one retry at once, then
+    the spoken apology, within 3 s."""
+    _, chat, cartesia = cascade_fakes
+    chat.refuse_retry_after_secs = 6
+    _, wait = cascade_request_call(cascade_fakes, lambda: setattr(chat, "refuse_next_requests", 2))
+    print("refused at:", chat.refused_at, "\ncartesia:", cartesia.transcripts())
+    assert len(chat.refused_at) == 2 and chat.refused_at[1] - chat.refused_at[0] < 1.0, chat.refused_at
+    spoken = " ".join(t.strip() for t in cartesia.transcripts())
+    assert phrase("en", "llm_reply_failed").split(".")[0] in spoken, spoken
+    assert wait is not None and wait < 3.0, wait
+
+
+def test_cascade_llm_slow_first_word_says_one_moment_then_answers(cascade_fakes):
+    """Every completion after the greeting holds its first byte 2.5 s: the caller hears "one moment"
+    instead of dead air, then the answer; no silence over 3 s."""
+    _, chat, cartesia = cascade_fakes
+    result, wait = cascade_request_call(cascade_fakes, lambda: setattr(chat, "first_byte_delay_secs", 2.5))
+    spoken = cartesia.transcripts()
+    print("cartesia:", spoken)
+    assert any(phrase("en", "llm_waiting") in t for t in spoken), spoken
+    assert any("145 dollars" in t for t in spoken), spoken
+    assert wait is not None and wait < 3.0, wait
+    request_end = result.turns[0]["speech_end"]
+    assert result.silence_in_playback(request_end, result.bot[-1].end) < 3.0
+
+
 def test_cascade_cartesia_drop_mid_answer_is_not_dead_air(cascade_fakes):
     """Cartesia's socket closes (1011) while the answer is being read; the key still works."""
     _, _, cartesia = cascade_fakes

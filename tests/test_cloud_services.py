@@ -226,6 +226,22 @@ async def test_chat_completions_rejected_key_is_an_error_frame(chat):
     assert errors and ("401" in errors[0].error or "invalid_api_key" in errors[0].error), errors
 
 
+async def test_chat_llm_rate_limit_is_a_prompt_transient_error_not_a_silent_sdk_retry(chat):
+    """429 with ``retry-after: 6``: the cascade's service reports it at once (one request, no wait),
+    as a non-permanent error the call can answer by asking again."""
+    from processors.chat_llm import ChatLLMService
+
+    chat.refuse_next_requests = 1
+    llm = ChatLLMService(api_key=chat.api_key, base_url=chat.base_url,
+                         settings=ChatLLMService.Settings(model="gpt-4o-mini"))
+    context = LLMContext(messages=[{"role": "user", "content": "Hello"}])
+    _, up = await run_test(llm, frames_to_send=[LLMContextFrame(context=context), SleepFrame(sleep=1.0)])
+    errors = [f for f in up if isinstance(f, ErrorFrame)]
+    assert errors and "429" in errors[0].error, errors
+    assert errors[0].category is not None and not errors[0].category.is_permanent and llm.is_usable
+    assert len(chat.refused_at) == 1 and not chat.requests  # the SDK did not try again
+
+
 # --- Cartesia TTS -----------------------------------------------------------------------------------
 
 
