@@ -1,6 +1,6 @@
 """The cascade's chat LLM: Pipecat 1.14's ``OpenAILLMService`` that never leaves the caller in dead air.
 
-Two things the stock service does not do on a phone line:
+Three things the stock service does not do on a phone line:
 
 - **No SDK retries, a short timeout.** The ``openai`` client Pipecat builds retries a failed request
   twice and honours ``Retry-After`` (up to 120 s per retry, https://platform.openai.com/docs/guides/rate-limits,
@@ -14,6 +14,11 @@ Two things the stock service does not do on a phone line:
   neither text nor a tool call has come :data:`WAIT_SPEECH_SECS` after the request went out, the
   service pushes ``wait_speech()`` (e.g. a ``TTSSpeakFrame`` saying "One moment, please.")
   downstream to the TTS, once per request.
+- **An empty reply is a failed reply.** A completion that ends with no text and no tool call (only
+  the role chunk, then ``finish_reason`` ``content_filter``, ``length`` or ``stop``,
+  https://platform.openai.com/docs/api-reference/chat-streaming/streaming) would leave the caller
+  with nothing; the service reports it as a non-permanent error, so the call's failure path asks
+  again once and then apologises.
 """
 
 from __future__ import annotations
@@ -85,6 +90,9 @@ class ChatLLMService(OpenAILLMService):
         finally:
             if timer is not None:
                 await self.cancel_task(timer)
+        if not self._replied:
+            # Not permanent: the call asks again once, then apologises (gateway.calls).
+            await self.push_error(error_msg="the LLM's reply had no text and no tool call")
 
     async def _say_wait_speech(self) -> None:
         await asyncio.sleep(WAIT_SPEECH_SECS)

@@ -20,7 +20,10 @@ Faults: ``reject_status`` (401 with OpenAI's ``invalid_api_key`` error body),
 with OpenAI's error body — ``rate_limit_exceeded``, or ``server_error`` for a 5xx — and a
 ``retry-after: <refuse_retry_after_secs>`` header, as https://platform.openai.com/docs/guides/error-codes
 and https://platform.openai.com/docs/guides/rate-limits describe; their wall times go to
-:attr:`refused_at`). Every request body is kept in :attr:`FakeChatCompletions.requests`.
+:attr:`refused_at`), ``empty_next_replies`` (that many completions stream the role chunk, then
+``finish_reason: <empty_finish_reason>`` — ``content_filter`` by default, or ``length``/``stop`` —
+with no content and no tool call, the usage chunk and ``[DONE]``: a conformant stream that says
+nothing). Every request body is kept in :attr:`FakeChatCompletions.requests`.
 """
 
 from __future__ import annotations
@@ -77,6 +80,8 @@ class FakeChatCompletions(ThreadedServer):
         self.refuse_status = 429
         self.refuse_retry_after_secs = 6
         self.refused_at: list[float] = []
+        self.empty_next_replies = 0
+        self.empty_finish_reason = "content_filter"
         super().__init__()
 
     @property
@@ -125,6 +130,15 @@ class FakeChatCompletions(ThreadedServer):
         if self.drop_next_streams > 0:
             self.drop_next_streams -= 1
             request.transport.close()  # abrupt: no [DONE], no chunked terminator
+            return resp
+        if self.empty_next_replies > 0:
+            self.empty_next_replies -= 1
+            self.replies[-1] = None  # nothing was said
+            await resp.write(self._chunk(cid, model, {}, self.empty_finish_reason))
+            await resp.write(self._chunk(cid, model, None, usage={"prompt_tokens": 50, "completion_tokens": 0,
+                                                                  "total_tokens": 50}))
+            await resp.write(b"data: [DONE]\n\n")
+            await resp.write_eof()
             return resp
         text = getattr(decision, "text", "") or ""
         words = text.split(" ")

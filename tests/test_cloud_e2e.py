@@ -427,6 +427,17 @@ def test_cascade_llm_slow_first_word_says_one_moment_then_answers(cascade_fakes)
     assert result.silence_in_playback(request_end, result.bot[-1].end) < 3.0
 
 
+def test_cascade_llm_empty_reply_is_asked_again_at_once(cascade_fakes):
+    """The completion for the caller's request says nothing (role chunk, ``finish_reason:
+    content_filter``, usage, ``[DONE]``): asked again at once, and the answer comes within 3 s."""
+    _, chat, cartesia = cascade_fakes
+    _, wait = cascade_request_call(cascade_fakes, lambda: setattr(chat, "empty_next_replies", 1))
+    print("llm replies:", chat.replies, "\ncartesia:", cartesia.transcripts())
+    assert chat.replies[1] is None and chat.replies[2] is not None  # the empty one, then the retry
+    assert any("145 dollars" in t for t in cartesia.transcripts())
+    assert wait is not None and wait < 3.0, wait
+
+
 def test_cascade_cartesia_drop_mid_answer_is_not_dead_air(cascade_fakes):
     """Cartesia's socket closes (1011) while the answer is being read; the key still works."""
     _, _, cartesia = cascade_fakes

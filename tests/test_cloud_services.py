@@ -242,6 +242,20 @@ async def test_chat_llm_rate_limit_is_a_prompt_transient_error_not_a_silent_sdk_
     assert len(chat.refused_at) == 1 and not chat.requests  # the SDK did not try again
 
 
+@pytest.mark.parametrize("finish", ["content_filter", "length", "stop"])
+async def test_chat_llm_reply_with_no_text_and_no_tool_call_is_a_transient_error(chat, finish):
+    from processors.chat_llm import ChatLLMService
+
+    chat.empty_next_replies, chat.empty_finish_reason = 1, finish
+    llm = ChatLLMService(api_key=chat.api_key, base_url=chat.base_url,
+                         settings=ChatLLMService.Settings(model="gpt-4o-mini"))
+    context = LLMContext(messages=[{"role": "user", "content": "Hello"}])
+    _, up = await run_test(llm, frames_to_send=[LLMContextFrame(context=context), SleepFrame(sleep=0.5)])
+    errors = [f for f in up if isinstance(f, ErrorFrame)]
+    assert len(errors) == 1 and "no text" in errors[0].error, errors
+    assert not errors[0].category.is_permanent and llm.is_usable
+
+
 # --- Cartesia TTS -----------------------------------------------------------------------------------
 
 
