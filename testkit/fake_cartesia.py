@@ -16,7 +16,12 @@ context. Per context, in order, the server answers
 
 A wrong ``X-API-Key`` or a missing ``Cartesia-Version`` → HTTP 401 / 400 at the upgrade.
 Faults: ``reject_status``, ``first_byte_delay_secs`` (before a context's first chunk),
-:meth:`drop_connections`. :attr:`FakeCartesia.requests` keeps every generation request,
+:meth:`drop_connections`, ``error_next_requests``: that many generation requests with text are
+answered with Cartesia's WebSocket error event instead of audio
+(https://docs.cartesia.ai/use-the-api/api-errors: ``{"type": "error", "done": true, "status_code":
+429, "error_code": "concurrency_limited", "title", "message", "request_id", "context_id"}``; the
+``context_id`` is "present when available": left out when ``error_with_context_id`` is false);
+later requests are served (their wall times go to :attr:`errors_sent`). :attr:`FakeCartesia.requests` keeps every generation request,
 :attr:`cancels` the cancelled context ids, :attr:`headers` the upgrade headers.
 """
 
@@ -25,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import uuid
 from http import HTTPStatus
 from typing import Any
 
@@ -46,6 +52,10 @@ class FakeCartesia(ThreadedServer):
         self.requests: list[Received] = []
         self.cancels: list[str] = []
         self.first_chunk_at: dict[str, float] = {}
+        self.error_next_requests = 0
+        self.error_with_context_id = True
+        self.error_status, self.error_code = 429, "concurrency_limited"
+        self.errors_sent: list[float] = []
         self._sockets: list[ServerConnection] = []
         super().__init__()
 
@@ -139,6 +149,17 @@ class FakeCartesia(ThreadedServer):
                     continue
                 self.requests.append(Received(now(), msg))
                 if ctx in cancelled:
+                    continue
+                if self.error_next_requests > 0 and (msg.get("transcript") or "").strip():
+                    self.error_next_requests -= 1
+                    self.errors_sent.append(now())
+                    error = {"type": "error", "done": True, "status_code": self.error_status,
+                             "error_code": self.error_code, "title": "Too many concurrent requests",
+                             "message": "You have exceeded your plan's concurrency limit.",
+                             "request_id": str(uuid.uuid4())}
+                    if self.error_with_context_id:
+                        error["context_id"] = ctx
+                    await ws.send(json.dumps(error))
                     continue
                 if ctx not in queues or workers.get(ctx) is None or workers[ctx].done():
                     queues[ctx] = asyncio.Queue()

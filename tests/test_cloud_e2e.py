@@ -450,6 +450,49 @@ def test_cascade_cartesia_drop_mid_answer_is_not_dead_air(cascade_fakes):
     assert result.silence_in_playback(drop_at, min(closed, drop_at + 8)) < 3.0
 
 
+@pytest.mark.parametrize("with_context_id", [True, False], ids=["context_id", "no_context_id"])
+def test_cascade_cartesia_error_event_resends_the_sentence_on_a_new_context(cascade_fakes, with_context_id):
+    """Cartesia answers the read-out's first sentence with its ``error`` event (429
+    ``concurrency_limited``, with or without ``context_id``): the sentence is sent again on a new
+    context and heard; no dead air over 3 s, the call goes on."""
+    _, _, cartesia = cascade_fakes
+    cartesia.error_with_context_id = with_context_id
+    result, wait = cascade_request_call(
+        cascade_fakes, lambda: setattr(cartesia, "error_next_requests", 1),
+        when=lambda: any("Let me check" in t for t in cartesia.transcripts()))  # the filler went out
+    requests = [r.message for r in cartesia.requests if (r.message.get("transcript") or "").strip()]
+    print("cartesia:", [(r["context_id"][:8], r["transcript"][:40]) for r in requests])
+    assert len(cartesia.errors_sent) == 1
+    failed = next(r for r in requests if r["transcript"].startswith("I found"))
+    again = [r for r in requests if r["transcript"] == failed["transcript"] and r["context_id"] != failed["context_id"]]
+    assert again, "the sentence Cartesia refused was not sent again"
+    assert any("145 dollars" in r["transcript"] for r in requests)
+    request_end = result.turns[0]["speech_end"]
+    assert wait is not None and result.silence_in_playback(request_end, result.bot[-1].end) < 3.0
+    assert "hangup" not in played_marks(result, result.duration + 1)
+
+
+def test_cascade_cartesia_errors_on_every_request_play_the_apology_clip_then_hang_up(cascade_fakes):
+    """From the filler on, Cartesia answers every request with its ``error`` event: one resend,
+    then the TTS counts as failed: the pre-rendered apology clip, then the hang-up, no dead air
+    over 3 s."""
+    from processors.vendor_apology import clip_pcm
+
+    _, _, cartesia = cascade_fakes
+    result, wait = cascade_request_call(cascade_fakes, lambda: setattr(cartesia, "error_next_requests", 1000),
+                                        when=lambda: any("Where would" in t for t in cartesia.transcripts()),
+                                        hangup_after_s=20)
+    print("errors:", len(cartesia.errors_sent), "requests:", cartesia.transcripts())
+    assert cartesia.errors_sent and wait is not None  # the caller's request was heard, then the errors
+    closed = result.times("closed")[0]
+    assert result.closed_by_gateway and "hangup" in played_marks(result, closed)
+    first_error = cartesia.errors_sent[0] - result.wall_t0
+    assert result.silence_in_playback(first_error, closed) < 3.0
+    played = [u for u in result.bot if u.end > first_error]
+    apology_s = len(clip_pcm("en")) / 2 / 8000
+    assert played and played[-1].end - played[-1].start >= apology_s - 0.3, (played, apology_s)
+
+
 def test_cascade_deepgram_key_revoked_mid_call_apologises_through_cartesia_then_hangs_up(cascade_fakes):
     deepgram, _, cartesia = cascade_fakes
     revoked: list[float] = []
