@@ -17,7 +17,12 @@ It also says "no words" at once: when the final ``Results`` Deepgram sends for t
 the end of speech (``from_finalize: true``, https://developers.deepgram.com/docs/finalize) is empty
 and no final transcript came since the caller started speaking (a cough, a noise burst), it pushes
 a :class:`~processors.resume.NoWordsFrame`, so the resume after a false interruption does not wait
-for the user turn's stop timeout (5 s).
+for the user turn's stop timeout (5 s). Deepgram does not promise that answer: the ``from_finalize``
+response "typically" comes "when there is a noticeable amount of audio buffered", so a wordless
+sound may get none, and the resume then waited ~5 s. So when the caller stops speaking with no
+words (final or interim) heard since the start, :data:`NO_WORDS_AFTER_FINALIZE_SECS` after the
+``Finalize`` without a final ``Results`` also mean "no words" (at most one ``NoWordsFrame`` per
+utterance).
 
 And it comes back from a dropped socket at once, losing nothing the caller said. Pipecat's handler
 waits at least 4 s (``exponential_backoff_time``) before it reconnects and sends the audio of that
@@ -44,6 +49,7 @@ from deepgram.listen.v1.types import ListenV1Finalize, ListenV1Results
 from loguru import logger
 from pipecat.frames.frames import (
     Frame,
+    InterimTranscriptionFrame,
     TranscriptionFrame,
     VADUserStartedSpeakingFrame,
     VADUserStoppedSpeakingFrame,
@@ -78,6 +84,10 @@ STALL_SPEECH_SECS = 1.0
 GIVE_UP_SECS = 4.0
 #: Fast reconnects per call; after that Pipecat's own backoff (4 s and more) and give-up apply.
 FAST_RECONNECTS = 3
+#: A ``Finalize`` sent after an utterance with no words that gets no final ``Results`` within this
+#: long (s) is "no words": Deepgram's finalize answer plus a margin
+#: (https://developers.deepgram.com/docs/finalize).
+NO_WORDS_AFTER_FINALIZE_SECS = 0.7
 
 
 class MultilingualDeepgramSTTService(DeepgramSTTService):
@@ -104,6 +114,9 @@ class MultilingualDeepgramSTTService(DeepgramSTTService):
         self._resend: list[bytes] = []
         self._in_utterance = False
         self.fast_reconnects = 0
+        self._no_words_sent = False  # this utterance's NoWordsFrame went out
+        self._interim_words = False  # an interim transcript with words came since speech started
+        self._no_words_timer: asyncio.Task | None = None
 
     def _build_connect_kwargs(self) -> dict:
         """Pipecat's connect options plus ``filler_words=true``, so a caller's "mhmm", "uh-huh" or
@@ -123,11 +136,32 @@ class MultilingualDeepgramSTTService(DeepgramSTTService):
     async def process_frame(self, frame: Frame, direction: FrameDirection):
         if isinstance(frame, VADUserStartedSpeakingFrame):
             self._words_since_speech_start = False
+            self._no_words_sent = self._interim_words = False
             self._in_utterance = True
             self._awaiting_final = False
+            await self._cancel_no_words_timer()
         elif isinstance(frame, VADUserStoppedSpeakingFrame):
             self._awaiting_final = True
         await super().process_frame(frame, direction)
+        if (isinstance(frame, VADUserStoppedSpeakingFrame) and self._connection is not None
+                and not self._words_since_speech_start and not self._interim_words and not self._no_words_sent):
+            await self._cancel_no_words_timer()
+            self._no_words_timer = self.create_task(self._no_words_unless_answered(), f"{self}::no_words")
+
+    async def _no_words_unless_answered(self) -> None:
+        """The ``Finalize`` just sent found no words and got no final answer in time: no words."""
+        await asyncio.sleep(NO_WORDS_AFTER_FINALIZE_SECS)
+        self._no_words_timer = None
+        if (self._awaiting_final and not self._words_since_speech_start and not self._interim_words
+                and not self._no_words_sent):
+            logger.debug(f"{self}: no final Results {NO_WORDS_AFTER_FINALIZE_SECS} s after Finalize: no words")
+            self._no_words_sent = True
+            await self.push_frame(NoWordsFrame())
+
+    async def _cancel_no_words_timer(self) -> None:
+        timer, self._no_words_timer = self._no_words_timer, None
+        if timer is not None and timer is not asyncio.current_task():
+            await self.cancel_task(timer)
 
     async def run_stt(self, audio: bytes):
         """Send ``audio`` (16-bit PCM at the pipeline's input rate) and keep it until answered."""
@@ -198,6 +232,10 @@ class MultilingualDeepgramSTTService(DeepgramSTTService):
         if self._awaiting_final or self._in_utterance:
             await self.push_frame(self._stall_speech())
 
+    async def cleanup(self):
+        await self._cancel_no_words_timer()
+        await super().cleanup()
+
     async def _on_message(self, message):
         # Pipecat's handler drops empty finals; an empty one answering our Finalize means no words.
         await super()._on_message(message)
@@ -207,12 +245,17 @@ class MultilingualDeepgramSTTService(DeepgramSTTService):
             if from_finalize or getattr(message, "speech_final", False):
                 self._in_utterance = self._awaiting_final = False
             if (from_finalize and message.channel and message.channel.alternatives
-                    and not message.channel.alternatives[0].transcript and not self._words_since_speech_start):
+                    and not message.channel.alternatives[0].transcript and not self._words_since_speech_start
+                    and not self._no_words_sent):
+                self._no_words_sent = True
+                await self._cancel_no_words_timer()
                 await self.push_frame(NoWordsFrame())
 
     async def push_frame(self, frame: Frame, direction: FrameDirection = FrameDirection.DOWNSTREAM):
         if isinstance(frame, TranscriptionFrame):
             self._words_since_speech_start = True
+        elif isinstance(frame, InterimTranscriptionFrame) and frame.text.strip():
+            self._interim_words = True  # words are coming: the timer waits for them
         if isinstance(frame, TranscriptionFrame) and frame.result is not None and not isinstance(frame.result, dict):
             evidence = word_language_evidence(frame.result)
             if evidence is not None:

@@ -26,7 +26,10 @@ continuation took the next scripted transcript, and a test's barge-in found none
 Faults: :meth:`drop_connections` (close 1011 now), :attr:`drop_on_finalize` (the next N
 ``Finalize`` messages of an utterance in progress close the socket with 1011 instead of answering:
 the drop lands exactly while the caller waits for a transcript), :attr:`reject_after_drop` (every
-later upgrade refused with that status: Deepgram does not come back). An utterance whose final was
+later upgrade refused with that status: Deepgram does not come back),
+:attr:`answer_wordless_finalize` (``False``: a ``Finalize`` that finds no words gets no answer at
+all; the finalize docs promise the ``from_finalize`` response only "typically", "when there is a
+noticeable amount of audio buffered"). An utterance whose final was
 never sent goes back to the front of the script, so audio re-sent on a new socket gets its words.
 
 The words are the next scripted transcript (``text`` or ``(text, language)``); every word carries
@@ -71,6 +74,7 @@ class FakeDeepgram(ThreadedServer):
         self.drop_on_finalize = 0
         self.reject_after_drop: int | None = None
         self.drops: list[float] = []  # wall times of the drop_on_finalize drops
+        self.answer_wordless_finalize = True
         self._sockets: list[ServerConnection] = []
         super().__init__()
 
@@ -197,6 +201,9 @@ class FakeDeepgram(ThreadedServer):
                     utt = seg.force_end()
                     if utt is not None and pending.get("words", ("",))[0]:
                         forced_end_ms = utt.end_ms
+                    if not self.answer_wordless_finalize and not (utt is not None and pending.get("words", ("",))[0]):
+                        pending.pop("words", None)  # heard, nothing to say: no answer at all
+                        continue
                     await final(utt, speech_final=False, from_finalize=True)
                 elif kind == "CloseStream":
                     await send({"type": "Metadata", "transaction_key": "deprecated",

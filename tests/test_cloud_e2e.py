@@ -493,6 +493,30 @@ def test_cascade_cartesia_errors_on_every_request_play_the_apology_clip_then_han
     assert played and played[-1].end - played[-1].start >= apology_s - 0.3, (played, apology_s)
 
 
+def test_cascade_wordless_sound_over_the_answer_with_an_unanswered_finalize_resumes_at_once(cascade_fakes):
+    """A wordless sound over the read-out (a hum: the backchannel fixture, heard as no words);
+    Deepgram leaves the ``Finalize`` that finds no words unanswered (its
+    finalize docs promise the answer only "typically"): the answer resumes within 2 s of the
+    sound's end, not after the turn's 5 s stop timeout."""
+    deepgram, _, cartesia = cascade_fakes
+    deepgram.answer_wordless_finalize = False
+    deepgram.transcripts.push(said("en_greeting_request"))
+    deepgram.transcripts.push(("", "en"))  # the sound: no words
+    server = cascade_gateway(cascade_fakes)
+    try:
+        result = place_call(server, Turn(fixture("en_greeting_request")),
+                            Turn(fixture("en_backchannel"), barge_in_ms=6000), hangup_after_s=10)
+        assert server.alive()
+    finally:
+        server.stop()
+    sound = result.turns[1]
+    print("turns:", result.turns, "\nclears:", result.times("clear"), "\nbot:", [(u.start, u.end) for u in result.bot])
+    assert [t for t in result.times("clear") if t > sound["speech_start"]], "the sound was no barge-in"
+    assert any(c.message.get("type") == "Finalize" for c in deepgram.controls if c.at - result.wall_t0 > sound["speech_start"])
+    first = result.first_audio_after(sound["speech_end"])
+    assert first is not None and first - sound["speech_end"] < 2.0, (sound, first)  # was ~5.3 s
+
+
 def test_cascade_deepgram_key_revoked_mid_call_apologises_through_cartesia_then_hangs_up(cascade_fakes):
     deepgram, _, cartesia = cascade_fakes
     revoked: list[float] = []

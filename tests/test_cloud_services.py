@@ -324,6 +324,30 @@ async def test_deepgram_empty_finalize_with_no_words_since_speech_start_is_no_wo
     assert kinds == ["NoWordsFrame", "TranscriptionFrame"]
 
 
+async def test_deepgram_unanswered_finalize_with_no_words_is_no_words_within_a_second():
+    """Deepgram answers a ``Finalize`` only "typically" (https://developers.deepgram.com/docs/finalize):
+    this one finds no words and gets no answer at all; "no words" still comes, before the next
+    utterance 1.0 s later (the timer is 0.7 s), not after the turn's 5 s stop timeout."""
+    from processors.resume import NoWordsFrame
+    from testkit.fake_deepgram import FakeDeepgram
+
+    server = FakeDeepgram(transcripts=[("", "en"), ("Hola.", "es")])  # a cough, then words
+    server.answer_wordless_finalize = False
+    try:
+        stt = deepgram_service(server)
+        cough = [VADUserStartedSpeakingFrame(), *speech_frames(16000, silence_ms=300),
+                 VADUserStoppedSpeakingFrame(), SleepFrame(sleep=1.0)]
+        words = [VADUserStartedSpeakingFrame(), *speech_frames(16000, silence_ms=300),
+                 VADUserStoppedSpeakingFrame(), SleepFrame(sleep=1.0)]
+        down, _ = await run_test(stt, frames_to_send=[*cough, *words], pipeline_params=None)
+    finally:
+        server.close()
+    kinds = [type(f).__name__ for f in down if isinstance(f, (NoWordsFrame, TranscriptionFrame))]
+    assert kinds == ["NoWordsFrame", "TranscriptionFrame"], kinds
+    assert not any(r.message.get("from_finalize") and not r.message["channel"]["alternatives"][0]["transcript"]
+                   for r in server.results)  # the fake really left the wordless Finalize unanswered
+
+
 async def test_the_fake_deepgram_keeps_one_utterance_cut_by_a_finalize_in_a_pause_as_one():
     # The client's VAD may end the turn in a short pause inside an utterance ("That's all, thank you.
     # | Goodbye."); Deepgram would not have endpointed there. The speech after it continues that
