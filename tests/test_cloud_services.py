@@ -242,6 +242,23 @@ async def test_chat_llm_rate_limit_is_a_prompt_transient_error_not_a_silent_sdk_
     assert len(chat.refused_at) == 1 and not chat.requests  # the SDK did not try again
 
 
+async def test_chat_llm_hung_stream_is_a_transient_error_after_the_read_timeout(chat):
+    """No byte for 6 s: the cascade's service gives up after its 4 s read timeout (the SDK's
+    default waits 600 s), with a non-permanent error the call answers by asking again."""
+    from processors.chat_llm import ChatLLMService
+
+    chat.first_byte_delay_secs = 6.0
+    llm = ChatLLMService(api_key=chat.api_key, base_url=chat.base_url,
+                         settings=ChatLLMService.Settings(model="gpt-4o-mini"))
+    context = LLMContext(messages=[{"role": "user", "content": "Hello"}])
+    # the run ends after 5 s, before the server's first byte: an error by then is the timeout's
+    _, up = await run_test(llm, frames_to_send=[LLMContextFrame(context=context), SleepFrame(sleep=5.0)])
+    errors = [f for f in up if isinstance(f, ErrorFrame)]
+    assert len(errors) == 1 and "timed out" in errors[0].error, errors
+    assert not errors[0].category.is_permanent and llm.is_usable
+    assert len(chat.requests) == 1  # not re-sent by the SDK
+
+
 @pytest.mark.parametrize("finish", ["content_filter", "length", "stop"])
 async def test_chat_llm_reply_with_no_text_and_no_tool_call_is_a_transient_error(chat, finish):
     from processors.chat_llm import ChatLLMService
