@@ -42,6 +42,10 @@ class CascadeSettings(BaseSettings):
     openai_api_key: SecretStr | None = None
     llm_base_url: str = Field("https://api.openai.com/v1", description="Any OpenAI-compatible /v1 base URL")
     llm_model: str = Field("gpt-4.1-mini", description="Chat model with tool calling")
+    llm_read_timeout_secs: float = Field(
+        4.0, gt=0, le=120,
+        description="Longest wait (s) for the LLM's response and between streamed chunks; then the "
+                    "call asks again once and apologises (a slow self-hosted model may need more)")
     cartesia_api_key: SecretStr | None = None
     cartesia_url: str = Field("wss://api.cartesia.ai/tts/websocket", description="Cartesia TTS WebSocket")
     cartesia_model: str = Field("sonic-3", description="Cartesia model")

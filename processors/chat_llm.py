@@ -35,7 +35,8 @@ from pipecat.services.openai.llm import OpenAILLMService
 
 #: Retries of the ``openai`` client itself (its default is 2, each after ``Retry-After``).
 SDK_RETRIES = 0
-#: Longest wait for the response and between two streamed chunks (s); the SDK's default is 600.
+#: Default longest wait for the response and between two streamed chunks (s; ``LLM_READ_TIMEOUT_SECS``);
+#: the SDK's default is 600.
 READ_TIMEOUT_SECS = 4.0
 #: Longest wait for the TCP/TLS connection (s).
 CONNECT_TIMEOUT_SECS = 2.0
@@ -54,10 +55,14 @@ class ChatLLMService(OpenAILLMService):
     Args:
         wait_speech: ``() -> Frame`` pushed downstream when the answer has not started
             :data:`WAIT_SPEECH_SECS` after a request while the caller waits; ``None``: say nothing.
+        read_timeout_secs: longest wait for the response and between streamed chunks (s;
+            ``LLM_READ_TIMEOUT_SECS``, default :data:`READ_TIMEOUT_SECS`).
         *args, **kwargs: ``OpenAILLMService``'s.
     """
 
-    def __init__(self, *args, wait_speech: Callable[[], Frame] | None = None, **kwargs):
+    def __init__(self, *args, wait_speech: Callable[[], Frame] | None = None,
+                 read_timeout_secs: float = READ_TIMEOUT_SECS, **kwargs):
+        self._read_timeout_secs = read_timeout_secs  # before Pipecat's __init__, which builds the client
         super().__init__(*args, **kwargs)
         self._wait_speech = wait_speech
         self._replied = False
@@ -68,7 +73,7 @@ class ChatLLMService(OpenAILLMService):
         client = super().create_client(api_key=api_key, base_url=base_url, organization=organization,
                                        project=project, default_headers=default_headers, **kwargs)
         return client.with_options(max_retries=SDK_RETRIES,
-                                   timeout=Timeout(READ_TIMEOUT_SECS, connect=CONNECT_TIMEOUT_SECS))
+                                   timeout=Timeout(self._read_timeout_secs, connect=CONNECT_TIMEOUT_SECS))
 
     async def _push_llm_text(self, text: str):
         if text.strip():

@@ -57,3 +57,18 @@ def test_llm_key_falls_back_to_the_openai_key_and_bad_voices_are_named(monkeypat
     assert s.llm_key == "sk-l"
     with pytest.raises(MissingSettingError, match="CARTESIA_VOICES entry 'xx=v2'"):
         PROFILES["cascade"].check(s)
+
+
+def test_llm_read_timeout_is_a_setting_and_reaches_the_client(monkeypatch):
+    from processors.chat_llm import READ_TIMEOUT_SECS, ChatLLMService
+
+    monkeypatch.setenv("LLM_READ_TIMEOUT_SECS", "9.5")
+    assert Settings(_env_file=None).llm_read_timeout_secs == 9.5
+    monkeypatch.delenv("LLM_READ_TIMEOUT_SECS")
+    assert Settings(_env_file=None).llm_read_timeout_secs == READ_TIMEOUT_SECS
+    monkeypatch.setenv("LLM_READ_TIMEOUT_SECS", "0")
+    with pytest.raises(ValueError):
+        Settings(_env_file=None)
+    llm = ChatLLMService(api_key="sk-test", base_url="http://127.0.0.1:9/v1", read_timeout_secs=9.5,
+                         settings=ChatLLMService.Settings(model="m"))
+    assert llm._client.timeout.read == 9.5 and llm._client.max_retries == 0
