@@ -33,6 +33,8 @@ lower-cased transcript whose punctuation has been removed (apostrophes kept; see
   ``party_with`` before the people the caller travels with ("with my wife", "con mi esposa": the
   caller and them), ``party_with_me`` after people who join the caller ("my wife is coming with me",
   "meine Frau kommt mit": added to the party);
+* ``retry`` ("try again", "inténtelo otra vez", "nochmal versuchen"): yes to "shall I try again?";
+* ``alone`` ("just me", "yo solo", "da solo", "sozinho"): a party of one adult, no children;
 * ``correction`` ("no wait", "perdón", "plutôt", "ich meine", "anzi", "aliás"): a date said after one
   replaces the date said before it in the same turn ("on the 14th, no wait, the 15th").
 
@@ -171,7 +173,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "cabin_words": "business|economy|premium|first|class|coach",
         # answers to "is X where you are flying from, or where you are going?"
         "origin_words": "from|leaving|departing|origin|start|starting|out of|home|i live|live there|fly out",
-        "destination_words": "to|going|destination|heading|arriving|visit|visiting|go there|fly there",
+        "destination_words": "to|going|destination|heading|headed|arriving|visit|visiting|go there|fly there",
         # a party the caller lists by name ("my husband, me and our baby"): the caller as a member, possessives,
         # "and"; adult companions and children, singular; "too" after someone added to the party
         "party_me": "me|i|myself",
@@ -183,6 +185,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "party_with": "with|along with|together with|accompanied by",
         "party_with_me": "with me|along|along with me",
         "correction": "no|no wait|wait|sorry|no sorry|i mean|i meant|actually|or rather|rather|make that|scratch that|let me correct that",  # "the 14th, no wait, the 15th": what follows replaces
+        "alone": "just me|only me|it's just me|just going to be me|only going to be me|just myself|only myself|by myself|on my own|alone|just one person|only one person|just the one person",  # the caller travels alone: a party of one
+        "retry": "try again|try it again|give it another shot|give it another try|another try|one more try|have another go|retry",  # yes to "shall I try again?" after a failed search
     },
     "es": {
         "goodbye": "adiós|adios|hasta luego|hasta pronto|chao|chau|eso es todo|nada más|nada mas|no gracias|ya está|ya esta|cuelgo|terminar la llamada|que tenga un buen día|que tenga buen día|cuídese|cuidese",
@@ -268,6 +272,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "party_with": "con|junto con|acompañado de|acompañada de",
         "party_with_me": "conmigo",
         "correction": "no|perdón|perdon|digo|quiero decir|quise decir|mejor dicho|o sea|espera|espere|mejor",
+        "alone": "yo solo|yo sola|solo yo|sólo yo|viajo solo|viajo sola|voy solo|voy sola|iré solo|iré sola|ire solo|ire sola|solo una persona|sólo una persona",
+        "retry": "inténtelo|intentelo|inténtalo|intentalo|vuelva a intentarlo|vuelve a intentarlo|inténtelo otra vez|pruebe otra vez|prueba otra vez|pruebe de nuevo|prueba de nuevo",
     },
     "fr": {
         "goodbye": "au revoir|à plus tard|a plus tard|salut|bonne journée|bonne journee|c'est tout|ce sera tout|non merci|rien d'autre|à bientôt|a bientot|raccrocher",
@@ -335,7 +341,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "one": "un|une",
         "for_count": "pour|nous sommes|nous serons|on est|on sera",
         "round_trip": "aller-retour|aller retour|aller et retour",
-        "one_way": "aller simple|aller-simple",
+        "one_way": "aller simple|aller-simple|juste l'aller|seulement l'aller|l'aller seulement|l'aller seul",
         "numbers": "zéro|zero|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|tous",
         "cabin_words": "affaires|économique|economique|première|classe|premium|business",
         "origin_words": "départ|depart|de là|j'habite|partir|je pars|origine",
@@ -351,6 +357,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "party_with": "avec|accompagné de|accompagnée de",
         "party_with_me": "avec moi",
         "correction": "non|pardon|plutôt|plutot|je veux dire|je voulais dire|enfin|attendez|attends|ou plutôt|ou plutot",
+        "alone": "seul|seule|tout seul|toute seule|juste moi|moi seul|moi seule|une seule personne",
+        "retry": "réessayez|reessayez|réessayer|reessayer|essayez encore|essayez à nouveau|essayez a nouveau|recommencez",
     },
     "de": {
         "goodbye": "auf wiederhören|bis später|bis spater|auf wiederhoren|auf wiedersehen|tschüss|tschuss|ciao|das wars|das war's|das ist alles|nein danke|sonst nichts|auflegen|schönen tag noch|schonen tag noch|schönen tag|einen schönen tag",
@@ -418,7 +426,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "one": "ein|eine|einen|einer",
         "for_count": "für|fur|zu|wir sind",
         "round_trip": "hin und zurück|hin und zuruck|hin- und rückflug|hin und rückflug|hin und ruckflug|mit rückflug",
-        "one_way": "nur hinflug|einfacher flug|einfache strecke|one way",
+        "one_way": "nur hinflug|einfacher flug|einfache strecke|one way|nur einfach|nur hin|nur den hinflug",
         "numbers": "null|eins|ein|eine|zwei|drei|vier|fünf|funf|sechs|sieben|acht|neun|zehn|beide|alle",
         "cabin_words": "business|economy|premium|first|klasse|erste",
         "origin_words": "abflug|von dort|ich wohne|wohne|start|starten|abflugort|ab",
@@ -432,11 +440,13 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "child": "baby|kind|sohn|tochter",
         "also": "auch",
         "party_with": "mit|zusammen mit",
-        "party_with_me": "mit mir|kommt mit|kommen mit|fliegt mit|fliegen mit|reist mit|reisen mit",
+        "party_with_me": "mit mir|kommt mit|kommen mit|fliegt mit|fliegen mit|reist mit|reisen mit|kommt doch mit|kommen doch mit|kommt auch mit|kommen auch mit",
         "correction": "nein|nee|quatsch|ich meine|ich meinte|lieber|sorry|pardon|warte|moment|besser gesagt|oder besser",
+        "alone": "allein|alleine|nur ich|nur für mich|nur fur mich|nur eine person",
+        "retry": "nochmal versuchen|noch einmal versuchen|versuchen sie es|versuchen sie es nochmal|versuch es nochmal|erneut versuchen",
     },
     "it": {
-        "goodbye": "arrivederci|ciao|a presto|a più tardi|a piu tardi|è tutto|e tutto|basta così|basta cosi|no grazie|nient'altro|niente altro|buona giornata|riattaccare",
+        "goodbye": "arrivederci|ciao|a presto|a più tardi|a piu tardi|è tutto|e tutto|basta così|basta cosi|no grazie|nient'altro|niente altro|buona giornata|riattaccare|a posto così|a posto cosi|sono a posto|siamo a posto",
         "repeat": "ripeta|ripetere|può ripetere|puo ripetere|di nuovo|ancora una volta|come ha detto|cosa ha detto|non ho sentito",
         "repeat_alone": "cosa|come|scusi|eh|prego",
         # a question about the flights just read out (the rule brain reads them again)
@@ -517,9 +527,11 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "party_with": "con|insieme a|insieme con",
         "party_with_me": "con me|insieme a me",
         "correction": "no|anzi|scusa|scusi|volevo dire|cioè|cioe|aspetta|aspetti|meglio|pardon",
+        "alone": "da solo|da sola|solo io|soltanto io|vado solo|vado sola|una persona sola|solo una persona",
+        "retry": "riprova|riprovi|riprovare|prova ancora|provi ancora|prova di nuovo|provi di nuovo",
     },
     "pt": {
-        "goodbye": "adeus|tchau|até logo|ate logo|até mais tarde|ate mais tarde|até à próxima|é tudo|e tudo|só isso|so isso|não obrigado|nao obrigado|mais nada|desligar|tenha um bom dia|bom dia para si|até mais|ate mais",
+        "goodbye": "adeus|tchau|até logo|ate logo|até mais tarde|ate mais tarde|até à próxima|é tudo|e tudo|só isso|so isso|não obrigado|nao obrigado|mais nada|desligar|tenha um bom dia|bom dia para si|até mais|ate mais|está ótimo obrigado|está ótimo obrigada|esta otimo obrigado|esta otimo obrigada|está bom assim|esta bom assim",
         "repeat": "repita|repetir|pode repetir|outra vez|mais uma vez|como disse|o que disse|não ouvi|nao ouvi",
         "repeat_alone": "o quê|o que|quê|como|desculpe|hã|ah",
         # a question about the flights just read out (the rule brain reads them again)
@@ -603,6 +615,8 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "party_with": "com|junto com|acompanhado de|acompanhada de",
         "party_with_me": "comigo|junto comigo",
         "correction": "não|nao|aliás|alias|digo|quer dizer|quero dizer|desculpa|desculpe|perdão|perdao|ou melhor|melhor|espera",
+        "alone": "sozinho|sozinha|só eu|so eu|apenas eu|só para mim|so para mim|só uma pessoa|so uma pessoa|apenas uma pessoa",
+        "retry": "tente de novo|tente outra vez|tentar outra vez|tentar de novo|pode tentar|tenta de novo|tenta outra vez",
     },}
 
 

@@ -55,6 +55,10 @@ from flights.places import Place, is_common_phrase, resolve_place
 
 
 MAX_HEARD_WORDS = 5
+#: After results, a marked end resolving below this (no candidate at all, in practice) names no
+#: place: "alla fine", "de novo", "to come along" keep the agreed route (a misheard city still scores
+#: well above it and is asked about).
+NO_PLACE_BELOW = 0.5
 """A longer unresolvable phrase is not read back as a place name ("didn't understand" instead)."""
 
 
@@ -363,6 +367,11 @@ class FlightDialogue:
             logger.info("dialogue: caller asks for a person")
             return BrainTurn(say=None, transfer=True)
 
+        if self.phase == "retry" and self._last_search is not None and has(lang, norm, "retry") \
+                and not has(lang, norm, "no"):
+            # "Shall I try again?" — "sí, inténtelo otra vez", "ja, bitte nochmal versuchen": not a
+            # request to repeat the question ("otra vez", "nochmal" are repeat words too)
+            return self._search()
         if has(lang, norm, "repeat") or only(lang, norm, ("repeat_alone",), ("hesitation", "greeting")):
             return self._repeat()
 
@@ -370,7 +379,7 @@ class FlightDialogue:
                        answering_return=bool(self._pending and self._pending.kind == "return_date"),
                        known_departure=self.slots.departure_date)
 
-        if has(lang, norm, "goodbye") and not parsed.has_route:
+        if has(lang, norm, "goodbye") and not self._names_a_place(parsed):
             return self._goodbye()
 
         if has(lang, norm, "start_over"):
@@ -428,6 +437,12 @@ class FlightDialogue:
             if not (parsed.origin_text or parsed.destination_text or parsed.has_options or new_search):
                 logger.info("dialogue: a question about the results: reading them again")
                 return self._repeat()
+        # a marked end that names no place is none ("alla fine", "de novo", "my sister wants to come
+        # along": the agreed end was dropped and the caller asked where "come along" is)
+        if parsed.origin_text and not self._resolves(parsed.origin_text, NO_PLACE_BELOW):
+            parsed = replace(parsed, origin_text=None)
+        if parsed.destination_text and not self._resolves(parsed.destination_text, NO_PLACE_BELOW):
+            parsed = replace(parsed, destination_text=None)
         correction = self._correction_role(parsed)
         if correction is not None:
             # "actually, make that Denver instead", "no, from Chicago": the same search with one
@@ -548,6 +563,12 @@ class FlightDialogue:
         return not any(end is not None and same_place(res.best, end)
                        for end in (self.slots.origin, self.slots.destination))
 
+    def _names_a_place(self, parsed: Parsed) -> bool:
+        """Whether a marked end of ``parsed`` names a place at all ("no grazie, a posto così" marks
+        "posto così", which is none: the goodbye stands)."""
+        return any(text and self._resolves(text, NO_PLACE_BELOW)
+                   for text in (parsed.origin_text, parsed.destination_text))
+
     def _resolves(self, heard: str, confidence: float) -> bool:
         try:
             res = resolve_span(heard, self.language)
@@ -633,6 +654,10 @@ class FlightDialogue:
             s.children = parsed.children
         if parsed.wants_return:
             self._wants_return = True
+        if parsed.one_way:  # "actually just make it one way": the return said before is dropped
+            self._wants_return = False
+            self._stay_days = None
+            s.return_date = None
         if parsed.stay_days is not None and parsed.ret is None:
             # "From Boston to Paris for a week" before any departure: back a week after it, once said
             self._stay_days = parsed.stay_days

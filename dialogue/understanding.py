@@ -51,6 +51,7 @@ class Parsed:
     departure: Any = None  # DateResult | None
     ret: Any = None  # DateResult | None
     wants_return: bool = False
+    one_way: bool = False  # "one way", "solo ida", "l'aller simple": no return leg (one said is dropped)
     stay_days: int | None = None  # "for a week": the trip's length (days), whether or not a departure was said
     adults: int | None = None
     children: int | None = None
@@ -69,7 +70,7 @@ class Parsed:
         return any(
             x is not None
             for x in (self.departure, self.ret, self.adults, self.children, self.travel_class, self.nonstop)
-        ) or self.wants_return or bool(self.more_adults or self.more_children)
+        ) or self.wants_return or self.one_way or bool(self.more_adults or self.more_children)
 
     @property
     def has_anything(self) -> bool:
@@ -303,8 +304,9 @@ def parse(norm: str, language: str, *, today: date | None = None, answering_retu
         norm = _SPACES.sub(" ", rx_round.sub(" ", norm)).strip()
     rx_one_way = keyword_regex(lang, "one_way")
     if rx_one_way and rx_one_way.search(norm):
-        # one way is the default; the words are no place ("un aller simple Bordeaux Lyon" read
-        # "simple bordeaux lyon" as one place)
+        # one way is the default, and drops a return said before ("actually just make it one way");
+        # the words are no place ("un aller simple Bordeaux Lyon" read "simple bordeaux lyon" as one place)
+        p.one_way = not p.wants_return
         norm = _SPACES.sub(" ", rx_one_way.sub(" ", norm)).strip()
     # "for a week", "por diez días", "für zwei Wochen": how long the stay is, not a date
     stay = _stay(norm, lang)
@@ -1353,6 +1355,8 @@ def _parse_options(norm: str, p: Parsed, lang: str) -> None:
             adults = total - children
         elif adults is None:
             adults = total
+    if total is None and adults is None and children is None and has(lang, norm, "alone"):
+        adults, children = 1, 0  # "actually it's just me", "al final viajo yo solo", "vado da solo"
     # the party as said ("for 12 people"); a search carries at most 9 (FlightDialogue says so)
     if adults is not None:
         p.adults = max(1, min(99, adults))

@@ -216,6 +216,7 @@ def _normalize(text: str, language: str) -> str:
     if language == "en":
         # "the second one", "the next one": an item of a list, never a date ("2nd 1" is 1 February)
         out = _ORDINAL_ONE.sub(" ", out)
+        out = re.sub(r"\bfirst thing\b", " ", out)  # "first thing Saturday morning": early, not the 1st
         for word, digit in _EN_ORDINALS.items():
             out = re.sub(rf"\b{word}\b", digit, out)
         out = re.sub(r"\btwenty[\s-]?(1st|2nd|3rd|[4-9]th)\b", lambda m: f"2{m.group(1)}", out)
@@ -329,11 +330,11 @@ _DAY_OF_MONTH = {
     "es": r"(?:(?:para\s+)?el\s+dia|(?:para\s+)?el|dia)\s+(\d{1,2})",
     "fr": r"(?:pour\s+)?le\s+(\d{1,2})(?:er|e|eme)?",
     "it": r"(?:per\s+)?(?:il\s+giorno|il|l|giorno)\s+(\d{1,2})",
-    "de": r"(?:am|den|fur\s+den)\s+(\d{1,2})\.?(?:ten)?",
+    "de": r"(?:am|den|dem|fur\s+den)\s+(\d{1,2})\.?(?:ten)?",
     "pt": r"(?:(?:para\s+)?o\s+dia|no\s+dia|dia)\s+(\d{1,2})",
 }
 #: the words before a bare day number that make it a date inside a sentence (non-English)
-_DAY_NUMBER_LEADS = {"el", "dia", "le", "il", "l", "giorno", "am", "den"}
+_DAY_NUMBER_LEADS = {"el", "dia", "le", "il", "l", "giorno", "am", "den", "dem"}
 
 
 def _easter(year: int) -> date:
@@ -650,7 +651,7 @@ def day_in_week(result: DateResult | None, week: date, language: str = "en",
     return None
 
 
-_WEEKDAY_DAY_LEADS = {"on", "the", "el", "le", "il", "am", "den", "dia", "no", "na", "o", "a", "de", "del"}
+_WEEKDAY_DAY_LEADS = {"on", "the", "el", "le", "il", "am", "den", "dem", "dia", "no", "na", "o", "a", "de", "del"}
 
 
 def _weekday_and_day(norm: str, language: str, today: date) -> date | None:

@@ -535,8 +535,9 @@ def resolve_place(text: str, language: str = "en") -> Resolution:
         # "la", "lá", "là" in a Spanish, French, Italian or Portuguese turn is an article or "there",
         # not L.A. ("Saio de lá" searched from Los Angeles); "LA" in capitals still is
         return res
-    # one common word that is no place's name: a near miss or a lower-case code is only a guess
-    near = COMMON_WORD_FACTOR if (not exact and " " not in norm and _is_common_word(norm, language)) else 1.0
+    # common words that are no place's name ("much", "hay nada" (≈ Haneda at 0.83)): a near miss or
+    # a lower-case code is only a guess
+    near = COMMON_WORD_FACTOR if (not exact and is_common_phrase(norm, language)) else 1.0
     code_guess = spelled or (compact.upper() if len(compact) == 3 and " " not in norm else None)
     if code_guess and code_guess.isalpha():
         # A code spelled out ("J F K", "L.A.X.") or written in capitals ("JFK") is a code; a plain

@@ -841,3 +841,79 @@ def test_marcar_um_voo_is_a_request_not_a_place():
 def test_thats_everything_after_the_results_ends_the_call():
     turn = _after_results("en", "From Boston to Miami on Friday.").handle_user("No, that's everything, thanks.")
     assert turn.end_call and turn.say == phrase("en", "goodbye")
+
+
+@pytest.mark.parametrize("language, request_, turn, expect", [
+    # after the results, words after a "to" / "from" that name no place were taken for a new end: the
+    # agreed end was dropped and the caller asked where "come along" or "fine" is
+    ("en", "From Boston to Denver on Friday.", "My sister wants to come along too.", {"adults": 2}),
+    ("it", "Da Roma a Milano venerdì.", "Alla fine preferisco martedì.", {"departure_date": "2026-11-24"}),
+    ("es", "De Madrid a Roma el viernes.", "Al final mejor el sábado.", {"departure_date": "2026-11-21"}),
+    # "hay nada" was Haneda (0.83): a near miss made of common words is no place
+    ("es", "De Sevilla a Roma el viernes.", "¿No hay nada un día antes?", {"departure_date": "2026-11-19"}),
+    # a party of one after a party of two ("just me" was not understood)
+    ("en", "Two adults from Boston to Denver on Friday.", "Actually it's just going to be me.", {"adults": 1}),
+    ("es", "Para dos personas de Madrid a París el viernes.", "Perdona, al final viajo yo solo.", {"adults": 1}),
+    ("it", "Per due persone da Napoli a Parigi venerdì.", "Scusi, alla fine vado da solo.", {"adults": 1}),
+    ("pt", "Para duas pessoas de Lisboa a Paris na sexta.", "Desculpe, afinal vou sozinho.", {"adults": 1}),
+])
+def test_a_change_after_the_results_keeps_the_route(language, request_, turn, expect):
+    route = _search(language, request_)
+    args = _after_results(language, request_).handle_user(turn).tool_call
+    assert args is not None
+    assert (args["origin"], args["destination"]) == (route["origin"], route["destination"])
+    assert {k: args[k] for k in expect} == expect
+
+
+@pytest.mark.parametrize("language, request_, turn", [
+    # one way after a round trip was not understood in any language: the return could not be dropped
+    ("en", "Boston to Denver on the 20th, returning the 27th.", "Actually just make it one way."),
+    ("es", "De Madrid a Roma el 20, vuelta el 27.", "Mejor solo ida."),
+    ("fr", "De Paris à Rome le 20, retour le 27.", "Finalement juste l'aller."),
+    ("de", "Von Berlin nach Rom am 20., zurück am 27.", "Doch lieber nur einfach."),
+    ("it", "Da Roma a Parigi il 20, ritorno il 27.", "Anzi, solo andata."),
+    ("pt", "De Lisboa para Paris no dia 20, volta no dia 27.", "Afinal só ida."),
+])
+def test_one_way_after_a_round_trip_drops_the_return(language, request_, turn):
+    first = _search(language, request_)
+    assert first.get("return_date")
+    args = _after_results(language, request_).handle_user(turn).tool_call
+    assert args is not None and args.get("return_date") is None
+    assert (args["origin"], args["destination"], args["departure_date"]) == \
+        (first["origin"], first["destination"], first["departure_date"])
+
+
+@pytest.mark.parametrize("language, answer", [
+    # "shall I try again?" answered with a repeat word ("otra vez", "nochmal", "de novo") re-asked it
+    ("en", "Sure, give it another shot."),
+    ("es", "Sí, inténtelo otra vez, por favor."),
+    ("de", "Ja, bitte nochmal versuchen."),
+    ("it", "Sì sì, riprova pure."),
+    ("pt", "Sim, tente de novo, por favor."),
+])
+def test_try_again_after_a_failed_search_searches_again(language, answer):
+    request_ = {"en": "From Boston to Denver on Friday.", "es": "De Madrid a Roma el viernes.",
+                "de": "Von Berlin nach Rom am Freitag.", "it": "Da Roma a Parigi venerdì.",
+                "pt": "De Lisboa para Paris na sexta."}[language]
+    d = _greeted(language)
+    first = d.handle_user(request_).tool_call
+    d.handle_tool_result({"status": "error", "message": "provider down"})
+    assert d.handle_user(answer).tool_call == first
+
+
+@pytest.mark.parametrize("language, closing", [
+    ("it", "No grazie, a posto così."),  # "a posto" was read as "to posto"
+    ("it", "No, sono a posto, grazie."),
+    ("pt", "Não, está ótimo, obrigada."),
+])
+def test_closings_after_the_results(language, closing):
+    request_ = {"it": "Da Roma a Parigi venerdì.", "pt": "De Lisboa para Paris na sexta."}[language]
+    assert _after_results(language, request_).handle_user(closing).end_call
+
+
+@pytest.mark.parametrize("language, text, departure", [
+    ("en", "Boston to Denver first thing Saturday morning.", "2026-11-21"),  # was the 1st of a month
+    ("de", "Von Berlin nach Wien am Samstag, dem 28.", "2026-11-28"),  # "dem" was no day lead: the 21st
+])
+def test_day_phrasings(language, text, departure):
+    assert _search(language, text)["departure_date"] == departure
