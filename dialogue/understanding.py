@@ -1375,6 +1375,8 @@ def resolve_span(heard: str, language: str) -> Resolution:
     words = heard.split()
     if (res.best is not None and res.confidence >= ACCEPT_CONFIDENCE) or len(words) < 2:
         return res
+    if res.region_head and _sure_place(res.region_head, language):
+        return res  # a city said with its region ("London, Ontario") is no sub-span ("Ontario": ONT)
     for size in range(len(words) - 1, 0, -1):
         for start in range(len(words) - size, -1, -1):  # later spans first
             if all(w in _function_words() for w in words[start:start + size]):

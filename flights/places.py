@@ -78,10 +78,14 @@ class Place:
 
 @dataclass
 class Resolution:
-    """Result of :func:`resolve_place`: ``candidates`` sorted best first, score 0..1."""
+    """Result of :func:`resolve_place`: ``candidates`` sorted best first, score 0..1; ``in_region``:
+    the text named a place with its state or country ("London, Ontario"), and the candidates are its
+    airports there (none when it has no served airport there); ``region_head``: the words before the
+    region ("london"), else ``None``."""
 
     text: str
     candidates: list[tuple[Place, float]] = field(default_factory=list)
+    region_head: str | None = None
 
     @property
     def best(self) -> Place | None:
@@ -163,6 +167,7 @@ _ALIASES: dict[str, str] = {
     "moscow": "MOW", "paris": "PAR", "new york": "NYC",
     # nicknames callers use ("Malle" was Malé, Maldives, at 0.91)
     "malle": "PMI", "sampa": "SAO", "twin cities": "MSP", "lamezia": "SUF",
+    "santa cruz de tenerife": "TFN",  # not Santa Cruz, Bolivia (its "de" cut it in two)
 }
 
 _STRIP_LEADING = {
@@ -523,6 +528,7 @@ def resolve_place(text: str, language: str = "en") -> Resolution:
         # "Portland, Oregon", "Paris, France", "Córdoba, Argentina": the city's candidates in that
         # region, and none when it has none ("Paris, Texas" is not Paris; nothing is served there)
         head, region = split
+        res.region_head = head
         res.candidates = [(place, score) for place, score in resolve_place(head, language).candidates
                           if _in_region(place, region)]
         return res

@@ -917,3 +917,22 @@ def test_closings_after_the_results(language, closing):
 ])
 def test_day_phrasings(language, text, departure):
     assert _search(language, text)["departure_date"] == departure
+
+
+def test_santa_cruz_de_tenerife_is_tenerife():
+    # its "de" cut the name: "de Tenerife" became the origin and "Santa Cruz" Bolivia the destination
+    args = _search("es", "Quiero volar de Madrid a Santa Cruz de Tenerife el lunes.")
+    assert (args["origin"], args["destination"]) == ("MAD", "TFN")
+
+
+@pytest.mark.parametrize("text, not_searched", [
+    # a city said with a region where no airport of that city is served: its region alone was taken
+    # for the place ("London, Ontario" searched Ontario, California; "Paris, Texas" searched Paris)
+    ("Toronto to London, Ontario on Monday.", "ONT"),
+    ("Dallas to Paris, Texas on Monday.", "PAR"),
+])
+def test_a_city_in_a_region_without_its_airport_is_asked_about(text, not_searched):
+    d = _greeted("en")
+    turn = d.handle_user(text)
+    assert turn.tool_call is None or not_searched not in (turn.tool_call["origin"], turn.tool_call["destination"])
+    assert turn.tool_call is None and d.slots.destination is None
