@@ -490,6 +490,11 @@ _SHIFT = {
 }
 
 
+#: "after ten days" said the other way round ("dopo dieci giorni", "après dix jours", "nach zehn
+#: Tagen", "depois de dez dias", "después de diez días"): the word before the count, per language
+_SHIFT_BEFORE = {"en": r"after", "es": r"despues de", "fr": r"apres", "de": r"nach", "it": r"dopo",
+                 "pt": r"depois de"}
+
 #: words after "later"/"earlier" that name what the shift counts from (then it is no shift of the agreed day)
 _SHIFT_FROM = "of|the|from|de|del|do|dos|da|das|di|dal|della|du|des|d|vor|von|nach|dem|der|ao|al|a|au|le|la|il|el|o"
 
@@ -507,6 +512,10 @@ def _shifted_by(text: str, language: str, day: date | None, today: date | None =
     articles, unit, later, earlier = _SHIFT[lang]
     # not before what it is counted from: "two days after Christmas", "dos días antes de Nochevieja"
     m = re.search(rf"\b(\w+) {unit} (?:({later})|{earlier})\b(?!\s+(?:{_SHIFT_FROM})\b)", folded)
+    later = m is not None and bool(m.group(4))
+    if m is None:  # "torno dopo dieci giorni": a count after the "later" word, days or weeks only
+        m = re.search(rf"\b(?:{_SHIFT_BEFORE[lang]}) (\w+) {unit}(?=\s|$)(?!\s+(?:{_SHIFT_FROM})\b)", folded)
+        later = True
     if m is None:
         return None
     found = find_date_in_text(text, lang, today)
@@ -525,7 +534,7 @@ def _shifted_by(text: str, language: str, day: date | None, today: date | None =
         if not said.isdigit():
             return None
         n = int(said)
-    days = n * (7 if m.group(3) else 1) * (1 if m.group(4) else -1)
+    days = n * (7 if m.group(3) else 1) * (1 if later else -1)
     if not 0 < abs(days) <= 60:
         return None
     value = day + timedelta(days=days)

@@ -246,12 +246,14 @@ AIRPORT_SPOKEN_NAMES: dict[str, tuple[str, ...]] = {
     "SFO": ("SFO",), "MSP": ("Minneapolis Saint Paul",), "DTW": ("Detroit Metro",),
     "SNA": ("John Wayne",), "FLL": ("Fort Lauderdale Hollywood",), "MEX": ("Benito Juarez",),
     "LIS": ("Humberto Delgado",), "DUB": ("Dublin Airport",), "CPH": ("Kastrup",),
-    "OSL": ("Gardermoen",), "HEL": ("Vantaa",), "BER": ("Brandenburg", "Willy Brandt"),
+    "OSL": ("Gardermoen",), "HEL": ("Vantaa",),
     "TLV": ("Ben Gurion",), "JNB": ("OR Tambo", "Tambo"), "NBO": ("Jomo Kenyatta",),
     "IST": ("Istanbul Airport",), "MAN": ("Manchester Airport",),
     "YQB": ("Quebec", "Ville de Quebec"), "PBI": ("Palm Beach",), "LIT": ("Clinton National",),
     "FDF": ("Fort-de-France",), "PTP": ("Pointe-a-Pitre",), "DSS": ("Blaise Diagne",),
     "RMU": ("Region de Murcia", "Corvera"), "SJD": ("San Jose del Cabo",),
+    # names callers still use: Toulouse's airport; Berlin's two old ones (closed 2020, now BER)
+    "TLS": ("Blagnac",), "BER": ("Brandenburg", "Willy Brandt", "Tegel", "Schonefeld", "Schoenefeld"),
 }
 
 

@@ -936,3 +936,24 @@ def test_a_city_in_a_region_without_its_airport_is_asked_about(text, not_searche
     turn = d.handle_user(text)
     assert turn.tool_call is None or not_searched not in (turn.tool_call["origin"], turn.tool_call["destination"])
     assert turn.tool_call is None and d.slots.destination is None
+
+
+@pytest.mark.parametrize("language, text, ret", [
+    # the count after the "later" word ("torno dopo dieci giorni"): the return was not ten days after
+    # the departure (the probe's call searched 18 January for a departure on 26 December)
+    ("it", "Da Roma a Milano il 26, torno dopo dieci giorni.", "2026-12-06"),
+    ("es", "De Madrid a Roma el 26, vuelvo después de diez días.", "2026-12-06"),
+    ("en", "Boston to Denver on the 26th, coming back after ten days.", "2026-12-06"),
+])
+def test_a_return_said_as_after_n_days_counts_from_the_departure(language, text, ret):
+    args = _search(language, text)
+    assert (args["departure_date"], args["return_date"]) == ("2026-11-26", ret)
+
+
+@pytest.mark.parametrize("language, text, route", [
+    ("fr", "De Blagnac à Paris vendredi.", ("TLS", "PAR")),  # Toulouse's airport was unknown
+    ("de", "Von Tegel nach Wien am Freitag.", ("BER", "VIE")),  # Berlin's old airport: BER now
+])
+def test_airports_named_by_their_old_or_local_names(language, text, route):
+    args = _search(language, text)
+    assert (args["origin"], args["destination"]) == route
