@@ -357,7 +357,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
         "party_with": "avec|accompagné de|accompagnée de",
         "party_with_me": "avec moi",
         "correction": "non|pardon|plutôt|plutot|je veux dire|je voulais dire|enfin|attendez|attends|ou plutôt|ou plutot",
-        "alone": "seul|seule|tout seul|toute seule|juste moi|moi seul|moi seule|une seule personne",
+        "alone": "tout seul|toute seule|je voyage seul|je voyage seule|je pars seul|je pars seule|je serai seul|je serai seule|juste moi|moi seul|moi seule|une seule personne|seul finalement|seule finalement",
         "retry": "réessayez|reessayez|réessayer|reessayer|essayez encore|essayez à nouveau|essayez a nouveau|recommencez",
     },
     "de": {
