@@ -55,11 +55,11 @@ from flights.places import Place, is_common_phrase, resolve_place
 
 
 MAX_HEARD_WORDS = 5
+"""A longer unresolvable phrase is not read back as a place name ("didn't understand" instead)."""
 #: After results, a marked end resolving below this (no candidate at all, in practice) names no
 #: place: "alla fine", "de novo", "to come along" keep the agreed route (a misheard city still scores
 #: well above it and is asked about).
 NO_PLACE_BELOW = 0.5
-"""A longer unresolvable phrase is not read back as a place name ("didn't understand" instead)."""
 
 
 # ---------------------------------------------------------------------------------------------
