@@ -158,7 +158,7 @@ class CascadeProfile(Profile[CascadeSettings, CascadeResources]):
         )
         llm = ChatLLMService(
             api_key=settings.llm_key, base_url=settings.llm_base_url,
-            # no first word 1.5 s after the request while the caller waits: "one moment"
+            # no first word 1 s after the request while the caller waits: "one moment"
             wait_speech=lambda: TTSSpeakFrame(phrase(setup.language.current, "llm_waiting")),
             read_timeout_secs=settings.llm_read_timeout_secs,
             settings=ChatLLMService.Settings(
