@@ -22,7 +22,10 @@ Outbound marks travel as ``OutputTransportMessageFrame`` so they stay ordered wi
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from pipecat.frames.frames import (
     DataFrame,
@@ -49,6 +52,51 @@ class HangupRequestFrame(DataFrame):
     """
 
     reason: str = "goodbye"
+
+
+class HeldHangup:
+    """A :class:`HangupRequestFrame` a speaking service holds back until the words before it are out
+    (the Cartesia TTS behind its goodbye, the Realtime service behind words it was asked to say),
+    with one deadline task that releases it anyway.
+
+    Args:
+        owner: the holding processor (its ``create_task`` / ``cancel_task``).
+        push: ``async (frame) -> None`` that sends the released frame on downstream.
+    """
+
+    def __init__(self, owner: FrameProcessor, push: Callable[[Frame], Awaitable[None]]):
+        self._owner = owner
+        self._push = push
+        self.frame: HangupRequestFrame | None = None
+        self._timer: asyncio.Task | None = None
+
+    def hold(self, frame: HangupRequestFrame, deadline: Coroutine[Any, Any, None] | None = None,
+             name: str = "hangup_wait") -> None:
+        """Keep ``frame``; start ``deadline`` (a coroutine that ends by calling :meth:`release`)
+        unless one already runs (then it is closed unstarted)."""
+        self.frame = frame
+        if deadline is None:
+            return
+        if self._timer is None:
+            self._timer = self._owner.create_task(deadline, name=name)
+        else:
+            deadline.close()
+
+    async def release(self) -> None:
+        """Send the held frame on (if any) and stop the deadline (unless it is the caller)."""
+        held, self.frame = self.frame, None
+        timer, self._timer = self._timer, None
+        if timer is not None and timer is not asyncio.current_task():
+            await self._owner.cancel_task(timer)
+        if held is not None:
+            await self._push(held)
+
+    async def cancel(self) -> None:
+        """Stop the deadline, keep nothing (the service's cleanup, or another hang-up replaces it)."""
+        self.frame = None
+        timer, self._timer = self._timer, None
+        if timer is not None and timer is not asyncio.current_task():
+            await self._owner.cancel_task(timer)
 
 
 @dataclass

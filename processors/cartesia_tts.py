@@ -49,7 +49,7 @@ from pipecat.services.cartesia.tts import CartesiaTTSService
 from pipecat.utils.types import is_given
 
 from flights.languages import normalize_language
-from processors.call_marks import HangupRequestFrame
+from processors.call_marks import HangupRequestFrame, HeldHangup
 
 HANGUP_START_WAIT_SECS = 1.5
 #: A second Cartesia error event this soon after the first (s): the TTS has failed.
@@ -127,8 +127,8 @@ class LanguageVoiceCartesiaTTSService(CartesiaTTSService):
         super().__init__(**kwargs)
         self._voices = voices
         self._speaking = False
-        self._held_hangup: HangupRequestFrame | None = None
-        self._hangup_timer: asyncio.Task | None = None
+        # the goodbye's hang-up, held until the reply ends (pushed past this class's own push_frame)
+        self._hangup = HeldHangup(self, lambda frame: super(LanguageVoiceCartesiaTTSService, self).push_frame(frame))
         self._contexts: dict[str, _Context] = {}  # Pipecat's context id → ledger, oldest first
         self._by_wire: dict[str, str] = {}  # a resend's wire id → Pipecat's context id
         self._abandoned: set[str] = set()  # wire ids that failed (their late errors are no news)
@@ -250,9 +250,7 @@ class LanguageVoiceCartesiaTTSService(CartesiaTTSService):
 
     async def push_frame(self, frame: Frame, direction: FrameDirection = FrameDirection.DOWNSTREAM):
         if isinstance(frame, HangupRequestFrame) and direction == FrameDirection.DOWNSTREAM:
-            self._held_hangup = frame
-            if not self._speaking and self._hangup_timer is None:
-                self._hangup_timer = self.create_task(self._release_if_silent(), name="hangup_wait")
+            self._hangup.hold(frame, None if self._speaking else self._release_if_silent())
             return
         await super().push_frame(frame, direction)
         if direction != FrameDirection.DOWNSTREAM:
@@ -261,23 +259,13 @@ class LanguageVoiceCartesiaTTSService(CartesiaTTSService):
             self._speaking = True
         elif isinstance(frame, TTSStoppedFrame):
             self._speaking = False
-            await self._release_hangup()
-
-    async def _release_hangup(self) -> None:
-        held, self._held_hangup = self._held_hangup, None
-        timer, self._hangup_timer = self._hangup_timer, None
-        if timer is not None and timer is not asyncio.current_task():
-            await self.cancel_task(timer)
-        if held is not None:
-            await super().push_frame(held)
+            await self._hangup.release()
 
     async def _release_if_silent(self) -> None:
         await asyncio.sleep(HANGUP_START_WAIT_SECS)
         if not self._speaking:
-            await self._release_hangup()
+            await self._hangup.release()
 
     async def cleanup(self):
         await super().cleanup()
-        if self._hangup_timer is not None:
-            await self.cancel_task(self._hangup_timer)
-            self._hangup_timer = None
+        await self._hangup.cancel()

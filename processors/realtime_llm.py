@@ -89,7 +89,7 @@ from pipecat.services.openai.realtime.llm import OPENAI_SAMPLE_RATE, OpenAIRealt
 from pipecat.utils.time import time_now_iso8601
 
 from dialogue.understanding import is_backchannel
-from processors.call_marks import HangupRequestFrame
+from processors.call_marks import HangupRequestFrame, HeldHangup
 from processors.resume import sentences
 from processors.vendor_apology import apology_frames
 
@@ -280,8 +280,7 @@ class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
         self._quiet_events: set[str] = set()  # client events whose error is expected, not fatal
         self._says: list[str] = []  # gateway words waiting for the model to say them
         self._saying = False  # a response saying them runs
-        self._held_hangup: HangupRequestFrame | None = None  # behind those words
-        self._hangup_timer: asyncio.Task | None = None
+        self._hangup = HeldHangup(self, self.push_frame)  # behind those words
         self._error_event = None  # the error event that ended Pipecat's receive loop, if one did
         self._faults: dict[str, list[float]] = {"reconnect": [], "error": [], "failed": []}
         self._gave_up = False
@@ -299,8 +298,7 @@ class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
         if direction == FrameDirection.DOWNSTREAM and isinstance(frame, HangupRequestFrame) \
                 and (self._saying or self._says):
             await super(OpenAIRealtimeLLMService, self).process_frame(frame, direction)
-            self._held_hangup = frame
-            self._hangup_timer = self.create_task(self._release_hangup_later(), name="realtime_hangup_wait")
+            self._hangup.hold(frame, self._release_hangup_later(), name="realtime_hangup_wait")
             return
         await super().process_frame(frame, direction)
         if isinstance(frame, StartFrame) and self._websocket is None and not self._gave_up:
@@ -329,7 +327,7 @@ class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
     async def _next_say(self) -> None:
         if not self._says or self._websocket is None:
             self._says.clear()
-            await self._release_hangup()
+            await self._hangup.release()
             return
         text = self._says.pop(0)
         logger.info(f"{self}: saying the gateway's words ({len(text.split())} words)")
@@ -342,21 +340,11 @@ class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
     async def _release_hangup_later(self) -> None:
         await asyncio.sleep(HELD_HANGUP_SECS)
         logger.warning(f"{self}: the words before a hang-up were not said in {HELD_HANGUP_SECS:.0f}s: hanging up")
-        await self._release_hangup()
-
-    async def _release_hangup(self) -> None:
-        held, self._held_hangup = self._held_hangup, None
-        timer, self._hangup_timer = self._hangup_timer, None
-        if timer is not None and timer is not asyncio.current_task():
-            await self.cancel_task(timer)
-        if held is not None:
-            await self.push_frame(held)
+        await self._hangup.release()
 
     async def cleanup(self):
         await super().cleanup()
-        if self._hangup_timer is not None:
-            await self.cancel_task(self._hangup_timer)
-            self._hangup_timer = None
+        await self._hangup.cancel()
 
     def _fault(self, kind: str, limit: int) -> bool:
         """Count one ``kind`` of fault; ``True`` once more than ``limit`` fell in the window."""
@@ -382,7 +370,7 @@ class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
                 await self.push_frame(frame)
         except Exception as e:  # a missing clip must not keep the call up in silence
             logger.error(f"{self}: no apology clip: {e}")
-        self._held_hangup = None
+        await self._hangup.cancel()  # its own hang-up follows the apology
         await self.push_frame(HangupRequestFrame(reason="vendor unavailable"))
 
     async def push_frame(self, frame: Frame, direction: FrameDirection = FrameDirection.DOWNSTREAM):
@@ -515,7 +503,7 @@ class HeardTruncationRealtimeLLMService(OpenAIRealtimeLLMService):
         if self._saying:
             self._saying = False
             if not self._says:
-                await self._release_hangup()
+                await self._hangup.release()
         if self._says and not self._response_active and self._barge is None:
             await self._next_say()
 
